@@ -1,0 +1,338 @@
+//! Invoices (lines referencing order lines and shipments), credit memos and payments, and how
+//! payments and credits settle invoices partially or in full.
+
+use crate::account::Account;
+use crate::error::{ErrorCode, Rejection, Result};
+use crate::ids::{AccountId, CreditMemoId, InvoiceId, OrderId, PaymentId, ShipmentId};
+use crate::money::{Currency, Money};
+use crate::order::Order;
+use crate::quantity::Qty;
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceLine {
+    pub no: u32,
+    pub order_id: OrderId,
+    pub order_line: u32,
+    pub shipment_id: Option<ShipmentId>,
+    pub sku: String,
+    pub description: String,
+    pub quantity: Qty,
+    pub unit_price: Money,
+}
+
+impl InvoiceLine {
+    pub fn amount(&self) -> Money {
+        self.unit_price.times(self.quantity.get())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "id")]
+pub enum SettlementSource {
+    Payment(PaymentId),
+    CreditMemo(CreditMemoId),
+}
+
+/// An amount of a payment or credit memo applied to an invoice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Application {
+    pub source: SettlementSource,
+    pub amount: Money,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invoice {
+    pub id: InvoiceId,
+    pub number: String,
+    pub account_id: AccountId,
+    pub currency: Currency,
+    pub issued_on: Date,
+    pub due_on: Date,
+    pub lines: Vec<InvoiceLine>,
+    pub tax: Money,
+    pub freight: Money,
+    pub applications: Vec<Application>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub recorded_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvoiceStatus {
+    Open,
+    PartiallyPaid,
+    Overdue,
+    Paid,
+}
+
+impl InvoiceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvoiceStatus::Open => "open",
+            InvoiceStatus::PartiallyPaid => "partially_paid",
+            InvoiceStatus::Overdue => "overdue",
+            InvoiceStatus::Paid => "paid",
+        }
+    }
+}
+
+pub struct NewInvoiceLine {
+    pub order_id: OrderId,
+    pub order_line: u32,
+    pub shipment_id: Option<ShipmentId>,
+    pub quantity: Qty,
+    pub unit_price: Money,
+}
+
+pub struct NewInvoice {
+    pub id: InvoiceId,
+    pub number: String,
+    pub currency: Currency,
+    pub issued_on: Date,
+    pub lines: Vec<NewInvoiceLine>,
+    pub tax: Money,
+    pub freight: Money,
+    pub recorded_at: OffsetDateTime,
+}
+
+impl Invoice {
+    /// Issues an invoice to `account`. Structural errors are refused (lines of another account's
+    /// orders, unknown lines or shipments, currency mismatch); commercial differences (billed
+    /// before shipped, price variance…) are accepted and explained by matching.
+    pub fn issue(account: &Account, orders: &[&Order], new: NewInvoice) -> Result<Invoice> {
+        if new.currency != account.currency {
+            return Err(Rejection::new(
+                ErrorCode::CurrencyMismatch,
+                "currency",
+                format!("account {} is billed in {}, not {}", account.number, account.currency, new.currency),
+            ));
+        }
+        if new.lines.is_empty() {
+            return Err(Rejection::new(ErrorCode::InvalidValue, "lines", "an invoice needs at least one line"));
+        }
+        for (field, m) in [("tax", new.tax), ("freight", new.freight)] {
+            check_amount(m, new.currency, field, true)?;
+        }
+        let mut lines = Vec::with_capacity(new.lines.len());
+        for (i, nl) in new.lines.into_iter().enumerate() {
+            let f = |s: &str| format!("lines[{i}].{s}");
+            let order = orders.iter().find(|o| o.id == nl.order_id).ok_or_else(|| {
+                Rejection::new(ErrorCode::UnknownReference, f("order_id"), "no such order")
+            })?;
+            if order.account_id != account.id {
+                return Err(Rejection::new(
+                    ErrorCode::ForeignAccount,
+                    f("order_id"),
+                    format!("order {} belongs to another account", order.number),
+                ));
+            }
+            let line = order.line(nl.order_line).ok_or_else(|| {
+                Rejection::new(ErrorCode::UnknownReference, f("order_line"), format!("order {} has no line {}", order.number, nl.order_line))
+            })?;
+            if let Some(sid) = nl.shipment_id {
+                let s = order.shipment(sid).ok_or_else(|| {
+                    Rejection::new(ErrorCode::UnknownReference, f("shipment_id"), format!("order {} has no such shipment", order.number))
+                })?;
+                if s.quantity_of(nl.order_line).is_zero() {
+                    return Err(Rejection::new(
+                        ErrorCode::UnknownReference,
+                        f("shipment_id"),
+                        format!("the shipment does not carry line {}", nl.order_line),
+                    ));
+                }
+            }
+            check_amount(nl.unit_price, new.currency, &f("unit_price"), true)?;
+            lines.push(InvoiceLine {
+                no: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                order_id: nl.order_id,
+                order_line: nl.order_line,
+                shipment_id: nl.shipment_id,
+                sku: line.sku.clone(),
+                description: line.description.clone(),
+                quantity: nl.quantity,
+                unit_price: nl.unit_price,
+            });
+        }
+        Ok(Invoice {
+            id: new.id,
+            number: new.number,
+            account_id: account.id,
+            currency: new.currency,
+            issued_on: new.issued_on,
+            due_on: account.terms.due_date(new.issued_on),
+            lines,
+            tax: new.tax,
+            freight: new.freight,
+            applications: Vec::new(),
+            recorded_at: new.recorded_at,
+        })
+    }
+
+    pub fn subtotal(&self) -> Money {
+        self.lines.iter().fold(Money::zero(self.currency), |a, l| a.checked_add(l.amount()).unwrap_or(a))
+    }
+
+    pub fn total(&self) -> Money {
+        let t = self.subtotal().checked_add(self.tax).and_then(|m| m.checked_add(self.freight));
+        t.unwrap_or(self.subtotal())
+    }
+
+    pub fn settled(&self) -> Money {
+        self.applications.iter().fold(Money::zero(self.currency), |a, p| a.checked_add(p.amount).unwrap_or(a))
+    }
+
+    pub fn balance(&self) -> Money {
+        self.total().checked_sub(self.settled()).unwrap_or(self.total())
+    }
+
+    pub fn status(&self, today: Date) -> InvoiceStatus {
+        if !self.balance().is_positive() {
+            InvoiceStatus::Paid
+        } else if today > self.due_on {
+            InvoiceStatus::Overdue
+        } else if self.settled().is_positive() {
+            InvoiceStatus::PartiallyPaid
+        } else {
+            InvoiceStatus::Open
+        }
+    }
+
+    pub fn order_ids(&self) -> Vec<OrderId> {
+        let mut v: Vec<OrderId> = self.lines.iter().map(|l| l.order_id).collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// Applies part of a payment or credit; refuses more than the open balance.
+    pub fn apply(&mut self, source: SettlementSource, amount: Money, at: OffsetDateTime, field: &str) -> Result<()> {
+        check_amount(amount, self.currency, field, false)?;
+        if amount.minor() > self.balance().minor() {
+            return Err(Rejection::new(
+                ErrorCode::OverApplication,
+                field,
+                format!("invoice {} has {} open; cannot apply {}", self.number, self.balance(), amount),
+            ));
+        }
+        self.applications.push(Application { source, amount, at });
+        Ok(())
+    }
+}
+
+fn check_amount(m: Money, currency: Currency, field: &str, zero_ok: bool) -> Result<()> {
+    if m.currency() != currency {
+        return Err(Rejection::new(ErrorCode::CurrencyMismatch, field, format!("expected {currency}, got {}", m.currency())));
+    }
+    if m.is_negative() || (!zero_ok && m.is_zero()) {
+        return Err(Rejection::new(
+            ErrorCode::InvalidValue,
+            field,
+            if zero_ok { "must not be negative" } else { "must be greater than zero" },
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethod {
+    Card,
+    Ach,
+    Wire,
+    Cheque,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentApplication {
+    pub invoice_id: InvoiceId,
+    pub amount: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payment {
+    pub id: PaymentId,
+    pub account_id: AccountId,
+    pub method: PaymentMethod,
+    pub amount: Money,
+    pub reference: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub received_at: OffsetDateTime,
+    pub applications: Vec<PaymentApplication>,
+}
+
+impl Payment {
+    pub fn unapplied(&self) -> Money {
+        self.applications.iter().fold(self.amount, |a, p| a.checked_sub(p.amount).unwrap_or(a))
+    }
+
+    /// Records a payment and applies it across `invoices` (each of `account`). All-or-nothing:
+    /// the invoices are only changed when every application is valid.
+    pub fn receive(
+        account: &Account,
+        mut payment: Payment,
+        invoices: &mut [Invoice],
+    ) -> Result<Payment> {
+        check_amount(payment.amount, account.currency, "amount", false)?;
+        let mut total = Money::zero(account.currency);
+        let mut staged: Vec<Invoice> = invoices.to_vec();
+        for (i, app) in payment.applications.iter().enumerate() {
+            let field = format!("applications[{i}].amount");
+            let inv = staged.iter_mut().find(|inv| inv.id == app.invoice_id).ok_or_else(|| {
+                Rejection::new(ErrorCode::UnknownReference, format!("applications[{i}].invoice_id"), "no such invoice")
+            })?;
+            if inv.account_id != account.id {
+                return Err(Rejection::new(
+                    ErrorCode::ForeignAccount,
+                    format!("applications[{i}].invoice_id"),
+                    format!("invoice {} belongs to another account", inv.number),
+                ));
+            }
+            inv.apply(SettlementSource::Payment(payment.id), app.amount, payment.received_at, &field)?;
+            total = total.checked_add(app.amount).ok_or_else(|| {
+                Rejection::new(ErrorCode::CurrencyMismatch, field.clone(), "currency differs from the payment")
+            })?;
+        }
+        if total.minor() > payment.amount.minor() {
+            return Err(Rejection::new(
+                ErrorCode::OverApplication,
+                "applications",
+                format!("applications add up to {total}, more than the payment of {}", payment.amount),
+            ));
+        }
+        payment.account_id = account.id;
+        invoices.clone_from_slice(&staged);
+        Ok(payment)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreditMemo {
+    pub id: CreditMemoId,
+    pub number: String,
+    pub account_id: AccountId,
+    pub invoice_id: Option<InvoiceId>,
+    pub amount: Money,
+    pub reason: String,
+    pub issued_on: Date,
+}
+
+impl CreditMemo {
+    /// Issues a credit memo, applying it to its invoice when one is named.
+    pub fn issue(account: &Account, memo: CreditMemo, invoice: Option<&mut Invoice>, at: OffsetDateTime) -> Result<CreditMemo> {
+        check_amount(memo.amount, account.currency, "amount", false)?;
+        if memo.reason.trim().is_empty() {
+            return Err(Rejection::new(ErrorCode::InvalidValue, "reason", "a credit memo needs a reason"));
+        }
+        if let Some(inv) = invoice {
+            if inv.account_id != account.id {
+                return Err(Rejection::new(ErrorCode::ForeignAccount, "invoice_id", "the invoice belongs to another account"));
+            }
+            inv.apply(SettlementSource::CreditMemo(memo.id), memo.amount, at, "amount")?;
+        }
+        Ok(CreditMemo { account_id: account.id, ..memo })
+    }
+}

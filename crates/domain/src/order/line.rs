@@ -1,0 +1,76 @@
+//! An order line and the facts recorded against it: cancellations, backorder, allocations.
+
+use crate::ids::{FulfilmentLocationId, LocationId, ProductId};
+use crate::money::Money;
+use crate::quantity::Qty;
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Line {
+    pub no: u32,
+    pub product_id: ProductId,
+    pub sku: String,
+    pub description: String,
+    pub category: String,
+    pub quantity: Qty,
+    /// The contract price agreed when the order was placed.
+    pub unit_price: Money,
+    pub ship_to: LocationId,
+    pub requested_date: Option<Date>,
+    pub po_number: Option<String>,
+    pub cost_centre: Option<String>,
+    pub cancelled: Qty,
+    pub backorder: Option<Backorder>,
+    /// Cumulative quantity assigned to each fulfilment location (shipped or not).
+    pub allocations: Vec<Allocation>,
+}
+
+impl Line {
+    pub fn allocated_at(&self, location: FulfilmentLocationId) -> Qty {
+        self.allocations.iter().filter(|a| a.location == location).map(|a| a.quantity).sum()
+    }
+
+    pub fn allocated_total(&self) -> Qty {
+        self.allocations.iter().map(|a| a.quantity).sum()
+    }
+
+    pub fn backordered(&self) -> Qty {
+        self.backorder.as_ref().map_or(Qty::ZERO, |b| b.quantity)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Allocation {
+    pub location: FulfilmentLocationId,
+    pub quantity: Qty,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Backorder {
+    pub quantity: Qty,
+    pub expected: Option<Date>,
+    pub reason: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub set_at: OffsetDateTime,
+    pub set_by: String,
+    /// Every move of the expected date, oldest first.
+    pub history: Vec<BackorderChange>,
+}
+
+impl Backorder {
+    /// The first expected date ever given, if the date has since moved.
+    pub fn original_expected(&self) -> Option<Date> {
+        self.history.first().map_or(self.expected, |c| c.from)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackorderChange {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+    pub by: String,
+    pub reason: String,
+}
