@@ -1,1 +1,235 @@
-//! stub
+//! Aftercart's storage: a transactional store of versioned documents (one per aggregate), secondary
+//! keys, the append-only event log, idempotency records and de-duplication keys.
+//!
+//! Architecture invariant: this crate knows nothing of the domain. It stores JSON documents and
+//! rows; the application maps aggregates to them. Both backends implement the same contract
+//! (`tests` in the api crate run the whole suite against each), and a [`Commit`] is atomic: its
+//! documents, keys, events and idempotency record are written together or not at all.
+
+mod postgres;
+mod sqlite;
+mod timefmt;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Insert (when `expected_version` is `None`) or update of one aggregate document.
+#[derive(Debug, Clone)]
+pub struct DocWrite {
+    pub id: Uuid,
+    pub kind: &'static str,
+    pub account_id: Option<Uuid>,
+    pub number: Option<String>,
+    pub status: Option<String>,
+    pub at: OffsetDateTime,
+    /// `None`: the document must not exist yet. `Some(v)`: it must still be at version `v`.
+    pub expected_version: Option<i64>,
+    pub data: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct KeyWrite {
+    pub kind: &'static str,
+    pub key: String,
+    pub doc_id: Uuid,
+}
+
+#[derive(Debug, Clone)]
+pub struct EventWrite {
+    pub id: Uuid,
+    pub at: OffsetDateTime,
+    pub kind: String,
+    pub subject_kind: &'static str,
+    pub subject_id: Uuid,
+    pub account_id: Option<Uuid>,
+    pub actor_kind: &'static str,
+    pub actor_id: Option<String>,
+    pub actor_name: String,
+    pub reason: Option<String>,
+    pub data: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyRecord {
+    pub principal: String,
+    pub key: String,
+    pub request_hash: String,
+    pub status: u16,
+    pub body: String,
+}
+
+/// Everything one command changes, committed atomically.
+#[derive(Debug, Clone, Default)]
+pub struct Commit {
+    pub docs: Vec<DocWrite>,
+    pub keys: Vec<KeyWrite>,
+    pub events: Vec<EventWrite>,
+    pub idempotency: Option<IdempotencyRecord>,
+    /// Inbound message keys; if any was seen before, the whole commit is refused as `Duplicate`.
+    pub dedup: Vec<(Uuid, String)>,
+}
+
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum CommitError {
+    #[error("document {0} was changed concurrently or already exists")]
+    Conflict(Uuid),
+    #[error("{kind} number {number} is already taken")]
+    NumberTaken { kind: String, number: String },
+    #[error("message already processed")]
+    Duplicate,
+    #[error("idempotency key already used")]
+    IdempotencyKeyTaken,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+#[error("storage error: {0}")]
+pub struct StoreError(pub String);
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocRow {
+    pub id: Uuid,
+    pub kind: String,
+    pub account_id: Option<Uuid>,
+    pub version: i64,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    pub data: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRow {
+    pub seq: i64,
+    pub id: Uuid,
+    pub at: OffsetDateTime,
+    pub kind: String,
+    pub subject_kind: String,
+    pub subject_id: Uuid,
+    pub account_id: Option<Uuid>,
+    pub actor_kind: String,
+    pub actor_id: Option<String>,
+    pub actor_name: String,
+    pub reason: Option<String>,
+    pub data: String,
+}
+
+/// Filters for listing documents of one kind, newest first, paged by id (UUIDv7 = creation order).
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub kind: &'static str,
+    pub account_id: Option<Uuid>,
+    pub status: Option<String>,
+    /// Only documents carrying this secondary key (e.g. `("order_location", loc_id)`).
+    pub key: Option<(&'static str, String)>,
+    pub from: Option<OffsetDateTime>,
+    pub to: Option<OffsetDateTime>,
+    /// Only ids strictly below this one (the cursor).
+    pub before: Option<Uuid>,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum EventFilter {
+    Subject(Uuid),
+    Account(Uuid),
+}
+
+/// The configured backend. An enum rather than a trait object: two backends, static dispatch,
+/// and async methods without boxing.
+#[derive(Clone)]
+pub enum Store {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+macro_rules! dispatch {
+    ($self:ident, $s:ident => $e:expr) => {
+        match $self {
+            Store::Sqlite($s) => $e,
+            Store::Postgres($s) => $e,
+        }
+    };
+}
+
+impl Store {
+    /// Opens a store from a URL: `sqlite:path/to/file.db`, `sqlite::memory:` or
+    /// `postgres://user@host:port/db`.
+    pub async fn open(url: &str) -> Result<Store> {
+        if let Some(path) = url.strip_prefix("sqlite:") {
+            let path = path.trim_start_matches("//");
+            Ok(Store::Sqlite(SqliteStore::open(path)?))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Store::Postgres(PgStore::connect(url).await?))
+        } else {
+            Err(StoreError(format!("unsupported database URL '{url}': use sqlite:<path> or postgres://…")))
+        }
+    }
+
+    pub fn backend(&self) -> &'static str {
+        dispatch!(self, _s => if matches!(self, Store::Sqlite(_)) { "sqlite" } else { "postgres" })
+    }
+
+    /// Applies pending migrations; returns how many were applied.
+    pub async fn migrate(&self) -> Result<usize> {
+        dispatch!(self, s => s.migrate().await)
+    }
+
+    pub async fn commit(&self, c: Commit) -> Result<(), CommitError> {
+        dispatch!(self, s => s.commit(c).await)
+    }
+
+    /// Commits many independent commits (bulk loads); stops at the first failure.
+    pub async fn commit_all(&self, cs: Vec<Commit>) -> Result<(), CommitError> {
+        dispatch!(self, s => s.commit_all(cs).await)
+    }
+
+    pub async fn get(&self, id: Uuid) -> Result<Option<DocRow>> {
+        dispatch!(self, s => s.get(id).await)
+    }
+
+    pub async fn get_many(&self, ids: &[Uuid]) -> Result<Vec<DocRow>> {
+        dispatch!(self, s => s.get_many(ids).await)
+    }
+
+    pub async fn by_key(&self, kind: &'static str, key: &str) -> Result<Vec<Uuid>> {
+        dispatch!(self, s => s.by_key(kind, key).await)
+    }
+
+    pub async fn by_number(&self, kind: &'static str, number: &str) -> Result<Option<DocRow>> {
+        dispatch!(self, s => s.by_number(kind, number).await)
+    }
+
+    pub async fn list(&self, q: ListQuery) -> Result<Vec<DocRow>> {
+        dispatch!(self, s => s.list(q).await)
+    }
+
+    pub async fn events(&self, f: EventFilter, after_seq: i64, limit: u32) -> Result<Vec<EventRow>> {
+        dispatch!(self, s => s.events(f, after_seq, limit).await)
+    }
+
+    pub async fn idempotency(&self, principal: &str, key: &str) -> Result<Option<IdempotencyRecord>> {
+        dispatch!(self, s => s.idempotency(principal, key).await)
+    }
+
+    /// Reserves `n` consecutive numbers of a named sequence; returns the first.
+    pub async fn reserve_numbers(&self, counter: &str, n: i64) -> Result<i64> {
+        dispatch!(self, s => s.reserve_numbers(counter, n).await)
+    }
+
+    pub async fn count(&self, kind: &'static str) -> Result<i64> {
+        dispatch!(self, s => s.count(kind).await)
+    }
+
+    pub async fn ping(&self) -> Result<()> {
+        dispatch!(self, s => s.ping().await)
+    }
+}
+
+pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
+pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
