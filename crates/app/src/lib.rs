@@ -1,1 +1,133 @@
-//! stub
+//! Aftercart's application layer: every command and query the API, CLI and demo use.
+//!
+//! A command is planned (load aggregates, run domain rules, build one [`Commit`]) and then
+//! committed atomically with its timeline events and idempotency record. When another writer got
+//! there first (version conflict) the command is planned again, unless the caller pinned a
+//! version with `If-Match`, in which case it fails with `PreconditionFailed`.
+
+pub mod clock;
+pub mod demo;
+mod docs;
+mod error;
+mod numbers;
+mod principal;
+
+mod accounts;
+mod billing;
+mod orders;
+mod queries;
+
+pub use accounts::*;
+pub use billing::*;
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use docs::{ShipmentDoc, Versioned};
+pub use error::{AppError, Result};
+pub use orders::*;
+pub use principal::{Actor, Principal, StaffRole};
+pub use queries::*;
+
+use aftercart_store::{Commit, CommitError, IdempotencyRecord, Store};
+use numbers::Numbers;
+use std::sync::Arc;
+
+/// What the command needs to know about the request besides its input.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub principal: Principal,
+    /// Version the client last saw (`If-Match`); the command fails if the aggregate moved on.
+    pub if_match: Option<i64>,
+    pub idempotency: Option<IdempotencyKey>,
+}
+
+impl Ctx {
+    pub fn new(principal: Principal) -> Ctx {
+        Ctx { principal, if_match: None, idempotency: None }
+    }
+    pub fn system() -> Ctx {
+        Ctx::new(Principal::system())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    pub key: String,
+    /// Hash of method, path and body: the same key with a different request is refused.
+    pub request_hash: String,
+}
+
+/// A planned command: its result and everything to commit for it.
+pub struct Planned<T> {
+    pub value: T,
+    pub commit: Commit,
+}
+
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    numbers: Arc<Numbers>,
+}
+
+/// Retries of a command that lost an optimistic-concurrency race.
+const MAX_ATTEMPTS: usize = 8;
+
+impl App {
+    pub fn new(store: Store, clock: Arc<dyn Clock>) -> App {
+        App { store, clock, numbers: Arc::new(Numbers::default()) }
+    }
+
+    /// Plans and commits a command, replanning on version conflicts. `render` turns the result
+    /// into the (status, body) stored for idempotent replays.
+    pub async fn execute<T>(
+        &self,
+        ctx: &Ctx,
+        mut plan: impl AsyncFnMut() -> Result<Planned<T>>,
+        render: impl Fn(&T) -> (u16, String),
+    ) -> Result<T> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let Planned { value, mut commit } = plan().await?;
+            if let Some(k) = &ctx.idempotency {
+                let (status, body) = render(&value);
+                commit.idempotency = Some(IdempotencyRecord {
+                    principal: ctx.principal.id.clone(),
+                    key: k.key.clone(),
+                    request_hash: k.request_hash.clone(),
+                    status,
+                    body,
+                });
+            }
+            match self.store.commit(commit).await {
+                Ok(()) => return Ok(value),
+                Err(CommitError::Conflict(id)) => {
+                    if ctx.if_match.is_some() {
+                        return Err(AppError::PreconditionFailed(format!("{id} was changed by someone else")));
+                    }
+                    if attempt >= MAX_ATTEMPTS {
+                        return Err(AppError::Conflict(format!("{id} is being changed by others; try again")));
+                    }
+                }
+                Err(CommitError::NumberTaken { kind, number }) => {
+                    return Err(AppError::Rejected(aftercart_domain::Rejection::new(
+                        aftercart_domain::ErrorCode::InvalidValue,
+                        "number",
+                        format!("{kind} number {number} is already taken"),
+                    )));
+                }
+                Err(CommitError::IdempotencyKeyTaken) => return Err(AppError::IdempotencyRace),
+                Err(CommitError::Duplicate) => return Err(AppError::Duplicate),
+                Err(CommitError::Store(e)) => return Err(AppError::Store(e)),
+            }
+        }
+    }
+
+    /// `execute` without idempotency rendering (CLI, demo, tests).
+    pub async fn run<T>(&self, ctx: &Ctx, plan: impl AsyncFnMut() -> Result<Planned<T>>) -> Result<T> {
+        self.execute(ctx, plan, |_| (200, String::new())).await
+    }
+
+    pub async fn next_number(&self, counter: &'static str) -> Result<i64> {
+        self.numbers.next(&self.store, counter).await
+    }
+}

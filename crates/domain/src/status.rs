@@ -364,13 +364,23 @@ pub fn order_view(order: &Order, names: &Names, now: OffsetDateTime) -> OrderVie
     OrderView { status, assessment, lines, sentence }
 }
 
+/// The order's progress alone (no explanation), cheap enough to compute on every write.
+pub fn order_progress(order: &Order) -> LineStatus {
+    let statuses: Vec<LineStatus> = order.lines.iter().map(|l| LineStatus::of(&order.ledger(l))).collect();
+    combine(&statuses)
+}
+
 fn order_status(lines: &[LineView]) -> LineStatus {
-    let active: Vec<&LineView> = lines.iter().filter(|l| l.status != LineStatus::Cancelled).collect();
+    combine(&lines.iter().map(|l| l.status).collect::<Vec<_>>())
+}
+
+fn combine(statuses: &[LineStatus]) -> LineStatus {
+    let active: Vec<LineStatus> = statuses.iter().copied().filter(|s| *s != LineStatus::Cancelled).collect();
     if active.is_empty() {
         return LineStatus::Cancelled;
     }
-    let all = |s: LineStatus| active.iter().all(|l| l.status == s);
-    let any = |f: &dyn Fn(LineStatus) -> bool| active.iter().any(|l| f(l.status));
+    let all = |s: LineStatus| active.iter().all(|l| *l == s);
+    let any = |f: &dyn Fn(LineStatus) -> bool| active.iter().any(|l| f(*l));
     if all(LineStatus::Delivered) {
         LineStatus::Delivered
     } else if any(&|s| matches!(s, LineStatus::Delivered | LineStatus::PartiallyDelivered)) {

@@ -25,9 +25,19 @@ pub struct DocWrite {
     pub number: Option<String>,
     pub status: Option<String>,
     pub at: OffsetDateTime,
-    /// `None`: the document must not exist yet. `Some(v)`: it must still be at version `v`.
-    pub expected_version: Option<i64>,
+    pub mode: WriteMode,
     pub data: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteMode {
+    /// The document must not exist yet.
+    Insert,
+    /// The document must still be at this version (optimistic concurrency).
+    Update(i64),
+    /// Insert or overwrite without a version check: only for read projections whose source
+    /// document in the same commit carries the check.
+    Upsert,
 }
 
 #[derive(Debug, Clone)]

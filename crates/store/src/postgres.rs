@@ -2,7 +2,7 @@
 //! commit are pipelined (sent without waiting for each reply), which LIMITS.md measured at 1.6–2.8×.
 
 use crate::{
-    Commit, CommitError, DocRow, EventFilter, EventRow, IdempotencyRecord, ListQuery, Result, StoreError,
+    Commit, CommitError, DocRow, WriteMode, EventFilter, EventRow, IdempotencyRecord, ListQuery, Result, StoreError,
     MIGRATIONS_POSTGRES,
 };
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
@@ -262,11 +262,21 @@ async fn apply(tx: &deadpool_postgres::Transaction<'_>, commit: &Commit) -> Resu
         )
         .await
         .map_err(store)?;
+    let upsert = tx
+        .prepare_cached(
+            "INSERT INTO docs(id, kind, account_id, number, status, at, version, created_at, updated_at, data) \
+             VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7, ($8::text)::jsonb) ON CONFLICT (id) DO UPDATE SET \
+             account_id = excluded.account_id, number = excluded.number, status = excluded.status, at = excluded.at, \
+             version = docs.version + 1, updated_at = excluded.updated_at, data = excluded.data",
+        )
+        .await
+        .map_err(store)?;
     for d in &commit.docs {
         let kind: &str = d.kind;
-        let r = match d.expected_version {
-            None => tx.execute(&insert, &[&d.id, &kind, &d.account_id, &d.number, &d.status, &d.at, &now, &d.data]).await,
-            Some(v) => tx.execute(&update, &[&d.id, &d.account_id, &d.number, &d.status, &d.at, &now, &d.data, &v]).await,
+        let r = match d.mode {
+            WriteMode::Insert => tx.execute(&insert, &[&d.id, &kind, &d.account_id, &d.number, &d.status, &d.at, &now, &d.data]).await,
+            WriteMode::Update(v) => tx.execute(&update, &[&d.id, &d.account_id, &d.number, &d.status, &d.at, &now, &d.data, &v]).await,
+            WriteMode::Upsert => tx.execute(&upsert, &[&d.id, &kind, &d.account_id, &d.number, &d.status, &d.at, &now, &d.data]).await,
         };
         match r {
             Ok(0) => return Err(CommitError::Conflict(d.id)),

@@ -4,7 +4,7 @@
 
 use crate::timefmt::{from_text, to_text};
 use crate::{
-    Commit, CommitError, DocRow, EventFilter, EventRow, IdempotencyRecord, ListQuery, Result, StoreError,
+    Commit, CommitError, DocRow, WriteMode, EventFilter, EventRow, IdempotencyRecord, ListQuery, Result, StoreError,
     MIGRATIONS_SQLITE,
 };
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension};
@@ -390,8 +390,18 @@ fn apply(c: &Connection, commit: &Commit) -> Result<(), CommitError> {
     for d in &commit.docs {
         let account = d.account_id.map(|a| *a.as_bytes());
         let at = to_text(d.at);
-        match d.expected_version {
-            None => {
+        match d.mode {
+            WriteMode::Upsert => {
+                c.prepare_cached(
+                    "INSERT INTO docs(id, kind, account_id, number, status, at, version, created_at, updated_at, data) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?7, ?8) ON CONFLICT(id) DO UPDATE SET \
+                     account_id = excluded.account_id, number = excluded.number, status = excluded.status, at = excluded.at, \
+                     version = docs.version + 1, updated_at = excluded.updated_at, data = excluded.data",
+                )
+                .and_then(|mut s| s.execute(params![d.id.as_bytes(), d.kind, account, d.number, d.status, at, now, d.data]))
+                .map_err(store)?;
+            }
+            WriteMode::Insert => {
                 let r = c
                     .prepare_cached(
                         "INSERT INTO docs(id, kind, account_id, number, status, at, version, created_at, updated_at, data) \
@@ -409,7 +419,7 @@ fn apply(c: &Connection, commit: &Commit) -> Result<(), CommitError> {
                     });
                 }
             }
-            Some(v) => {
+            WriteMode::Update(v) => {
                 let n = c
                     .prepare_cached(
                         "UPDATE docs SET account_id = ?2, number = ?3, status = ?4, at = ?5, version = version + 1, \

@@ -1,0 +1,294 @@
+//! Customer accounts (locations, terms, contract prices), products and fulfilment locations.
+
+use crate::docs::{check_version, event, write, Versioned};
+use crate::error::Result;
+use crate::{App, Ctx, Planned};
+use aftercart_domain::account::{Account, FulfilmentKind, FulfilmentLocation, Location, LocationKind, PaymentTerms};
+use aftercart_domain::error::{ErrorCode, Rejection};
+use aftercart_domain::ids::{AccountId, FulfilmentLocationId, LocationId, ProductId};
+use aftercart_domain::money::{Currency, Money};
+use aftercart_domain::product::Product;
+use aftercart_store::{Commit, KeyWrite, WriteMode};
+use serde_json::json;
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub struct NewLocation {
+    pub kind: LocationKind,
+    pub name: String,
+    pub address: String,
+    pub city: String,
+    pub postcode: String,
+    pub country: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub number: Option<String>,
+    pub name: String,
+    pub currency: Currency,
+    pub terms: PaymentTerms,
+    pub credit_limit: Money,
+    pub locations: Vec<NewLocation>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AccountPatch {
+    pub name: Option<String>,
+    pub terms: Option<PaymentTerms>,
+    pub credit_limit: Option<Money>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewProduct {
+    pub sku: String,
+    pub name: String,
+    pub category: String,
+    pub list_price: Money,
+    pub setup_guide: Option<String>,
+    pub care_instructions: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewFulfilmentLocation {
+    pub code: String,
+    pub name: String,
+    pub kind: FulfilmentKind,
+    pub city: String,
+}
+
+fn required(value: &str, field: &str) -> Result<()> {
+    if value.trim().is_empty() {
+        return Err(Rejection::new(ErrorCode::InvalidValue, field, "must not be empty").into());
+    }
+    Ok(())
+}
+
+fn location(n: &NewLocation) -> Location {
+    Location {
+        id: LocationId(Uuid::now_v7()),
+        kind: n.kind,
+        name: n.name.trim().to_owned(),
+        address: n.address.clone(),
+        city: n.city.clone(),
+        postcode: n.postcode.clone(),
+        country: n.country.clone(),
+    }
+}
+
+impl App {
+    pub async fn plan_create_account(&self, ctx: &Ctx, input: &NewAccount) -> Result<Planned<Versioned<Account>>> {
+        required(&input.name, "name")?;
+        if input.credit_limit.currency() != input.currency {
+            return Err(Rejection::new(ErrorCode::CurrencyMismatch, "credit_limit.currency", "must be the account currency").into());
+        }
+        if input.credit_limit.is_negative() {
+            return Err(Rejection::new(ErrorCode::InvalidValue, "credit_limit", "must not be negative").into());
+        }
+        let number = match &input.number {
+            Some(n) => {
+                required(n, "number")?;
+                n.clone()
+            }
+            None => format!("C-{}", self.next_number("account").await?),
+        };
+        let mut account = Account {
+            id: AccountId(Uuid::now_v7()),
+            number,
+            name: input.name.trim().to_owned(),
+            currency: input.currency,
+            terms: input.terms,
+            credit_limit: input.credit_limit,
+            locations: Vec::new(),
+            contract_prices: Vec::new(),
+        };
+        for (i, l) in input.locations.iter().enumerate() {
+            account.add_location(location(l)).map_err(|mut r| {
+                r.field = format!("locations[{i}].{}", r.field);
+                r
+            })?;
+        }
+        let now = self.clock.now();
+        let commit = Commit {
+            docs: vec![write(&account, WriteMode::Insert)?],
+            events: vec![event(
+                &ctx.principal.actor(),
+                now,
+                "account.created",
+                "account",
+                account.id.0,
+                Some(account.id),
+                None,
+                json!({"number": account.number, "name": account.name, "currency": account.currency.code()}),
+            )],
+            ..Default::default()
+        };
+        Ok(Planned { value: Versioned { value: account, version: 1 }, commit })
+    }
+
+    pub async fn plan_update_account(&self, ctx: &Ctx, id: AccountId, patch: &AccountPatch) -> Result<Planned<Versioned<Account>>> {
+        let Versioned { value: mut account, version } = self.load::<Account>(ctx, id.0).await?;
+        check_version(ctx, version)?;
+        let mut changed = serde_json::Map::new();
+        if let Some(n) = &patch.name {
+            required(n, "name")?;
+            account.name = n.trim().to_owned();
+            changed.insert("name".into(), json!(account.name));
+        }
+        if let Some(t) = patch.terms {
+            account.terms = t;
+            changed.insert("terms".into(), json!(t.label()));
+        }
+        if let Some(c) = patch.credit_limit {
+            if c.currency() != account.currency {
+                return Err(Rejection::new(ErrorCode::CurrencyMismatch, "credit_limit.currency", "must be the account currency").into());
+            }
+            if c.is_negative() {
+                return Err(Rejection::new(ErrorCode::InvalidValue, "credit_limit", "must not be negative").into());
+            }
+            account.credit_limit = c;
+            changed.insert("credit_limit".into(), json!(c.to_string()));
+        }
+        let commit = Commit {
+            docs: vec![write(&account, WriteMode::Update(version))?],
+            events: vec![event(&ctx.principal.actor(), self.clock.now(), "account.updated", "account", id.0, Some(id), None, changed.into())],
+            ..Default::default()
+        };
+        Ok(Planned { value: Versioned { value: account, version: version + 1 }, commit })
+    }
+
+    pub async fn plan_add_location(&self, ctx: &Ctx, id: AccountId, input: &NewLocation) -> Result<Planned<Versioned<Account>>> {
+        let Versioned { value: mut account, version } = self.load::<Account>(ctx, id.0).await?;
+        check_version(ctx, version)?;
+        let loc = location(input);
+        let loc_id = loc.id;
+        account.add_location(loc)?;
+        let commit = Commit {
+            docs: vec![write(&account, WriteMode::Update(version))?],
+            events: vec![event(
+                &ctx.principal.actor(),
+                self.clock.now(),
+                "account.location_added",
+                "account",
+                id.0,
+                Some(id),
+                None,
+                json!({"location_id": loc_id.0, "name": input.name}),
+            )],
+            ..Default::default()
+        };
+        Ok(Planned { value: Versioned { value: account, version: version + 1 }, commit })
+    }
+
+    pub async fn plan_set_contract_price(
+        &self,
+        ctx: &Ctx,
+        id: AccountId,
+        product: ProductId,
+        price: Money,
+    ) -> Result<Planned<Versioned<Account>>> {
+        let Versioned { value: mut account, version } = self.load::<Account>(ctx, id.0).await?;
+        check_version(ctx, version)?;
+        let p = self.load_ref::<Product>(ctx, product.0, "product_id").await?;
+        let before = account.contract_price(product);
+        account.set_contract_price(product, price)?;
+        let commit = Commit {
+            docs: vec![write(&account, WriteMode::Update(version))?],
+            events: vec![event(
+                &ctx.principal.actor(),
+                self.clock.now(),
+                "account.contract_price_set",
+                "account",
+                id.0,
+                Some(id),
+                None,
+                json!({"sku": p.value.sku, "from": before.map(|m| m.to_string()), "to": price.to_string()}),
+            )],
+            ..Default::default()
+        };
+        Ok(Planned { value: Versioned { value: account, version: version + 1 }, commit })
+    }
+
+    pub async fn plan_create_product(&self, ctx: &Ctx, input: &NewProduct) -> Result<Planned<Versioned<Product>>> {
+        required(&input.sku, "sku")?;
+        required(&input.name, "name")?;
+        if input.list_price.is_negative() {
+            return Err(Rejection::new(ErrorCode::InvalidValue, "list_price", "must not be negative").into());
+        }
+        let product = Product {
+            id: ProductId(Uuid::now_v7()),
+            sku: input.sku.trim().to_owned(),
+            name: input.name.trim().to_owned(),
+            category: input.category.trim().to_owned(),
+            list_price: input.list_price,
+            setup_guide: input.setup_guide.clone(),
+            care_instructions: input.care_instructions.clone(),
+            discontinued: false,
+        };
+        let commit = Commit {
+            docs: vec![write(&product, WriteMode::Insert)?],
+            events: vec![event(
+                &ctx.principal.actor(),
+                self.clock.now(),
+                "product.created",
+                "product",
+                product.id.0,
+                None,
+                None,
+                json!({"sku": product.sku}),
+            )],
+            ..Default::default()
+        };
+        Ok(Planned { value: Versioned { value: product, version: 1 }, commit })
+    }
+
+    pub async fn plan_create_fulfilment_location(
+        &self,
+        ctx: &Ctx,
+        input: &NewFulfilmentLocation,
+    ) -> Result<Planned<Versioned<FulfilmentLocation>>> {
+        required(&input.code, "code")?;
+        required(&input.name, "name")?;
+        let loc = FulfilmentLocation {
+            id: FulfilmentLocationId(Uuid::now_v7()),
+            code: input.code.trim().to_owned(),
+            name: input.name.trim().to_owned(),
+            kind: input.kind,
+            city: input.city.clone(),
+        };
+        let commit = Commit {
+            docs: vec![write(&loc, WriteMode::Insert)?],
+            keys: vec![KeyWrite { kind: "fulfilment_location", key: "all".into(), doc_id: loc.id.0 }],
+            events: vec![event(
+                &ctx.principal.actor(),
+                self.clock.now(),
+                "fulfilment_location.created",
+                "fulfilment_location",
+                loc.id.0,
+                None,
+                None,
+                json!({"code": loc.code, "name": loc.name}),
+            )],
+            ..Default::default()
+        };
+        Ok(Planned { value: Versioned { value: loc, version: 1 }, commit })
+    }
+
+    pub async fn account(&self, ctx: &Ctx, id: AccountId) -> Result<Versioned<Account>> {
+        self.load(ctx, id.0).await
+    }
+
+    pub async fn product(&self, ctx: &Ctx, id: ProductId) -> Result<Versioned<Product>> {
+        self.load(ctx, id.0).await
+    }
+
+    pub async fn fulfilment_location(&self, ctx: &Ctx, id: FulfilmentLocationId) -> Result<Versioned<FulfilmentLocation>> {
+        self.load(ctx, id.0).await
+    }
+
+    /// All fulfilment locations (a seller has a handful; they name the "from" of every shipment).
+    pub async fn fulfilment_locations(&self, ctx: &Ctx) -> Result<Vec<FulfilmentLocation>> {
+        let ids = self.store.by_key("fulfilment_location", "all").await?;
+        Ok(self.load_many::<FulfilmentLocation>(ctx, &ids).await?.into_iter().map(|v| v.value).collect())
+    }
+}

@@ -1,0 +1,39 @@
+//! Errors at the application boundary; the API maps each to a problem+json status and code.
+
+use aftercart_domain::Rejection;
+use aftercart_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The domain refused the command; nothing changed.
+    #[error(transparent)]
+    Rejected(#[from] Rejection),
+    /// Unknown id, or an id the principal may not see (never distinguished, to not leak existence).
+    #[error("{what} not found")]
+    NotFound { what: &'static str, field: Option<String> },
+    #[error("precondition failed: {0}")]
+    PreconditionFailed(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Two requests with the same idempotency key raced; the caller should replay the stored one.
+    #[error("idempotency key used concurrently")]
+    IdempotencyRace,
+    /// An inbound message that was already processed.
+    #[error("duplicate")]
+    Duplicate,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("corrupt stored document: {0}")]
+    Corrupt(String),
+}
+
+impl AppError {
+    pub fn not_found(what: &'static str) -> AppError {
+        AppError::NotFound { what, field: None }
+    }
+    pub fn not_found_field(what: &'static str, field: impl Into<String>) -> AppError {
+        AppError::NotFound { what, field: Some(field.into()) }
+    }
+}
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;

@@ -1,0 +1,470 @@
+//! Order commands: place, allocate, backorder, reschedule, cancel, ship, track, receive.
+//! Each loads the order, lets the domain decide, and commits the order, its shipment projections
+//! and the timeline events together.
+
+use crate::docs::{check_version, event, write, ShipmentDoc, Versioned};
+use crate::error::{AppError, Result};
+use crate::principal::Actor;
+use crate::{App, Ctx, Planned};
+use aftercart_domain::account::{Account, FulfilmentLocation};
+use aftercart_domain::error::{ErrorCode, Rejection};
+use aftercart_domain::ids::{AccountId, FulfilmentLocationId, LocationId, OrderId, ProductId, ShipmentId};
+use aftercart_domain::money::Money;
+use aftercart_domain::order::{Channel, NewLine, NewOrder, NewShipment, Order, Receipt, ReceiptLine};
+use aftercart_domain::product::Product;
+use aftercart_domain::quantity::Qty;
+use aftercart_domain::tracking::{TrackingEvent, TrackingStatus};
+use aftercart_store::{Commit, EventWrite, KeyWrite, WriteMode};
+use serde_json::json;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub enum ProductRef {
+    Id(ProductId),
+    Sku(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct OrderLineInput {
+    pub product: ProductRef,
+    pub quantity: Qty,
+    pub ship_to: LocationId,
+    pub requested_date: Option<Date>,
+    pub po_number: Option<String>,
+    pub cost_centre: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlaceOrder {
+    pub account_id: AccountId,
+    pub number: Option<String>,
+    /// Defaults to the account's first bill-to location.
+    pub bill_to: Option<LocationId>,
+    pub po_number: Option<String>,
+    pub channel: Channel,
+    pub freight: Option<Money>,
+    /// Defaults to now; set by imports of historical orders.
+    pub placed_at: Option<OffsetDateTime>,
+    pub lines: Vec<OrderLineInput>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Allocate {
+    pub line: u32,
+    pub location: FulfilmentLocationId,
+    pub quantity: Qty,
+}
+
+#[derive(Debug, Clone)]
+pub struct BackorderInput {
+    pub line: u32,
+    pub quantity: Qty,
+    pub expected: Option<Date>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Reschedule {
+    pub line: u32,
+    pub expected: Option<Date>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct CancelInput {
+    pub line: u32,
+    pub quantity: Qty,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ShipInput {
+    pub order_id: OrderId,
+    pub from: FulfilmentLocationId,
+    pub to: LocationId,
+    pub lines: Vec<(u32, Qty)>,
+    pub carrier: String,
+    pub service: Option<String>,
+    pub tracking_number: Option<String>,
+    pub tracking_url: Option<String>,
+    pub packing_slip: Option<String>,
+    pub shipped_at: Option<OffsetDateTime>,
+    pub promised_delivery: Option<Date>,
+    pub estimated_delivery: Option<Date>,
+}
+
+#[derive(Debug, Clone)]
+pub enum ShipmentRef {
+    Id(ShipmentId),
+    TrackingNumber(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct TrackingInput {
+    pub shipment: ShipmentRef,
+    pub status: TrackingStatus,
+    pub occurred_at: OffsetDateTime,
+    pub location: Option<String>,
+    pub description: Option<String>,
+    /// The sender's event id; without one, status + time + location identify the event.
+    pub event_id: Option<String>,
+    /// Who sent it (carrier or aggregator name), for the timeline.
+    pub source: String,
+    pub estimated_delivery: Option<Date>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TrackOutcome {
+    pub shipment_id: ShipmentId,
+    pub order_id: OrderId,
+    pub status: TrackingStatus,
+    /// False when the event was a repeat (already applied).
+    pub applied: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReceiveInput {
+    pub lines: Vec<ReceiptLine>,
+}
+
+fn order_event(actor: &Actor, at: OffsetDateTime, order: &Order, kind: &str, reason: Option<String>, data: serde_json::Value) -> EventWrite {
+    event(actor, at, kind, "order", order.id.0, Some(order.account_id), reason, data)
+}
+
+fn shipment_doc(order: &Order, id: ShipmentId) -> Option<ShipmentDoc> {
+    order.shipment(id).map(|s| ShipmentDoc {
+        order_id: order.id,
+        order_number: order.number.clone(),
+        account_id: order.account_id,
+        shipment: s.clone(),
+    })
+}
+
+impl App {
+    async fn resolve_products(&self, ctx: &Ctx, lines: &[OrderLineInput]) -> Result<Vec<Product>> {
+        let mut out = Vec::with_capacity(lines.len());
+        for (i, l) in lines.iter().enumerate() {
+            let p = match &l.product {
+                ProductRef::Id(id) => self.load_ref::<Product>(ctx, id.0, &format!("lines[{i}].product_id")).await?.value,
+                ProductRef::Sku(sku) => {
+                    let row = self
+                        .store
+                        .by_number("product", sku)
+                        .await?
+                        .ok_or_else(|| AppError::not_found_field("product", format!("lines[{i}].sku")))?;
+                    crate::docs::decode::<Product>(&row)?.value
+                }
+            };
+            out.push(p);
+        }
+        Ok(out)
+    }
+
+    pub async fn plan_place_order(&self, ctx: &Ctx, input: &PlaceOrder) -> Result<Planned<Versioned<Order>>> {
+        let account = self.load_ref::<Account>(ctx, input.account_id.0, "account_id").await?.value;
+        let products = self.resolve_products(ctx, &input.lines).await?;
+        let bill_to = match input.bill_to {
+            Some(b) => b,
+            None => account.locations.iter().find(|l| l.kind.can_be_billed()).map(|l| l.id).ok_or_else(|| {
+                Rejection::new(ErrorCode::InvalidState, "bill_to", "the account has no bill-to location")
+            })?,
+        };
+        let number = match &input.number {
+            Some(n) if n.trim().is_empty() => {
+                return Err(Rejection::new(ErrorCode::InvalidValue, "number", "must not be empty").into());
+            }
+            Some(n) => n.trim().to_owned(),
+            None => format!("SO-{}", self.next_number("order").await?),
+        };
+        let now = self.clock.now();
+        let new = NewOrder {
+            id: OrderId(Uuid::now_v7()),
+            number,
+            bill_to,
+            po_number: input.po_number.clone(),
+            channel: input.channel,
+            placed_at: input.placed_at.unwrap_or(now),
+            freight: input.freight,
+            lines: input
+                .lines
+                .iter()
+                .zip(products)
+                .map(|(l, product)| NewLine {
+                    product,
+                    quantity: l.quantity,
+                    ship_to: l.ship_to,
+                    requested_date: l.requested_date,
+                    po_number: l.po_number.clone(),
+                    cost_centre: l.cost_centre.clone(),
+                })
+                .collect(),
+        };
+        let order = Order::place(&account, new)?;
+        let mut keys: Vec<KeyWrite> = order
+            .ship_to_locations()
+            .into_iter()
+            .map(|l| KeyWrite { kind: "order_location", key: l.0.to_string(), doc_id: order.id.0 })
+            .collect();
+        if let Some(po) = &order.po_number {
+            keys.push(KeyWrite { kind: "order_po", key: po.clone(), doc_id: order.id.0 });
+        }
+        let ev = order_event(
+            &ctx.principal.actor(),
+            now,
+            &order,
+            "order.placed",
+            None,
+            json!({
+                "number": order.number,
+                "po_number": order.po_number,
+                "channel": format!("{:?}", order.channel).to_lowercase(),
+                "lines": order.lines.len(),
+                "total": order.goods_total().to_string(),
+            }),
+        );
+        let commit = Commit { docs: vec![write(&order, WriteMode::Insert)?], keys, events: vec![ev], ..Default::default() };
+        Ok(Planned { value: Versioned { value: order, version: 1 }, commit })
+    }
+
+    /// Loads an order for a change, honouring If-Match.
+    async fn order_for_change(&self, ctx: &Ctx, id: OrderId) -> Result<Versioned<Order>> {
+        let v = self.load::<Order>(ctx, id.0).await?;
+        check_version(ctx, v.version)?;
+        Ok(v)
+    }
+
+    fn order_commit(order: &Order, version: i64, events: Vec<EventWrite>, shipments: &[ShipmentId]) -> Result<Commit> {
+        // Belt and braces: the domain validated each command; never persist an unbalanced ledger.
+        order.check_balanced()?;
+        let mut docs = vec![write(order, WriteMode::Update(version))?];
+        for s in shipments {
+            if let Some(d) = shipment_doc(order, *s) {
+                docs.push(write(&d, WriteMode::Upsert)?);
+            }
+        }
+        Ok(Commit { docs, events, ..Default::default() })
+    }
+
+    pub async fn plan_allocate(&self, ctx: &Ctx, id: OrderId, input: &Allocate) -> Result<Planned<Versioned<Order>>> {
+        let Versioned { value: mut order, version } = self.order_for_change(ctx, id).await?;
+        let loc = self.load_ref::<FulfilmentLocation>(ctx, input.location.0, "fulfilment_location_id").await?.value;
+        order.allocate(input.line, &loc, input.quantity)?;
+        let ev = order_event(
+            &ctx.principal.actor(),
+            self.clock.now(),
+            &order,
+            "line.allocated",
+            None,
+            json!({"line": input.line, "quantity": input.quantity.get(), "fulfilment_location": loc.name}),
+        );
+        let commit = Self::order_commit(&order, version, vec![ev], &[])?;
+        Ok(Planned { value: Versioned { value: order, version: version + 1 }, commit })
+    }
+
+    pub async fn plan_backorder(&self, ctx: &Ctx, id: OrderId, input: &BackorderInput) -> Result<Planned<Versioned<Order>>> {
+        let Versioned { value: mut order, version } = self.order_for_change(ctx, id).await?;
+        let actor = ctx.principal.actor();
+        let now = self.clock.now();
+        order.backorder(input.line, input.quantity, input.expected, &input.reason, &actor.name(), now)?;
+        let ev = order_event(
+            &actor,
+            now,
+            &order,
+            "line.backordered",
+            Some(input.reason.clone()),
+            json!({"line": input.line, "quantity": input.quantity.get(), "expected": input.expected.map(|d| d.to_string())}),
+        );
+        let commit = Self::order_commit(&order, version, vec![ev], &[])?;
+        Ok(Planned { value: Versioned { value: order, version: version + 1 }, commit })
+    }
+
+    pub async fn plan_reschedule_backorder(&self, ctx: &Ctx, id: OrderId, input: &Reschedule) -> Result<Planned<Versioned<Order>>> {
+        let Versioned { value: mut order, version } = self.order_for_change(ctx, id).await?;
+        let actor = ctx.principal.actor();
+        let now = self.clock.now();
+        let from = order.reschedule_backorder(input.line, input.expected, &input.reason, &actor.name(), now)?;
+        let ev = order_event(
+            &actor,
+            now,
+            &order,
+            "backorder.rescheduled",
+            Some(input.reason.clone()),
+            json!({"line": input.line, "from": from.map(|d| d.to_string()), "to": input.expected.map(|d| d.to_string())}),
+        );
+        let commit = Self::order_commit(&order, version, vec![ev], &[])?;
+        Ok(Planned { value: Versioned { value: order, version: version + 1 }, commit })
+    }
+
+    pub async fn plan_cancel(&self, ctx: &Ctx, id: OrderId, input: &CancelInput) -> Result<Planned<Versioned<Order>>> {
+        let Versioned { value: mut order, version } = self.order_for_change(ctx, id).await?;
+        if input.reason.trim().is_empty() {
+            return Err(Rejection::new(ErrorCode::InvalidValue, "reason", "say why the quantity is cancelled").into());
+        }
+        order.cancel(input.line, input.quantity)?;
+        let ev = order_event(
+            &ctx.principal.actor(),
+            self.clock.now(),
+            &order,
+            "line.cancelled",
+            Some(input.reason.clone()),
+            json!({"line": input.line, "quantity": input.quantity.get()}),
+        );
+        let commit = Self::order_commit(&order, version, vec![ev], &[])?;
+        Ok(Planned { value: Versioned { value: order, version: version + 1 }, commit })
+    }
+
+    pub async fn plan_ship(&self, ctx: &Ctx, input: &ShipInput) -> Result<Planned<ShipmentView>> {
+        let Versioned { value: mut order, version } = self.load_ref::<Order>(ctx, input.order_id.0, "order_id").await?;
+        check_version(ctx, version)?;
+        let from = self.load_ref::<FulfilmentLocation>(ctx, input.from.0, "from_location_id").await?.value;
+        let now = self.clock.now();
+        let id = ShipmentId(Uuid::now_v7());
+        let s = order.ship(NewShipment {
+            id,
+            from: from.id,
+            to: input.to,
+            lines: input.lines.clone(),
+            carrier: input.carrier.clone(),
+            service: input.service.clone(),
+            tracking_number: input.tracking_number.clone(),
+            tracking_url: input.tracking_url.clone(),
+            packing_slip: input.packing_slip.clone(),
+            shipped_at: input.shipped_at.unwrap_or(now),
+            promised_delivery: input.promised_delivery,
+            estimated_delivery: input.estimated_delivery,
+        })?;
+        let data = json!({
+            "shipment_id": id.0,
+            "from": from.name,
+            "lines": s.lines.iter().map(|l| json!({"line": l.line, "quantity": l.quantity.get()})).collect::<Vec<_>>(),
+            "carrier": s.carrier,
+            "tracking_number": s.tracking_number,
+        });
+        let ev = order_event(&ctx.principal.actor(), now, &order, "shipment.created", None, data);
+        let mut commit = Self::order_commit(&order, version, vec![ev], &[])?;
+        let doc = shipment_doc(&order, id).expect("just shipped");
+        commit.docs.push(write(&doc, WriteMode::Insert)?);
+        if let Some(t) = &input.tracking_number {
+            commit.keys.push(KeyWrite { kind: "tracking", key: t.clone(), doc_id: id.0 });
+        }
+        commit.keys.push(KeyWrite { kind: "shipment_location", key: input.to.0.to_string(), doc_id: id.0 });
+        Ok(Planned { value: ShipmentView { doc, order_version: version + 1 }, commit })
+    }
+
+    /// Finds the shipment a tracking event is about.
+    pub async fn resolve_shipment(&self, ctx: &Ctx, r: &ShipmentRef, field: &str) -> Result<ShipmentDoc> {
+        let id = match r {
+            ShipmentRef::Id(id) => id.0,
+            ShipmentRef::TrackingNumber(t) => {
+                let ids = self.store.by_key("tracking", t).await?;
+                match ids.as_slice() {
+                    [one] => *one,
+                    [] => return Err(AppError::not_found_field("shipment", field)),
+                    _ => {
+                        return Err(Rejection::new(
+                            ErrorCode::InvalidValue,
+                            field,
+                            "several shipments share this tracking number; send shipment_id instead",
+                        )
+                        .into());
+                    }
+                }
+            }
+        };
+        Ok(self.load_ref::<ShipmentDoc>(ctx, id, field).await?.value)
+    }
+
+    pub async fn plan_track(&self, ctx: &Ctx, input: &TrackingInput) -> Result<Planned<TrackOutcome>> {
+        let field = match input.shipment {
+            ShipmentRef::Id(_) => "shipment_id",
+            ShipmentRef::TrackingNumber(_) => "tracking_number",
+        };
+        let sd = self.resolve_shipment(ctx, &input.shipment, field).await?;
+        let Versioned { value: mut order, version } = self.load::<Order>(ctx, sd.order_id.0).await?;
+        let sid = sd.shipment.id;
+        let ev = TrackingEvent {
+            status: input.status,
+            occurred_at: input.occurred_at,
+            location: input.location.clone(),
+            description: input.description.clone(),
+        };
+        let applied = order.track(sid, ev)?;
+        if let Some(e) = input.estimated_delivery {
+            if let Some(s) = order.shipments.iter_mut().find(|s| s.id == sid) {
+                s.estimated_delivery = Some(e);
+            }
+        }
+        let status = order.shipment(sid).map_or(input.status, |s| s.status());
+        let outcome = TrackOutcome { shipment_id: sid, order_id: order.id, status, applied };
+        if !applied {
+            return Ok(Planned { value: outcome, commit: Commit::default() });
+        }
+        let key = input.event_id.clone().unwrap_or_else(|| {
+            format!("{}|{}|{}", input.status.as_str(), input.occurred_at.unix_timestamp_nanos(), input.location.as_deref().unwrap_or(""))
+        });
+        let actor = Actor::Integration { name: input.source.clone() };
+        let ev = order_event(
+            &actor,
+            self.clock.now(),
+            &order,
+            "shipment.tracking",
+            None,
+            json!({
+                "shipment_id": sid.0,
+                "status": input.status.as_str(),
+                "occurred_at": input.occurred_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+                "location": input.location,
+                "description": input.description,
+            }),
+        );
+        let mut commit = Self::order_commit(&order, version, vec![ev], &[sid])?;
+        commit.dedup.push((sid.0, key));
+        Ok(Planned { value: outcome, commit })
+    }
+
+    /// Applies one tracking event; a repeat is reported as not applied, not as an error.
+    pub async fn track(&self, ctx: &Ctx, input: &TrackingInput) -> Result<TrackOutcome> {
+        match self.run(ctx, async || self.plan_track(ctx, input).await).await {
+            Err(AppError::Duplicate) => {
+                let sd = self.resolve_shipment(ctx, &input.shipment, "shipment").await?;
+                Ok(TrackOutcome { shipment_id: sd.shipment.id, order_id: sd.order_id, status: sd.shipment.status(), applied: false })
+            }
+            r => r,
+        }
+    }
+
+    pub async fn plan_receive(&self, ctx: &Ctx, shipment: ShipmentId, input: &ReceiveInput) -> Result<Planned<ShipmentView>> {
+        let sd = self.load::<ShipmentDoc>(ctx, shipment.0).await?.value;
+        let Versioned { value: mut order, version } = self.load::<Order>(ctx, sd.order_id.0).await?;
+        check_version(ctx, version)?;
+        let actor = ctx.principal.actor();
+        let now = self.clock.now();
+        order.receive(shipment, Receipt { at: now, by: actor.name(), lines: input.lines.clone() })?;
+        let data = json!({
+            "shipment_id": shipment.0,
+            "lines": input.lines.iter().map(|l| json!({
+                "line": l.line, "received": l.received.get(), "damaged": l.damaged.get(), "wrong_item": l.wrong_item.get(), "note": l.note,
+            })).collect::<Vec<_>>(),
+        });
+        let ev = order_event(&actor, now, &order, "shipment.received", None, data);
+        let commit = Self::order_commit(&order, version, vec![ev], &[shipment])?;
+        let doc = shipment_doc(&order, shipment).expect("exists");
+        Ok(Planned { value: ShipmentView { doc, order_version: version + 1 }, commit })
+    }
+
+    pub async fn order(&self, ctx: &Ctx, id: OrderId) -> Result<Versioned<Order>> {
+        self.load(ctx, id.0).await
+    }
+
+    pub async fn shipment(&self, ctx: &Ctx, id: ShipmentId) -> Result<ShipmentDoc> {
+        Ok(self.load::<ShipmentDoc>(ctx, id.0).await?.value)
+    }
+}
+
+/// A shipment with its order's context.
+#[derive(Debug, Clone)]
+pub struct ShipmentView {
+    pub doc: ShipmentDoc,
+    pub order_version: i64,
+}

@@ -1,0 +1,218 @@
+//! Read side: the four answers (status, match, timeline, open invoices) and filtered lists.
+
+use crate::docs::{decode, Doc, ShipmentDoc, Versioned};
+use crate::error::Result;
+use crate::{App, Ctx};
+use aftercart_domain::account::{Account, FulfilmentLocation};
+use aftercart_domain::ids::{AccountId, FulfilmentLocationId, InvoiceId, LocationId, OrderId};
+use aftercart_domain::invoice::{CreditMemo, Invoice, Payment};
+use aftercart_domain::matching::{match_invoice, MatchReport};
+use aftercart_domain::order::Order;
+use aftercart_domain::product::Product;
+use aftercart_domain::status::{order_view, Names, OrderView};
+use aftercart_store::{EventFilter, EventRow, ListQuery};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// One page of a list, newest first; `next` is the cursor for the following page.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub account_id: Option<AccountId>,
+    pub status: Option<String>,
+    pub location: Option<LocationId>,
+    pub from: Option<OffsetDateTime>,
+    pub to: Option<OffsetDateTime>,
+    pub before: Option<Uuid>,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum TimelineOf {
+    Order(OrderId),
+    Invoice(InvoiceId),
+    Account(AccountId),
+}
+
+pub struct StatusAnswer {
+    pub order: Versioned<Order>,
+    pub view: OrderView,
+    pub at: OffsetDateTime,
+}
+
+pub struct MatchAnswer {
+    pub invoice: Versioned<Invoice>,
+    pub report: MatchReport,
+}
+
+impl App {
+    async fn list_docs<T: Doc>(&self, ctx: &Ctx, f: &ListFilter, key: Option<(&'static str, String)>) -> Result<Page<Versioned<T>>> {
+        let limit = f.limit.clamp(1, 500);
+        let rows = self
+            .store
+            .list(ListQuery {
+                kind: T::KIND,
+                account_id: f.account_id.map(|a| a.0),
+                status: f.status.clone(),
+                key,
+                from: f.from,
+                to: f.to,
+                before: f.before,
+                limit: limit + 1,
+            })
+            .await?;
+        let more = rows.len() > limit as usize;
+        let mut items = Vec::with_capacity(rows.len().min(limit as usize));
+        for r in rows.iter().take(limit as usize) {
+            let v = decode::<T>(r)?;
+            if v.value.account().is_none_or(|a| ctx.principal.can_see_account(a)) {
+                items.push(v);
+            }
+        }
+        let next = if more { rows.get(limit as usize - 1).map(|r| r.id) } else { None };
+        Ok(Page { items, next })
+    }
+
+    pub async fn list_accounts(&self, ctx: &Ctx, f: &ListFilter) -> Result<Page<Versioned<Account>>> {
+        self.list_docs(ctx, &ListFilter { account_id: None, ..f.clone() }, None).await
+    }
+
+    pub async fn list_products(&self, ctx: &Ctx, f: &ListFilter) -> Result<Page<Versioned<Product>>> {
+        self.list_docs(ctx, &ListFilter { account_id: None, ..f.clone() }, None).await
+    }
+
+    pub async fn list_orders(&self, ctx: &Ctx, f: &ListFilter) -> Result<Page<Versioned<Order>>> {
+        let key = f.location.map(|l| ("order_location", l.0.to_string()));
+        self.list_docs(ctx, f, key).await
+    }
+
+    pub async fn list_shipments(&self, ctx: &Ctx, f: &ListFilter) -> Result<Page<Versioned<ShipmentDoc>>> {
+        let key = f.location.map(|l| ("shipment_location", l.0.to_string()));
+        self.list_docs(ctx, f, key).await
+    }
+
+    /// Invoices; `status` is `open` (any balance), `overdue` (balance past due) or `paid`.
+    pub async fn list_invoices(&self, ctx: &Ctx, f: &ListFilter) -> Result<Page<Versioned<Invoice>>> {
+        let mut q = f.clone();
+        match f.status.as_deref() {
+            None => {}
+            Some("open") => q.status = Some("unpaid".into()),
+            Some("paid") => q.status = Some("paid".into()),
+            Some("overdue") => {
+                q.status = Some("unpaid".into());
+                let today = self.clock.now().date().midnight().assume_utc();
+                q.to = Some(q.to.map_or(today, |t| t.min(today)));
+            }
+            Some(other) => {
+                return Err(aftercart_domain::Rejection::new(
+                    aftercart_domain::ErrorCode::InvalidValue,
+                    "status",
+                    format!("'{other}' is not an invoice status filter (open, overdue, paid)"),
+                )
+                .into());
+            }
+        }
+        self.list_docs(ctx, &q, None).await
+    }
+
+    pub async fn list_payments(&self, ctx: &Ctx, f: &ListFilter) -> Result<Page<Versioned<Payment>>> {
+        self.list_docs(ctx, f, None).await
+    }
+
+    pub async fn list_credit_memos(&self, ctx: &Ctx, f: &ListFilter) -> Result<Page<Versioned<CreditMemo>>> {
+        self.list_docs(ctx, f, None).await
+    }
+
+    async fn names_for(&self, ctx: &Ctx, order: &Order) -> Result<Names> {
+        let account = self.load::<Account>(ctx, order.account_id.0).await?.value;
+        let mut names = Names::default();
+        for l in account.locations {
+            names.locations.insert(l.id, l.name);
+        }
+        let needed: Vec<FulfilmentLocationId> = order
+            .shipments
+            .iter()
+            .map(|s| s.from)
+            .chain(order.lines.iter().flat_map(|l| l.allocations.iter().map(|a| a.location)))
+            .collect();
+        names.fulfilment = self.fulfilment_names(ctx, &needed).await?;
+        Ok(names)
+    }
+
+    /// Names of fulfilment locations, from a process-wide cache refreshed when an unknown id shows up.
+    async fn fulfilment_names(&self, ctx: &Ctx, ids: &[FulfilmentLocationId]) -> Result<std::collections::HashMap<FulfilmentLocationId, String>> {
+        static CACHE: std::sync::OnceLock<std::sync::RwLock<std::collections::HashMap<FulfilmentLocationId, String>>> =
+            std::sync::OnceLock::new();
+        let cache = CACHE.get_or_init(Default::default);
+        let missing = {
+            let c = cache.read().unwrap_or_else(|e| e.into_inner());
+            ids.iter().any(|id| !c.contains_key(id))
+        };
+        if missing {
+            let all: Vec<FulfilmentLocation> = self.fulfilment_locations(ctx).await?;
+            let mut c = cache.write().unwrap_or_else(|e| e.into_inner());
+            for l in all {
+                c.insert(l.id, l.name);
+            }
+        }
+        let c = cache.read().unwrap_or_else(|e| e.into_inner());
+        Ok(ids.iter().filter_map(|id| c.get(id).map(|n| (*id, n.clone()))).collect())
+    }
+
+    /// "Did this ship?" for an order, derived now.
+    pub async fn order_status(&self, ctx: &Ctx, id: OrderId) -> Result<StatusAnswer> {
+        let order = self.load::<Order>(ctx, id.0).await?;
+        let names = self.names_for(ctx, &order.value).await?;
+        let at = self.clock.now();
+        let view = order_view(&order.value, &names, at);
+        Ok(StatusAnswer { order, view, at })
+    }
+
+    /// "Why doesn't this match?" for an invoice.
+    pub async fn invoice_match(&self, ctx: &Ctx, id: InvoiceId) -> Result<MatchAnswer> {
+        let invoice = self.load::<Invoice>(ctx, id.0).await?;
+        let order_ids: Vec<Uuid> = invoice.value.order_ids().iter().map(|o| o.0).collect();
+        let orders: Vec<Order> = self.load_many::<Order>(ctx, &order_ids).await?.into_iter().map(|v| v.value).collect();
+        let mut other_ids: Vec<Uuid> = Vec::new();
+        for o in &order_ids {
+            other_ids.extend(self.store.by_key("order_invoice", &o.to_string()).await?);
+        }
+        other_ids.sort();
+        other_ids.dedup();
+        other_ids.retain(|i| *i != id.0);
+        let others: Vec<Invoice> = self.load_many::<Invoice>(ctx, &other_ids).await?.into_iter().map(|v| v.value).collect();
+        let report = match_invoice(&invoice.value, &orders.iter().collect::<Vec<_>>(), &others.iter().collect::<Vec<_>>());
+        Ok(MatchAnswer { invoice, report })
+    }
+
+    /// Invoices of an order (for the order view and matching).
+    pub async fn invoices_of_order(&self, ctx: &Ctx, id: OrderId) -> Result<Vec<Invoice>> {
+        self.load::<Order>(ctx, id.0).await?;
+        let ids = self.store.by_key("order_invoice", &id.0.to_string()).await?;
+        Ok(self.load_many::<Invoice>(ctx, &ids).await?.into_iter().map(|v| v.value).collect())
+    }
+
+    /// The append-only timeline of an order, invoice or account, oldest first from `after`.
+    pub async fn timeline(&self, ctx: &Ctx, of: TimelineOf, after: i64, limit: u32) -> Result<Vec<EventRow>> {
+        let filter = match of {
+            TimelineOf::Order(id) => {
+                self.load::<Order>(ctx, id.0).await?;
+                EventFilter::Subject(id.0)
+            }
+            TimelineOf::Invoice(id) => {
+                self.load::<Invoice>(ctx, id.0).await?;
+                EventFilter::Subject(id.0)
+            }
+            TimelineOf::Account(id) => {
+                self.load::<Account>(ctx, id.0).await?;
+                EventFilter::Account(id.0)
+            }
+        };
+        Ok(self.store.events(filter, after, limit.clamp(1, 500)).await?)
+    }
+}
