@@ -78,12 +78,11 @@ impl App {
 
     /// Plans and commits a command, replanning on version conflicts. `render` turns the result
     /// into the (status, body) stored for idempotent replays.
-    pub async fn execute<T>(
-        &self,
-        ctx: &Ctx,
-        mut plan: impl AsyncFnMut() -> Result<Planned<T>>,
-        render: impl Fn(&T) -> (u16, String),
-    ) -> Result<T> {
+    pub async fn execute<T, F, Fut>(&self, ctx: &Ctx, mut plan: F, render: impl Fn(&T) -> (u16, String)) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<Planned<T>>>,
+    {
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -123,7 +122,11 @@ impl App {
     }
 
     /// `execute` without idempotency rendering (CLI, demo, tests).
-    pub async fn run<T>(&self, ctx: &Ctx, plan: impl AsyncFnMut() -> Result<Planned<T>>) -> Result<T> {
+    pub async fn run<T, F, Fut>(&self, ctx: &Ctx, plan: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<Planned<T>>>,
+    {
         self.execute(ctx, plan, |_| (200, String::new())).await
     }
 

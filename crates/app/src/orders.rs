@@ -425,7 +425,7 @@ impl App {
 
     /// Applies one tracking event; a repeat is reported as not applied, not as an error.
     pub async fn track(&self, ctx: &Ctx, input: &TrackingInput) -> Result<TrackOutcome> {
-        match self.run(ctx, async || self.plan_track(ctx, input).await).await {
+        match self.run(ctx, || self.plan_track(ctx, input)).await {
             Err(AppError::Duplicate) => {
                 let sd = self.resolve_shipment(ctx, &input.shipment, "shipment").await?;
                 Ok(TrackOutcome { shipment_id: sd.shipment.id, order_id: sd.order_id, status: sd.shipment.status(), applied: false })

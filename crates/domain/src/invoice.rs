@@ -328,6 +328,9 @@ impl CreditMemo {
             return Err(Rejection::new(ErrorCode::InvalidValue, "reason", "a credit memo needs a reason"));
         }
         if let Some(inv) = invoice {
+            if memo.invoice_id != Some(inv.id) {
+                return Err(Rejection::new(ErrorCode::InvalidValue, "invoice_id", "the credit memo names another invoice"));
+            }
             if inv.account_id != account.id {
                 return Err(Rejection::new(ErrorCode::ForeignAccount, "invoice_id", "the invoice belongs to another account"));
             }

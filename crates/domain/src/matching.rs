@@ -93,15 +93,18 @@ pub fn match_invoice(invoice: &Invoice, orders: &[&Order], other_invoices: &[&In
             Some(s) => (s.quantity_of(il.order_line), s.received_of(il.order_line)),
             None => (ledger.shipped, ledger.received),
         };
-        // Everything billed before for this line (and shipment), on any earlier invoice.
-        let billed_before: Qty = earlier
-            .iter()
-            .flat_map(|i| i.lines.iter())
-            .filter(|ol| ol.order_id == il.order_id && ol.order_line == il.order_line && (il.shipment_id.is_none() || ol.shipment_id == il.shipment_id))
-            .map(|ol| ol.quantity)
-            .sum();
-        let same_billed_before: Qty =
-            earlier.iter().flat_map(|i| i.lines.iter()).filter(|ol| same_goods(ol)).map(|ol| ol.quantity).sum();
+        // Billed before on earlier invoices: for the whole line (with or without a shipment named),
+        // and for this very shipment. A line billed once without a shipment and again against its
+        // shipment is still billed twice.
+        let earlier_lines = || {
+            earlier.iter().flat_map(|i| i.lines.iter()).filter(|ol| ol.order_id == il.order_id && ol.order_line == il.order_line)
+        };
+        let billed_before: Qty = earlier_lines().map(|ol| ol.quantity).sum();
+        let same_billed_before: Qty = earlier_lines().filter(|ol| same_goods(ol)).map(|ol| ol.quantity).sum();
+        let available = match il.shipment_id {
+            Some(_) => shipped.saturating_sub(same_billed_before).min(ledger.shipped.saturating_sub(billed_before)),
+            None => shipped.saturating_sub(billed_before),
+        };
         let price = il.unit_price;
         let mut ds = Vec::new();
         let q = il.quantity;
@@ -117,10 +120,9 @@ pub fn match_invoice(invoice: &Invoice, orders: &[&Order], other_invoices: &[&In
                 explanation: format!("Billed {q} of {} but nothing has shipped yet.", line.sku),
             });
         } else {
-            let available = shipped.saturating_sub(billed_before);
             let excess = q.saturating_sub(available);
             if !excess.is_zero() {
-                if !same_billed_before.is_zero() && q <= shipped {
+                if !billed_before.is_zero() && q <= shipped {
                     ds.push(Discrepancy {
                         kind: DiscrepancyKind::BilledTwice,
                         quantity: Some(excess),

@@ -283,7 +283,10 @@ pub fn order_view(order: &Order, names: &Names, now: OffsetDateTime) -> OrderVie
                 (Some(e), Some(ch)) if ch.from.is_some() && ch.from != Some(e) => {
                     let from = ch.from.map(|d| fmt_date(d, today)).unwrap_or_default();
                     reason.push_str(&format!("; expected {}, moved from {from} by {} ({})", fmt_date(e, today), ch.by, ch.reason));
-                    assessment.raise(Risk::AtRisk, format!("backorder date moved from {from} to {} by {}", fmt_date(e, today), ch.by));
+                    // Only a slip is a risk; a date brought forward is good news.
+                    if ch.from.is_some_and(|f| e > f) {
+                        assessment.raise(Risk::AtRisk, format!("backorder date moved from {from} to {} by {}", fmt_date(e, today), ch.by));
+                    }
                 }
                 (Some(e), _) => reason.push_str(&format!("; expected {}", fmt_date(e, today))),
                 (None, _) => {
@@ -291,10 +294,11 @@ pub fn order_view(order: &Order, names: &Names, now: OffsetDateTime) -> OrderVie
                     assessment.raise(Risk::AtRisk, format!("{} {} backordered with no expected date", ledger.backordered, plural(ledger.backordered)));
                 }
             }
-            if let (Some(e), Some(r)) = (b.expected, line.requested_date) {
-                if e > r && today <= r {
-                    assessment.raise(Risk::AtRisk, format!("backorder expected {}, after the requested {}", fmt_date(e, today), fmt_date(r, today)));
-                }
+            if let (Some(e), Some(r)) = (b.expected, line.requested_date)
+                && e > r
+                && today <= r
+            {
+                assessment.raise(Risk::AtRisk, format!("backorder expected {}, after the requested {}", fmt_date(e, today), fmt_date(r, today)));
             }
             phrases.push(format!("{} {reason}", ledger.backordered));
             unshipped.push(UnshippedPart { quantity: ledger.backordered, state: "backordered", reason, expected: b.expected });

@@ -16,7 +16,7 @@ use aftercart_domain::order::{
     Channel, NewLine, NewOrder, NewShipment, Order, Receipt, ReceiptLine,
 };
 use aftercart_domain::product::Product;
-use aftercart_domain::status::{LineStatus, Names, OrderView, Risk, order_view};
+use aftercart_domain::status::{LineStatus, Names, OrderView, Risk, order_progress, order_view};
 use aftercart_domain::tracking::{TrackingEvent, TrackingStatus};
 use aftercart_domain::{Currency, ErrorCode, Money, Qty};
 use time::macros::{date, datetime};
@@ -346,6 +346,7 @@ fn split_shipment_with_slipped_backorder_is_at_risk() {
         ]
     );
     assert_eq!(v.status, LineStatus::PartiallyShipped);
+    assert_eq!(order_progress(&o), LineStatus::PartiallyShipped);
     assert_eq!(v.assessment.risk, Risk::AtRisk);
     assert_eq!(
         v.assessment.reasons,
@@ -571,6 +572,7 @@ fn delivered_on_time_is_on_track_and_delivered() {
     let o = delivered_order(&f, datetime!(2026-11-09 14:00 UTC));
     let v = order_view(&o, &f.names, NOW);
     assert_eq!(v.status, LineStatus::Delivered);
+    assert_eq!(order_progress(&o), LineStatus::Delivered);
     for l in &v.lines {
         assert_eq!(
             (l.status, l.assessment.risk),
@@ -618,6 +620,7 @@ fn backorder_without_date_is_at_risk() {
     .unwrap();
     let v = order_view(&o, &f.names, NOW);
     assert_eq!(v.status, LineStatus::Backordered);
+    assert_eq!(order_progress(&o), LineStatus::Backordered);
     assert_eq!(
         risky(&v, 0),
         (
@@ -1106,8 +1109,6 @@ fn billed_twice_flags_only_the_later_invoice() {
 }
 
 #[test]
-#[ignore = "bug: a receipt that omits a line counts as 0 received in matching (Shipment::received_of) \
-            but as nothing reported in status::order_view"]
 fn a_receipt_that_omits_a_line_is_read_the_same_way_by_status_and_matching() {
     let f = fx();
     // The dock confirmed the chairs and said nothing about the desks of the same shipment.
@@ -1386,7 +1387,6 @@ fn credit_memo_reduces_the_balance() {
 }
 
 #[test]
-#[ignore = "bug: billing a named shipment ignores earlier invoices that billed the same order line without a shipment"]
 fn line_billed_then_shipment_billed_is_flagged() {
     let f = fx();
     let (o, s) = received_order(&f, &[(1, 10, 0, 0), (2, 4, 0, 0)]);

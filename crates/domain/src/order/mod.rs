@@ -118,6 +118,7 @@ impl Order {
         let mut lines = Vec::with_capacity(new.lines.len());
         for (i, nl) in new.lines.into_iter().enumerate() {
             let field = |f: &str| format!("lines[{i}].{f}");
+            require_positive(nl.quantity, &field("quantity"))?;
             match account.location(nl.ship_to) {
                 Some(l) if l.kind.can_receive() => {}
                 Some(_) => {
@@ -202,6 +203,7 @@ impl Order {
     /// Assigns `qty` of a line to a fulfilment location. Takes from the unallocated quantity first,
     /// then from the backorder (stock arrived).
     pub fn allocate(&mut self, line_no: u32, location: &FulfilmentLocation, qty: Qty) -> Result<()> {
+        require_positive(qty, "quantity")?;
         let idx = self.line_index(line_no, "line")?;
         let ledger = self.ledger(&self.lines[idx]);
         let available = ledger.unallocated + ledger.backordered;
@@ -214,10 +216,8 @@ impl Order {
         }
         let from_backorder = qty.saturating_sub(ledger.unallocated);
         let line = &mut self.lines[idx];
-        if !from_backorder.is_zero() {
-            if let Some(b) = line.backorder.as_mut() {
-                b.quantity = b.quantity.saturating_sub(from_backorder);
-            }
+        if let Some(b) = line.backorder.as_mut().filter(|_| !from_backorder.is_zero()) {
+            b.quantity = b.quantity.saturating_sub(from_backorder);
         }
         match line.allocations.iter_mut().find(|a| a.location == location.id) {
             Some(a) => a.quantity = a.quantity + qty,
@@ -237,6 +237,7 @@ impl Order {
         by: &str,
         at: OffsetDateTime,
     ) -> Result<()> {
+        require_positive(qty, "quantity")?;
         let idx = self.line_index(line_no, "line")?;
         let ledger = self.ledger(&self.lines[idx]);
         if qty > ledger.unallocated {
@@ -298,6 +299,7 @@ impl Order {
 
     /// Cancels quantity that is not yet committed to a warehouse: unallocated first, then backordered.
     pub fn cancel(&mut self, line_no: u32, qty: Qty) -> Result<()> {
+        require_positive(qty, "quantity")?;
         let idx = self.line_index(line_no, "line")?;
         let ledger = self.ledger(&self.lines[idx]);
         let cancellable = ledger.unallocated + ledger.backordered;
@@ -331,6 +333,7 @@ impl Order {
         }
         for (i, (line_no, qty)) in new.lines.iter().enumerate() {
             let field = format!("lines[{i}]");
+            require_positive(*qty, &format!("{field}.quantity"))?;
             if new.lines[..i].iter().any(|(n, _)| n == line_no) {
                 return Err(Rejection::new(ErrorCode::InvalidValue, format!("{field}.line"), "a line appears twice in the shipment"));
             }
@@ -454,6 +457,13 @@ impl Order {
 
 fn currency_mismatch(field: &str, expected: Currency, got: Currency) -> Rejection {
     Rejection::new(ErrorCode::CurrencyMismatch, field, format!("expected {expected}, got {got}"))
+}
+
+fn require_positive(qty: Qty, field: &str) -> Result<()> {
+    if qty.is_zero() {
+        return Err(Rejection::new(ErrorCode::InvalidQuantity, field, "quantity must be at least 1"));
+    }
+    Ok(())
 }
 
 fn require_text(value: &str, field: &str) -> Result<()> {

@@ -858,7 +858,8 @@ enum Op {
     },
     /// Ships a subset (`mask`) of the dock lines (1, 2) or of the store line (3) from `loc`
     /// (or from where the first line has stock when `loc` is `None`) to their ship-to, or to the
-    /// other location when `wrong_to`; `extra_line` adds line 4 or the other group's line.
+    /// other location when `wrong_to`; `extra_line` adds one unit of line 2, 3 or 4 (a duplicate,
+    /// another location's line or an unknown line).
     Ship {
         store: bool,
         mask: u8,

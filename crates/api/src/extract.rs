@@ -1,0 +1,141 @@
+//! Request extractors: who is calling (API key), their preconditions (If-Match), idempotency
+//! (Idempotency-Key, replayed here before any handler runs), and JSON bodies whose errors name
+//! the field.
+
+use crate::error::ApiError;
+use crate::ApiState;
+use aftercart_app::{Ctx, IdempotencyKey, Principal};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+/// The authenticated caller plus request preconditions.
+pub struct Caller(pub Ctx);
+
+pub fn key_hash(key: &str) -> String {
+    hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+fn principal(state: &ApiState, headers: &HeaderMap) -> Result<Principal, ApiError> {
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .or_else(|| headers.get("x-api-key").and_then(|v| v.to_str().ok()))
+        .ok_or_else(|| {
+            ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "send an API key as 'Authorization: Bearer <key>'")
+        })?;
+    // Keys are kept hashed; comparing hashes also keeps the comparison independent of the key text.
+    let h = key_hash(presented.trim());
+    state
+        .keys
+        .iter()
+        .find(|(hash, _)| *hash == h)
+        .map(|(_, p)| p.clone())
+        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "the API key is not valid"))
+}
+
+fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
+    let Some(v) = headers.get(header::IF_MATCH) else { return Ok(None) };
+    let s = v.to_str().unwrap_or("").trim();
+    if s == "*" {
+        return Ok(None);
+    }
+    s.trim_start_matches("W/")
+        .trim_matches('"')
+        .strip_prefix('v')
+        .and_then(|n| n.parse().ok())
+        .map(Some)
+        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "invalid_if_match", "If-Match must be an ETag from this API, e.g. \"v3\"").field("If-Match"))
+}
+
+pub fn etag(version: i64) -> String {
+    format!("\"v{version}\"")
+}
+
+impl FromRequestParts<ApiState> for Caller {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, Self::Rejection> {
+        let p = principal(state, &parts.headers)?;
+        let mut ctx = Ctx::new(p);
+        ctx.if_match = if_match(&parts.headers)?;
+        Ok(Caller(ctx))
+    }
+}
+
+/// A command: caller, parsed JSON body, and idempotency. If the Idempotency-Key was used before
+/// with the same request, the stored response is returned (as the "rejection") and the handler
+/// never runs; with a different request it is refused.
+pub struct Command<T> {
+    pub ctx: Ctx,
+    pub body: T,
+}
+
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let (code, status) = if inner.is_syntax() || inner.is_eof() {
+            ("malformed_json", StatusCode::BAD_REQUEST)
+        } else {
+            ("invalid_value", StatusCode::UNPROCESSABLE_ENTITY)
+        };
+        let mut err = ApiError::new(status, code, inner.to_string());
+        if path != "." {
+            err = err.field(path);
+        }
+        err
+    })
+}
+
+impl<T: DeserializeOwned> FromRequest<ApiState> for Command<T> {
+    type Rejection = Response;
+    async fn from_request(req: Request, state: &ApiState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let Caller(mut ctx) = Caller::from_request_parts(&mut parts, state).await.map_err(IntoResponse::into_response)?;
+        let ct = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        if !ct.starts_with("application/json") {
+            return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send a JSON body with Content-Type: application/json").into_response());
+        }
+        let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
+            .await
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "unreadable_body", e.to_string()).into_response())?;
+        if let Some(key) = parts.headers.get("idempotency-key") {
+            let key = key.to_str().unwrap_or("").trim().to_owned();
+            if key.is_empty() || key.len() > 255 {
+                return Err(ApiError::invalid("Idempotency-Key", "must be 1 to 255 characters").into_response());
+            }
+            let mut h = Sha256::new();
+            h.update(parts.method.as_str());
+            h.update(parts.uri.path());
+            h.update(&bytes);
+            let request_hash = hex::encode(h.finalize());
+            if let Some(rec) = state.app.store.idempotency(&ctx.principal.id, &key).await.map_err(|e| ApiError::from(aftercart_app::AppError::from(e)).into_response())? {
+                if rec.request_hash != request_hash {
+                    return Err(ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "idempotency_key_reused",
+                        "this Idempotency-Key was used for a different request",
+                    )
+                    .field("Idempotency-Key")
+                    .into_response());
+                }
+                return Err(replay(rec.status, rec.body));
+            }
+            ctx.idempotency = Some(IdempotencyKey { key, request_hash });
+        }
+        debug_assert!(parts.method == Method::POST || parts.method == Method::PATCH || parts.method == Method::PUT);
+        let body = parse_json(&bytes).map_err(IntoResponse::into_response)?;
+        Ok(Command { ctx, body })
+    }
+}
+
+fn replay(status: u16, body: String) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    (status, [(header::CONTENT_TYPE, "application/json"), (header::HeaderName::from_static("idempotent-replayed"), "true")], body).into_response()
+}

@@ -1,0 +1,35 @@
+//! /api/v1 handlers, one module per resource family.
+
+pub mod accounts;
+pub mod billing;
+pub mod catalog;
+pub mod orders;
+pub mod shipments;
+pub mod system;
+
+use crate::dto::{encode_cursor, PageDto};
+use crate::extract::etag;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// A JSON response with the resource's ETag when it has a version.
+pub fn respond<T: Serialize>(status: StatusCode, body: &T, version: Option<i64>) -> Response {
+    let json = serde_json::to_vec(body).unwrap_or_default();
+    let mut r = (status, [(header::CONTENT_TYPE, "application/json")], json).into_response();
+    if let Some(v) = version {
+        if let Ok(h) = etag(v).parse() {
+            r.headers_mut().insert(header::ETAG, h);
+        }
+    }
+    r
+}
+
+/// The (status, body) stored for idempotent replays of a command.
+pub fn stored<T: Serialize>(status: StatusCode, body: &T) -> (u16, String) {
+    (status.as_u16(), serde_json::to_string(body).unwrap_or_default())
+}
+
+pub fn page<T: utoipa::ToSchema, U>(p: aftercart_app::Page<U>, f: impl Fn(&U) -> T) -> PageDto<T> {
+    PageDto { items: p.items.iter().map(f).collect(), next_cursor: p.next.map(encode_cursor) }
+}

@@ -1,0 +1,374 @@
+//! Shipments, carrier tracking events and receipts.
+
+use super::{page, respond, stored};
+use crate::dto::{d, date, qty, qty0, timestamp, ts, ListParams, PageDto};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{Caller, Command};
+use crate::ApiState;
+use aftercart_app::{ReceiveInput, ShipInput, ShipmentDoc, ShipmentRef, ShipmentView, TrackingInput, Versioned};
+use aftercart_domain::ids::ShipmentId;
+use aftercart_domain::order::{Order, ReceiptLine, Shipment};
+use aftercart_domain::tracking::TrackingStatus;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShipmentLineOut {
+    pub line: u32,
+    pub quantity: u32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScanOut {
+    pub status: String,
+    pub occurred_at: String,
+    pub location: Option<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReceiptLineOut {
+    pub line: u32,
+    pub received: u32,
+    pub damaged: u32,
+    pub wrong_item: u32,
+    /// Shipped minus everything reported as arrived.
+    pub short: u32,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReceiptOut {
+    pub at: String,
+    pub by: String,
+    pub lines: Vec<ReceiptLineOut>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShipmentOut {
+    pub id: Uuid,
+    pub order_id: Uuid,
+    pub order_number: String,
+    pub from_location_id: Uuid,
+    pub to_location_id: Uuid,
+    pub lines: Vec<ShipmentLineOut>,
+    pub carrier: String,
+    pub service: Option<String>,
+    pub tracking_number: Option<String>,
+    pub tracking_url: Option<String>,
+    pub packing_slip: Option<String>,
+    pub shipped_at: String,
+    pub promised_delivery: Option<String>,
+    pub estimated_delivery: Option<String>,
+    /// Normalised: pending, info_received, in_transit, out_for_delivery, failed_attempt,
+    /// available_for_pickup, delivered, exception, returned_to_sender, expired.
+    pub tracking_status: String,
+    pub delivered_at: Option<String>,
+    pub last_scan: Option<ScanOut>,
+    pub receipt: Option<ReceiptOut>,
+}
+
+impl ShipmentOut {
+    pub fn new(s: &Shipment, o: &Order) -> ShipmentOut {
+        Self::of(s, o.id.0, &o.number)
+    }
+
+    pub fn of(s: &Shipment, order_id: Uuid, order_number: &str) -> ShipmentOut {
+        ShipmentOut {
+            id: s.id.0,
+            order_id,
+            order_number: order_number.to_owned(),
+            from_location_id: s.from.0,
+            to_location_id: s.to.0,
+            lines: s.lines.iter().map(|l| ShipmentLineOut { line: l.line, quantity: l.quantity.get() }).collect(),
+            carrier: s.carrier.clone(),
+            service: s.service.clone(),
+            tracking_number: s.tracking_number.clone(),
+            tracking_url: s.tracking_url.clone(),
+            packing_slip: s.packing_slip.clone(),
+            shipped_at: ts(s.shipped_at),
+            promised_delivery: s.promised_delivery.map(d),
+            estimated_delivery: s.estimated_delivery.map(d),
+            tracking_status: s.status().as_str().to_owned(),
+            delivered_at: s.tracking.delivered_at.map(ts),
+            last_scan: s.tracking.latest.as_ref().map(|e| ScanOut {
+                status: e.status.as_str().to_owned(),
+                occurred_at: ts(e.occurred_at),
+                location: e.location.clone(),
+                description: e.description.clone(),
+            }),
+            receipt: s.receipt.as_ref().map(|r| ReceiptOut {
+                at: ts(r.at),
+                by: r.by.clone(),
+                lines: r
+                    .lines
+                    .iter()
+                    .map(|l| ReceiptLineOut {
+                        line: l.line,
+                        received: l.received.get(),
+                        damaged: l.damaged.get(),
+                        wrong_item: l.wrong_item.get(),
+                        short: s.quantity_of(l.line).saturating_sub(l.received + l.damaged + l.wrong_item).get(),
+                        note: l.note.clone(),
+                    })
+                    .collect(),
+            }),
+        }
+    }
+}
+
+fn doc_out(sd: &ShipmentDoc) -> ShipmentOut {
+    ShipmentOut::of(&sd.shipment, sd.order_id.0, &sd.order_number)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShipmentLineIn {
+    pub line: u32,
+    pub quantity: i64,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShipmentIn {
+    pub order_id: Uuid,
+    /// The fulfilment location (warehouse or dropship supplier) it leaves from.
+    pub from_location_id: Uuid,
+    /// The customer's ship-to location it goes to.
+    pub to_location_id: Uuid,
+    pub lines: Vec<ShipmentLineIn>,
+    pub carrier: String,
+    pub service: Option<String>,
+    pub tracking_number: Option<String>,
+    pub tracking_url: Option<String>,
+    pub packing_slip: Option<String>,
+    pub shipped_at: Option<String>,
+    pub promised_delivery: Option<String>,
+    pub estimated_delivery: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/shipments", tag = "shipments", request_body = ShipmentIn,
+    params(("Idempotency-Key" = Option<String>, Header), ("If-Match" = Option<String>, Header, description = "ETag of the order")),
+    responses((status = 201, body = ShipmentOut), (status = 422, body = Problem)))]
+pub async fn create_shipment(State(st): State<ApiState>, cmd: Command<ShipmentIn>) -> ApiResult<Response> {
+    let b = &cmd.body;
+    let mut lines = Vec::with_capacity(b.lines.len());
+    for (i, l) in b.lines.iter().enumerate() {
+        lines.push((l.line, qty(l.quantity, &format!("lines[{i}].quantity"))?));
+    }
+    let input = ShipInput {
+        order_id: b.order_id.into(),
+        from: b.from_location_id.into(),
+        to: b.to_location_id.into(),
+        lines,
+        carrier: b.carrier.clone(),
+        service: b.service.clone(),
+        tracking_number: b.tracking_number.clone().filter(|t| !t.trim().is_empty()),
+        tracking_url: b.tracking_url.clone(),
+        packing_slip: b.packing_slip.clone(),
+        shipped_at: timestamp(&b.shipped_at, "shipped_at")?,
+        promised_delivery: date(&b.promised_delivery, "promised_delivery")?,
+        estimated_delivery: date(&b.estimated_delivery, "estimated_delivery")?,
+    };
+    let (app, ctx) = (&st.app, &cmd.ctx);
+    let v: ShipmentView =
+        app.execute(ctx, || app.plan_ship(ctx, &input), |v| stored(StatusCode::CREATED, &doc_out(&v.doc))).await?;
+    Ok(respond(StatusCode::CREATED, &doc_out(&v.doc), None))
+}
+
+#[utoipa::path(get, path = "/api/v1/shipments/{id}", tag = "shipments", params(("id" = Uuid, Path)),
+    responses((status = 200, body = ShipmentOut), (status = 404, body = Problem)))]
+pub async fn get_shipment(State(st): State<ApiState>, Caller(ctx): Caller, Path(id): Path<Uuid>) -> ApiResult<Response> {
+    let sd = st.app.shipment(&ctx, ShipmentId(id)).await?;
+    Ok(respond(StatusCode::OK, &doc_out(&sd), None))
+}
+
+#[utoipa::path(get, path = "/api/v1/shipments", tag = "shipments", params(ListParams),
+    responses((status = 200, body = PageDto<ShipmentOut>)))]
+pub async fn list_shipments(State(st): State<ApiState>, Caller(ctx): Caller, Query(q): Query<ListParams>) -> ApiResult<Response> {
+    if let Some(s) = &q.status {
+        if TrackingStatus::ALL.iter().all(|t| t.as_str() != s) {
+            return Err(ApiError::invalid("status", format!("'{s}' is not a tracking status")));
+        }
+    }
+    let p = st.app.list_shipments(&ctx, &q.filter()?).await?;
+    Ok(respond(StatusCode::OK, &page(p, |v: &Versioned<ShipmentDoc>| doc_out(&v.value)), None))
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrackingEventIn {
+    /// Which shipment: by tracking number or by id.
+    pub tracking_number: Option<String>,
+    pub shipment_id: Option<Uuid>,
+    /// Our vocabulary or a common carrier/aggregator word (e.g. `OutForDelivery`, `return_to_sender`).
+    pub status: String,
+    pub occurred_at: String,
+    pub location: Option<String>,
+    pub description: Option<String>,
+    /// The sender's event id, used to drop repeats; without it status+time+location identify an event.
+    pub event_id: Option<String>,
+    /// Carrier or aggregator name, shown on the timeline.
+    pub source: Option<String>,
+    pub estimated_delivery: Option<String>,
+}
+
+impl TrackingEventIn {
+    fn parse(&self, prefix: &str) -> ApiResult<TrackingInput> {
+        let f = |s: &str| format!("{prefix}{s}");
+        let shipment = match (&self.shipment_id, &self.tracking_number) {
+            (Some(id), _) => ShipmentRef::Id(ShipmentId(*id)),
+            (None, Some(t)) if !t.trim().is_empty() => ShipmentRef::TrackingNumber(t.trim().to_owned()),
+            _ => return Err(ApiError::invalid(&f("tracking_number"), "give tracking_number or shipment_id")),
+        };
+        let status = TrackingStatus::normalise(&self.status)
+            .ok_or_else(|| ApiError::invalid(&f("status"), format!("'{}' is not a known tracking status", self.status)))?;
+        Ok(TrackingInput {
+            shipment,
+            status,
+            occurred_at: timestamp(&Some(self.occurred_at.clone()), &f("occurred_at"))?.expect("given"),
+            location: self.location.clone(),
+            description: self.description.clone(),
+            event_id: self.event_id.clone(),
+            source: self.source.clone().unwrap_or_else(|| "carrier".into()),
+            estimated_delivery: date(&self.estimated_delivery, &f("estimated_delivery"))?,
+        })
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrackingBatchIn {
+    pub events: Vec<TrackingEventIn>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrackingResultOut {
+    pub index: usize,
+    /// applied, duplicate or rejected
+    pub outcome: String,
+    pub shipment_id: Option<Uuid>,
+    pub tracking_status: Option<String>,
+    pub error: Option<Problem>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrackingBatchOut {
+    pub applied: usize,
+    pub duplicates: usize,
+    pub rejected: usize,
+    pub results: Vec<TrackingResultOut>,
+}
+
+/// Up to this many events of one batch are applied concurrently (different shipments commit in
+/// the same group-commit batch).
+const TRACKING_CONCURRENCY: usize = 64;
+
+#[utoipa::path(post, path = "/api/v1/tracking-events", tag = "shipments", request_body = TrackingBatchIn,
+    responses((status = 200, body = TrackingBatchOut), (status = 400, body = Problem)))]
+pub async fn ingest_tracking(State(st): State<ApiState>, cmd: Command<TrackingBatchIn>) -> ApiResult<Response> {
+    let events = &cmd.body.events;
+    if events.is_empty() || events.len() > 1000 {
+        return Err(ApiError::invalid("events", "send 1 to 1000 events per request"));
+    }
+    let ctx = &cmd.ctx;
+    // Events of the same shipment are applied in order; different shipments run concurrently.
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    for (i, e) in events.iter().enumerate() {
+        let key = e.shipment_id.map(|s| s.to_string()).or_else(|| e.tracking_number.clone()).unwrap_or_default();
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => v.push(i),
+            None => groups.push((key, vec![i])),
+        }
+    }
+    let mut results: Vec<Option<TrackingResultOut>> = (0..events.len()).map(|_| None).collect();
+    let app = &st.app;
+    let run_group = async |idx: Vec<usize>| -> Vec<(usize, TrackingResultOut)> {
+        let mut out = Vec::with_capacity(idx.len());
+        for i in idx {
+            let r = match events[i].parse(&format!("events[{i}].")) {
+                Err(e) => Err(e),
+                Ok(input) => app.track(ctx, &input).await.map_err(ApiError::from),
+            };
+            out.push((i, match r {
+                Ok(o) => TrackingResultOut {
+                    index: i,
+                    outcome: if o.applied { "applied" } else { "duplicate" }.into(),
+                    shipment_id: Some(o.shipment_id.0),
+                    tracking_status: Some(o.status.as_str().into()),
+                    error: None,
+                },
+                Err(e) => TrackingResultOut {
+                    index: i,
+                    outcome: "rejected".into(),
+                    shipment_id: None,
+                    tracking_status: None,
+                    error: Some(Problem {
+                        kind: format!("https://aftercart.dev/problems/{}", e.code),
+                        title: e.status.canonical_reason().unwrap_or("Error").into(),
+                        status: e.status.as_u16(),
+                        code: e.code.into(),
+                        detail: e.detail,
+                        field: e.field,
+                    }),
+                },
+            }));
+        }
+        out
+    };
+    use futures_util::StreamExt;
+    let mut stream = futures_util::stream::iter(groups.into_iter().map(|(_, idx)| run_group(idx))).buffer_unordered(TRACKING_CONCURRENCY);
+    while let Some(done) = stream.next().await {
+        for (i, r) in done {
+            results[i] = Some(r);
+        }
+    }
+    let results: Vec<TrackingResultOut> = results.into_iter().flatten().collect();
+    let count = |o: &str| results.iter().filter(|r| r.outcome == o).count();
+    let body = TrackingBatchOut { applied: count("applied"), duplicates: count("duplicate"), rejected: count("rejected"), results };
+    Ok(respond(StatusCode::OK, &body, None))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptLineIn {
+    pub line: u32,
+    /// Arrived as ordered and in good condition.
+    pub received: i64,
+    pub damaged: Option<i64>,
+    pub wrong_item: Option<i64>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptIn {
+    pub lines: Vec<ReceiptLineIn>,
+}
+
+#[utoipa::path(post, path = "/api/v1/shipments/{id}/receipt", tag = "shipments", request_body = ReceiptIn,
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the order")),
+    responses((status = 200, body = ShipmentOut), (status = 422, body = Problem)))]
+pub async fn receive(State(st): State<ApiState>, Path(id): Path<Uuid>, cmd: Command<ReceiptIn>) -> ApiResult<Response> {
+    let mut lines = Vec::new();
+    for (i, l) in cmd.body.lines.iter().enumerate() {
+        let f = |s: &str| format!("lines[{i}].{s}");
+        lines.push(ReceiptLine {
+            line: l.line,
+            received: qty0(Some(l.received), &f("received"))?,
+            damaged: qty0(l.damaged, &f("damaged"))?,
+            wrong_item: qty0(l.wrong_item, &f("wrong_item"))?,
+            note: l.note.clone(),
+        });
+    }
+    let input = ReceiveInput { lines };
+    let (app, ctx) = (&st.app, &cmd.ctx);
+    let v = app
+        .execute(ctx, || app.plan_receive(ctx, ShipmentId(id), &input), |v| stored(StatusCode::OK, &doc_out(&v.doc)))
+        .await?;
+    Ok(respond(StatusCode::OK, &doc_out(&v.doc), None))
+}
