@@ -1,1 +1,148 @@
-fn main() {}
+//! The `aftercart` binary: `serve`, `migrate`, `demo` and `bench`.
+
+mod bench;
+mod config;
+
+use aftercart_api::{router, ApiState};
+use aftercart_app::{App, Principal, SystemClock};
+use aftercart_store::Store;
+use clap::{Parser, Subcommand};
+use config::Settings;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "aftercart", version, about = "Post-order management: orders, shipments, invoices and payments, explained.")]
+struct Cli {
+    /// Configuration file (TOML with `addr`, `db`, `api_key`); flags and environment win over it.
+    #[arg(long, global = true, env = "AFTERCART_CONFIG")]
+    config: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone, Default)]
+pub struct Common {
+    /// Address to listen on.
+    #[arg(long, env = "AFTERCART_ADDR")]
+    addr: Option<String>,
+    /// Database URL: `sqlite:path/to/file.db` (default `sqlite:data/aftercart.db`) or `postgres://…`.
+    #[arg(long, env = "AFTERCART_DB")]
+    db: Option<String>,
+    /// The staff API key clients send as `Authorization: Bearer <key>`.
+    #[arg(long, env = "AFTERCART_API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run migrations, then serve the API.
+    Serve(Common),
+    /// Apply database migrations and exit.
+    Migrate(Common),
+    /// Migrate, load the demo dataset (once), serve, and print the URL and API key.
+    Demo(Common),
+    /// Load-test a running server over loopback (see BENCHMARKS.md).
+    Bench(bench::BenchArgs),
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("AFTERCART_LOG").unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let file = config::load_file(cli.config.as_deref())?;
+    match cli.command {
+        Command::Migrate(c) => {
+            let s = Settings::resolve(&c, &file, false)?;
+            let store = open(&s.db).await?;
+            let n = store.migrate().await.map_err(|e| e.to_string())?;
+            println!("{n} migration(s) applied to {}", store.backend());
+            Ok(())
+        }
+        Command::Serve(c) => {
+            let s = Settings::resolve(&c, &file, false)?;
+            let key = s.api_key.clone().ok_or("no API key: set --api-key, AFTERCART_API_KEY or api_key in the config file")?;
+            let app = start(&s.db).await?;
+            serve(app, &s.addr, &key).await
+        }
+        Command::Demo(c) => {
+            let s = Settings::resolve(&c, &file, true)?;
+            let key = s.api_key.clone().unwrap_or_else(|| "demo-staff-key".into());
+            let app = start(&s.db).await?;
+            let t = std::time::Instant::now();
+            let summary = aftercart_app::demo::load(&app).await.map_err(|e| format!("loading demo data: {e}"))?;
+            if summary.orders > 0 {
+                eprintln!(
+                    "demo data loaded in {:.1}s: {} accounts, {} orders, {} shipments, {} invoices, {} payments",
+                    t.elapsed().as_secs_f64(),
+                    summary.accounts,
+                    summary.orders,
+                    summary.shipments,
+                    summary.invoices,
+                    summary.payments
+                );
+            } else {
+                eprintln!("database already has orders; demo data not loaded again");
+            }
+            serve(app, &s.addr, &key).await
+        }
+        Command::Bench(args) => bench::run(args).await,
+    }
+}
+
+async fn open(url: &str) -> Result<Store, String> {
+    Store::open(url).await.map_err(|e| format!("cannot open database {url}: {e}"))
+}
+
+async fn start(db: &str) -> Result<App, String> {
+    let store = open(db).await?;
+    store.migrate().await.map_err(|e| format!("migrating {db}: {e}"))?;
+    Ok(App::new(store, Arc::new(SystemClock)))
+}
+
+async fn serve(app: App, addr: &str, key: &str) -> Result<(), String> {
+    let state = ApiState {
+        app,
+        keys: Arc::new(vec![(aftercart_api::key_hash(key), Principal::staff("staff-api-key", "Staff API key"))]),
+    };
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("Aftercart is listening on http://{local}");
+    println!("  API:      http://{local}/api/v1/orders   (OpenAPI: http://{local}/api/v1/openapi.json)");
+    println!("  API key:  {key}   (send as 'Authorization: Bearer {key}')");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async {
+            let ctrl_c = tokio::signal::ctrl_c();
+            #[cfg(unix)]
+            {
+                let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(t) => t,
+                    Err(_) => return std::future::pending().await,
+                };
+                tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+            }
+            #[cfg(not(unix))]
+            let _ = ctrl_c.await;
+        })
+        .await
+        .map_err(|e| e.to_string())
+}

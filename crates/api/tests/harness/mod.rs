@@ -1,0 +1,282 @@
+//! Test harness: one `TestApp` per test, on SQLite (a fresh temp file) or PostgreSQL (a fresh
+//! schema in the local `test` database, dropped afterwards), driven through the real router.
+//! PostgreSQL is never skipped: if it is unreachable the postgres variant fails.
+#![allow(dead_code)]
+
+use aftercart_api::{key_hash, router, ApiState};
+use aftercart_app::{App, FixedClock, Principal};
+use aftercart_store::Store;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use time::macros::datetime;
+use tower::ServiceExt;
+
+pub const KEY: &str = "test-staff-key-123";
+
+pub fn pg_url() -> String {
+    std::env::var("AFTERCART_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// Runs a scenario `async fn name(t: TestApp)` once on each store.
+#[macro_export]
+macro_rules! both_stores {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::harness::TestApp::sqlite().await).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::harness::TestApp::postgres().await).await
+            }
+        }
+    )*};
+}
+
+pub struct TestApp {
+    pub app: App,
+    pub clock: Arc<FixedClock>,
+    router: axum::Router,
+    cleanup: Option<Cleanup>,
+}
+
+enum Cleanup {
+    File(std::path::PathBuf),
+    Schema(String),
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        match self.cleanup.take() {
+            Some(Cleanup::File(dir)) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Some(Cleanup::Schema(schema)) => {
+                // Drop runs inside the test's runtime; use a thread with its own runtime.
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+                    rt.block_on(async {
+                        if let Ok((client, conn)) = tokio_postgres::connect(&pg_url(), tokio_postgres::NoTls).await {
+                            tokio::spawn(conn);
+                            let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).await;
+                        }
+                    });
+                })
+                .join();
+            }
+            None => {}
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub body: Value,
+    pub headers: HeaderMap,
+}
+
+impl Resp {
+    /// The problem+json `code`, for asserting refusals.
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+    pub fn field(&self) -> &str {
+        self.body["field"].as_str().unwrap_or("")
+    }
+    pub fn id(&self) -> String {
+        self.body["id"].as_str().unwrap_or_else(|| panic!("no id in {}", self.body)).to_owned()
+    }
+    pub fn etag(&self) -> String {
+        self.headers.get("etag").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
+    }
+    #[track_caller]
+    pub fn ok(self) -> Resp {
+        assert!(self.status.is_success(), "expected success, got {}: {}", self.status, self.body);
+        self
+    }
+    #[track_caller]
+    pub fn refused(&self, status: u16, code: &str, field: &str) {
+        assert_eq!(self.status.as_u16(), status, "status; body: {}", self.body);
+        assert_eq!(self.code(), code, "code; body: {}", self.body);
+        assert_eq!(self.field(), field, "field; body: {}", self.body);
+        assert_eq!(
+            self.headers.get("content-type").and_then(|v| v.to_str().ok()),
+            Some("application/problem+json"),
+            "refusals are problem+json"
+        );
+    }
+}
+
+impl TestApp {
+    fn build(store: Store, cleanup: Cleanup) -> TestApp {
+        let clock = Arc::new(FixedClock::new(datetime!(2026-11-20 15:00 UTC)));
+        let app = App::new(store, clock.clone());
+        let state = ApiState {
+            app: app.clone(),
+            keys: Arc::new(vec![(key_hash(KEY), Principal::staff("staff-1", "Sam Staff"))]),
+        };
+        TestApp { app, clock, router: router(state), cleanup: Some(cleanup) }
+    }
+
+    pub async fn sqlite() -> TestApp {
+        let dir = std::env::temp_dir().join(format!("aftercart-test-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let store = Store::open(&format!("sqlite:{}", dir.join("t.db").display())).await.expect("open sqlite");
+        store.migrate().await.expect("migrate sqlite");
+        TestApp::build(store, Cleanup::File(dir))
+    }
+
+    pub async fn postgres() -> TestApp {
+        let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
+        let (client, conn) = tokio_postgres::connect(&pg_url(), tokio_postgres::NoTls)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL at {} is required for this test: {e}", pg_url()));
+        tokio::spawn(conn);
+        client.batch_execute(&format!("CREATE SCHEMA {schema}")).await.expect("create schema");
+        let sep = if pg_url().contains('?') { '&' } else { '?' };
+        let url = format!("{}{sep}options=-csearch_path%3D{schema}", pg_url());
+        let store = Store::open(&url).await.expect("open postgres");
+        store.migrate().await.expect("migrate postgres");
+        TestApp::build(store, Cleanup::Schema(schema))
+    }
+
+    pub async fn request(&self, method: Method, path: &str, body: Option<&Value>, headers: &[(&str, &str)]) -> Resp {
+        let mut b = Request::builder().method(method).uri(path);
+        let mut has_auth = false;
+        for (k, v) in headers {
+            has_auth |= k.eq_ignore_ascii_case("authorization");
+            b = b.header(*k, *v);
+        }
+        if !has_auth {
+            b = b.header("authorization", format!("Bearer {KEY}"));
+        }
+        let req = match body {
+            Some(v) => b.header("content-type", "application/json").body(Body::from(v.to_string())),
+            None => b.body(Body::empty()),
+        }
+        .expect("request");
+        let res = self.router.clone().oneshot(req).await.expect("router");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into())) };
+        Resp { status, body, headers }
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        self.request(Method::GET, path, None, &[]).await
+    }
+    pub async fn post(&self, path: &str, body: Value) -> Resp {
+        self.request(Method::POST, path, Some(&body), &[]).await
+    }
+    pub async fn post_with(&self, path: &str, body: Value, headers: &[(&str, &str)]) -> Resp {
+        self.request(Method::POST, path, Some(&body), headers).await
+    }
+    pub async fn patch_with(&self, path: &str, body: Value, headers: &[(&str, &str)]) -> Resp {
+        self.request(Method::PATCH, path, Some(&body), headers).await
+    }
+    pub async fn put(&self, path: &str, body: Value) -> Resp {
+        self.request(Method::PUT, path, Some(&body), &[]).await
+    }
+}
+
+pub fn usd(amount: &str) -> Value {
+    json!({"amount": amount, "currency": "USD"})
+}
+
+/// A small, realistic world: one distributor's warehouses and catalogue, a customer with three
+/// ship-to locations and a contract price, and a second customer (for isolation checks).
+pub struct World {
+    pub account: String,
+    pub bill_to: String,
+    pub dock: String,
+    pub store: String,
+    pub clinic: String,
+    pub other_account: String,
+    pub other_ship_to: String,
+    pub dallas: String,
+    pub reno: String,
+    pub gloves: String,
+    pub towels: String,
+}
+
+impl TestApp {
+    pub async fn world(&self) -> World {
+        let dallas = self.post("/api/v1/fulfilment-locations", json!({"code": "DAL", "name": "Dallas DC", "kind": "warehouse", "city": "Dallas"})).await.ok().id();
+        let reno = self.post("/api/v1/fulfilment-locations", json!({"code": "RNO", "name": "Reno DC", "kind": "warehouse", "city": "Reno"})).await.ok().id();
+        let gloves = self
+            .post("/api/v1/products", json!({"sku": "GLV-NIT-M", "name": "Nitrile gloves (M), box of 100", "category": "safety", "list_price": usd("14.00")}))
+            .await
+            .ok()
+            .id();
+        let towels = self
+            .post("/api/v1/products", json!({"sku": "TWL-C-12", "name": "C-fold paper towels, case", "category": "janitorial", "list_price": usd("32.50")}))
+            .await
+            .ok()
+            .id();
+        let acct = self
+            .post(
+                "/api/v1/accounts",
+                json!({
+                    "number": "C-1001", "name": "Northwind Clinics", "currency": "USD", "payment_terms_days": 30,
+                    "credit_limit": usd("50000.00"),
+                    "locations": [
+                        {"kind": "bill_to", "name": "Head office AP", "city": "Austin"},
+                        {"kind": "ship_to", "name": "Main St receiving dock", "city": "Austin"},
+                        {"kind": "ship_to", "name": "Round Rock store", "city": "Round Rock"},
+                        {"kind": "ship_to", "name": "Cedar Park clinic", "city": "Cedar Park"}
+                    ]
+                }),
+            )
+            .await
+            .ok();
+        let loc = |i: usize| acct.body["locations"][i]["id"].as_str().expect("location id").to_owned();
+        let account = acct.id();
+        self.put(&format!("/api/v1/accounts/{account}/contract-prices/{gloves}"), json!({"unit_price": usd("11.75")})).await.ok();
+        let other = self
+            .post(
+                "/api/v1/accounts",
+                json!({
+                    "number": "C-2002", "name": "Contoso Labs", "currency": "USD", "payment_terms_days": 15,
+                    "credit_limit": usd("10000.00"),
+                    "locations": [{"kind": "both", "name": "Contoso HQ", "city": "Denver"}]
+                }),
+            )
+            .await
+            .ok();
+        World {
+            bill_to: loc(0),
+            dock: loc(1),
+            store: loc(2),
+            clinic: loc(3),
+            account,
+            other_ship_to: other.body["locations"][0]["id"].as_str().expect("id").to_owned(),
+            other_account: other.id(),
+            dallas,
+            reno,
+            gloves,
+            towels,
+        }
+    }
+
+    /// Places an order of gloves (line 1, to the dock) and towels (line 2, to the store).
+    pub async fn order(&self, w: &World, gloves: i64, towels: i64) -> Resp {
+        self.post(
+            "/api/v1/orders",
+            json!({
+                "account_id": w.account, "po_number": "PO-7781",
+                "lines": [
+                    {"product_id": w.gloves, "quantity": gloves, "ship_to": w.dock, "requested_date": "2026-11-27", "cost_centre": "CC-ER"},
+                    {"sku": "TWL-C-12", "quantity": towels, "ship_to": w.store, "requested_date": "2026-11-27"}
+                ]
+            }),
+        )
+        .await
+        .ok()
+    }
+}
