@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The test command: makes sure PostgreSQL is up (installing and starting it if needed), then runs
+# the whole suite. Every API scenario runs twice, on SQLite and on PostgreSQL; the PostgreSQL
+# variants fail (never skip) if the database cannot be reached.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export AFTERCART_TEST_PG="${AFTERCART_TEST_PG:-postgres://postgres@127.0.0.1:5432/test}"
+
+pg_up() { pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; }
+
+if ! command -v pg_isready >/dev/null 2>&1; then
+  echo "PostgreSQL client tools not found; installing PostgreSQL (Debian packages)…"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+fi
+if ! pg_up; then
+  echo "PostgreSQL is not answering on 127.0.0.1:5432; starting it…"
+  version=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1)
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+  for _ in $(seq 1 30); do pg_up && break; sleep 1; done
+fi
+pg_up || { echo "error: PostgreSQL is required for the test suite (127.0.0.1:5432)" >&2; exit 1; }
+# The suite expects trust auth and a database named `test`, as on the project's machines.
+psql -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'test'" | grep -q 1 \
+  || psql -h 127.0.0.1 -U postgres -d postgres -c "CREATE DATABASE test" >/dev/null
+
+cargo test --workspace --all-targets "$@"
