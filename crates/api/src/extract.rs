@@ -76,21 +76,70 @@ pub struct Command<T> {
 }
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Every command body is an object; serde would otherwise accept a positional array too.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        if serde_json::from_slice::<serde_json::Value>(bytes).is_err() {
+            return Err(ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", "the body is not valid JSON"));
+        }
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value", "the body must be a JSON object"));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        let (code, status) = if inner.is_syntax() || inner.is_eof() {
-            ("malformed_json", StatusCode::BAD_REQUEST)
-        } else {
-            ("invalid_value", StatusCode::UNPROCESSABLE_ENTITY)
-        };
-        let mut err = ApiError::new(status, code, inner.to_string());
-        if path != "." {
-            err = err.field(path);
+        if inner.is_syntax() || inner.is_eof() {
+            let mut err = ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", inner.to_string());
+            // Name the field being read when the body broke off, if serde knows it.
+            err.field = (path != "." && path != "?").then_some(path);
+            return err;
         }
+        let msg = inner.to_string();
+        let mut field = (path != "." && path != "?").then_some(path);
+        // "missing field `quantity`" is reported at the parent; name the missing field itself.
+        if let Some(name) = msg.strip_prefix("missing field `").and_then(|r| r.split('`').next()) {
+            field = Some(match field {
+                Some(parent) => format!("{parent}.{name}"),
+                None => name.to_owned(),
+            });
+        }
+        let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value", msg);
+        err.field = field;
         err
-    })
+    })?;
+    de.end().map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", "unexpected data after the JSON body"))?;
+    Ok(value)
+}
+
+/// Path parameters; an id that cannot even be parsed names nothing that exists: 404.
+pub struct PathParam<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequestParts<ApiState> for PathParam<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| PathParam(p.0))
+            .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such resource"))
+    }
+}
+
+/// Query parameters, with errors that name the parameter.
+pub struct QueryParams<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequestParts<ApiState> for QueryParams<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _state: &ApiState) -> Result<Self, Self::Rejection> {
+        let q = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(q.as_bytes()));
+        serde_path_to_error::deserialize(de).map(QueryParams).map_err(|e| {
+            let path = e.path().to_string();
+            let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value", e.into_inner().to_string());
+            if path != "." && path != "?" {
+                err.field = Some(path);
+            }
+            err
+        })
+    }
 }
 
 impl<T: DeserializeOwned> FromRequest<ApiState> for Command<T> {

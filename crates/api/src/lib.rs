@@ -99,5 +99,9 @@ pub fn router(state: ApiState) -> Router {
             }),
         )
         .fallback(|| async { error::ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint").into_response() })
+        .method_not_allowed_fallback(|| async {
+            error::ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not support that method")
+                .into_response()
+        })
         .with_state(state)
 }

@@ -14,6 +14,9 @@ pub struct Qty(u32);
 
 impl Qty {
     pub const ZERO: Qty = Qty(0);
+    /// The largest quantity accepted on input: far above any real order line, and small enough
+    /// that sums over a line's shipments, receipts and invoices cannot overflow.
+    pub const MAX_INPUT: u32 = 100_000_000;
 
     pub fn new(n: u32) -> Self {
         Qty(n)
@@ -28,9 +31,14 @@ impl Qty {
                 format!("quantity must be a positive whole number, got {n}"),
             ));
         }
-        u32::try_from(n).map(Qty).map_err(|_| {
-            Rejection::new(ErrorCode::InvalidQuantity, field, format!("quantity {n} is too large"))
-        })
+        match u32::try_from(n) {
+            Ok(q) if q <= Qty::MAX_INPUT => Ok(Qty(q)),
+            _ => Err(Rejection::new(
+                ErrorCode::InvalidQuantity,
+                field,
+                format!("quantity {n} is too large (at most {})", Qty::MAX_INPUT),
+            )),
+        }
     }
 
     /// Parses a quantity that may be zero (receipts, for instance).
@@ -58,8 +66,9 @@ impl Qty {
 impl Add for Qty {
     type Output = Qty;
     fn add(self, rhs: Qty) -> Qty {
-        // Quantities come from u32 inputs per line; a sum past u32::MAX units is not a real order.
-        Qty(self.0.checked_add(rhs.0).expect("quantity overflow"))
+        // Inputs are bounded by MAX_INPUT, so this never saturates in practice; saturating
+        // rather than panicking keeps a hostile sum from taking the server down.
+        Qty(self.0.saturating_add(rhs.0))
     }
 }
 

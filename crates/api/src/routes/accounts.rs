@@ -6,14 +6,14 @@ use super::orders::{timeline_of, TimelineOut, TimelineParams};
 use super::{page, respond, stored};
 use crate::dto::{ListParams, MoneyDto, PageDto};
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Caller, Command};
+use crate::extract::{Caller, Command, PathParam, QueryParams};
 use crate::ApiState;
 use aftercart_app::{AccountPatch, ListFilter, NewAccount, NewLocation, TimelineOf, Versioned};
 use aftercart_domain::account::{Account, LocationKind, PaymentTerms};
 use aftercart_domain::ids::{AccountId, ProductId};
 use aftercart_domain::invoice::InvoiceStatus;
 use aftercart_domain::money::{Currency, Money};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
@@ -166,14 +166,14 @@ pub async fn create_account(State(st): State<ApiState>, cmd: Command<AccountIn>)
 
 #[utoipa::path(get, path = "/api/v1/accounts/{id}", tag = "accounts", params(("id" = Uuid, Path)),
     responses((status = 200, body = AccountOut), (status = 404, body = Problem)))]
-pub async fn get_account(State(st): State<ApiState>, Caller(ctx): Caller, Path(id): Path<Uuid>) -> ApiResult<Response> {
+pub async fn get_account(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
     let v = st.app.account(&ctx, AccountId(id)).await?;
     Ok(respond(StatusCode::OK, &out(&v), Some(v.version)))
 }
 
 #[utoipa::path(get, path = "/api/v1/accounts", tag = "accounts", params(ListParams),
     responses((status = 200, body = PageDto<AccountOut>)))]
-pub async fn list_accounts(State(st): State<ApiState>, Caller(ctx): Caller, Query(q): Query<ListParams>) -> ApiResult<Response> {
+pub async fn list_accounts(State(st): State<ApiState>, Caller(ctx): Caller, QueryParams(q): QueryParams<ListParams>) -> ApiResult<Response> {
     let p = st.app.list_accounts(&ctx, &q.filter()?).await?;
     Ok(respond(StatusCode::OK, &page(p, out), None))
 }
@@ -181,7 +181,7 @@ pub async fn list_accounts(State(st): State<ApiState>, Caller(ctx): Caller, Quer
 #[utoipa::path(patch, path = "/api/v1/accounts/{id}", tag = "accounts", request_body = AccountPatchIn,
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
     responses((status = 200, body = AccountOut), (status = 412, body = Problem), (status = 422, body = Problem)))]
-pub async fn update_account(State(st): State<ApiState>, Path(id): Path<Uuid>, cmd: Command<AccountPatchIn>) -> ApiResult<Response> {
+pub async fn update_account(State(st): State<ApiState>, PathParam(id): PathParam<Uuid>, cmd: Command<AccountPatchIn>) -> ApiResult<Response> {
     let b = &cmd.body;
     let patch = AccountPatch {
         name: b.name.clone(),
@@ -196,7 +196,7 @@ pub async fn update_account(State(st): State<ApiState>, Path(id): Path<Uuid>, cm
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/locations", tag = "accounts", request_body = LocationIn,
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
     responses((status = 201, body = AccountOut), (status = 422, body = Problem)))]
-pub async fn add_location(State(st): State<ApiState>, Path(id): Path<Uuid>, cmd: Command<LocationIn>) -> ApiResult<Response> {
+pub async fn add_location(State(st): State<ApiState>, PathParam(id): PathParam<Uuid>, cmd: Command<LocationIn>) -> ApiResult<Response> {
     let input = cmd.body.parse("")?;
     let (app, ctx) = (&st.app, &cmd.ctx);
     let v = app.execute(ctx, || app.plan_add_location(ctx, AccountId(id), &input), |v| stored(StatusCode::CREATED, &out(v))).await?;
@@ -214,7 +214,7 @@ pub struct ContractPriceIn {
     responses((status = 200, body = AccountOut), (status = 422, body = Problem)))]
 pub async fn set_contract_price(
     State(st): State<ApiState>,
-    Path((id, product)): Path<(Uuid, Uuid)>,
+    PathParam((id, product)): PathParam<(Uuid, Uuid)>,
     cmd: Command<ContractPriceIn>,
 ) -> ApiResult<Response> {
     let price: Money = cmd.body.unit_price.parse("unit_price")?;
@@ -239,7 +239,7 @@ pub struct OpenInvoicesOut {
 
 #[utoipa::path(get, path = "/api/v1/accounts/{id}/open-invoices", tag = "accounts", params(("id" = Uuid, Path)),
     responses((status = 200, body = OpenInvoicesOut), (status = 404, body = Problem)))]
-pub async fn open_invoices(State(st): State<ApiState>, Caller(ctx): Caller, Path(id): Path<Uuid>) -> ApiResult<Response> {
+pub async fn open_invoices(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
     let account = st.app.account(&ctx, AccountId(id)).await?.value;
     let today = st.app.clock.now().date();
     let mut invoices = Vec::new();
@@ -273,6 +273,6 @@ pub async fn open_invoices(State(st): State<ApiState>, Caller(ctx): Caller, Path
 
 #[utoipa::path(get, path = "/api/v1/accounts/{id}/timeline", tag = "accounts", params(("id" = Uuid, Path), TimelineParams),
     responses((status = 200, body = TimelineOut), (status = 404, body = Problem)))]
-pub async fn account_timeline(State(st): State<ApiState>, Caller(ctx): Caller, Path(id): Path<Uuid>, Query(q): Query<TimelineParams>) -> ApiResult<Response> {
+pub async fn account_timeline(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>, QueryParams(q): QueryParams<TimelineParams>) -> ApiResult<Response> {
     timeline_of(&st, &ctx, TimelineOf::Account(AccountId(id)), &q).await
 }

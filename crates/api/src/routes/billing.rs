@@ -4,14 +4,14 @@ use super::orders::{timeline_of, TimelineOut, TimelineParams};
 use super::{page, respond, stored};
 use crate::dto::{d, date, qty, timestamp, ts, ListParams, MoneyDto, PageDto};
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Caller, Command};
+use crate::extract::{Caller, Command, PathParam, QueryParams};
 use crate::ApiState;
 use aftercart_app::{InvoiceLineInput, IssueCreditMemo, IssueInvoice, ReceivePayment, TimelineOf, Versioned};
 use aftercart_domain::ids::{CreditMemoId, InvoiceId, PaymentId};
 use aftercart_domain::invoice::{CreditMemo, Invoice, Payment, PaymentApplication, PaymentMethod, SettlementSource};
 use aftercart_domain::matching::Discrepancy;
 use aftercart_domain::money::Currency;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
@@ -175,14 +175,14 @@ pub async fn create_invoice(State(st): State<ApiState>, cmd: Command<InvoiceIn>)
 
 #[utoipa::path(get, path = "/api/v1/invoices/{id}", tag = "billing", params(("id" = Uuid, Path)),
     responses((status = 200, body = InvoiceOut), (status = 404, body = Problem)))]
-pub async fn get_invoice(State(st): State<ApiState>, Caller(ctx): Caller, Path(id): Path<Uuid>) -> ApiResult<Response> {
+pub async fn get_invoice(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
     let v = st.app.invoice(&ctx, InvoiceId(id)).await?;
     Ok(respond(StatusCode::OK, &InvoiceOut::new(&v.value, v.version, today(&st)), Some(v.version)))
 }
 
 #[utoipa::path(get, path = "/api/v1/invoices", tag = "billing", params(ListParams),
     responses((status = 200, body = PageDto<InvoiceOut>), (status = 422, body = Problem)))]
-pub async fn list_invoices(State(st): State<ApiState>, Caller(ctx): Caller, Query(q): Query<ListParams>) -> ApiResult<Response> {
+pub async fn list_invoices(State(st): State<ApiState>, Caller(ctx): Caller, QueryParams(q): QueryParams<ListParams>) -> ApiResult<Response> {
     let p = st.app.list_invoices(&ctx, &q.filter()?).await?;
     let t = today(&st);
     Ok(respond(StatusCode::OK, &page(p, |v: &Versioned<Invoice>| InvoiceOut::new(&v.value, v.version, t)), None))
@@ -242,7 +242,7 @@ pub struct MatchOut {
 
 #[utoipa::path(get, path = "/api/v1/invoices/{id}/match", tag = "billing", params(("id" = Uuid, Path)),
     responses((status = 200, body = MatchOut), (status = 404, body = Problem)))]
-pub async fn match_invoice(State(st): State<ApiState>, Caller(ctx): Caller, Path(id): Path<Uuid>) -> ApiResult<Response> {
+pub async fn match_invoice(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
     let a = st.app.invoice_match(&ctx, InvoiceId(id)).await?;
     let r = &a.report;
     let body = MatchOut {
@@ -279,7 +279,7 @@ pub async fn match_invoice(State(st): State<ApiState>, Caller(ctx): Caller, Path
 
 #[utoipa::path(get, path = "/api/v1/invoices/{id}/timeline", tag = "billing", params(("id" = Uuid, Path), TimelineParams),
     responses((status = 200, body = TimelineOut), (status = 404, body = Problem)))]
-pub async fn invoice_timeline(State(st): State<ApiState>, Caller(ctx): Caller, Path(id): Path<Uuid>, Query(q): Query<TimelineParams>) -> ApiResult<Response> {
+pub async fn invoice_timeline(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>, QueryParams(q): QueryParams<TimelineParams>) -> ApiResult<Response> {
     timeline_of(&st, &ctx, TimelineOf::Invoice(InvoiceId(id)), &q).await
 }
 
@@ -338,14 +338,14 @@ pub async fn create_credit_memo(State(st): State<ApiState>, cmd: Command<CreditM
 
 #[utoipa::path(get, path = "/api/v1/credit-memos/{id}", tag = "billing", params(("id" = Uuid, Path)),
     responses((status = 200, body = CreditMemoOut), (status = 404, body = Problem)))]
-pub async fn get_credit_memo(State(st): State<ApiState>, Caller(ctx): Caller, Path(id): Path<Uuid>) -> ApiResult<Response> {
+pub async fn get_credit_memo(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
     let v = st.app.credit_memo(&ctx, CreditMemoId(id)).await?;
     Ok(respond(StatusCode::OK, &memo_out(&v.value), Some(v.version)))
 }
 
 #[utoipa::path(get, path = "/api/v1/credit-memos", tag = "billing", params(ListParams),
     responses((status = 200, body = PageDto<CreditMemoOut>)))]
-pub async fn list_credit_memos(State(st): State<ApiState>, Caller(ctx): Caller, Query(q): Query<ListParams>) -> ApiResult<Response> {
+pub async fn list_credit_memos(State(st): State<ApiState>, Caller(ctx): Caller, QueryParams(q): QueryParams<ListParams>) -> ApiResult<Response> {
     let p = st.app.list_credit_memos(&ctx, &q.filter()?).await?;
     Ok(respond(StatusCode::OK, &page(p, |v: &Versioned<CreditMemo>| memo_out(&v.value)), None))
 }
@@ -434,14 +434,14 @@ pub async fn create_payment(State(st): State<ApiState>, cmd: Command<PaymentIn>)
 
 #[utoipa::path(get, path = "/api/v1/payments/{id}", tag = "billing", params(("id" = Uuid, Path)),
     responses((status = 200, body = PaymentOut), (status = 404, body = Problem)))]
-pub async fn get_payment(State(st): State<ApiState>, Caller(ctx): Caller, Path(id): Path<Uuid>) -> ApiResult<Response> {
+pub async fn get_payment(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
     let v = st.app.payment(&ctx, PaymentId(id)).await?;
     Ok(respond(StatusCode::OK, &payment_out(&v.value), Some(v.version)))
 }
 
 #[utoipa::path(get, path = "/api/v1/payments", tag = "billing", params(ListParams),
     responses((status = 200, body = PageDto<PaymentOut>)))]
-pub async fn list_payments(State(st): State<ApiState>, Caller(ctx): Caller, Query(q): Query<ListParams>) -> ApiResult<Response> {
+pub async fn list_payments(State(st): State<ApiState>, Caller(ctx): Caller, QueryParams(q): QueryParams<ListParams>) -> ApiResult<Response> {
     let p = st.app.list_payments(&ctx, &q.filter()?).await?;
     Ok(respond(StatusCode::OK, &page(p, |v: &Versioned<Payment>| payment_out(&v.value)), None))
 }

@@ -3,13 +3,13 @@
 use super::{page, respond, stored};
 use crate::dto::{ListParams, MoneyDto, PageDto};
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Caller, Command};
+use crate::extract::{Caller, Command, PathParam, QueryParams};
 use crate::ApiState;
 use aftercart_app::{NewFulfilmentLocation, NewProduct, Versioned};
 use aftercart_domain::account::{FulfilmentKind, FulfilmentLocation};
 use aftercart_domain::ids::{FulfilmentLocationId, ProductId};
 use aftercart_domain::product::Product;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
@@ -82,14 +82,14 @@ pub async fn create_product(State(st): State<ApiState>, cmd: Command<ProductIn>)
 
 #[utoipa::path(get, path = "/api/v1/products/{id}", tag = "catalog", params(("id" = Uuid, Path)),
     responses((status = 200, body = ProductOut), (status = 404, body = Problem)))]
-pub async fn get_product(State(st): State<ApiState>, Caller(ctx): Caller, Path(id): Path<Uuid>) -> ApiResult<Response> {
+pub async fn get_product(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
     let v = st.app.product(&ctx, ProductId(id)).await?;
     Ok(respond(StatusCode::OK, &product_out(&v), Some(v.version)))
 }
 
 #[utoipa::path(get, path = "/api/v1/products", tag = "catalog", params(ListParams),
     responses((status = 200, body = PageDto<ProductOut>)))]
-pub async fn list_products(State(st): State<ApiState>, Caller(ctx): Caller, Query(q): Query<ListParams>) -> ApiResult<Response> {
+pub async fn list_products(State(st): State<ApiState>, Caller(ctx): Caller, QueryParams(q): QueryParams<ListParams>) -> ApiResult<Response> {
     let p = st.app.list_products(&ctx, &q.filter()?).await?;
     Ok(respond(StatusCode::OK, &page(p, product_out), None))
 }
@@ -154,7 +154,7 @@ pub async fn create_fulfilment_location(State(st): State<ApiState>, cmd: Command
 
 #[utoipa::path(get, path = "/api/v1/fulfilment-locations/{id}", tag = "catalog", params(("id" = Uuid, Path)),
     responses((status = 200, body = FulfilmentLocationOut), (status = 404, body = Problem)))]
-pub async fn get_fulfilment_location(State(st): State<ApiState>, Caller(ctx): Caller, Path(id): Path<Uuid>) -> ApiResult<Response> {
+pub async fn get_fulfilment_location(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
     let v = st.app.fulfilment_location(&ctx, FulfilmentLocationId(id)).await?;
     Ok(respond(StatusCode::OK, &loc_out(&v.value), Some(v.version)))
 }

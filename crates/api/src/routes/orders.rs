@@ -4,7 +4,7 @@ use super::shipments::ShipmentOut;
 use super::{page, respond, stored};
 use crate::dto::{d, date, money_opt, qty, timestamp, ts, ListParams, MoneyDto, PageDto};
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Caller, Command};
+use crate::extract::{Caller, Command, PathParam, QueryParams};
 use crate::ApiState;
 use aftercart_app::{
     Allocate, BackorderInput, CancelInput, OrderLineInput, PlaceOrder, ProductRef, Reschedule, TimelineOf, Versioned,
@@ -13,7 +13,7 @@ use aftercart_domain::ids::OrderId;
 use aftercart_domain::order::{Channel, LineLedger, Order};
 use aftercart_domain::status::{order_progress, LineView};
 use aftercart_store::EventRow;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
@@ -261,14 +261,19 @@ pub async fn create_order(State(st): State<ApiState>, cmd: Command<OrderIn>) -> 
 
 #[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", params(("id" = Uuid, Path)),
     responses((status = 200, body = OrderOut), (status = 404, body = Problem)))]
-pub async fn get_order(State(st): State<ApiState>, Caller(ctx): Caller, Path(id): Path<Uuid>) -> ApiResult<Response> {
+pub async fn get_order(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
     let v = st.app.order(&ctx, OrderId(id)).await?;
     Ok(respond(StatusCode::OK, &out(&v), Some(v.version)))
 }
 
 #[utoipa::path(get, path = "/api/v1/orders", tag = "orders", params(ListParams),
     responses((status = 200, body = PageDto<OrderOut>)))]
-pub async fn list_orders(State(st): State<ApiState>, Caller(ctx): Caller, Query(q): Query<ListParams>) -> ApiResult<Response> {
+pub async fn list_orders(State(st): State<ApiState>, Caller(ctx): Caller, QueryParams(q): QueryParams<ListParams>) -> ApiResult<Response> {
+    const STATUSES: [&str; 8] =
+        ["pending", "backordered", "allocated", "partially_shipped", "shipped", "partially_delivered", "delivered", "cancelled"];
+    if let Some(s) = q.status.as_deref().filter(|s| !STATUSES.contains(s)) {
+        return Err(ApiError::invalid("status", format!("'{s}' is not one of {}", STATUSES.join(", "))));
+    }
     let p = st.app.list_orders(&ctx, &q.filter()?).await?;
     Ok(respond(StatusCode::OK, &page(p, out), None))
 }
@@ -284,7 +289,7 @@ pub struct AllocationIn {
 #[utoipa::path(post, path = "/api/v1/orders/{id}/allocations", tag = "orders", request_body = AllocationIn,
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
     responses((status = 200, body = OrderOut), (status = 422, body = Problem), (status = 412, body = Problem)))]
-pub async fn allocate(State(st): State<ApiState>, Path(id): Path<Uuid>, cmd: Command<AllocationIn>) -> ApiResult<Response> {
+pub async fn allocate(State(st): State<ApiState>, PathParam(id): PathParam<Uuid>, cmd: Command<AllocationIn>) -> ApiResult<Response> {
     let b = &cmd.body;
     let input = Allocate { line: b.line, location: b.fulfilment_location_id.into(), quantity: qty(b.quantity, "quantity")? };
     let (app, ctx) = (&st.app, &cmd.ctx);
@@ -305,7 +310,7 @@ pub struct BackorderIn {
 #[utoipa::path(post, path = "/api/v1/orders/{id}/backorders", tag = "orders", request_body = BackorderIn,
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
     responses((status = 200, body = OrderOut), (status = 422, body = Problem)))]
-pub async fn backorder(State(st): State<ApiState>, Path(id): Path<Uuid>, cmd: Command<BackorderIn>) -> ApiResult<Response> {
+pub async fn backorder(State(st): State<ApiState>, PathParam(id): PathParam<Uuid>, cmd: Command<BackorderIn>) -> ApiResult<Response> {
     let b = &cmd.body;
     let input = BackorderInput {
         line: b.line,
@@ -328,7 +333,7 @@ pub struct RescheduleIn {
 #[utoipa::path(post, path = "/api/v1/orders/{id}/lines/{line}/backorder-date", tag = "orders", request_body = RescheduleIn,
     params(("id" = Uuid, Path), ("line" = u32, Path), ("If-Match" = Option<String>, Header)),
     responses((status = 200, body = OrderOut), (status = 409, body = Problem)))]
-pub async fn reschedule(State(st): State<ApiState>, Path((id, line)): Path<(Uuid, u32)>, cmd: Command<RescheduleIn>) -> ApiResult<Response> {
+pub async fn reschedule(State(st): State<ApiState>, PathParam((id, line)): PathParam<(Uuid, u32)>, cmd: Command<RescheduleIn>) -> ApiResult<Response> {
     let input = Reschedule { line, expected: date(&cmd.body.expected_date, "expected_date")?, reason: cmd.body.reason.clone() };
     let (app, ctx) = (&st.app, &cmd.ctx);
     let v = app
@@ -348,7 +353,7 @@ pub struct CancellationIn {
 #[utoipa::path(post, path = "/api/v1/orders/{id}/cancellations", tag = "orders", request_body = CancellationIn,
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
     responses((status = 200, body = OrderOut), (status = 422, body = Problem)))]
-pub async fn cancel(State(st): State<ApiState>, Path(id): Path<Uuid>, cmd: Command<CancellationIn>) -> ApiResult<Response> {
+pub async fn cancel(State(st): State<ApiState>, PathParam(id): PathParam<Uuid>, cmd: Command<CancellationIn>) -> ApiResult<Response> {
     let b = &cmd.body;
     let input = CancelInput { line: b.line, quantity: qty(b.quantity, "quantity")?, reason: b.reason.clone() };
     let (app, ctx) = (&st.app, &cmd.ctx);
@@ -463,7 +468,7 @@ fn line_status(l: &LineView) -> LineStatusOut {
 
 #[utoipa::path(get, path = "/api/v1/orders/{id}/status", tag = "orders", params(("id" = Uuid, Path)),
     responses((status = 200, body = StatusOut), (status = 404, body = Problem)))]
-pub async fn status(State(st): State<ApiState>, Caller(ctx): Caller, Path(id): Path<Uuid>) -> ApiResult<Response> {
+pub async fn status(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
     let a = st.app.order_status(&ctx, OrderId(id)).await?;
     let body = StatusOut {
         order_id: a.order.value.id.0,
@@ -544,6 +549,6 @@ pub async fn timeline_of(st: &ApiState, ctx: &aftercart_app::Ctx, of: TimelineOf
 
 #[utoipa::path(get, path = "/api/v1/orders/{id}/timeline", tag = "orders", params(("id" = Uuid, Path), TimelineParams),
     responses((status = 200, body = TimelineOut), (status = 404, body = Problem)))]
-pub async fn timeline(State(st): State<ApiState>, Caller(ctx): Caller, Path(id): Path<Uuid>, Query(q): Query<TimelineParams>) -> ApiResult<Response> {
+pub async fn timeline(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>, QueryParams(q): QueryParams<TimelineParams>) -> ApiResult<Response> {
     timeline_of(&st, &ctx, TimelineOf::Order(OrderId(id)), &q).await
 }

@@ -3,13 +3,13 @@
 use super::{page, respond, stored};
 use crate::dto::{d, date, qty, qty0, timestamp, ts, ListParams, PageDto};
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Caller, Command};
+use crate::extract::{Caller, Command, PathParam, QueryParams};
 use crate::ApiState;
 use aftercart_app::{ReceiveInput, ShipInput, ShipmentDoc, ShipmentRef, ShipmentView, TrackingInput, Versioned};
 use aftercart_domain::ids::ShipmentId;
 use aftercart_domain::order::{Order, ReceiptLine, Shipment};
 use aftercart_domain::tracking::TrackingStatus;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
@@ -182,14 +182,14 @@ pub async fn create_shipment(State(st): State<ApiState>, cmd: Command<ShipmentIn
 
 #[utoipa::path(get, path = "/api/v1/shipments/{id}", tag = "shipments", params(("id" = Uuid, Path)),
     responses((status = 200, body = ShipmentOut), (status = 404, body = Problem)))]
-pub async fn get_shipment(State(st): State<ApiState>, Caller(ctx): Caller, Path(id): Path<Uuid>) -> ApiResult<Response> {
+pub async fn get_shipment(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
     let sd = st.app.shipment(&ctx, ShipmentId(id)).await?;
     Ok(respond(StatusCode::OK, &doc_out(&sd), None))
 }
 
 #[utoipa::path(get, path = "/api/v1/shipments", tag = "shipments", params(ListParams),
     responses((status = 200, body = PageDto<ShipmentOut>)))]
-pub async fn list_shipments(State(st): State<ApiState>, Caller(ctx): Caller, Query(q): Query<ListParams>) -> ApiResult<Response> {
+pub async fn list_shipments(State(st): State<ApiState>, Caller(ctx): Caller, QueryParams(q): QueryParams<ListParams>) -> ApiResult<Response> {
     if let Some(s) = &q.status {
         if TrackingStatus::ALL.iter().all(|t| t.as_str() != s) {
             return Err(ApiError::invalid("status", format!("'{s}' is not a tracking status")));
@@ -292,7 +292,12 @@ pub async fn ingest_tracking(State(st): State<ApiState>, cmd: Command<TrackingBa
         for i in idx {
             let r = match events[i].parse(&format!("events[{i}].")) {
                 Err(e) => Err(e),
-                Ok(input) => app.track(ctx, &input).await.map_err(ApiError::from),
+                Ok(input) => app.track(ctx, &input).await.map_err(|e| {
+                    let mut e = ApiError::from(e);
+                    // The app names the field of one event; in a batch, say which event.
+                    e.field = e.field.map(|f| if f.starts_with("events[") { f } else { format!("events[{i}].{f}") });
+                    e
+                }),
             };
             out.push((i, match r {
                 Ok(o) => TrackingResultOut {
@@ -353,7 +358,7 @@ pub struct ReceiptIn {
 #[utoipa::path(post, path = "/api/v1/shipments/{id}/receipt", tag = "shipments", request_body = ReceiptIn,
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the order")),
     responses((status = 200, body = ShipmentOut), (status = 422, body = Problem)))]
-pub async fn receive(State(st): State<ApiState>, Path(id): Path<Uuid>, cmd: Command<ReceiptIn>) -> ApiResult<Response> {
+pub async fn receive(State(st): State<ApiState>, PathParam(id): PathParam<Uuid>, cmd: Command<ReceiptIn>) -> ApiResult<Response> {
     let mut lines = Vec::new();
     for (i, l) in cmd.body.lines.iter().enumerate() {
         let f = |s: &str| format!("lines[{i}].{s}");

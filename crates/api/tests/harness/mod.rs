@@ -3,13 +3,13 @@
 //! PostgreSQL is never skipped: if it is unreachable the postgres variant fails.
 #![allow(dead_code)]
 
-use aftercart_api::{key_hash, router, ApiState};
+use aftercart_api::{ApiState, key_hash, router};
 use aftercart_app::{App, FixedClock, Principal};
 use aftercart_store::Store;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::sync::Arc;
 use time::macros::datetime;
 use tower::ServiceExt;
@@ -58,11 +58,16 @@ impl Drop for TestApp {
             Some(Cleanup::Schema(schema)) => {
                 // Drop runs inside the test's runtime; use a thread with its own runtime.
                 let _ = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("runtime");
                     rt.block_on(async {
                         if let Ok((client, conn)) = tokio_postgres::connect(&pg_url(), tokio_postgres::NoTls).await {
                             tokio::spawn(conn);
-                            let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).await;
+                            let _ = client
+                                .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                                .await;
                         }
                     });
                 })
@@ -89,14 +94,26 @@ impl Resp {
         self.body["field"].as_str().unwrap_or("")
     }
     pub fn id(&self) -> String {
-        self.body["id"].as_str().unwrap_or_else(|| panic!("no id in {}", self.body)).to_owned()
+        self.body["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no id in {}", self.body))
+            .to_owned()
     }
     pub fn etag(&self) -> String {
-        self.headers.get("etag").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
+        self.headers
+            .get("etag")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
     }
     #[track_caller]
     pub fn ok(self) -> Resp {
-        assert!(self.status.is_success(), "expected success, got {}: {}", self.status, self.body);
+        assert!(
+            self.status.is_success(),
+            "expected success, got {}: {}",
+            self.status,
+            self.body
+        );
         self
     }
     #[track_caller]
@@ -120,13 +137,20 @@ impl TestApp {
             app: app.clone(),
             keys: Arc::new(vec![(key_hash(KEY), Principal::staff("staff-1", "Sam Staff"))]),
         };
-        TestApp { app, clock, router: router(state), cleanup: Some(cleanup) }
+        TestApp {
+            app,
+            clock,
+            router: router(state),
+            cleanup: Some(cleanup),
+        }
     }
 
     pub async fn sqlite() -> TestApp {
         let dir = std::env::temp_dir().join(format!("aftercart-test-{}", uuid::Uuid::now_v7().simple()));
         std::fs::create_dir_all(&dir).expect("temp dir");
-        let store = Store::open(&format!("sqlite:{}", dir.join("t.db").display())).await.expect("open sqlite");
+        let store = Store::open(&format!("sqlite:{}", dir.join("t.db").display()))
+            .await
+            .expect("open sqlite");
         store.migrate().await.expect("migrate sqlite");
         TestApp::build(store, Cleanup::File(dir))
     }
@@ -137,7 +161,10 @@ impl TestApp {
             .await
             .unwrap_or_else(|e| panic!("PostgreSQL at {} is required for this test: {e}", pg_url()));
         tokio::spawn(conn);
-        client.batch_execute(&format!("CREATE SCHEMA {schema}")).await.expect("create schema");
+        client
+            .batch_execute(&format!("CREATE SCHEMA {schema}"))
+            .await
+            .expect("create schema");
         let sep = if pg_url().contains('?') { '&' } else { '?' };
         let url = format!("{}{sep}options=-csearch_path%3D{schema}", pg_url());
         let store = Store::open(&url).await.expect("open postgres");
@@ -156,7 +183,9 @@ impl TestApp {
             b = b.header("authorization", format!("Bearer {KEY}"));
         }
         let req = match body {
-            Some(v) => b.header("content-type", "application/json").body(Body::from(v.to_string())),
+            Some(v) => b
+                .header("content-type", "application/json")
+                .body(Body::from(v.to_string())),
             None => b.body(Body::empty()),
         }
         .expect("request");
@@ -164,7 +193,11 @@ impl TestApp {
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.expect("body").to_bytes();
-        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into())) };
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
         Resp { status, body, headers }
     }
 
@@ -207,8 +240,22 @@ pub struct World {
 
 impl TestApp {
     pub async fn world(&self) -> World {
-        let dallas = self.post("/api/v1/fulfilment-locations", json!({"code": "DAL", "name": "Dallas DC", "kind": "warehouse", "city": "Dallas"})).await.ok().id();
-        let reno = self.post("/api/v1/fulfilment-locations", json!({"code": "RNO", "name": "Reno DC", "kind": "warehouse", "city": "Reno"})).await.ok().id();
+        let dallas = self
+            .post(
+                "/api/v1/fulfilment-locations",
+                json!({"code": "DAL", "name": "Dallas DC", "kind": "warehouse", "city": "Dallas"}),
+            )
+            .await
+            .ok()
+            .id();
+        let reno = self
+            .post(
+                "/api/v1/fulfilment-locations",
+                json!({"code": "RNO", "name": "Reno DC", "kind": "warehouse", "city": "Reno"}),
+            )
+            .await
+            .ok()
+            .id();
         let gloves = self
             .post("/api/v1/products", json!({"sku": "GLV-NIT-M", "name": "Nitrile gloves (M), box of 100", "category": "safety", "list_price": usd("14.00")}))
             .await
@@ -235,9 +282,19 @@ impl TestApp {
             )
             .await
             .ok();
-        let loc = |i: usize| acct.body["locations"][i]["id"].as_str().expect("location id").to_owned();
+        let loc = |i: usize| {
+            acct.body["locations"][i]["id"]
+                .as_str()
+                .expect("location id")
+                .to_owned()
+        };
         let account = acct.id();
-        self.put(&format!("/api/v1/accounts/{account}/contract-prices/{gloves}"), json!({"unit_price": usd("11.75")})).await.ok();
+        self.put(
+            &format!("/api/v1/accounts/{account}/contract-prices/{gloves}"),
+            json!({"unit_price": usd("11.75")}),
+        )
+        .await
+        .ok();
         let other = self
             .post(
                 "/api/v1/accounts",
