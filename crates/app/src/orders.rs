@@ -390,10 +390,10 @@ impl App {
             description: input.description.clone(),
         };
         let applied = order.track(sid, ev)?;
-        if let Some(e) = input.estimated_delivery {
-            if let Some(s) = order.shipments.iter_mut().find(|s| s.id == sid) {
-                s.estimated_delivery = Some(e);
-            }
+        if let Some(e) = input.estimated_delivery
+            && let Some(s) = order.shipments.iter_mut().find(|s| s.id == sid)
+        {
+            s.estimated_delivery = Some(e);
         }
         let status = order.shipment(sid).map_or(input.status, |s| s.status());
         let outcome = TrackOutcome { shipment_id: sid, order_id: order.id, status, applied };
