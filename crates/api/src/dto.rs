@@ -127,11 +127,10 @@ impl ListParams {
                 Some(bytes)
             }
         };
-        if let Some(l) = self.limit {
-            if !(1..=500).contains(&l) {
+        if let Some(l) = self.limit
+            && !(1..=500).contains(&l) {
                 return Err(ApiError::invalid("limit", "must be between 1 and 500"));
             }
-        }
         Ok(aftercart_app::ListFilter {
             account_id: self.account_id.map(Into::into),
             status: self.status.clone(),

@@ -45,6 +45,10 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
     if s == "*" {
         return Ok(None);
     }
+    // If-Match uses strong comparison (RFC 9110 §13.1.1): a weak tag never matches.
+    if s.starts_with("W/") {
+        return Ok(Some(-1));
+    }
     s.trim_start_matches("W/")
         .trim_matches('"')
         .strip_prefix('v')

@@ -133,7 +133,7 @@ async fn idempotent_order_replay(t: TestApp) {
     );
 
     let list = t.get(&format!("{ORDERS}?account_id={}", w.account)).await.ok();
-    assert_eq!(ids(&list), [oid.clone()], "one order exists");
+    assert_eq!(ids(&list), [oid.as_str()], "one order exists");
     let tl = t.get(&format!("/api/v1/accounts/{}/timeline", w.account)).await.ok();
     assert_eq!(count(&kinds(&tl), "order.placed"), 1, "one order.placed event");
 
@@ -256,7 +256,7 @@ async fn idempotency_concurrent_same_key(t: TestApp) {
         "every 201 names the same order: {created:?}"
     );
     let list = t.get(&format!("{ORDERS}?account_id={}", w.account)).await.ok();
-    assert_eq!(ids(&list), [created[0].clone()], "exactly one order");
+    assert_eq!(ids(&list), [created[0].as_str()], "exactly one order");
     let tl = t.get(&format!("/api/v1/accounts/{}/timeline", w.account)).await.ok();
     assert_eq!(count(&kinds(&tl), "order.placed"), 1);
     // Afterwards the key replays.
@@ -301,6 +301,10 @@ async fn etags_and_if_match(t: TestApp) {
     t.patch_with(&path, json!({"name": "x"}), &[("if-match", "not-an-etag")])
         .await
         .refused(400, "invalid_if_match", "If-Match");
+    // If-Match compares strongly: a weak tag never matches, even of the current version.
+    t.patch_with(&path, json!({"name": "x"}), &[("if-match", "W/\"v3\"")])
+        .await
+        .refused(412, "precondition_failed", "");
     let got = t.get(&path).await.ok();
     assert_eq!(got.etag(), "\"v3\"");
     assert_eq!(got.body["name"], "Fabrikam Inc.", "the stale PATCH changed nothing");
@@ -586,7 +590,7 @@ async fn billing_and_shipment_list_filters(t: TestApp) {
     // After Dec 1 the early invoice is overdue; it is still open.
     t.clock.set(datetime!(2026-12-05 09:00 UTC));
     let r = t.get(&format!("{inv}&status=overdue")).await.ok();
-    assert_eq!(ids(&r), [early.clone()]);
+    assert_eq!(ids(&r), [early.as_str()]);
     assert_eq!(items(&r)[0]["status"], "overdue");
     assert_eq!(items(&r)[0]["days_overdue"], 4);
     assert_eq!(id_set(&t, &format!("{inv}&status=open")).await, set(&[&early, &late]));
@@ -627,7 +631,7 @@ async fn billing_and_shipment_list_filters(t: TestApp) {
         .await
         .ok();
     let r = t.get("/api/v1/shipments?status=in_transit").await.ok();
-    assert_eq!(ids(&r), [moving.clone()]);
+    assert_eq!(ids(&r), [moving.as_str()]);
     assert_eq!(items(&r)[0]["tracking_status"], "in_transit");
     assert_eq!(id_set(&t, "/api/v1/shipments?status=pending").await, set(&[&waiting]));
     assert_eq!(
@@ -1051,24 +1055,10 @@ both_stores!(
     healthz,
     timeline_paging_and_scope,
     tracking_dedup_and_ordering,
+    tracking_batch_with_idempotency_key,
 );
 
-// ---------------------------------------------------------------------------------------------
-// Known API bug, asserted as it should behave and kept out of `both_stores!` (run with
-// `cargo test -p aftercart-api --test protocol -- --ignored`).
-//
-// POST /api/v1/tracking-events accepts an Idempotency-Key (it is a `Command`), but the handler
-// (`routes/shipments.rs::ingest_tracking`) applies each event through `App::track` →
-// `App::run` with the request's `Ctx`, which still carries the key. So:
-// - the first event's commit stores the idempotency record, with the placeholder response
-//   `(200, "")` that `App::run` renders, not the batch response;
-// - every further event of the batch then fails to store the same key and is reported as
-//   `rejected` with `idempotency_in_progress` (409) inside the 200 batch response, although
-//   nothing else is running: with a key, only the first event of a batch is ever applied;
-// - a retry with the same key is "replayed" as 200 with an EMPTY body (and
-//   `content-type: application/json`), not the first response.
-// Observed identically on SQLite and PostgreSQL.
-
+/// A keyed tracking batch applies every event and replays its own first response.
 async fn tracking_batch_with_idempotency_key(t: TestApp) {
     let w = t.world().await;
     let oid = t.order(&w, 10, 4).await.id();
@@ -1100,17 +1090,4 @@ async fn tracking_batch_with_idempotency_key(t: TestApp) {
         );
     }
     assert_eq!(count(&order_timeline(&t, &oid).await, "shipment.tracking"), 2);
-}
-
-mod known_bug_tracking_batch_with_idempotency_key {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "API bug: Idempotency-Key on POST /tracking-events applies only the first event and replays an empty body"]
-    async fn sqlite() {
-        super::tracking_batch_with_idempotency_key(crate::harness::TestApp::sqlite().await).await
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "API bug: Idempotency-Key on POST /tracking-events applies only the first event and replays an empty body"]
-    async fn postgres() {
-        super::tracking_batch_with_idempotency_key(crate::harness::TestApp::postgres().await).await
-    }
 }

@@ -246,7 +246,7 @@ pub async fn open_invoices(State(st): State<ApiState>, Caller(ctx): Caller, Path
     let mut f = ListFilter { account_id: Some(account.id), status: Some("open".into()), limit: 500, ..Default::default() };
     loop {
         let p = st.app.list_invoices(&ctx, &f).await?;
-        invoices.extend(p.items.into_iter());
+        invoices.extend(p.items);
         match p.next {
             Some(n) => f.before = Some(n),
             None => break,

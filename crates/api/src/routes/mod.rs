@@ -17,11 +17,10 @@ use serde::Serialize;
 pub fn respond<T: Serialize>(status: StatusCode, body: &T, version: Option<i64>) -> Response {
     let json = serde_json::to_vec(body).unwrap_or_default();
     let mut r = (status, [(header::CONTENT_TYPE, "application/json")], json).into_response();
-    if let Some(v) = version {
-        if let Ok(h) = etag(v).parse() {
+    if let Some(v) = version
+        && let Ok(h) = etag(v).parse() {
             r.headers_mut().insert(header::ETAG, h);
         }
-    }
     r
 }
 

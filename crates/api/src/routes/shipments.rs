@@ -190,11 +190,10 @@ pub async fn get_shipment(State(st): State<ApiState>, Caller(ctx): Caller, PathP
 #[utoipa::path(get, path = "/api/v1/shipments", tag = "shipments", params(ListParams),
     responses((status = 200, body = PageDto<ShipmentOut>)))]
 pub async fn list_shipments(State(st): State<ApiState>, Caller(ctx): Caller, QueryParams(q): QueryParams<ListParams>) -> ApiResult<Response> {
-    if let Some(s) = &q.status {
-        if TrackingStatus::ALL.iter().all(|t| t.as_str() != s) {
+    if let Some(s) = &q.status
+        && TrackingStatus::ALL.iter().all(|t| t.as_str() != s) {
             return Err(ApiError::invalid("status", format!("'{s}' is not a tracking status")));
         }
-    }
     let p = st.app.list_shipments(&ctx, &q.filter()?).await?;
     Ok(respond(StatusCode::OK, &page(p, |v: &Versioned<ShipmentDoc>| doc_out(&v.value)), None))
 }
@@ -275,7 +274,11 @@ pub async fn ingest_tracking(State(st): State<ApiState>, cmd: Command<TrackingBa
     if events.is_empty() || events.len() > 1000 {
         return Err(ApiError::invalid("events", "send 1 to 1000 events per request"));
     }
-    let ctx = &cmd.ctx;
+    // Each event commits on its own (and is de-duplicated by its event key); the batch's
+    // Idempotency-Key is recorded once, with the batch response, after all events ran.
+    let mut event_ctx = cmd.ctx.clone();
+    event_ctx.idempotency = None;
+    let ctx = &event_ctx;
     // Events of the same shipment are applied in order; different shipments run concurrently.
     let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
     for (i, e) in events.iter().enumerate() {
@@ -335,6 +338,21 @@ pub async fn ingest_tracking(State(st): State<ApiState>, cmd: Command<TrackingBa
     let results: Vec<TrackingResultOut> = results.into_iter().flatten().collect();
     let count = |o: &str| results.iter().filter(|r| r.outcome == o).count();
     let body = TrackingBatchOut { applied: count("applied"), duplicates: count("duplicate"), rejected: count("rejected"), results };
+    if let Some(k) = &cmd.ctx.idempotency {
+        let (status, json) = stored(StatusCode::OK, &body);
+        let record = aftercart_store::IdempotencyRecord {
+            principal: cmd.ctx.principal.id.clone(),
+            key: k.key.clone(),
+            request_hash: k.request_hash.clone(),
+            status,
+            body: json,
+        };
+        match st.app.store.commit(aftercart_store::Commit { idempotency: Some(record), ..Default::default() }).await {
+            // A concurrent retry recorded it first; both applied the same de-duplicated events.
+            Ok(()) | Err(aftercart_store::CommitError::IdempotencyKeyTaken) => {}
+            Err(e) => return Err(aftercart_app::AppError::Store(aftercart_store::StoreError(e.to_string())).into()),
+        }
+    }
     Ok(respond(StatusCode::OK, &body, None))
 }
 
