@@ -7,25 +7,30 @@
 //! App's clock, so two loads with the same clock give the same names, numbers and states (only
 //! the random ids differ).
 //!
-//! The load runs in three phases:
-//! 1. a script is drawn from the seeded generator (pure data, no I/O);
-//! 2. orders are placed one by one (their numbers are sequential), then each order's
-//!    fulfilment steps run in order while different orders run concurrently, so the store's
-//!    group commit amortises the disk flushes;
-//! 3. invoices and credit memos are issued one by one, then payments are received.
+//! The load runs in two phases:
+//! 1. a script of every command with its business time (orders over the last 90 days, their
+//!    allocations, backorders, shipments, carrier scans and receipts, then invoices, credit memos
+//!    and payments) is drawn from the seeded generator: pure data, no I/O;
+//! 2. the commands run in time order, each on an [`App`] over the same store whose clock stands
+//!    at the command's business time, so timeline events, receipts, backorder changes and
+//!    invoice records carry the time they happened and the event log reads chronologically.
+//!    Runs of consecutive commands that touch distinct orders run concurrently, so SQLite's
+//!    group commit amortises the disk flushes.
+//!
+//! Order, invoice and account numbers are taken from the caller's numbering, so orders created
+//! afterwards follow on (SO-221, …).
 
 use crate::error::{AppError, Result};
 use crate::{
-    Allocate, App, BackorderInput, CancelInput, Ctx, InvoiceLineInput, IssueCreditMemo,
-    IssueInvoice, NewAccount, NewFulfilmentLocation, NewLocation, NewProduct, OrderLineInput,
-    PlaceOrder, Principal, ProductRef, ReceiveInput, ReceivePayment, Reschedule, ShipInput,
-    ShipmentRef, TrackingInput,
+    Allocate, App, BackorderInput, CancelInput, Ctx, FixedClock, InvoiceLineInput, IssueCreditMemo, IssueInvoice,
+    NewAccount, NewFulfilmentLocation, NewLocation, NewProduct, OrderLineInput, PlaceOrder, Principal, ProductRef,
+    ReceiveInput, ReceivePayment, Reschedule, ShipInput, ShipmentRef, TrackingInput,
 };
 use aftercart_domain::account::{FulfilmentKind, LocationKind, PaymentTerms};
-use aftercart_domain::ids::{AccountId, FulfilmentLocationId, InvoiceId, LocationId, ProductId};
-use aftercart_domain::invoice::{Invoice, PaymentApplication, PaymentMethod};
+use aftercart_domain::ids::{AccountId, FulfilmentLocationId, InvoiceId, LocationId, OrderId, ProductId, ShipmentId};
+use aftercart_domain::invoice::{PaymentApplication, PaymentMethod};
 use aftercart_domain::money::{Currency, Money};
-use aftercart_domain::order::{Channel, Order, ReceiptLine};
+use aftercart_domain::order::{Channel, ReceiptLine};
 use aftercart_domain::quantity::Qty;
 use aftercart_domain::tracking::TrackingStatus;
 use rand::seq::SliceRandom;
@@ -33,6 +38,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::Poll;
 use time::{Date, Duration, OffsetDateTime, Time};
 
@@ -64,14 +70,36 @@ pub async fn load(app: &App) -> Result<DemoSummary> {
         rng: ChaCha8Rng::seed_from_u64(42),
         now,
         today: now.date(),
+        contracts: Vec::new(),
     };
     let world = setup(app, &actors, &mut g, usd).await?;
     let scripts = g.orders();
-    let orders = fulfil(app, &actors, &world, &scripts, usd).await?;
-    bill(app, &actors, &world, &mut g, &scripts, &orders, usd).await?;
-    let count = async |kind: &'static str| -> Result<usize> {
-        Ok(usize::try_from(app.store.count(kind).await?).unwrap_or(0))
+    let billing = g.billing(&scripts);
+    // Numbers come from the caller's numbering (so its next order follows on), in time order.
+    let mut order_numbers = Vec::with_capacity(scripts.len());
+    for _ in &scripts {
+        order_numbers.push(format!("SO-{}", app.next_number("order").await?));
+    }
+    let mut by_time: Vec<usize> = (0..billing.invoices.len()).collect();
+    by_time.sort_by_key(|&j| billing.invoices[j].at);
+    let mut invoice_numbers = vec![String::new(); billing.invoices.len()];
+    for j in by_time {
+        invoice_numbers[j] = format!("INV-{}", app.next_number("invoice").await?);
+    }
+    let demo = Demo {
+        app,
+        actors,
+        world,
+        scripts,
+        billing,
+        order_numbers,
+        invoice_numbers,
+        memo_stage: Stage::new(app, now),
+        usd,
     };
+    demo.run_all().await?;
+    let count =
+        async |kind: &'static str| -> Result<usize> { Ok(usize::try_from(app.store.count(kind).await?).unwrap_or(0)) };
     Ok(DemoSummary {
         accounts: count("account").await?,
         orders: count("order").await?,
@@ -325,10 +353,7 @@ struct AccountSpec {
 
 impl AccountSpec {
     fn receiving(&self) -> Vec<&LocSpec> {
-        self.locations
-            .iter()
-            .filter(|l| l.kind.can_receive())
-            .collect()
+        self.locations.iter().filter(|l| l.kind.can_receive()).collect()
     }
 }
 
@@ -341,12 +366,48 @@ const ACCOUNTS: [AccountSpec; 5] = [
         credit_dollars: 250_000,
         locations: &[
             loc(BillTo, "Accounts Payable", "PO Box 14820", "Austin, TX", "78761"),
-            loc(ShipTo, "Austin Central Clinic", "1200 Red River St", "Austin, TX", "78701"),
-            loc(ShipTo, "Round Rock Clinic", "2400 Round Rock Ave", "Round Rock, TX", "78681"),
-            loc(ShipTo, "Cedar Park Clinic", "1401 Medical Pkwy", "Cedar Park, TX", "78613"),
-            loc(ShipTo, "Georgetown Clinic", "3201 S Austin Ave", "Georgetown, TX", "78626"),
-            loc(ShipTo, "San Marcos Clinic", "1301 Wonder World Dr", "San Marcos, TX", "78666"),
-            loc(ShipTo, "Pflugerville Urgent Care", "15803 Windermere Dr", "Pflugerville, TX", "78660"),
+            loc(
+                ShipTo,
+                "Austin Central Clinic",
+                "1200 Red River St",
+                "Austin, TX",
+                "78701",
+            ),
+            loc(
+                ShipTo,
+                "Round Rock Clinic",
+                "2400 Round Rock Ave",
+                "Round Rock, TX",
+                "78681",
+            ),
+            loc(
+                ShipTo,
+                "Cedar Park Clinic",
+                "1401 Medical Pkwy",
+                "Cedar Park, TX",
+                "78613",
+            ),
+            loc(
+                ShipTo,
+                "Georgetown Clinic",
+                "3201 S Austin Ave",
+                "Georgetown, TX",
+                "78626",
+            ),
+            loc(
+                ShipTo,
+                "San Marcos Clinic",
+                "1301 Wonder World Dr",
+                "San Marcos, TX",
+                "78666",
+            ),
+            loc(
+                ShipTo,
+                "Pflugerville Urgent Care",
+                "15803 Windermere Dr",
+                "Pflugerville, TX",
+                "78660",
+            ),
         ],
         prefer: &[PPE, JANITORIAL, OFFICE],
         primary: DAL,
@@ -369,7 +430,13 @@ const ACCOUNTS: [AccountSpec; 5] = [
         net_days: 45,
         credit_dollars: 150_000,
         locations: &[
-            loc(BillTo, "Head Office", "1000 2nd Ave, Suite 2100", "Seattle, WA", "98104"),
+            loc(
+                BillTo,
+                "Head Office",
+                "1000 2nd Ave, Suite 2100",
+                "Seattle, WA",
+                "98104",
+            ),
             loc(ShipTo, "Pioneer Square Tower", "601 1st Ave S", "Seattle, WA", "98104"),
             loc(ShipTo, "Bellevue Commons", "10500 NE 8th St", "Bellevue, WA", "98004"),
             loc(ShipTo, "Tacoma Harbor Plaza", "1101 Dock St", "Tacoma, WA", "98402"),
@@ -391,7 +458,13 @@ const ACCOUNTS: [AccountSpec; 5] = [
         credit_dollars: 80_000,
         locations: &[
             loc(Both, "Toledo Plant", "3300 Matzinger Rd", "Toledo, OH", "43612"),
-            loc(ShipTo, "Findlay Distribution Center", "2150 Production Dr", "Findlay, OH", "45840"),
+            loc(
+                ShipTo,
+                "Findlay Distribution Center",
+                "2150 Production Dr",
+                "Findlay, OH",
+                "45840",
+            ),
         ],
         prefer: &[PPE, FACILITY, LIGHTING],
         primary: CMH,
@@ -410,9 +483,27 @@ const ACCOUNTS: [AccountSpec; 5] = [
         credit_dollars: 120_000,
         locations: &[
             loc(BillTo, "Business Office", "500 N Main St", "Fort Worth, TX", "76164"),
-            loc(ShipTo, "Bluebonnet High School", "7001 Trail Lake Dr", "Fort Worth, TX", "76133"),
-            loc(ShipTo, "Creekside Middle School", "4600 Bryant Irvin Rd", "Fort Worth, TX", "76132"),
-            loc(ShipTo, "Meadowbrook Elementary", "2201 Meadowbrook Dr", "Fort Worth, TX", "76103"),
+            loc(
+                ShipTo,
+                "Bluebonnet High School",
+                "7001 Trail Lake Dr",
+                "Fort Worth, TX",
+                "76133",
+            ),
+            loc(
+                ShipTo,
+                "Creekside Middle School",
+                "4600 Bryant Irvin Rd",
+                "Fort Worth, TX",
+                "76132",
+            ),
+            loc(
+                ShipTo,
+                "Meadowbrook Elementary",
+                "2201 Meadowbrook Dr",
+                "Fort Worth, TX",
+                "76103",
+            ),
         ],
         prefer: &[JANITORIAL, OFFICE, LIGHTING],
         primary: DAL,
@@ -431,8 +522,20 @@ const ACCOUNTS: [AccountSpec; 5] = [
         credit_dollars: 60_000,
         locations: &[
             loc(BillTo, "Finance", "750 B St, Suite 1500", "San Diego, CA", "92101"),
-            loc(ShipTo, "Harbor Inn Downtown", "1355 N Harbor Dr", "San Diego, CA", "92101"),
-            loc(ShipTo, "Harbor Inn Mission Bay", "2828 Quivira Rd", "San Diego, CA", "92109"),
+            loc(
+                ShipTo,
+                "Harbor Inn Downtown",
+                "1355 N Harbor Dr",
+                "San Diego, CA",
+                "92101",
+            ),
+            loc(
+                ShipTo,
+                "Harbor Inn Mission Bay",
+                "2828 Quivira Rd",
+                "San Diego, CA",
+                "92109",
+            ),
         ],
         prefer: &[JANITORIAL, FACILITY, OFFICE],
         primary: RNO,
@@ -468,7 +571,9 @@ enum Plan {
     PartlyShipped,
     /// The first line is allocated at two warehouses and ships from both.
     Split,
+    /// The first line partly backordered with an expected date; the order waits to ship complete.
     BackorderDated,
+    /// The first line partly backordered with no expected date; the rest ships.
     BackorderNoDate,
     /// Backordered with a date that later moved ("supplier delay").
     BackorderSlipped,
@@ -526,6 +631,8 @@ const LINE_WEIGHTS: [u32; 10] = [10, 18, 20, 16, 12, 8, 6, 4, 3, 3];
 struct LineScript {
     product: usize,
     qty: u32,
+    /// The price the order will carry (contract or list), in cents.
+    cents: i64,
     /// Index into the account's receiving locations.
     ship_to: usize,
     requested: Option<Date>,
@@ -550,6 +657,7 @@ struct ShipScript {
     shipped_at: OffsetDateTime,
     promised: Date,
     scans: Vec<Scan>,
+    delivered_at: Option<OffsetDateTime>,
     receipt: Option<Vec<ReceiptLine>>,
 }
 
@@ -575,7 +683,19 @@ enum Step {
         qty: u32,
         reason: String,
     },
-    Ship(Box<ShipScript>),
+    /// Creates shipment `key` of the order; its scans and receipt are steps of their own.
+    Ship {
+        key: usize,
+        ship: Box<ShipScript>,
+    },
+    Scan {
+        key: usize,
+        scan: Scan,
+    },
+    Receive {
+        key: usize,
+        lines: Vec<ReceiptLine>,
+    },
 }
 
 struct OrderScript {
@@ -586,7 +706,8 @@ struct OrderScript {
     freight: Option<i64>,
     lines: Vec<LineScript>,
     plan: Plan,
-    steps: Vec<Step>,
+    /// What happens after placement and when, in time order.
+    steps: Vec<(OffsetDateTime, Step)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -639,6 +760,8 @@ struct Gen {
     rng: ChaCha8Rng,
     now: OffsetDateTime,
     today: Date,
+    /// Per account: (product index, unit price in cents).
+    contracts: Vec<Vec<(usize, i64)>>,
 }
 
 impl Gen {
@@ -680,9 +803,7 @@ impl Gen {
         const ALNUM: &[u8] = b"0123456789ABCDEFGHJKLMNPRSTUVWXYZ";
         match carrier {
             UPS => {
-                let a: String = (0..6)
-                    .map(|_| char::from(ALNUM[self.index(ALNUM.len())]))
-                    .collect();
+                let a: String = (0..6).map(|_| char::from(ALNUM[self.index(ALNUM.len())])).collect();
                 format!("1Z{a}03{}", self.digits(8))
             }
             FEDEX => format!("7{}", self.digits(11)),
@@ -698,8 +819,8 @@ impl Gen {
             .assume_utc()
     }
 
-    /// Contract prices per account: (product index, unit price in cents), below list price.
-    fn contracts(&mut self) -> Vec<Vec<(usize, i64)>> {
+    /// Draws the contract prices of every account (kept for pricing the order lines).
+    fn draw_contracts(&mut self) {
         let mut out = Vec::new();
         for spec in &ACCOUNTS {
             let mut pool: Vec<usize> = (0..PRODUCTS.len())
@@ -717,7 +838,15 @@ impl Gen {
             list.sort_unstable();
             out.push(list);
         }
-        out
+        self.contracts = out;
+    }
+
+    /// What the account pays for a product: its contract price, else the list price.
+    fn unit_cents(&self, account: usize, product: usize) -> i64 {
+        self.contracts[account]
+            .iter()
+            .find(|c| c.0 == product)
+            .map_or(PRODUCTS[product].cents, |c| c.1)
     }
 
     fn orders(&mut self) -> Vec<OrderScript> {
@@ -820,13 +949,7 @@ impl Gen {
         }
     }
 
-    fn lines(
-        &mut self,
-        account: usize,
-        placed_at: OffsetDateTime,
-        plan: Plan,
-        po_number: i64,
-    ) -> Vec<LineScript> {
+    fn lines(&mut self, account: usize, placed_at: OffsetDateTime, plan: Plan, po_number: i64) -> Vec<LineScript> {
         let spec = &ACCOUNTS[account];
         let receiving = spec.receiving().len();
         let n = self.weighted(&LINE_WEIGHTS) + 1;
@@ -870,6 +993,7 @@ impl Gen {
             lines.push(LineScript {
                 product: p,
                 qty,
+                cents: 0,
                 ship_to,
                 requested,
                 po,
@@ -891,9 +1015,7 @@ impl Gen {
                     Some(j) => lines.swap(0, j),
                     None => {
                         let stocked: Vec<usize> = (0..PRODUCTS.len())
-                            .filter(|&p| {
-                                !PRODUCTS[p].dropship && !lines.iter().any(|l| l.product == p)
-                            })
+                            .filter(|&p| !PRODUCTS[p].dropship && !lines.iter().any(|l| l.product == p))
                             .collect();
                         lines[0].product = self.pick(&stocked);
                     }
@@ -903,12 +1025,30 @@ impl Gen {
                 lines[0].qty = self.rng.random_range(min_qty..=min_qty * 3);
             }
         }
+        for l in &mut lines {
+            l.cents = self.unit_cents(account, l.product);
+        }
         lines
     }
 
-    fn steps(&mut self, s: &OrderScript, age_minutes: i64) -> Vec<Step> {
+    fn steps(&mut self, s: &OrderScript, age_minutes: i64) -> Vec<(OffsetDateTime, Step)> {
+        let mut steps = self.unsorted_steps(s, age_minutes);
+        for step in &mut steps {
+            step.0 = step.0.min(self.now);
+        }
+        steps.sort_by_key(|step| step.0);
+        steps
+    }
+
+    /// Minutes after placement, as a time.
+    fn after(&mut self, placed_at: OffsetDateTime, lo: i64, hi: i64) -> OffsetDateTime {
+        placed_at + Duration::minutes(self.range(lo, hi))
+    }
+
+    fn unsorted_steps(&mut self, s: &OrderScript, age_minutes: i64) -> Vec<(OffsetDateTime, Step)> {
         let spec = &ACCOUNTS[s.account];
         let plan = s.plan;
+        let p = s.placed_at;
         let mut steps = Vec::new();
         if plan == Plan::Pending {
             return steps;
@@ -918,18 +1058,24 @@ impl Gen {
             let q = s.lines[0].qty;
             let c = self.rng.random_range(2..=q / 2);
             cancelled[0] = c;
-            steps.push(Step::Cancel {
-                line: 1,
-                qty: c,
-                reason: "Customer reduced the quantity".into(),
-            });
+            steps.push((
+                self.after(p, 5, 60),
+                Step::Cancel {
+                    line: 1,
+                    qty: c,
+                    reason: "Customer reduced the quantity".into(),
+                },
+            ));
             if s.lines.len() >= 3 && self.chance(0.5) {
                 cancelled[1] = s.lines[1].qty;
-                steps.push(Step::Cancel {
-                    line: 2,
-                    qty: s.lines[1].qty,
-                    reason: "Ordered twice by mistake (duplicate of another PO)".into(),
-                });
+                steps.push((
+                    self.after(p, 5, 60),
+                    Step::Cancel {
+                        line: 2,
+                        qty: s.lines[1].qty,
+                        reason: "Ordered twice by mistake (duplicate of another PO)".into(),
+                    },
+                ));
             }
         }
         let backorder = matches!(
@@ -945,7 +1091,7 @@ impl Gen {
             } else {
                 spec.primary
             };
-            let p = if active == 0 {
+            let part = if active == 0 {
                 Vec::new()
             } else if i == 0 && plan == Plan::Split {
                 let here = active * 6 / 10;
@@ -953,65 +1099,67 @@ impl Gen {
             } else if i == 0 && backorder {
                 let now = if active >= 4 { active / 2 } else { 0 };
                 backordered = active - now;
-                if now > 0 {
-                    vec![(site, now)]
-                } else {
-                    Vec::new()
-                }
+                if now > 0 { vec![(site, now)] } else { Vec::new() }
             } else {
                 vec![(site, active)]
             };
-            parts.push(p);
+            parts.push(part);
         }
-        for (i, p) in parts.iter().enumerate() {
-            for &(site, qty) in p {
-                steps.push(Step::Allocate {
-                    line: line_no(i),
-                    site,
-                    qty,
-                });
+        for (i, part) in parts.iter().enumerate() {
+            for &(site, qty) in part {
+                steps.push((
+                    self.after(p, 60, 150),
+                    Step::Allocate {
+                        line: line_no(i),
+                        site,
+                        qty,
+                    },
+                ));
             }
         }
         if backorder {
             let (expected, reason) = match plan {
                 Plan::BackorderDated => (
                     Some(self.today + days(self.range(3, 12))),
-                    format!(
-                        "Out of stock at {}; replenishment on order",
-                        SITES[spec.primary].name
-                    ),
+                    format!("Out of stock at {}; replenishment on order", SITES[spec.primary].name),
                 ),
-                Plan::BackorderNoDate => (
-                    None,
-                    "Manufacturer allocation; no ship date yet".to_owned(),
-                ),
+                Plan::BackorderNoDate => (None, "Manufacturer allocation; no ship date yet".to_owned()),
                 _ => (
                     Some(s.placed_at.date() + days(7)),
                     "Awaiting supplier replenishment".to_owned(),
                 ),
             };
-            steps.push(Step::Backorder {
-                line: 1,
-                qty: backordered,
-                expected,
-                reason,
-            });
-            if plan == Plan::BackorderSlipped {
-                steps.push(Step::Reschedule {
+            steps.push((
+                self.after(p, 150, 200),
+                Step::Backorder {
                     line: 1,
-                    expected: Some(self.today + days(self.range(7, 14))),
-                    reason: "supplier delay".into(),
-                });
+                    qty: backordered,
+                    expected,
+                    reason,
+                },
+            ));
+            if plan == Plan::BackorderSlipped {
+                let at = (p + Duration::hours(4)).max(self.now - Duration::minutes(self.range(24 * 60, 72 * 60)));
+                steps.push((
+                    at,
+                    Step::Reschedule {
+                        line: 1,
+                        expected: Some(self.today + days(self.range(7, 14))),
+                        reason: "supplier delay".into(),
+                    },
+                ));
             }
         }
         if plan == Plan::Allocated {
             return steps;
         }
         // One shipment per (fulfilment location, ship-to).
-        let mut groups: Vec<(usize, usize, Vec<(u32, u32)>)> = Vec::new();
-        for (i, p) in parts.iter().enumerate() {
+        // (fulfilment location, ship-to, [(line, quantity)])
+        type Group = (usize, usize, Vec<(u32, u32)>);
+        let mut groups: Vec<Group> = Vec::new();
+        for (i, part) in parts.iter().enumerate() {
             let to = s.lines[i].ship_to;
-            for &(site, qty) in p {
+            for &(site, qty) in part {
                 match groups.iter_mut().find(|g| g.0 == site && g.1 == to) {
                     Some(g) => g.2.push((line_no(i), qty)),
                     None => groups.push((site, to, vec![(line_no(i), qty)])),
@@ -1025,7 +1173,7 @@ impl Gen {
         for (gi, (site, to, mut lines)) in groups.into_iter().enumerate() {
             let fate = match (plan, gi) {
                 (Plan::InTransit, _) | (Plan::PartlyShipped, 0) => Fate::Transit,
-                (Plan::PartlyShipped, _) => Fate::Hold,
+                (Plan::PartlyShipped, _) | (Plan::BackorderDated, _) => Fate::Hold,
                 (Plan::Split, _) if young => Fate::Transit,
                 (Plan::Exception, 0) => Fate::Exception,
                 (Plan::Stalled, 0) => Fate::Stall,
@@ -1058,8 +1206,27 @@ impl Gen {
                 issue,
                 dest: receiving[to].city,
             });
-            if let Some(ship) = ship {
-                steps.push(Step::Ship(Box::new(ship)));
+            if let Some(mut ship) = ship {
+                let key = gi;
+                let shipped_at = ship.shipped_at;
+                let scans = std::mem::take(&mut ship.scans);
+                let receipt = ship.receipt.take().zip(ship.delivered_at);
+                steps.push((
+                    shipped_at,
+                    Step::Ship {
+                        key,
+                        ship: Box::new(ship),
+                    },
+                ));
+                for scan in scans {
+                    // Carriers report a few minutes after the fact.
+                    let at = (scan.at + Duration::minutes(self.range(2, 25))).max(shipped_at + Duration::minutes(1));
+                    steps.push((at, Step::Scan { key, scan }));
+                }
+                if let Some((lines, delivered)) = receipt {
+                    let at = delivered + Duration::minutes(self.range(60, 26 * 60));
+                    steps.push((at, Step::Receive { key, lines }));
+                }
             }
         }
         steps
@@ -1101,11 +1268,7 @@ impl Gen {
                 }
                 let end = self.business_time(ship.date() + days(transit));
                 let promised = end.date() + days(self.range(0, 1));
-                let cutoff = if end <= now - Duration::hours(1) {
-                    end
-                } else {
-                    recent
-                };
+                let cutoff = if end <= now - Duration::hours(1) { end } else { recent };
                 (ship, end, promised, cutoff)
             }
             Fate::Transit => {
@@ -1138,12 +1301,9 @@ impl Gen {
                     return None;
                 }
                 let promised = ship.date() + days(2);
-                let end = self.business_time(promised + days(self.range(1, 3)));
-                let cutoff = if end <= now - Duration::hours(1) {
-                    end
-                } else {
-                    recent
-                };
+                let late_by = days(self.range(1, 3));
+                let end = self.business_time(promised + late_by);
+                let cutoff = if end <= now - Duration::hours(1) { end } else { recent };
                 (ship, end, promised, cutoff)
             }
         };
@@ -1166,10 +1326,11 @@ impl Gen {
             }
             _ => {}
         }
-        let delivered = scans
+        let delivered_at = scans
             .last()
-            .is_some_and(|s| s.status == TrackingStatus::Delivered);
-        let receipt = if !delivered {
+            .filter(|s| s.status == TrackingStatus::Delivered)
+            .map(|s| s.at);
+        let receipt = if delivered_at.is_none() {
             None
         } else if p.issue != Issue::None || self.chance(0.35) {
             Some(self.receipt(&p.lines, p.issue))
@@ -1185,6 +1346,7 @@ impl Gen {
             shipped_at,
             promised,
             scans,
+            delivered_at,
             receipt,
         })
     }
@@ -1260,6 +1422,381 @@ fn journey(ship: OffsetDateTime, end: OffsetDateTime, cutoff: OffsetDateTime, r:
 }
 
 // ---------------------------------------------------------------------------------------------
+// Billing: invoices (clean ones and each kind of mismatch), credit memos, payments — scripted
+// from what the orders' scripts ship and receive.
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Clean,
+    /// Bills two units more than shipped.
+    MoreThanShipped,
+    /// Bills a contract-priced line at list price.
+    PriceVariance,
+    /// Bills freight the order never quoted.
+    Freight,
+    /// A correct invoice followed by a second one billing the same shipment again.
+    Twice,
+    /// Bills an order that has not shipped.
+    BeforeShipped,
+}
+
+#[derive(Clone)]
+struct BillLine {
+    line: u32,
+    /// Key of the order's shipment the line bills, if any.
+    ship: Option<usize>,
+    qty: u32,
+    cents: i64,
+}
+
+struct InvoicePlan {
+    order: usize,
+    at: OffsetDateTime,
+    lines: Vec<BillLine>,
+    freight: i64,
+    /// Clean invoices get paid; disputed ones wait.
+    payable: bool,
+}
+
+impl InvoicePlan {
+    fn subtotal(&self) -> i64 {
+        self.lines.iter().map(|l| l.cents * i64::from(l.qty)).sum()
+    }
+    /// Sales tax, 8%.
+    fn tax(&self) -> i64 {
+        (self.subtotal() * 8 + 50) / 100
+    }
+    fn total(&self) -> i64 {
+        self.subtotal() + self.tax() + self.freight
+    }
+}
+
+struct MemoPlan {
+    invoice: usize,
+    at: OffsetDateTime,
+    amount: i64,
+    reason: String,
+}
+
+struct PaymentPlan {
+    account: usize,
+    at: OffsetDateTime,
+    amount: i64,
+    reference: String,
+    /// (invoice plan index, amount in cents).
+    applications: Vec<(usize, i64)>,
+}
+
+#[derive(Default)]
+struct Billing {
+    invoices: Vec<InvoicePlan>,
+    memos: Vec<MemoPlan>,
+    payments: Vec<PaymentPlan>,
+}
+
+fn ships_of(s: &OrderScript) -> impl Iterator<Item = (usize, &ShipScript)> {
+    s.steps.iter().filter_map(|(_, step)| match step {
+        Step::Ship { key, ship } => Some((*key, ship.as_ref())),
+        _ => None,
+    })
+}
+
+fn choose(g: &mut Gen, n: usize, used: &mut Vec<usize>, pred: impl Fn(usize) -> bool) -> Option<usize> {
+    let candidates: Vec<usize> = (0..n).filter(|i| !used.contains(i) && pred(*i)).collect();
+    if candidates.is_empty() {
+        return None;
+    }
+    let i = g.pick(&candidates);
+    used.push(i);
+    Some(i)
+}
+
+fn ymd(d: Date) -> String {
+    format!("{}{:02}{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+fn reference(method: PaymentMethod, n: usize, at: OffsetDateTime) -> String {
+    match method {
+        PaymentMethod::Ach => format!("ACH {}-{:04}", ymd(at.date()), 3100 + n),
+        PaymentMethod::Cheque => format!("Cheque #{}", 20417 + n),
+        PaymentMethod::Wire => format!("Fedwire IMAD {}QMGFT{:06}", ymd(at.date()), 7310 + n * 37),
+        PaymentMethod::Card => format!("Visa ending 4417, auth {:06}", (n * 7919 + 104_729) % 1_000_000),
+    }
+}
+
+/// `d` at `hour`:00 UTC.
+fn at_hour(d: Date, hour: u8) -> OffsetDateTime {
+    d.with_time(Time::from_hms(hour, 0, 0).unwrap_or(Time::MIDNIGHT))
+        .assume_utc()
+}
+
+impl Gen {
+    fn billing(&mut self, scripts: &[OrderScript]) -> Billing {
+        let now = self.now;
+        let today = self.today;
+        let n = scripts.len();
+        let old_delivered = |i: usize| {
+            let s = &scripts[i];
+            s.plan == Plan::Normal
+                && now - s.placed_at >= days(20)
+                && ships_of(s).next().is_some()
+                && ships_of(s).all(|(_, sh)| sh.delivered_at.is_some())
+        };
+        let contract_line = |i: usize| {
+            scripts[i]
+                .lines
+                .iter()
+                .position(|l| l.cents < PRODUCTS[l.product].cents)
+        };
+        let mut roles = vec![Role::Clean; n];
+        let mut used = Vec::new();
+        let picks: [(Role, &dyn Fn(usize) -> bool); 5] = [
+            (Role::MoreThanShipped, &old_delivered),
+            (Role::PriceVariance, &|i| old_delivered(i) && contract_line(i).is_some()),
+            (Role::Freight, &|i| old_delivered(i) && scripts[i].freight.is_none()),
+            (Role::Twice, &old_delivered),
+            (Role::BeforeShipped, &|i| {
+                scripts[i].plan == Plan::Allocated && now - scripts[i].placed_at >= Duration::hours(4)
+            }),
+        ];
+        for (role, pred) in picks {
+            if let Some(i) = choose(self, n, &mut used, pred) {
+                roles[i] = role;
+            }
+        }
+
+        let mut b = Billing::default();
+        for (i, s) in scripts.iter().enumerate() {
+            let role = roles[i];
+            let (lines, at) = if role == Role::BeforeShipped {
+                let lines = s
+                    .lines
+                    .iter()
+                    .enumerate()
+                    .map(|(k, l)| BillLine {
+                        line: line_no(k),
+                        ship: None,
+                        qty: l.qty,
+                        cents: l.cents,
+                    })
+                    .collect();
+                (lines, now - Duration::minutes(self.range(30, 120)))
+            } else {
+                let Some(last) = ships_of(s).map(|(_, sh)| sh.shipped_at).max() else {
+                    continue;
+                };
+                if role == Role::Clean && (last > now - days(1) || !self.chance(0.92)) {
+                    continue;
+                }
+                let at = (last + Duration::minutes(self.range(2 * 60, 30 * 60))).min(now);
+                let mut lines: Vec<BillLine> = Vec::new();
+                for (key, sh) in ships_of(s) {
+                    for &(line, qty) in &sh.lines {
+                        let cents = s.lines[line as usize - 1].cents;
+                        lines.push(BillLine {
+                            line,
+                            ship: Some(key),
+                            qty,
+                            cents,
+                        });
+                    }
+                }
+                match role {
+                    Role::MoreThanShipped => {
+                        if let Some(l) = lines.first_mut() {
+                            l.qty += 2;
+                        }
+                    }
+                    Role::PriceVariance => {
+                        if let Some(k) = contract_line(i) {
+                            let list = PRODUCTS[s.lines[k].product].cents;
+                            for l in lines.iter_mut().filter(|l| l.line == line_no(k)) {
+                                l.cents = list;
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+                (lines, at)
+            };
+            let freight = if role == Role::Freight {
+                8_500
+            } else {
+                s.freight.unwrap_or(0)
+            };
+            let repeat = lines.first().cloned();
+            b.invoices.push(InvoicePlan {
+                order: i,
+                at,
+                lines,
+                freight,
+                payable: matches!(role, Role::Clean | Role::Twice),
+            });
+            if let (Role::Twice, Some(repeat)) = (role, repeat) {
+                b.invoices.push(InvoicePlan {
+                    order: i,
+                    at: (at + days(3)).min(now),
+                    lines: vec![repeat],
+                    freight: 0,
+                    payable: false,
+                });
+            }
+        }
+        let mut balances: Vec<i64> = b.invoices.iter().map(InvoicePlan::total).collect();
+
+        // Credit memos for what arrived short or damaged (units plus tax).
+        for (j, inv) in b.invoices.iter().enumerate() {
+            let s = &scripts[inv.order];
+            let kind = match s.plan {
+                Plan::Short => "Short delivery",
+                Plan::Damaged => "Damaged in transit",
+                _ => continue,
+            };
+            if !inv.payable {
+                continue;
+            }
+            let mut amount = 0i64;
+            let mut what = Vec::new();
+            for (_, step) in &s.steps {
+                let Step::Receive { key, lines } = step else { continue };
+                let Some((_, sh)) = ships_of(s).find(|(k, _)| k == key) else {
+                    continue;
+                };
+                for rl in lines {
+                    let shipped = sh.lines.iter().find(|l| l.0 == rl.line).map_or(0, |l| l.1);
+                    let bad = shipped.saturating_sub(rl.received.get());
+                    if bad > 0 {
+                        let l = &s.lines[rl.line as usize - 1];
+                        amount += l.cents * i64::from(bad);
+                        what.push(format!("{bad} × {}", PRODUCTS[l.product].sku));
+                    }
+                }
+            }
+            let amount = ((amount * 108 + 50) / 100).min(balances[j]);
+            if amount <= 0 {
+                continue;
+            }
+            let at = at_hour(inv.at.date() + days(6), 11)
+                .min(now)
+                .max(inv.at + Duration::hours(1));
+            b.memos.push(MemoPlan {
+                invoice: j,
+                at,
+                amount,
+                reason: format!("{kind}: {}", what.join(", ")),
+            });
+            balances[j] -= amount;
+        }
+
+        // Payments: most invoices are paid around their due date, some partly, some not at all.
+        let due = |inv: &InvoicePlan| inv.at.date() + days(i64::from(ACCOUNTS[scripts[inv.order].account].net_days));
+        let forced_partial = b
+            .invoices
+            .iter()
+            .position(|inv| inv.payable && due(inv) >= today && (today - inv.at.date()).whole_days() >= 3);
+        let forced_overdue = b
+            .invoices
+            .iter()
+            .position(|inv| inv.payable && due(inv) < today && ACCOUNTS[scripts[inv.order].account].net_days == 15);
+        let latest = now - Duration::hours(2);
+        let mut batch: Vec<(usize, i64, OffsetDateTime)> = Vec::new();
+        for (j, inv) in b.invoices.iter().enumerate() {
+            let balance = balances[j];
+            if !inv.payable || balance <= 0 {
+                continue;
+            }
+            let account = scripts[inv.order].account;
+            let net = i64::from(ACCOUNTS[account].net_days);
+            let issued = inv.at.date();
+            let since = (today - issued).whole_days();
+            let overdue = today > due(inv);
+            let r: f64 = self.rng.random();
+            // 0: nothing, 1: in full, 2: in part.
+            let decision = if Some(j) == forced_partial {
+                2
+            } else if Some(j) == forced_overdue {
+                0
+            } else if overdue {
+                if r < 0.8 {
+                    1
+                } else if r < 0.88 {
+                    2
+                } else {
+                    0
+                }
+            } else if since >= 5 {
+                if r < 0.3 {
+                    1
+                } else if r < 0.45 {
+                    2
+                } else {
+                    0
+                }
+            } else {
+                0
+            };
+            if decision == 0 {
+                continue;
+            }
+            let after = if overdue {
+                self.range((net - 12).max(3), net + 6)
+            } else {
+                self.range(1, (since - 1).max(1))
+            };
+            let at = self
+                .business_time(issued + days(after))
+                .min(latest)
+                .max(inv.at + Duration::hours(1));
+            let amount = if decision == 1 {
+                balance
+            } else {
+                let part = balance * self.range(30, 70) / 100 / 100 * 100;
+                part.max(100).min(balance - 1)
+            };
+            if decision == 1 && account == BATCH_PAYER {
+                // This customer remits for several invoices at once.
+                batch.push((j, amount, at));
+                if batch.len() == 3 {
+                    let p = remittance(&mut batch, b.payments.len());
+                    b.payments.push(p);
+                }
+                continue;
+            }
+            let method = ACCOUNTS[account].method;
+            b.payments.push(PaymentPlan {
+                account,
+                at,
+                amount,
+                reference: reference(method, b.payments.len(), at),
+                applications: vec![(j, amount)],
+            });
+        }
+        if !batch.is_empty() {
+            let p = remittance(&mut batch, b.payments.len());
+            b.payments.push(p);
+        }
+        b
+    }
+}
+
+/// One payment settling the batched invoices of the batch payer.
+fn remittance(batch: &mut Vec<(usize, i64, OffsetDateTime)>, n: usize) -> PaymentPlan {
+    let amount: i64 = batch.iter().map(|b| b.1).sum();
+    let at = batch.iter().map(|b| b.2).max().unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let method = ACCOUNTS[BATCH_PAYER].method;
+    let p = PaymentPlan {
+        account: BATCH_PAYER,
+        at,
+        amount,
+        reference: reference(method, n, at),
+        applications: batch.iter().map(|b| (b.0, b.1)).collect(),
+    };
+    batch.clear();
+    p
+}
+
+// ---------------------------------------------------------------------------------------------
 // Running the script through the application.
 // ---------------------------------------------------------------------------------------------
 
@@ -1284,6 +1821,29 @@ struct AccountWorld {
     receiving: Vec<LocationId>,
 }
 
+/// The application over the same store with a clock of its own, set to the business time of
+/// each command before it runs, so timeline events, backorder changes, receipts and invoice
+/// records carry the time they happened rather than the time of the load.
+struct Stage {
+    app: App,
+    clock: Arc<FixedClock>,
+}
+
+impl Stage {
+    fn new(app: &App, at: OffsetDateTime) -> Stage {
+        let clock = Arc::new(FixedClock::new(at));
+        Stage {
+            app: App::new(app.store.clone(), clock.clone()),
+            clock,
+        }
+    }
+
+    fn at(&self, t: OffsetDateTime) -> &App {
+        self.clock.set(t);
+        &self.app
+    }
+}
+
 /// Polls futures concurrently on the current task; outputs in input order.
 async fn join_all<F: Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
     let mut futs: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
@@ -1304,8 +1864,11 @@ async fn join_all<F: Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Out
     out.into_iter().flatten().collect()
 }
 
+/// The seller's set-up: fulfilment locations, products, accounts and contract prices, dated
+/// before the first order. Account numbers come from the caller's numbering.
 async fn setup(app: &App, a: &Actors, g: &mut Gen, usd: Currency) -> Result<World> {
     let ctx = &a.system;
+    let stage = Stage::new(app, g.now - days(100));
     let mut sites = Vec::with_capacity(SITES.len());
     for s in &SITES {
         let input = NewFulfilmentLocation {
@@ -1314,6 +1877,7 @@ async fn setup(app: &App, a: &Actors, g: &mut Gen, usd: Currency) -> Result<Worl
             kind: s.kind,
             city: s.city.into(),
         };
+        let app = &stage.app;
         let v = app
             .run(ctx, async || app.plan_create_fulfilment_location(ctx, &input).await)
             .await?;
@@ -1330,20 +1894,17 @@ async fn setup(app: &App, a: &Actors, g: &mut Gen, usd: Currency) -> Result<Worl
             care_instructions: p.care.map(str::to_owned),
         })
         .collect();
-    let created = join_all(
-        inputs
-            .iter()
-            .map(|input| app.run(ctx, async || app.plan_create_product(ctx, input).await)),
-    )
-    .await;
-    let products = created
-        .into_iter()
-        .map(|r| r.map(|v| v.value.id))
-        .collect::<Result<Vec<_>>>()?;
+    let mut products = Vec::with_capacity(inputs.len());
+    for input in &inputs {
+        let app = &stage.app;
+        let v = app.run(ctx, async || app.plan_create_product(ctx, input).await).await?;
+        products.push(v.value.id);
+    }
     let mut accounts = Vec::with_capacity(ACCOUNTS.len());
     for spec in &ACCOUNTS {
+        let number = format!("C-{}", app.next_number("account").await?);
         let input = NewAccount {
-            number: None,
+            number: Some(number),
             name: spec.name.into(),
             currency: usd,
             terms: PaymentTerms {
@@ -1363,6 +1924,7 @@ async fn setup(app: &App, a: &Actors, g: &mut Gen, usd: Currency) -> Result<Worl
                 })
                 .collect(),
         };
+        let app = &stage.app;
         let account = app
             .run(ctx, async || app.plan_create_account(ctx, &input).await)
             .await?
@@ -1377,21 +1939,17 @@ async fn setup(app: &App, a: &Actors, g: &mut Gen, usd: Currency) -> Result<Worl
                 .collect(),
         });
     }
-    let contracts = g.contracts();
-    let product_ids = &products;
-    let results = join_all(accounts.iter().zip(&contracts).map(|(acc, list)| async move {
+    g.draw_contracts();
+    let app = stage.at(g.now - days(99));
+    for (acc, list) in accounts.iter().zip(&g.contracts) {
         for &(p, cents) in list {
             let price = Money::from_minor(cents, usd);
             app.run(ctx, async || {
-                app.plan_set_contract_price(ctx, acc.id, product_ids[p], price)
-                    .await
+                app.plan_set_contract_price(ctx, acc.id, products[p], price).await
             })
             .await?;
         }
-        Ok::<(), AppError>(())
-    }))
-    .await;
-    results.into_iter().collect::<Result<Vec<()>>>()?;
+    }
     Ok(World {
         sites,
         products,
@@ -1399,31 +1957,246 @@ async fn setup(app: &App, a: &Actors, g: &mut Gen, usd: Currency) -> Result<Worl
     })
 }
 
-/// Places the orders one by one, then runs each order's steps (orders concurrently).
-async fn fulfil(
-    app: &App,
-    a: &Actors,
-    w: &World,
-    scripts: &[OrderScript],
+/// One command of the dataset.
+#[derive(Debug, Clone, Copy)]
+enum Task {
+    Place(usize),
+    /// Step `1` of order `0`.
+    Step(usize, usize),
+    Issue(usize),
+    Memo(usize),
+    Pay(usize),
+}
+
+/// Credit memos take their numbers from one numbering, so they never run side by side.
+const MEMO_KEY: usize = usize::MAX;
+
+/// At most this many commands run concurrently...
+const WINDOW: usize = 64;
+/// ...out of this many next ones looked at.
+const LOOKAHEAD: usize = 256;
+
+/// What a command created that later commands refer to.
+enum Created {
+    Nothing,
+    Order(usize, OrderId),
+    Shipment(usize, usize, ShipmentId),
+    Invoice(usize, InvoiceId),
+}
+
+#[derive(Default)]
+struct Ids {
+    orders: Vec<Option<OrderId>>,
+    /// Per order: (shipment key, id).
+    shipments: Vec<Vec<(usize, ShipmentId)>>,
+    invoices: Vec<Option<InvoiceId>>,
+}
+
+impl Ids {
+    fn order(&self, i: usize) -> Result<OrderId> {
+        self.orders[i].ok_or_else(|| AppError::not_found("order"))
+    }
+    fn shipment(&self, order: usize, key: usize) -> Result<ShipmentId> {
+        self.shipments[order]
+            .iter()
+            .find(|s| s.0 == key)
+            .map(|s| s.1)
+            .ok_or_else(|| AppError::not_found("shipment"))
+    }
+    fn invoice(&self, j: usize) -> Result<InvoiceId> {
+        self.invoices[j].ok_or_else(|| AppError::not_found("invoice"))
+    }
+}
+
+struct Demo<'a> {
+    app: &'a App,
+    actors: Actors,
+    world: World,
+    scripts: Vec<OrderScript>,
+    billing: Billing,
+    order_numbers: Vec<String>,
+    invoice_numbers: Vec<String>,
+    /// Credit memos are numbered by this app's numbering, in time order.
+    memo_stage: Stage,
     usd: Currency,
-) -> Result<Vec<Order>> {
-    let ctx = &a.system;
-    let mut placed = Vec::with_capacity(scripts.len());
-    for s in scripts {
-        let acc = &w.accounts[s.account];
+}
+
+impl Demo<'_> {
+    fn when(&self, task: Task) -> OffsetDateTime {
+        match task {
+            Task::Place(i) => self.scripts[i].placed_at,
+            Task::Step(i, k) => self.scripts[i].steps[k].0,
+            Task::Issue(j) => self.billing.invoices[j].at,
+            Task::Memo(m) => self.billing.memos[m].at,
+            Task::Pay(p) => self.billing.payments[p].at,
+        }
+    }
+
+    fn account_of(&self, task: Task) -> usize {
+        let invoices = &self.billing.invoices;
+        match task {
+            Task::Place(i) | Task::Step(i, _) => self.scripts[i].account,
+            Task::Issue(j) => self.scripts[invoices[j].order].account,
+            Task::Memo(m) => self.scripts[invoices[self.billing.memos[m].invoice].order].account,
+            Task::Pay(p) => self.billing.payments[p].account,
+        }
+    }
+
+    /// The orders (and numberings) a command touches: commands sharing a key run in time order.
+    fn keys(&self, task: Task) -> Vec<usize> {
+        let invoices = &self.billing.invoices;
+        match task {
+            Task::Place(i) | Task::Step(i, _) => vec![i],
+            Task::Issue(j) => vec![invoices[j].order],
+            Task::Memo(m) => vec![invoices[self.billing.memos[m].invoice].order, MEMO_KEY],
+            Task::Pay(p) => self.billing.payments[p]
+                .applications
+                .iter()
+                .map(|a| invoices[a.0].order)
+                .collect(),
+        }
+    }
+
+    /// Every command, in time order per account, run in concurrent passes in which no two
+    /// commands touch the same order (so an order's, invoice's or payment's never overlap).
+    async fn run_all(&self) -> Result<()> {
+        let mut tasks: Vec<Task> = Vec::new();
+        for (i, s) in self.scripts.iter().enumerate() {
+            tasks.push(Task::Place(i));
+            tasks.extend((0..s.steps.len()).map(|k| Task::Step(i, k)));
+        }
+        tasks.extend((0..self.billing.invoices.len()).map(Task::Issue));
+        tasks.extend((0..self.billing.memos.len()).map(Task::Memo));
+        tasks.extend((0..self.billing.payments.len()).map(Task::Pay));
+        tasks.sort_by_key(|t| self.when(*t));
+        let mut ids = Ids {
+            orders: vec![None; self.scripts.len()],
+            shipments: vec![Vec::new(); self.scripts.len()],
+            invoices: vec![None; self.billing.invoices.len()],
+        };
+        let mut pending: std::collections::VecDeque<Task> = tasks.into();
+        while !pending.is_empty() {
+            // Per account, the longest run of next commands touching distinct orders. They run
+            // concurrently and each sends its commit on its first poll, in order, so every
+            // timeline (an order's, an invoice's, an account's) stays in time order. A credit
+            // memo may wait for its number, so it ends its account's run.
+            let mut seen: Vec<usize> = Vec::new();
+            let mut blocked = [false; ACCOUNTS.len()];
+            let mut picked: Vec<Task> = Vec::new();
+            let mut deferred: Vec<Task> = Vec::new();
+            while picked.len() < WINDOW && picked.len() + deferred.len() < LOOKAHEAD {
+                let Some(t) = pending.pop_front() else { break };
+                let account = self.account_of(t);
+                let keys = self.keys(t);
+                if blocked[account] || keys.iter().any(|k| seen.contains(k)) {
+                    blocked[account] = true;
+                    deferred.push(t);
+                    continue;
+                }
+                picked.push(t);
+                seen.extend(keys);
+                if matches!(t, Task::Memo(_)) {
+                    blocked[account] = true;
+                }
+            }
+            for t in deferred.into_iter().rev() {
+                pending.push_front(t);
+            }
+            let ids_now = &ids;
+            let created = join_all(picked.iter().map(|&t| self.run(ids_now, t))).await;
+            for c in created {
+                match c? {
+                    Created::Nothing => {}
+                    Created::Order(i, id) => ids.orders[i] = Some(id),
+                    Created::Shipment(i, key, id) => ids.shipments[i].push((key, id)),
+                    Created::Invoice(j, id) => ids.invoices[j] = Some(id),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs one command. An in-memory SQLite store (shared cache) refuses a read or write that
+    /// overlaps another connection's with "table is locked" instead of waiting; such a command
+    /// changed nothing and is simply tried again.
+    async fn run(&self, ids: &Ids, task: Task) -> Result<Created> {
+        let mut attempt = 0;
+        loop {
+            match self.run_once(ids, task).await {
+                Err(AppError::Store(e)) if e.0.contains("locked") && attempt < 100 => {
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+                }
+                r => return r,
+            }
+        }
+    }
+
+    async fn run_once(&self, ids: &Ids, task: Task) -> Result<Created> {
+        let at = self.when(task);
+        match task {
+            Task::Place(i) => self.place(i, at).await,
+            Task::Step(i, k) => self.step(ids, i, k, at).await,
+            Task::Issue(j) => self.issue(ids, j, at).await,
+            Task::Memo(m) => {
+                let plan = &self.billing.memos[m];
+                let inv = &self.billing.invoices[plan.invoice];
+                let ar = &self.actors.ar;
+                let input = IssueCreditMemo {
+                    account_id: self.world.accounts[self.scripts[inv.order].account].id,
+                    invoice_id: Some(ids.invoice(plan.invoice)?),
+                    amount: Money::from_minor(plan.amount, self.usd),
+                    reason: plan.reason.clone(),
+                    issued_on: Some(at.date()),
+                };
+                let app = self.memo_stage.at(at);
+                app.run(ar, async || app.plan_issue_credit_memo(ar, &input).await)
+                    .await?;
+                Ok(Created::Nothing)
+            }
+            Task::Pay(p) => {
+                let plan = &self.billing.payments[p];
+                let method = ACCOUNTS[plan.account].method;
+                let mut applications = Vec::with_capacity(plan.applications.len());
+                for &(j, cents) in &plan.applications {
+                    applications.push(PaymentApplication {
+                        invoice_id: ids.invoice(j)?,
+                        amount: Money::from_minor(cents, self.usd),
+                    });
+                }
+                let input = ReceivePayment {
+                    account_id: self.world.accounts[plan.account].id,
+                    method,
+                    amount: Money::from_minor(plan.amount, self.usd),
+                    reference: Some(plan.reference.clone()),
+                    received_at: Some(at),
+                    applications,
+                };
+                let ar = &self.actors.ar;
+                let stage = Stage::new(self.app, at);
+                let app = &stage.app;
+                app.run(ar, async || app.plan_receive_payment(ar, &input).await).await?;
+                Ok(Created::Nothing)
+            }
+        }
+    }
+
+    async fn place(&self, i: usize, at: OffsetDateTime) -> Result<Created> {
+        let s = &self.scripts[i];
+        let acc = &self.world.accounts[s.account];
         let input = PlaceOrder {
             account_id: acc.id,
-            number: None,
+            number: Some(self.order_numbers[i].clone()),
             bill_to: None,
             po_number: Some(s.po.clone()),
             channel: s.channel,
-            freight: s.freight.map(|c| Money::from_minor(c, usd)),
+            freight: s.freight.map(|c| Money::from_minor(c, self.usd)),
             placed_at: Some(s.placed_at),
             lines: s
                 .lines
                 .iter()
                 .map(|l| OrderLineInput {
-                    product: ProductRef::Id(w.products[l.product]),
+                    product: ProductRef::Id(self.world.products[l.product]),
                     quantity: Qty::new(l.qty),
                     ship_to: acc.receiving[l.ship_to],
                     requested_date: l.requested,
@@ -1432,37 +2205,27 @@ async fn fulfil(
                 })
                 .collect(),
         };
-        let order = app
-            .run(ctx, async || app.plan_place_order(ctx, &input).await)
-            .await?
-            .value;
-        placed.push(order);
+        let ctx = &self.actors.system;
+        let stage = Stage::new(self.app, at);
+        let app = &stage.app;
+        let order = app.run(ctx, async || app.plan_place_order(ctx, &input).await).await?;
+        Ok(Created::Order(i, order.value.id))
     }
-    join_all(
-        scripts
-            .iter()
-            .zip(&placed)
-            .map(|(s, o)| run_steps(app, a, w, s, o)),
-    )
-    .await
-    .into_iter()
-    .collect()
-}
 
-async fn run_steps(app: &App, a: &Actors, w: &World, s: &OrderScript, order: &Order) -> Result<Order> {
-    let id = order.id;
-    let ops = &a.ops;
-    let mut slips = 0;
-    for step in &s.steps {
-        match step {
+    async fn step(&self, ids: &Ids, i: usize, k: usize, at: OffsetDateTime) -> Result<Created> {
+        let s = &self.scripts[i];
+        let id = ids.order(i)?;
+        let ops = &self.actors.ops;
+        let stage = Stage::new(self.app, at);
+        let app = &stage.app;
+        match &s.steps[k].1 {
             Step::Allocate { line, site, qty } => {
                 let input = Allocate {
                     line: *line,
-                    location: w.sites[*site],
+                    location: self.world.sites[*site],
                     quantity: Qty::new(*qty),
                 };
-                app.run(ops, async || app.plan_allocate(ops, id, &input).await)
-                    .await?;
+                app.run(ops, async || app.plan_allocate(ops, id, &input).await).await?;
             }
             Step::Backorder {
                 line,
@@ -1476,23 +2239,16 @@ async fn run_steps(app: &App, a: &Actors, w: &World, s: &OrderScript, order: &Or
                     expected: *expected,
                     reason: reason.clone(),
                 };
-                app.run(ops, async || app.plan_backorder(ops, id, &input).await)
-                    .await?;
+                app.run(ops, async || app.plan_backorder(ops, id, &input).await).await?;
             }
-            Step::Reschedule {
-                line,
-                expected,
-                reason,
-            } => {
+            Step::Reschedule { line, expected, reason } => {
                 let input = Reschedule {
                     line: *line,
                     expected: *expected,
                     reason: reason.clone(),
                 };
-                app.run(ops, async || {
-                    app.plan_reschedule_backorder(ops, id, &input).await
-                })
-                .await?;
+                app.run(ops, async || app.plan_reschedule_backorder(ops, id, &input).await)
+                    .await?;
             }
             Step::Cancel { line, qty, reason } => {
                 let input = CancelInput {
@@ -1500,432 +2256,82 @@ async fn run_steps(app: &App, a: &Actors, w: &World, s: &OrderScript, order: &Or
                     quantity: Qty::new(*qty),
                     reason: reason.clone(),
                 };
-                app.run(ops, async || app.plan_cancel(ops, id, &input).await)
-                    .await?;
+                app.run(ops, async || app.plan_cancel(ops, id, &input).await).await?;
             }
-            Step::Ship(sh) => {
-                slips += 1;
-                let carrier = &CARRIERS[sh.carrier];
+            Step::Ship { key, ship } => {
+                let carrier = &CARRIERS[ship.carrier];
+                let nth = ships_of(s).position(|(k2, _)| k2 == *key).unwrap_or(0) + 1;
                 let input = ShipInput {
                     order_id: id,
-                    from: w.sites[sh.site],
-                    to: w.accounts[s.account].receiving[sh.to],
-                    lines: sh.lines.iter().map(|&(l, q)| (l, Qty::new(q))).collect(),
+                    from: self.world.sites[ship.site],
+                    to: self.world.accounts[s.account].receiving[ship.to],
+                    lines: ship.lines.iter().map(|&(l, q)| (l, Qty::new(q))).collect(),
                     carrier: carrier.name.into(),
                     service: Some(carrier.service.into()),
-                    tracking_number: Some(sh.tracking.clone()),
-                    tracking_url: Some(format!("{}{}", carrier.url, sh.tracking)),
-                    packing_slip: Some(format!("PS-{}-{slips}", order.number)),
-                    shipped_at: Some(sh.shipped_at),
-                    promised_delivery: Some(sh.promised),
-                    estimated_delivery: Some(sh.promised),
+                    tracking_number: Some(ship.tracking.clone()),
+                    tracking_url: Some(format!("{}{}", carrier.url, ship.tracking)),
+                    packing_slip: Some(format!("PS-{}-{nth}", self.order_numbers[i])),
+                    shipped_at: Some(ship.shipped_at),
+                    promised_delivery: Some(ship.promised),
+                    estimated_delivery: Some(ship.promised),
                 };
-                let shipped = app
-                    .run(ops, async || app.plan_ship(ops, &input).await)
-                    .await?;
-                let sid = shipped.doc.shipment.id;
-                for scan in &sh.scans {
-                    let input = TrackingInput {
-                        shipment: ShipmentRef::Id(sid),
-                        status: scan.status,
-                        occurred_at: scan.at,
-                        location: Some(scan.location.into()),
-                        description: Some(scan.description.into()),
-                        event_id: None,
-                        source: carrier.source.into(),
-                        estimated_delivery: scan.estimated,
-                    };
-                    app.track(&a.system, &input).await?;
-                }
-                if let Some(lines) = &sh.receipt {
-                    let input = ReceiveInput {
-                        lines: lines.clone(),
-                    };
-                    app.run(&a.cs, async || app.plan_receive(&a.cs, sid, &input).await)
-                        .await?;
-                }
+                let view = app.run(ops, async || app.plan_ship(ops, &input).await).await?;
+                return Ok(Created::Shipment(i, *key, view.doc.shipment.id));
+            }
+            Step::Scan { key, scan } => {
+                let carrier = ships_of(s).find(|(k2, _)| k2 == key).map_or(UPS, |(_, sh)| sh.carrier);
+                let input = TrackingInput {
+                    shipment: ShipmentRef::Id(ids.shipment(i, *key)?),
+                    status: scan.status,
+                    occurred_at: scan.at,
+                    location: Some(scan.location.into()),
+                    description: Some(scan.description.into()),
+                    event_id: None,
+                    source: CARRIERS[carrier].source.into(),
+                    estimated_delivery: scan.estimated,
+                };
+                app.track(&self.actors.system, &input).await?;
+            }
+            Step::Receive { key, lines } => {
+                let sid = ids.shipment(i, *key)?;
+                let input = ReceiveInput { lines: lines.clone() };
+                let cs = &self.actors.cs;
+                app.run(cs, async || app.plan_receive(cs, sid, &input).await).await?;
             }
         }
-    }
-    Ok(app.order(ops, id).await?.value)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Billing: invoices (clean ones and each kind of mismatch), credit memos, payments.
-// ---------------------------------------------------------------------------------------------
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
-    Clean,
-    /// Bills two units more than shipped.
-    MoreThanShipped,
-    /// Bills a contract-priced line at list price.
-    PriceVariance,
-    /// Bills freight the order never quoted.
-    Freight,
-    /// A correct invoice followed by a second one billing the same shipment again.
-    Twice,
-    /// Bills an order that has not shipped.
-    BeforeShipped,
-}
-
-struct Bill {
-    invoice: Invoice,
-    account: usize,
-    order: usize,
-    /// Clean invoices get paid; disputed ones wait.
-    payable: bool,
-    balance: i64,
-}
-
-fn choose(g: &mut Gen, n: usize, used: &mut Vec<usize>, pred: impl Fn(usize) -> bool) -> Option<usize> {
-    let candidates: Vec<usize> = (0..n).filter(|i| !used.contains(i) && pred(*i)).collect();
-    if candidates.is_empty() {
-        return None;
-    }
-    let i = g.pick(&candidates);
-    used.push(i);
-    Some(i)
-}
-
-async fn issue(
-    app: &App,
-    ctx: &Ctx,
-    account: AccountId,
-    lines: Vec<InvoiceLineInput>,
-    freight: Money,
-    issued_on: Date,
-) -> Result<Invoice> {
-    let currency = freight.currency();
-    let subtotal: i64 = lines
-        .iter()
-        .map(|l| l.unit_price.minor() * i64::from(l.quantity.get()))
-        .sum();
-    let input = IssueInvoice {
-        account_id: account,
-        number: None,
-        currency,
-        issued_on: Some(issued_on),
-        lines,
-        tax: Money::from_minor((subtotal * 8 + 50) / 100, currency),
-        freight,
-    };
-    Ok(app
-        .run(ctx, async || app.plan_issue_invoice(ctx, &input).await)
-        .await?
-        .value)
-}
-
-fn ymd(d: Date) -> String {
-    format!("{}{:02}{:02}", d.year(), u8::from(d.month()), d.day())
-}
-
-fn reference(method: PaymentMethod, n: usize, at: OffsetDateTime) -> String {
-    match method {
-        PaymentMethod::Ach => format!("ACH {}-{:04}", ymd(at.date()), 3100 + n),
-        PaymentMethod::Cheque => format!("Cheque #{}", 20417 + n),
-        PaymentMethod::Wire => format!("Fedwire IMAD {}QMGFT{:06}", ymd(at.date()), 7310 + n * 37),
-        PaymentMethod::Card => format!("Visa ending 4417, auth {:06}", (n * 7919 + 104_729) % 1_000_000),
-    }
-}
-
-async fn bill(
-    app: &App,
-    a: &Actors,
-    w: &World,
-    g: &mut Gen,
-    scripts: &[OrderScript],
-    orders: &[Order],
-    usd: Currency,
-) -> Result<()> {
-    let now = g.now;
-    let today = g.today;
-    let ar = &a.ar;
-    let n = orders.len();
-    let old_delivered = |i: usize| {
-        scripts[i].plan == Plan::Normal
-            && !orders[i].shipments.is_empty()
-            && orders[i].shipments.iter().all(|s| s.is_delivered())
-            && now - orders[i].placed_at >= days(20)
-    };
-    let contract_line = |i: usize| {
-        orders[i]
-            .lines
-            .iter()
-            .zip(&scripts[i].lines)
-            .position(|(l, s)| l.unit_price.minor() < PRODUCTS[s.product].cents)
-    };
-    let mut roles = vec![Role::Clean; n];
-    let mut used = Vec::new();
-    let picks: [(Role, &dyn Fn(usize) -> bool); 5] = [
-        (Role::MoreThanShipped, &old_delivered),
-        (Role::PriceVariance, &|i| {
-            old_delivered(i) && contract_line(i).is_some()
-        }),
-        (Role::Freight, &|i| old_delivered(i) && orders[i].freight.is_zero()),
-        (Role::Twice, &old_delivered),
-        (Role::BeforeShipped, &|i| {
-            scripts[i].plan == Plan::Allocated && orders[i].shipments.is_empty()
-        }),
-    ];
-    for (role, pred) in picks {
-        if let Some(i) = choose(g, n, &mut used, pred) {
-            roles[i] = role;
-        }
+        Ok(Created::Nothing)
     }
 
-    let mut bills: Vec<Bill> = Vec::new();
-    for (i, (s, o)) in scripts.iter().zip(orders).enumerate() {
-        let role = roles[i];
-        let account = w.accounts[s.account].id;
-        let (lines, issued_on) = if role == Role::BeforeShipped {
-            let lines: Vec<InvoiceLineInput> = o
-                .lines
-                .iter()
-                .filter(|l| !l.allocated_total().is_zero())
-                .map(|l| InvoiceLineInput {
-                    order_id: o.id,
-                    order_line: l.no,
-                    shipment_id: None,
-                    quantity: l.allocated_total(),
-                    unit_price: l.unit_price,
-                })
-                .collect();
-            (lines, today)
-        } else {
-            let Some(last) = o.shipments.iter().map(|s| s.shipped_at).max() else {
-                continue;
-            };
-            if role == Role::Clean && (last > now - days(1) || !g.chance(0.92)) {
-                continue;
-            }
-            let issued_on = (last.date() + days(g.range(0, 1))).min(today);
-            let mut lines = Vec::new();
-            for sh in &o.shipments {
-                for sl in &sh.lines {
-                    let Some(ol) = o.line(sl.line) else { continue };
-                    lines.push(InvoiceLineInput {
-                        order_id: o.id,
-                        order_line: sl.line,
-                        shipment_id: Some(sh.id),
-                        quantity: sl.quantity,
-                        unit_price: ol.unit_price,
-                    });
-                }
-            }
-            match role {
-                Role::MoreThanShipped => {
-                    if let Some(l) = lines.first_mut() {
-                        l.quantity = l.quantity + Qty::new(2);
-                    }
-                }
-                Role::PriceVariance => {
-                    if let Some(k) = contract_line(i) {
-                        let list = Money::from_minor(PRODUCTS[s.lines[k].product].cents, usd);
-                        for l in lines.iter_mut().filter(|l| l.order_line == line_no(k)) {
-                            l.unit_price = list;
-                        }
-                    }
-                }
-                _ => {}
-            }
-            (lines, issued_on)
-        };
-        if lines.is_empty() {
-            continue;
-        }
-        let freight = if role == Role::Freight {
-            Money::from_minor(8_500, usd)
-        } else {
-            o.freight
-        };
-        let invoice = issue(app, ar, account, lines, freight, issued_on).await?;
-        let repeat = invoice.lines.first().map(|l| InvoiceLineInput {
-            order_id: l.order_id,
-            order_line: l.order_line,
-            shipment_id: l.shipment_id,
-            quantity: l.quantity,
-            unit_price: l.unit_price,
-        });
-        bills.push(Bill {
-            balance: invoice.total().minor(),
-            invoice,
-            account: s.account,
-            order: i,
-            payable: matches!(role, Role::Clean | Role::Twice),
-        });
-        if let (Role::Twice, Some(repeat)) = (role, repeat) {
-            let again = (issued_on + days(3)).min(today);
-            let invoice = issue(app, ar, account, vec![repeat], Money::zero(usd), again).await?;
-            bills.push(Bill {
-                balance: invoice.total().minor(),
-                invoice,
-                account: s.account,
-                order: i,
-                payable: false,
+    async fn issue(&self, ids: &Ids, j: usize, at: OffsetDateTime) -> Result<Created> {
+        let plan = &self.billing.invoices[j];
+        let order_id = ids.order(plan.order)?;
+        let money = |c: i64| Money::from_minor(c, self.usd);
+        let mut lines = Vec::with_capacity(plan.lines.len());
+        for l in &plan.lines {
+            lines.push(InvoiceLineInput {
+                order_id,
+                order_line: l.line,
+                shipment_id: match l.ship {
+                    Some(key) => Some(ids.shipment(plan.order, key)?),
+                    None => None,
+                },
+                quantity: Qty::new(l.qty),
+                unit_price: money(l.cents),
             });
         }
-    }
-
-    // Credit memos for what arrived short or damaged (units plus tax).
-    for b in bills.iter_mut().filter(|b| b.payable) {
-        let s = &scripts[b.order];
-        let kind = match s.plan {
-            Plan::Short => "Short delivery",
-            Plan::Damaged => "Damaged in transit",
-            _ => continue,
+        let input = IssueInvoice {
+            account_id: self.world.accounts[self.scripts[plan.order].account].id,
+            number: Some(self.invoice_numbers[j].clone()),
+            currency: self.usd,
+            issued_on: Some(at.date()),
+            lines,
+            tax: money(plan.tax()),
+            freight: money(plan.freight),
         };
-        let o = &orders[b.order];
-        let mut amount = 0i64;
-        let mut what = Vec::new();
-        for sh in &o.shipments {
-            let Some(r) = &sh.receipt else { continue };
-            for rl in &r.lines {
-                let bad = sh.quantity_of(rl.line).saturating_sub(rl.received).get();
-                if let (true, Some(l)) = (bad > 0, o.line(rl.line)) {
-                    amount += l.unit_price.minor() * i64::from(bad);
-                    what.push(format!("{bad} x {}", l.sku));
-                }
-            }
-        }
-        let amount = ((amount * 108 + 50) / 100).min(b.balance);
-        if amount <= 0 {
-            continue;
-        }
-        let input = IssueCreditMemo {
-            account_id: b.invoice.account_id,
-            invoice_id: Some(b.invoice.id),
-            amount: Money::from_minor(amount, usd),
-            reason: format!("{kind}: {}", what.join(", ")),
-            issued_on: Some((b.invoice.issued_on + days(6)).min(today)),
-        };
-        app.run(ar, async || app.plan_issue_credit_memo(ar, &input).await)
-            .await?;
-        b.balance -= amount;
+        let ar = &self.actors.ar;
+        let stage = Stage::new(self.app, at);
+        let app = &stage.app;
+        let invoice = app.run(ar, async || app.plan_issue_invoice(ar, &input).await).await?;
+        Ok(Created::Invoice(j, invoice.value.id))
     }
-
-    // Payments: most invoices are paid around their due date, some partly, some not at all.
-    let forced_partial = bills.iter().position(|b| {
-        b.payable && b.invoice.due_on >= today && (today - b.invoice.issued_on).whole_days() >= 3
-    });
-    let forced_overdue = bills.iter().position(|b| {
-        b.payable && b.invoice.due_on < today && ACCOUNTS[b.account].net_days == 15
-    });
-    let latest = now - Duration::hours(2);
-    let mut payments: Vec<ReceivePayment> = Vec::new();
-    let mut batch: Vec<(InvoiceId, i64, OffsetDateTime)> = Vec::new();
-    for (bi, b) in bills.iter().enumerate() {
-        if !b.payable || b.balance <= 0 {
-            continue;
-        }
-        let inv = &b.invoice;
-        let net = i64::from(ACCOUNTS[b.account].net_days);
-        let since = (today - inv.issued_on).whole_days();
-        let overdue = today > inv.due_on;
-        let r: f64 = g.rng.random();
-        // 0: nothing, 1: in full, 2: in part.
-        let decision = if Some(bi) == forced_partial {
-            2
-        } else if Some(bi) == forced_overdue {
-            0
-        } else if overdue {
-            if r < 0.8 {
-                1
-            } else if r < 0.88 {
-                2
-            } else {
-                0
-            }
-        } else if since >= 5 {
-            if r < 0.3 {
-                1
-            } else if r < 0.45 {
-                2
-            } else {
-                0
-            }
-        } else {
-            0
-        };
-        if decision == 0 {
-            continue;
-        }
-        let after = if overdue {
-            g.range((net - 12).max(3), net + 6)
-        } else {
-            g.range(1, (since - 1).max(1))
-        };
-        let received_at = g.business_time(inv.issued_on + days(after)).min(latest);
-        let amount = if decision == 1 {
-            b.balance
-        } else {
-            let part = b.balance * g.range(30, 70) / 100 / 100 * 100;
-            part.max(100).min(b.balance - 1)
-        };
-        if decision == 1 && b.account == BATCH_PAYER {
-            // This customer remits for several invoices at once.
-            batch.push((inv.id, amount, received_at));
-            if batch.len() == 3 {
-                payments.push(remittance(w, &mut batch, payments.len(), usd));
-            }
-            continue;
-        }
-        let method = ACCOUNTS[b.account].method;
-        payments.push(ReceivePayment {
-            account_id: inv.account_id,
-            method,
-            amount: Money::from_minor(amount, usd),
-            reference: Some(reference(method, payments.len(), received_at)),
-            received_at: Some(received_at),
-            applications: vec![PaymentApplication {
-                invoice_id: inv.id,
-                amount: Money::from_minor(amount, usd),
-            }],
-        });
-    }
-    if !batch.is_empty() {
-        payments.push(remittance(w, &mut batch, payments.len(), usd));
-    }
-    let results = join_all(
-        payments
-            .iter()
-            .map(|p| app.run(ar, async || app.plan_receive_payment(ar, p).await)),
-    )
-    .await;
-    for r in results {
-        r?;
-    }
-    Ok(())
-}
-
-/// One payment settling the batched invoices of the batch payer.
-fn remittance(
-    w: &World,
-    batch: &mut Vec<(InvoiceId, i64, OffsetDateTime)>,
-    n: usize,
-    usd: Currency,
-) -> ReceivePayment {
-    let total: i64 = batch.iter().map(|b| b.1).sum();
-    let at = batch
-        .iter()
-        .map(|b| b.2)
-        .max()
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    let method = ACCOUNTS[BATCH_PAYER].method;
-    let payment = ReceivePayment {
-        account_id: w.accounts[BATCH_PAYER].id,
-        method,
-        amount: Money::from_minor(total, usd),
-        reference: Some(reference(method, n, at)),
-        received_at: Some(at),
-        applications: batch
-            .iter()
-            .map(|b| PaymentApplication {
-                invoice_id: b.0,
-                amount: Money::from_minor(b.1, usd),
-            })
-            .collect(),
-    };
-    batch.clear();
-    payment
 }

@@ -2,7 +2,7 @@
 //! for, is idempotent, and is deterministic for a given clock.
 
 use aftercart_app::demo::{self, DemoSummary};
-use aftercart_app::{App, Ctx, FixedClock, ListFilter};
+use aftercart_app::{App, Ctx, FixedClock, ListFilter, TimelineOf};
 use aftercart_domain::account::{Account, LocationKind};
 use aftercart_domain::invoice::{Invoice, InvoiceStatus};
 use aftercart_domain::matching::DiscrepancyKind;
@@ -25,10 +25,7 @@ struct TempDir(PathBuf);
 impl TempDir {
     fn new(tag: &str) -> TempDir {
         let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-        let path = std::env::temp_dir().join(format!(
-            "aftercart-demo-test-{tag}-{}-{nanos}",
-            std::process::id()
-        ));
+        let path = std::env::temp_dir().join(format!("aftercart-demo-test-{tag}-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&path).expect("create temp dir");
         TempDir(path)
     }
@@ -42,7 +39,9 @@ impl Drop for TempDir {
 
 async fn fresh_app(dir: &TempDir) -> App {
     let path = dir.0.join("demo.db");
-    let store = Store::open(&format!("sqlite:{}", path.display())).await.expect("open store");
+    let store = Store::open(&format!("sqlite:{}", path.display()))
+        .await
+        .expect("open store");
     store.migrate().await.expect("migrate");
     App::new(store, Arc::new(FixedClock::new(NOW)))
 }
@@ -54,7 +53,14 @@ macro_rules! all {
         let mut before = None;
         loop {
             let page = $app
-                .$list($ctx, &ListFilter { limit: 500, before, ..Default::default() })
+                .$list(
+                    $ctx,
+                    &ListFilter {
+                        limit: 500,
+                        before,
+                        ..Default::default()
+                    },
+                )
                 .await
                 .expect("list");
             out.extend(page.items.into_iter().map(|v| v.value));
@@ -75,7 +81,29 @@ async fn snapshot(app: &App, ctx: &Ctx) -> Vec<(String, String, Risk, Vec<String
         let st = app.order_status(ctx, o.id).await.expect("status");
         let mut sentences = vec![st.view.sentence.clone()];
         sentences.extend(st.view.lines.iter().map(|l| l.sentence.clone()));
-        out.push((o.number, st.view.status.as_str().to_owned(), st.view.assessment.risk, sentences));
+        out.push((
+            o.number,
+            st.view.status.as_str().to_owned(),
+            st.view.assessment.risk,
+            sentences,
+        ));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// Per invoice (by number): total, settlement state and the match summary.
+async fn invoice_snapshot(app: &App, ctx: &Ctx) -> Vec<(String, String, &'static str, String)> {
+    let invoices: Vec<Invoice> = all!(app, ctx, list_invoices);
+    let mut out = Vec::with_capacity(invoices.len());
+    for inv in invoices {
+        let m = app.invoice_match(ctx, inv.id).await.expect("match");
+        out.push((
+            inv.number.clone(),
+            inv.total().to_string(),
+            inv.status(NOW.date()).as_str(),
+            m.report.summary,
+        ));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
@@ -92,7 +120,10 @@ async fn demo_data_covers_every_state_and_is_deterministic() {
     eprintln!("demo load took {:?}: {summary:?}", started.elapsed());
     assert!(summary.orders >= 200, "{summary:?}");
     assert!(summary.accounts >= 4, "{summary:?}");
-    assert!(summary.invoices > 0 && summary.payments > 0 && summary.shipments > 0, "{summary:?}");
+    assert!(
+        summary.invoices > 0 && summary.payments > 0 && summary.shipments > 0,
+        "{summary:?}"
+    );
 
     // Accounts: one with at least five ship-to locations (and a bill-to).
     let accounts: Vec<Account> = all!(app, &ctx, list_accounts);
@@ -109,18 +140,33 @@ async fn demo_data_covers_every_state_and_is_deterministic() {
     let orders: Vec<Order> = all!(app, &ctx, list_orders);
     assert_eq!(orders.len(), summary.orders);
     let snap = snapshot(&app, &ctx).await;
+    let mut by_state = std::collections::BTreeMap::<(String, &str), usize>::new();
+    for s in &snap {
+        *by_state.entry((s.1.clone(), s.2.as_str())).or_default() += 1;
+    }
+    eprintln!("orders by (status, risk): {by_state:?}");
     let risks: BTreeSet<Risk> = snap.iter().map(|s| s.2).collect();
     for r in [Risk::OnTrack, Risk::AtRisk, Risk::Late] {
         assert!(risks.contains(&r), "an order that is {}", r.as_str());
     }
     let statuses: BTreeSet<&str> = snap.iter().map(|s| s.1.as_str()).collect();
-    for s in ["pending", "allocated", "backordered", "partially_shipped", "shipped", "delivered"] {
+    for s in [
+        "pending",
+        "allocated",
+        "backordered",
+        "partially_shipped",
+        "shipped",
+        "delivered",
+    ] {
         assert!(statuses.contains(s), "an order that is {s}: {statuses:?}");
     }
     assert!(
         orders.iter().any(|o| {
-            let locs: BTreeSet<_> =
-                o.lines.iter().flat_map(|l| l.allocations.iter().map(|a| a.location)).collect();
+            let locs: BTreeSet<_> = o
+                .lines
+                .iter()
+                .flat_map(|l| l.allocations.iter().map(|a| a.location))
+                .collect();
             locs.len() >= 2
         }),
         "an order with lines at two fulfilment locations"
@@ -138,20 +184,25 @@ async fn demo_data_covers_every_state_and_is_deterministic() {
         "a line allocated at two warehouses and shipped from both"
     );
     assert!(
-        orders.iter().any(|o| o.lines.iter().any(|l| l
-            .backorder
-            .as_ref()
-            .is_some_and(|b| b.history.iter().any(|h| h.by == "Dana Ops" && h.reason == "supplier delay")))),
+        orders
+            .iter()
+            .any(|o| o.lines.iter().any(|l| l.backorder.as_ref().is_some_and(|b| b
+                .history
+                .iter()
+                .any(|h| h.by == "Dana Ops" && h.reason == "supplier delay")))),
         "a backorder date moved by a named user"
     );
-    assert!(orders.iter().any(|o| o.lines.iter().any(|l| l.backorder.as_ref().is_some_and(|b| {
-        !b.quantity.is_zero() && b.expected.is_none()
-    }))));
+    assert!(orders.iter().any(|o| o.lines.iter().any(|l| {
+        l.backorder
+            .as_ref()
+            .is_some_and(|b| !b.quantity.is_zero() && b.expected.is_none())
+    })));
     assert!(orders.iter().any(|o| o.lines.iter().any(|l| !l.cancelled.is_zero())));
-    assert!(orders.iter().flat_map(|o| &o.shipments).any(|s| s
-        .receipt
-        .as_ref()
-        .is_some_and(|r| r.lines.iter().any(|l| !l.damaged.is_zero()))));
+    assert!(orders.iter().flat_map(|o| &o.shipments).any(|s| {
+        s.receipt
+            .as_ref()
+            .is_some_and(|r| r.lines.iter().any(|l| !l.damaged.is_zero()))
+    }));
     let dropship: Vec<_> = app
         .fulfilment_locations(&ctx)
         .await
@@ -160,14 +211,21 @@ async fn demo_data_covers_every_state_and_is_deterministic() {
         .filter(|l| l.kind == aftercart_domain::account::FulfilmentKind::DropshipSupplier)
         .map(|l| l.id)
         .collect();
-    assert!(orders.iter().flat_map(|o| &o.shipments).any(|s| dropship.contains(&s.from)));
+    assert!(
+        orders
+            .iter()
+            .flat_map(|o| &o.shipments)
+            .any(|s| dropship.contains(&s.from))
+    );
 
     // Shipments: one stuck with a carrier exception.
     let shipments: Vec<aftercart_app::ShipmentDoc> = all!(app, &ctx, list_shipments);
     assert_eq!(shipments.len(), summary.shipments);
     assert!(
-        shipments.iter().any(|s| s.shipment.status() == TrackingStatus::Exception
-            && s.shipment.tracking.latest.as_ref().and_then(|e| e.location.as_deref()) == Some("Memphis, TN")),
+        shipments
+            .iter()
+            .any(|s| s.shipment.status() == TrackingStatus::Exception
+                && s.shipment.tracking.latest.as_ref().and_then(|e| e.location.as_deref()) == Some("Memphis, TN")),
         "a shipment with a carrier exception in Memphis"
     );
 
@@ -181,7 +239,13 @@ async fn demo_data_covers_every_state_and_is_deterministic() {
         if m.report.matches {
             clean += 1;
         }
-        for d in m.report.lines.iter().flat_map(|l| &l.discrepancies).chain(&m.report.header) {
+        for d in m
+            .report
+            .lines
+            .iter()
+            .flat_map(|l| &l.discrepancies)
+            .chain(&m.report.header)
+        {
             kinds.insert(d.kind.as_str());
         }
     }
@@ -194,22 +258,75 @@ async fn demo_data_covers_every_state_and_is_deterministic() {
     ] {
         assert!(kinds.contains(k.as_str()), "an invoice with {}: {kinds:?}", k.as_str());
     }
-    assert!(clean * 2 > invoices.len(), "most invoices match ({clean} of {})", invoices.len());
+    assert!(
+        clean * 2 > invoices.len(),
+        "most invoices match ({clean} of {})",
+        invoices.len()
+    );
     let today = NOW.date();
     let settled: BTreeSet<&str> = invoices.iter().map(|i| i.status(today).as_str()).collect();
-    for s in [InvoiceStatus::Paid, InvoiceStatus::PartiallyPaid, InvoiceStatus::Overdue] {
-        assert!(settled.contains(s.as_str()), "an invoice that is {}: {settled:?}", s.as_str());
+    for s in [
+        InvoiceStatus::Paid,
+        InvoiceStatus::PartiallyPaid,
+        InvoiceStatus::Overdue,
+    ] {
+        assert!(
+            settled.contains(s.as_str()),
+            "an invoice that is {}: {settled:?}",
+            s.as_str()
+        );
     }
+    let invoice_snap = invoice_snapshot(&app, &ctx).await;
     let payments: Vec<_> = all!(app, &ctx, list_payments);
-    assert!(payments.iter().any(|p| p.applications.len() >= 2), "a payment across several invoices");
+    assert!(
+        payments.iter().any(|p| p.applications.len() >= 2),
+        "a payment across several invoices"
+    );
     let memos: Vec<_> = all!(app, &ctx, list_credit_memos);
-    assert!(memos.iter().any(|m| m.invoice_id.is_some()), "a credit memo applied to an invoice");
+    assert!(
+        memos.iter().any(|m| m.invoice_id.is_some()),
+        "a credit memo applied to an invoice"
+    );
+
+    // Timelines carry business times, in order, and name who did what.
+    let northwind = accounts
+        .iter()
+        .find(|a| a.locations.len() >= 6)
+        .expect("the account with many locations");
+    let mut events = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = app
+            .timeline(&ctx, TimelineOf::Account(northwind.id), after, 500)
+            .await
+            .expect("timeline");
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        events.extend(page);
+    }
+    assert!(events.len() > 500, "{} events", events.len());
+    assert!(
+        events.windows(2).all(|w| w[0].at <= w[1].at),
+        "the account timeline is chronological"
+    );
+    assert!(events.iter().all(|e| e.at <= NOW));
+    assert!(events.first().is_some_and(|e| NOW - e.at > time::Duration::days(80)));
+    for who in ["Dana Ops", "Sam Rivera", "Priya Shah", "Aftercart"] {
+        assert!(events.iter().any(|e| e.actor_name == who), "an event by {who}");
+    }
+    assert!(
+        events.iter().any(|e| e.actor_kind == "integration"),
+        "carrier tracking events"
+    );
 
     // Loading again changes nothing.
     let again = demo::load(&app).await.expect("second load");
     assert_eq!(again, DemoSummary::default());
     assert_eq!(app.store.count("order").await.expect("count"), summary.orders as i64);
-    assert_eq!(app.store.count("invoice").await.expect("count"), summary.invoices as i64);
+    assert_eq!(
+        app.store.count("invoice").await.expect("count"),
+        summary.invoices as i64
+    );
 
     // The same clock gives the same data in another store.
     let dir_b = TempDir::new("b");
@@ -217,4 +334,5 @@ async fn demo_data_covers_every_state_and_is_deterministic() {
     let summary_b = demo::load(&app_b).await.expect("demo loads again");
     assert_eq!(summary_b, summary);
     assert_eq!(snapshot(&app_b, &ctx).await, snap);
+    assert_eq!(invoice_snapshot(&app_b, &ctx).await, invoice_snap);
 }
