@@ -52,15 +52,16 @@ fn open_conn(target: &str, flags: OpenFlags) -> Result<Connection> {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database at `path`; `:memory:` gives a private in-memory
-    /// database shared by this store's connections.
+    /// Opens (creating if needed) the database at `path`; `:memory:` gives a throwaway database
+    /// in a fresh file under the temp directory (SQLite's shared-cache in-memory mode uses table
+    /// locks that fail under concurrent reads and writes instead of waiting).
     pub fn open(path: &str) -> Result<SqliteStore> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_URI
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let target = if path == ":memory:" {
-            format!("file:aftercart-{}?mode=memory&cache=shared", Uuid::now_v7())
+            std::env::temp_dir().join(format!("aftercart-{}.db", Uuid::now_v7().simple())).display().to_string()
         } else {
             if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|e| StoreError(format!("cannot create {}: {e}", dir.display())))?;
