@@ -22,7 +22,10 @@ pub struct MoneyDto {
 
 impl From<Money> for MoneyDto {
     fn from(m: Money) -> MoneyDto {
-        MoneyDto { amount: m.amount_string(), currency: m.currency().code().to_owned() }
+        MoneyDto {
+            amount: m.amount_string(),
+            currency: m.currency().code().to_owned(),
+        }
     }
 }
 
@@ -57,8 +60,12 @@ pub fn date(s: &Option<String>, field: &str) -> Result<Option<Date>, ApiError> {
 pub fn timestamp(s: &Option<String>, field: &str) -> Result<Option<OffsetDateTime>, ApiError> {
     s.as_ref()
         .map(|s| {
-            OffsetDateTime::parse(s, &Rfc3339)
-                .map_err(|_| ApiError::invalid(field, format!("'{s}' is not an RFC 3339 time like 2026-11-24T15:04:05Z")))
+            OffsetDateTime::parse(s, &Rfc3339).map_err(|_| {
+                ApiError::invalid(
+                    field,
+                    format!("'{s}' is not an RFC 3339 time like 2026-11-24T15:04:05Z"),
+                )
+            })
         })
         .transpose()
 }
@@ -128,9 +135,10 @@ impl ListParams {
             }
         };
         if let Some(l) = self.limit
-            && !(1..=500).contains(&l) {
-                return Err(ApiError::invalid("limit", "must be between 1 and 500"));
-            }
+            && !(1..=500).contains(&l)
+        {
+            return Err(ApiError::invalid("limit", "must be between 1 and 500"));
+        }
         Ok(aftercart_app::ListFilter {
             account_id: self.account_id.map(Into::into),
             status: self.status.clone(),

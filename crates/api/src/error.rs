@@ -3,7 +3,7 @@
 
 use aftercart_app::AppError;
 use aftercart_domain::ErrorCode;
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -33,7 +33,12 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> ApiError {
-        ApiError { status, code, detail: detail.into(), field: None }
+        ApiError {
+            status,
+            code,
+            detail: detail.into(),
+            field: None,
+        }
     }
     pub fn field(mut self, f: impl Into<String>) -> ApiError {
         self.field = Some(f.into());
@@ -53,7 +58,12 @@ impl From<aftercart_domain::Rejection> for ApiError {
             ErrorCode::InvalidState => StatusCode::CONFLICT,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
-        ApiError { status, code: r.code.as_str(), detail: r.message, field: (!r.field.is_empty()).then_some(r.field) }
+        ApiError {
+            status,
+            code: r.code.as_str(),
+            detail: r.message,
+            field: (!r.field.is_empty()).then_some(r.field),
+        }
     }
 }
 
@@ -75,7 +85,9 @@ impl From<AppError> for ApiError {
                 "idempotency_in_progress",
                 "a request with this Idempotency-Key is being processed; retry shortly",
             ),
-            AppError::Duplicate => ApiError::new(StatusCode::CONFLICT, "duplicate", "this message was already processed"),
+            AppError::Duplicate => {
+                ApiError::new(StatusCode::CONFLICT, "duplicate", "this message was already processed")
+            }
             AppError::Store(e) => internal(&e),
             AppError::Corrupt(e) => internal(&e),
         }
@@ -85,7 +97,11 @@ impl From<AppError> for ApiError {
 fn internal(cause: &dyn std::fmt::Display) -> ApiError {
     let id = uuid::Uuid::now_v7();
     tracing::error!(error_id = %id, error = %cause, "internal error");
-    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("something went wrong on our side (error id {id})"))
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        format!("something went wrong on our side (error id {id})"),
+    )
 }
 
 impl IntoResponse for ApiError {

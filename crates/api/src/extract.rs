@@ -2,13 +2,13 @@
 //! (Idempotency-Key, replayed here before any handler runs), and JSON bodies whose errors name
 //! the field.
 
-use crate::error::ApiError;
 use crate::ApiState;
+use crate::error::ApiError;
 use aftercart_app::{Ctx, IdempotencyKey, Principal};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -27,7 +27,11 @@ fn principal(state: &ApiState, headers: &HeaderMap) -> Result<Principal, ApiErro
         .and_then(|v| v.strip_prefix("Bearer "))
         .or_else(|| headers.get("x-api-key").and_then(|v| v.to_str().ok()))
         .ok_or_else(|| {
-            ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "send an API key as 'Authorization: Bearer <key>'")
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "send an API key as 'Authorization: Bearer <key>'",
+            )
         })?;
     // Keys are kept hashed; comparing hashes also keeps the comparison independent of the key text.
     let h = key_hash(presented.trim());
@@ -40,7 +44,9 @@ fn principal(state: &ApiState, headers: &HeaderMap) -> Result<Principal, ApiErro
 }
 
 fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
-    let Some(v) = headers.get(header::IF_MATCH) else { return Ok(None) };
+    let Some(v) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
     let s = v.to_str().unwrap_or("").trim();
     if s == "*" {
         return Ok(None);
@@ -54,7 +60,14 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
         .strip_prefix('v')
         .and_then(|n| n.parse().ok())
         .map(Some)
-        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "invalid_if_match", "If-Match must be an ETag from this API, e.g. \"v3\"").field("If-Match"))
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_if_match",
+                "If-Match must be an ETag from this API, e.g. \"v3\"",
+            )
+            .field("If-Match")
+        })
 }
 
 pub fn etag(version: i64) -> String {
@@ -83,9 +96,17 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     // Every command body is an object; serde would otherwise accept a positional array too.
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         if serde_json::from_slice::<serde_json::Value>(bytes).is_err() {
-            return Err(ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", "the body is not valid JSON"));
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                "the body is not valid JSON",
+            ));
         }
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value", "the body must be a JSON object"));
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_value",
+            "the body must be a JSON object",
+        ));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
@@ -110,7 +131,13 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         err.field = field;
         err
     })?;
-    de.end().map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", "unexpected data after the JSON body"))?;
+    de.end().map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            "unexpected data after the JSON body",
+        )
+    })?;
     Ok(value)
 }
 
@@ -137,7 +164,11 @@ impl<T: DeserializeOwned + Send> FromRequestParts<ApiState> for QueryParams<T> {
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(q.as_bytes()));
         serde_path_to_error::deserialize(de).map(QueryParams).map_err(|e| {
             let path = e.path().to_string();
-            let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value", e.into_inner().to_string());
+            let mut err = ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_value",
+                e.into_inner().to_string(),
+            );
             if path != "." && path != "?" {
                 err.field = Some(path);
             }
@@ -150,10 +181,21 @@ impl<T: DeserializeOwned> FromRequest<ApiState> for Command<T> {
     type Rejection = Response;
     async fn from_request(req: Request, state: &ApiState) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
-        let Caller(mut ctx) = Caller::from_request_parts(&mut parts, state).await.map_err(IntoResponse::into_response)?;
-        let ct = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let Caller(mut ctx) = Caller::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let ct = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         if !ct.starts_with("application/json") {
-            return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send a JSON body with Content-Type: application/json").into_response());
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send a JSON body with Content-Type: application/json",
+            )
+            .into_response());
         }
         let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
             .await
@@ -168,7 +210,13 @@ impl<T: DeserializeOwned> FromRequest<ApiState> for Command<T> {
             h.update(parts.uri.path());
             h.update(&bytes);
             let request_hash = hex::encode(h.finalize());
-            if let Some(rec) = state.app.store.idempotency(&ctx.principal.id, &key).await.map_err(|e| ApiError::from(aftercart_app::AppError::from(e)).into_response())? {
+            if let Some(rec) = state
+                .app
+                .store
+                .idempotency(&ctx.principal.id, &key)
+                .await
+                .map_err(|e| ApiError::from(aftercart_app::AppError::from(e)).into_response())?
+            {
                 if rec.request_hash != request_hash {
                     return Err(ApiError::new(
                         StatusCode::UNPROCESSABLE_ENTITY,
@@ -190,5 +238,13 @@ impl<T: DeserializeOwned> FromRequest<ApiState> for Command<T> {
 
 fn replay(status: u16, body: String) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-    (status, [(header::CONTENT_TYPE, "application/json"), (header::HeaderName::from_static("idempotent-replayed"), "true")], body).into_response()
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::HeaderName::from_static("idempotent-replayed"), "true"),
+        ],
+        body,
+    )
+        .into_response()
 }

@@ -10,9 +10,9 @@ pub mod extract;
 pub mod routes;
 
 use aftercart_app::{App, Principal};
+use axum::Router;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::Router;
 use routes::{accounts, billing, catalog, orders, shipments, system};
 use std::sync::Arc;
 use utoipa::OpenApi;
@@ -43,7 +43,10 @@ impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("api_key", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
 }
 
@@ -58,7 +61,10 @@ fn api_router() -> OpenApiRouter<ApiState> {
         .routes(routes!(accounts::account_timeline))
         .routes(routes!(catalog::create_product, catalog::list_products))
         .routes(routes!(catalog::get_product))
-        .routes(routes!(catalog::create_fulfilment_location, catalog::list_fulfilment_locations))
+        .routes(routes!(
+            catalog::create_fulfilment_location,
+            catalog::list_fulfilment_locations
+        ))
         .routes(routes!(catalog::get_fulfilment_location))
         .routes(routes!(orders::create_order, orders::list_orders))
         .routes(routes!(orders::get_order))
@@ -98,10 +104,16 @@ pub fn router(state: ApiState) -> Router {
                 async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], (*doc).clone()) }
             }),
         )
-        .fallback(|| async { error::ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint").into_response() })
+        .fallback(|| async {
+            error::ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint").into_response()
+        })
         .method_not_allowed_fallback(|| async {
-            error::ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not support that method")
-                .into_response()
+            error::ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this endpoint does not support that method",
+            )
+            .into_response()
         })
         .with_state(state)
 }

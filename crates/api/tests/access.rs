@@ -21,7 +21,15 @@ async fn every_endpoint_requires_a_key(t: TestApp) {
             // Any id will do: authentication is decided before the resource is looked up.
             let concrete = path
                 .split('/')
-                .map(|seg| if seg == "{line}" { "1".to_owned() } else if seg.starts_with('{') { uuid::Uuid::now_v7().to_string() } else { seg.to_owned() })
+                .map(|seg| {
+                    if seg == "{line}" {
+                        "1".to_owned()
+                    } else if seg.starts_with('{') {
+                        uuid::Uuid::now_v7().to_string()
+                    } else {
+                        seg.to_owned()
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join("/");
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
@@ -31,7 +39,8 @@ async fn every_endpoint_requires_a_key(t: TestApp) {
                 let mut r = if auth.is_none() {
                     // The harness adds the valid key unless an authorization header is given;
                     // an empty bearer token stands for "no key".
-                    t.request(m.clone(), &concrete, body.as_ref(), &[("authorization", "")]).await
+                    t.request(m.clone(), &concrete, body.as_ref(), &[("authorization", "")])
+                        .await
                 } else {
                     t.request(m.clone(), &concrete, body.as_ref(), &headers).await
                 };

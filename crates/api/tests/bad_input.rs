@@ -1276,7 +1276,9 @@ async fn over_receipt_at_quantity_limit(t: TestApp) {
     let body = json!({"lines": [{"line": 1, "received": 4_294_967_295_i64, "damaged": 1}]}).to_string();
     let r = raw(&t, Method::POST, &path, &[JSON], Some(&body), true).await;
     r.refused(422, "invalid_quantity", "lines[0].received");
-    let body = json!({"lines": [{"line": 1, "received": 100_000_000, "damaged": 100_000_000, "wrong_item": 100_000_000}]}).to_string();
+    let body =
+        json!({"lines": [{"line": 1, "received": 100_000_000, "damaged": 100_000_000, "wrong_item": 100_000_000}]})
+            .to_string();
     let r = raw(&t, Method::POST, &path, &[JSON], Some(&body), true).await;
     r.refused(422, "over_receipt", "lines[0]");
     watch.unchanged(&t, "receipt whose counts overflow a quantity").await;
@@ -1289,7 +1291,9 @@ async fn huge_billed_quantities_match(t: TestApp) {
     // Beyond the input bound a quantity is refused outright…
     let too_big = json!({"account_id": w.account, "currency": "USD",
         "lines": [{"order_id": oid, "order_line": 1, "quantity": 4_294_967_295_i64, "unit_price": usd("11.75")}]});
-    t.post("/api/v1/invoices", too_big).await.refused(422, "invalid_quantity", "lines[0].quantity");
+    t.post("/api/v1/invoices", too_big)
+        .await
+        .refused(422, "invalid_quantity", "lines[0].quantity");
     // …and at the bound, sums over many invoices still cannot overflow.
     for _ in 0..3 {
         invoice(&t, &w.account, &oid, 1, 100_000_000, "11.75").await;

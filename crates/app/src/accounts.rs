@@ -1,6 +1,6 @@
 //! Customer accounts (locations, terms, contract prices), products and fulfilment locations.
 
-use crate::docs::{check_version, event, write, Versioned};
+use crate::docs::{Versioned, check_version, event, write};
 use crate::error::Result;
 use crate::{App, Ctx, Planned};
 use aftercart_domain::account::{Account, FulfilmentKind, FulfilmentLocation, Location, LocationKind, PaymentTerms};
@@ -80,7 +80,12 @@ impl App {
     pub async fn plan_create_account(&self, ctx: &Ctx, input: &NewAccount) -> Result<Planned<Versioned<Account>>> {
         required(&input.name, "name")?;
         if input.credit_limit.currency() != input.currency {
-            return Err(Rejection::new(ErrorCode::CurrencyMismatch, "credit_limit.currency", "must be the account currency").into());
+            return Err(Rejection::new(
+                ErrorCode::CurrencyMismatch,
+                "credit_limit.currency",
+                "must be the account currency",
+            )
+            .into());
         }
         if input.credit_limit.is_negative() {
             return Err(Rejection::new(ErrorCode::InvalidValue, "credit_limit", "must not be negative").into());
@@ -123,11 +128,25 @@ impl App {
             )],
             ..Default::default()
         };
-        Ok(Planned { value: Versioned { value: account, version: 1 }, commit })
+        Ok(Planned {
+            value: Versioned {
+                value: account,
+                version: 1,
+            },
+            commit,
+        })
     }
 
-    pub async fn plan_update_account(&self, ctx: &Ctx, id: AccountId, patch: &AccountPatch) -> Result<Planned<Versioned<Account>>> {
-        let Versioned { value: mut account, version } = self.load::<Account>(ctx, id.0).await?;
+    pub async fn plan_update_account(
+        &self,
+        ctx: &Ctx,
+        id: AccountId,
+        patch: &AccountPatch,
+    ) -> Result<Planned<Versioned<Account>>> {
+        let Versioned {
+            value: mut account,
+            version,
+        } = self.load::<Account>(ctx, id.0).await?;
         check_version(ctx, version)?;
         let mut changed = serde_json::Map::new();
         if let Some(n) = &patch.name {
@@ -141,7 +160,12 @@ impl App {
         }
         if let Some(c) = patch.credit_limit {
             if c.currency() != account.currency {
-                return Err(Rejection::new(ErrorCode::CurrencyMismatch, "credit_limit.currency", "must be the account currency").into());
+                return Err(Rejection::new(
+                    ErrorCode::CurrencyMismatch,
+                    "credit_limit.currency",
+                    "must be the account currency",
+                )
+                .into());
             }
             if c.is_negative() {
                 return Err(Rejection::new(ErrorCode::InvalidValue, "credit_limit", "must not be negative").into());
@@ -151,14 +175,37 @@ impl App {
         }
         let commit = Commit {
             docs: vec![write(&account, WriteMode::Update(version))?],
-            events: vec![event(&ctx.principal.actor(), self.clock.now(), "account.updated", "account", id.0, Some(id), None, changed.into())],
+            events: vec![event(
+                &ctx.principal.actor(),
+                self.clock.now(),
+                "account.updated",
+                "account",
+                id.0,
+                Some(id),
+                None,
+                changed.into(),
+            )],
             ..Default::default()
         };
-        Ok(Planned { value: Versioned { value: account, version: version + 1 }, commit })
+        Ok(Planned {
+            value: Versioned {
+                value: account,
+                version: version + 1,
+            },
+            commit,
+        })
     }
 
-    pub async fn plan_add_location(&self, ctx: &Ctx, id: AccountId, input: &NewLocation) -> Result<Planned<Versioned<Account>>> {
-        let Versioned { value: mut account, version } = self.load::<Account>(ctx, id.0).await?;
+    pub async fn plan_add_location(
+        &self,
+        ctx: &Ctx,
+        id: AccountId,
+        input: &NewLocation,
+    ) -> Result<Planned<Versioned<Account>>> {
+        let Versioned {
+            value: mut account,
+            version,
+        } = self.load::<Account>(ctx, id.0).await?;
         check_version(ctx, version)?;
         let loc = location(input);
         let loc_id = loc.id;
@@ -177,7 +224,13 @@ impl App {
             )],
             ..Default::default()
         };
-        Ok(Planned { value: Versioned { value: account, version: version + 1 }, commit })
+        Ok(Planned {
+            value: Versioned {
+                value: account,
+                version: version + 1,
+            },
+            commit,
+        })
     }
 
     pub async fn plan_set_contract_price(
@@ -187,7 +240,10 @@ impl App {
         product: ProductId,
         price: Money,
     ) -> Result<Planned<Versioned<Account>>> {
-        let Versioned { value: mut account, version } = self.load::<Account>(ctx, id.0).await?;
+        let Versioned {
+            value: mut account,
+            version,
+        } = self.load::<Account>(ctx, id.0).await?;
         check_version(ctx, version)?;
         let p = self.load_ref::<Product>(ctx, product.0, "product_id").await?;
         let before = account.contract_price(product);
@@ -206,7 +262,13 @@ impl App {
             )],
             ..Default::default()
         };
-        Ok(Planned { value: Versioned { value: account, version: version + 1 }, commit })
+        Ok(Planned {
+            value: Versioned {
+                value: account,
+                version: version + 1,
+            },
+            commit,
+        })
     }
 
     pub async fn plan_create_product(&self, ctx: &Ctx, input: &NewProduct) -> Result<Planned<Versioned<Product>>> {
@@ -239,7 +301,13 @@ impl App {
             )],
             ..Default::default()
         };
-        Ok(Planned { value: Versioned { value: product, version: 1 }, commit })
+        Ok(Planned {
+            value: Versioned {
+                value: product,
+                version: 1,
+            },
+            commit,
+        })
     }
 
     pub async fn plan_create_fulfilment_location(
@@ -258,7 +326,11 @@ impl App {
         };
         let commit = Commit {
             docs: vec![write(&loc, WriteMode::Insert)?],
-            keys: vec![KeyWrite { kind: "fulfilment_location", key: "all".into(), doc_id: loc.id.0 }],
+            keys: vec![KeyWrite {
+                kind: "fulfilment_location",
+                key: "all".into(),
+                doc_id: loc.id.0,
+            }],
             events: vec![event(
                 &ctx.principal.actor(),
                 self.clock.now(),
@@ -271,7 +343,10 @@ impl App {
             )],
             ..Default::default()
         };
-        Ok(Planned { value: Versioned { value: loc, version: 1 }, commit })
+        Ok(Planned {
+            value: Versioned { value: loc, version: 1 },
+            commit,
+        })
     }
 
     pub async fn account(&self, ctx: &Ctx, id: AccountId) -> Result<Versioned<Account>> {
@@ -282,13 +357,22 @@ impl App {
         self.load(ctx, id.0).await
     }
 
-    pub async fn fulfilment_location(&self, ctx: &Ctx, id: FulfilmentLocationId) -> Result<Versioned<FulfilmentLocation>> {
+    pub async fn fulfilment_location(
+        &self,
+        ctx: &Ctx,
+        id: FulfilmentLocationId,
+    ) -> Result<Versioned<FulfilmentLocation>> {
         self.load(ctx, id.0).await
     }
 
     /// All fulfilment locations (a seller has a handful; they name the "from" of every shipment).
     pub async fn fulfilment_locations(&self, ctx: &Ctx) -> Result<Vec<FulfilmentLocation>> {
         let ids = self.store.by_key("fulfilment_location", "all").await?;
-        Ok(self.load_many::<FulfilmentLocation>(ctx, &ids).await?.into_iter().map(|v| v.value).collect())
+        Ok(self
+            .load_many::<FulfilmentLocation>(ctx, &ids)
+            .await?
+            .into_iter()
+            .map(|v| v.value)
+            .collect())
     }
 }

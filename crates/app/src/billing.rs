@@ -1,12 +1,14 @@
 //! Invoices, credit memos and payments.
 
-use crate::docs::{event, write, Versioned};
+use crate::docs::{Versioned, event, write};
 use crate::error::{AppError, Result};
 use crate::{App, Ctx, Planned};
 use aftercart_domain::account::Account;
 use aftercart_domain::error::{ErrorCode, Rejection};
 use aftercart_domain::ids::{AccountId, CreditMemoId, InvoiceId, OrderId, PaymentId, ShipmentId};
-use aftercart_domain::invoice::{CreditMemo, Invoice, NewInvoice, NewInvoiceLine, Payment, PaymentApplication, PaymentMethod};
+use aftercart_domain::invoice::{
+    CreditMemo, Invoice, NewInvoice, NewInvoiceLine, Payment, PaymentApplication, PaymentMethod,
+};
 use aftercart_domain::money::{Currency, Money};
 use aftercart_domain::order::Order;
 use aftercart_domain::quantity::Qty;
@@ -56,18 +58,32 @@ pub struct ReceivePayment {
 
 impl App {
     pub async fn plan_issue_invoice(&self, ctx: &Ctx, input: &IssueInvoice) -> Result<Planned<Versioned<Invoice>>> {
-        let account = self.load_ref::<Account>(ctx, input.account_id.0, "account_id").await?.value;
+        let account = self
+            .load_ref::<Account>(ctx, input.account_id.0, "account_id")
+            .await?
+            .value;
         let mut order_ids: Vec<OrderId> = input.lines.iter().map(|l| l.order_id).collect();
         order_ids.sort();
         order_ids.dedup();
         let uuids: Vec<Uuid> = order_ids.iter().map(|o| o.0).collect();
-        let orders: Vec<Order> = self.load_many::<Order>(ctx, &uuids).await?.into_iter().map(|v| v.value).collect();
-        if let Some(i) = input.lines.iter().position(|l| !orders.iter().any(|o| o.id == l.order_id)) {
+        let orders: Vec<Order> = self
+            .load_many::<Order>(ctx, &uuids)
+            .await?
+            .into_iter()
+            .map(|v| v.value)
+            .collect();
+        if let Some(i) = input
+            .lines
+            .iter()
+            .position(|l| !orders.iter().any(|o| o.id == l.order_id))
+        {
             return Err(AppError::not_found_field("order", format!("lines[{i}].order_id")));
         }
         let now = self.clock.now();
         let number = match &input.number {
-            Some(n) if n.trim().is_empty() => return Err(Rejection::new(ErrorCode::InvalidValue, "number", "must not be empty").into()),
+            Some(n) if n.trim().is_empty() => {
+                return Err(Rejection::new(ErrorCode::InvalidValue, "number", "must not be empty").into());
+            }
             Some(n) => n.trim().to_owned(),
             None => format!("INV-{}", self.next_number("invoice").await?),
         };
@@ -119,13 +135,38 @@ impl App {
                 json!({"invoice_id": invoice.id.0, "invoice_number": invoice.number}),
             ));
         }
-        let keys = order_ids.iter().map(|o| KeyWrite { kind: "order_invoice", key: o.0.to_string(), doc_id: invoice.id.0 }).collect();
-        let commit = Commit { docs: vec![write(&invoice, WriteMode::Insert)?], keys, events, ..Default::default() };
-        Ok(Planned { value: Versioned { value: invoice, version: 1 }, commit })
+        let keys = order_ids
+            .iter()
+            .map(|o| KeyWrite {
+                kind: "order_invoice",
+                key: o.0.to_string(),
+                doc_id: invoice.id.0,
+            })
+            .collect();
+        let commit = Commit {
+            docs: vec![write(&invoice, WriteMode::Insert)?],
+            keys,
+            events,
+            ..Default::default()
+        };
+        Ok(Planned {
+            value: Versioned {
+                value: invoice,
+                version: 1,
+            },
+            commit,
+        })
     }
 
-    pub async fn plan_issue_credit_memo(&self, ctx: &Ctx, input: &IssueCreditMemo) -> Result<Planned<Versioned<CreditMemo>>> {
-        let account = self.load_ref::<Account>(ctx, input.account_id.0, "account_id").await?.value;
+    pub async fn plan_issue_credit_memo(
+        &self,
+        ctx: &Ctx,
+        input: &IssueCreditMemo,
+    ) -> Result<Planned<Versioned<CreditMemo>>> {
+        let account = self
+            .load_ref::<Account>(ctx, input.account_id.0, "account_id")
+            .await?
+            .value;
         let mut invoice = match input.invoice_id {
             Some(id) => Some(self.load_ref::<Invoice>(ctx, id.0, "invoice_id").await?),
             None => None,
@@ -169,11 +210,20 @@ impl App {
                 json!({"credit_memo": memo.number, "amount": memo.amount.to_string(), "balance": inv.value.balance().to_string()}),
             ));
         }
-        Ok(Planned { value: Versioned { value: memo, version: 1 }, commit })
+        Ok(Planned {
+            value: Versioned {
+                value: memo,
+                version: 1,
+            },
+            commit,
+        })
     }
 
     pub async fn plan_receive_payment(&self, ctx: &Ctx, input: &ReceivePayment) -> Result<Planned<Versioned<Payment>>> {
-        let account = self.load_ref::<Account>(ctx, input.account_id.0, "account_id").await?.value;
+        let account = self
+            .load_ref::<Account>(ctx, input.account_id.0, "account_id")
+            .await?
+            .value;
         let ids: Vec<Uuid> = input.applications.iter().map(|a| a.invoice_id.0).collect();
         for (i, a) in input.applications.iter().enumerate() {
             if input.applications[..i].iter().any(|b| b.invoice_id == a.invoice_id) {
@@ -186,8 +236,15 @@ impl App {
             }
         }
         let loaded = self.load_many::<Invoice>(ctx, &ids).await?;
-        if let Some(i) = input.applications.iter().position(|a| !loaded.iter().any(|v| v.value.id == a.invoice_id)) {
-            return Err(AppError::not_found_field("invoice", format!("applications[{i}].invoice_id")));
+        if let Some(i) = input
+            .applications
+            .iter()
+            .position(|a| !loaded.iter().any(|v| v.value.id == a.invoice_id))
+        {
+            return Err(AppError::not_found_field(
+                "invoice",
+                format!("applications[{i}].invoice_id"),
+            ));
         }
         let versions: Vec<(InvoiceId, i64)> = loaded.iter().map(|v| (v.value.id, v.version)).collect();
         let mut invoices: Vec<Invoice> = loaded.into_iter().map(|v| v.value).collect();
@@ -221,8 +278,16 @@ impl App {
             ..Default::default()
         };
         for inv in &invoices {
-            let version = versions.iter().find(|(id, _)| *id == inv.id).map(|(_, v)| *v).unwrap_or(0);
-            let applied = payment.applications.iter().find(|a| a.invoice_id == inv.id).map(|a| a.amount);
+            let version = versions
+                .iter()
+                .find(|(id, _)| *id == inv.id)
+                .map(|(_, v)| *v)
+                .unwrap_or(0);
+            let applied = payment
+                .applications
+                .iter()
+                .find(|a| a.invoice_id == inv.id)
+                .map(|a| a.amount);
             commit.docs.push(write(inv, WriteMode::Update(version))?);
             commit.events.push(event(
                 &actor,
@@ -235,7 +300,13 @@ impl App {
                 json!({"payment_id": payment.id.0, "amount": applied.map(|m| m.to_string()), "balance": inv.balance().to_string()}),
             ));
         }
-        Ok(Planned { value: Versioned { value: payment, version: 1 }, commit })
+        Ok(Planned {
+            value: Versioned {
+                value: payment,
+                version: 1,
+            },
+            commit,
+        })
     }
 
     pub async fn invoice(&self, ctx: &Ctx, id: InvoiceId) -> Result<Versioned<Invoice>> {

@@ -202,8 +202,12 @@ pub(crate) fn decode<T: Doc>(row: &DocRow) -> Result<Versioned<T>> {
     if row.kind != T::KIND {
         return Err(AppError::not_found(T::WHAT));
     }
-    let value = serde_json::from_str(&row.data).map_err(|e| AppError::Corrupt(format!("{} {}: {e}", row.kind, row.id)))?;
-    Ok(Versioned { value, version: row.version })
+    let value =
+        serde_json::from_str(&row.data).map_err(|e| AppError::Corrupt(format!("{} {}: {e}", row.kind, row.id)))?;
+    Ok(Versioned {
+        value,
+        version: row.version,
+    })
 }
 
 // One argument per column of the events table; a struct would only rename them.

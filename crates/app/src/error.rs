@@ -32,7 +32,10 @@ impl AppError {
         AppError::NotFound { what, field: None }
     }
     pub fn not_found_field(what: &'static str, field: impl Into<String>) -> AppError {
-        AppError::NotFound { what, field: Some(field.into()) }
+        AppError::NotFound {
+            what,
+            field: Some(field.into()),
+        }
     }
 }
 

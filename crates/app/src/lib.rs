@@ -41,7 +41,11 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn new(principal: Principal) -> Ctx {
-        Ctx { principal, if_match: None, idempotency: None }
+        Ctx {
+            principal,
+            if_match: None,
+            idempotency: None,
+        }
     }
     pub fn system() -> Ctx {
         Ctx::new(Principal::system())
@@ -73,7 +77,11 @@ const MAX_ATTEMPTS: usize = 8;
 
 impl App {
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> App {
-        App { store, clock, numbers: Arc::new(Numbers::default()) }
+        App {
+            store,
+            clock,
+            numbers: Arc::new(Numbers::default()),
+        }
     }
 
     /// Plans and commits a command, replanning on version conflicts. `render` turns the result
@@ -101,10 +109,14 @@ impl App {
                 Ok(()) => return Ok(value),
                 Err(CommitError::Conflict(id)) => {
                     if ctx.if_match.is_some() {
-                        return Err(AppError::PreconditionFailed(format!("{id} was changed by someone else")));
+                        return Err(AppError::PreconditionFailed(format!(
+                            "{id} was changed by someone else"
+                        )));
                     }
                     if attempt >= MAX_ATTEMPTS {
-                        return Err(AppError::Conflict(format!("{id} is being changed by others; try again")));
+                        return Err(AppError::Conflict(format!(
+                            "{id} is being changed by others; try again"
+                        )));
                     }
                 }
                 Err(CommitError::NumberTaken { kind, number }) => {

@@ -2,7 +2,7 @@
 //! Each loads the order, lets the domain decide, and commits the order, its shipment projections
 //! and the timeline events together.
 
-use crate::docs::{check_version, event, write, ShipmentDoc, Versioned};
+use crate::docs::{ShipmentDoc, Versioned, check_version, event, write};
 use crate::error::{AppError, Result};
 use crate::principal::Actor;
 use crate::{App, Ctx, Planned};
@@ -128,8 +128,24 @@ pub struct ReceiveInput {
     pub lines: Vec<ReceiptLine>,
 }
 
-fn order_event(actor: &Actor, at: OffsetDateTime, order: &Order, kind: &str, reason: Option<String>, data: serde_json::Value) -> EventWrite {
-    event(actor, at, kind, "order", order.id.0, Some(order.account_id), reason, data)
+fn order_event(
+    actor: &Actor,
+    at: OffsetDateTime,
+    order: &Order,
+    kind: &str,
+    reason: Option<String>,
+    data: serde_json::Value,
+) -> EventWrite {
+    event(
+        actor,
+        at,
+        kind,
+        "order",
+        order.id.0,
+        Some(order.account_id),
+        reason,
+        data,
+    )
 }
 
 fn shipment_doc(order: &Order, id: ShipmentId) -> Option<ShipmentDoc> {
@@ -146,7 +162,11 @@ impl App {
         let mut out = Vec::with_capacity(lines.len());
         for (i, l) in lines.iter().enumerate() {
             let p = match &l.product {
-                ProductRef::Id(id) => self.load_ref::<Product>(ctx, id.0, &format!("lines[{i}].product_id")).await?.value,
+                ProductRef::Id(id) => {
+                    self.load_ref::<Product>(ctx, id.0, &format!("lines[{i}].product_id"))
+                        .await?
+                        .value
+                }
                 ProductRef::Sku(sku) => {
                     let row = self
                         .store
@@ -162,13 +182,25 @@ impl App {
     }
 
     pub async fn plan_place_order(&self, ctx: &Ctx, input: &PlaceOrder) -> Result<Planned<Versioned<Order>>> {
-        let account = self.load_ref::<Account>(ctx, input.account_id.0, "account_id").await?.value;
+        let account = self
+            .load_ref::<Account>(ctx, input.account_id.0, "account_id")
+            .await?
+            .value;
         let products = self.resolve_products(ctx, &input.lines).await?;
         let bill_to = match input.bill_to {
             Some(b) => b,
-            None => account.locations.iter().find(|l| l.kind.can_be_billed()).map(|l| l.id).ok_or_else(|| {
-                Rejection::new(ErrorCode::InvalidState, "bill_to", "the account has no bill-to location")
-            })?,
+            None => account
+                .locations
+                .iter()
+                .find(|l| l.kind.can_be_billed())
+                .map(|l| l.id)
+                .ok_or_else(|| {
+                    Rejection::new(
+                        ErrorCode::InvalidState,
+                        "bill_to",
+                        "the account has no bill-to location",
+                    )
+                })?,
         };
         let number = match &input.number {
             Some(n) if n.trim().is_empty() => {
@@ -204,10 +236,18 @@ impl App {
         let mut keys: Vec<KeyWrite> = order
             .ship_to_locations()
             .into_iter()
-            .map(|l| KeyWrite { kind: "order_location", key: l.0.to_string(), doc_id: order.id.0 })
+            .map(|l| KeyWrite {
+                kind: "order_location",
+                key: l.0.to_string(),
+                doc_id: order.id.0,
+            })
             .collect();
         if let Some(po) = &order.po_number {
-            keys.push(KeyWrite { kind: "order_po", key: po.clone(), doc_id: order.id.0 });
+            keys.push(KeyWrite {
+                kind: "order_po",
+                key: po.clone(),
+                doc_id: order.id.0,
+            });
         }
         let ev = order_event(
             &ctx.principal.actor(),
@@ -223,8 +263,19 @@ impl App {
                 "total": order.goods_total().to_string(),
             }),
         );
-        let commit = Commit { docs: vec![write(&order, WriteMode::Insert)?], keys, events: vec![ev], ..Default::default() };
-        Ok(Planned { value: Versioned { value: order, version: 1 }, commit })
+        let commit = Commit {
+            docs: vec![write(&order, WriteMode::Insert)?],
+            keys,
+            events: vec![ev],
+            ..Default::default()
+        };
+        Ok(Planned {
+            value: Versioned {
+                value: order,
+                version: 1,
+            },
+            commit,
+        })
     }
 
     /// Loads an order for a change, honouring If-Match.
@@ -243,12 +294,22 @@ impl App {
                 docs.push(write(&d, WriteMode::Upsert)?);
             }
         }
-        Ok(Commit { docs, events, ..Default::default() })
+        Ok(Commit {
+            docs,
+            events,
+            ..Default::default()
+        })
     }
 
     pub async fn plan_allocate(&self, ctx: &Ctx, id: OrderId, input: &Allocate) -> Result<Planned<Versioned<Order>>> {
-        let Versioned { value: mut order, version } = self.order_for_change(ctx, id).await?;
-        let loc = self.load_ref::<FulfilmentLocation>(ctx, input.location.0, "fulfilment_location_id").await?.value;
+        let Versioned {
+            value: mut order,
+            version,
+        } = self.order_for_change(ctx, id).await?;
+        let loc = self
+            .load_ref::<FulfilmentLocation>(ctx, input.location.0, "fulfilment_location_id")
+            .await?
+            .value;
         order.allocate(input.line, &loc, input.quantity)?;
         let ev = order_event(
             &ctx.principal.actor(),
@@ -259,14 +320,35 @@ impl App {
             json!({"line": input.line, "quantity": input.quantity.get(), "fulfilment_location": loc.name}),
         );
         let commit = Self::order_commit(&order, version, vec![ev], &[])?;
-        Ok(Planned { value: Versioned { value: order, version: version + 1 }, commit })
+        Ok(Planned {
+            value: Versioned {
+                value: order,
+                version: version + 1,
+            },
+            commit,
+        })
     }
 
-    pub async fn plan_backorder(&self, ctx: &Ctx, id: OrderId, input: &BackorderInput) -> Result<Planned<Versioned<Order>>> {
-        let Versioned { value: mut order, version } = self.order_for_change(ctx, id).await?;
+    pub async fn plan_backorder(
+        &self,
+        ctx: &Ctx,
+        id: OrderId,
+        input: &BackorderInput,
+    ) -> Result<Planned<Versioned<Order>>> {
+        let Versioned {
+            value: mut order,
+            version,
+        } = self.order_for_change(ctx, id).await?;
         let actor = ctx.principal.actor();
         let now = self.clock.now();
-        order.backorder(input.line, input.quantity, input.expected, &input.reason, &actor.name(), now)?;
+        order.backorder(
+            input.line,
+            input.quantity,
+            input.expected,
+            &input.reason,
+            &actor.name(),
+            now,
+        )?;
         let ev = order_event(
             &actor,
             now,
@@ -276,11 +358,25 @@ impl App {
             json!({"line": input.line, "quantity": input.quantity.get(), "expected": input.expected.map(|d| d.to_string())}),
         );
         let commit = Self::order_commit(&order, version, vec![ev], &[])?;
-        Ok(Planned { value: Versioned { value: order, version: version + 1 }, commit })
+        Ok(Planned {
+            value: Versioned {
+                value: order,
+                version: version + 1,
+            },
+            commit,
+        })
     }
 
-    pub async fn plan_reschedule_backorder(&self, ctx: &Ctx, id: OrderId, input: &Reschedule) -> Result<Planned<Versioned<Order>>> {
-        let Versioned { value: mut order, version } = self.order_for_change(ctx, id).await?;
+    pub async fn plan_reschedule_backorder(
+        &self,
+        ctx: &Ctx,
+        id: OrderId,
+        input: &Reschedule,
+    ) -> Result<Planned<Versioned<Order>>> {
+        let Versioned {
+            value: mut order,
+            version,
+        } = self.order_for_change(ctx, id).await?;
         let actor = ctx.principal.actor();
         let now = self.clock.now();
         let from = order.reschedule_backorder(input.line, input.expected, &input.reason, &actor.name(), now)?;
@@ -293,11 +389,20 @@ impl App {
             json!({"line": input.line, "from": from.map(|d| d.to_string()), "to": input.expected.map(|d| d.to_string())}),
         );
         let commit = Self::order_commit(&order, version, vec![ev], &[])?;
-        Ok(Planned { value: Versioned { value: order, version: version + 1 }, commit })
+        Ok(Planned {
+            value: Versioned {
+                value: order,
+                version: version + 1,
+            },
+            commit,
+        })
     }
 
     pub async fn plan_cancel(&self, ctx: &Ctx, id: OrderId, input: &CancelInput) -> Result<Planned<Versioned<Order>>> {
-        let Versioned { value: mut order, version } = self.order_for_change(ctx, id).await?;
+        let Versioned {
+            value: mut order,
+            version,
+        } = self.order_for_change(ctx, id).await?;
         if input.reason.trim().is_empty() {
             return Err(Rejection::new(ErrorCode::InvalidValue, "reason", "say why the quantity is cancelled").into());
         }
@@ -311,13 +416,25 @@ impl App {
             json!({"line": input.line, "quantity": input.quantity.get()}),
         );
         let commit = Self::order_commit(&order, version, vec![ev], &[])?;
-        Ok(Planned { value: Versioned { value: order, version: version + 1 }, commit })
+        Ok(Planned {
+            value: Versioned {
+                value: order,
+                version: version + 1,
+            },
+            commit,
+        })
     }
 
     pub async fn plan_ship(&self, ctx: &Ctx, input: &ShipInput) -> Result<Planned<ShipmentView>> {
-        let Versioned { value: mut order, version } = self.load_ref::<Order>(ctx, input.order_id.0, "order_id").await?;
+        let Versioned {
+            value: mut order,
+            version,
+        } = self.load_ref::<Order>(ctx, input.order_id.0, "order_id").await?;
         check_version(ctx, version)?;
-        let from = self.load_ref::<FulfilmentLocation>(ctx, input.from.0, "from_location_id").await?.value;
+        let from = self
+            .load_ref::<FulfilmentLocation>(ctx, input.from.0, "from_location_id")
+            .await?
+            .value;
         let now = self.clock.now();
         let id = ShipmentId(Uuid::now_v7());
         let s = order.ship(NewShipment {
@@ -346,10 +463,24 @@ impl App {
         let doc = shipment_doc(&order, id).expect("just shipped");
         commit.docs.push(write(&doc, WriteMode::Insert)?);
         if let Some(t) = &input.tracking_number {
-            commit.keys.push(KeyWrite { kind: "tracking", key: t.clone(), doc_id: id.0 });
+            commit.keys.push(KeyWrite {
+                kind: "tracking",
+                key: t.clone(),
+                doc_id: id.0,
+            });
         }
-        commit.keys.push(KeyWrite { kind: "shipment_location", key: input.to.0.to_string(), doc_id: id.0 });
-        Ok(Planned { value: ShipmentView { doc, order_version: version + 1 }, commit })
+        commit.keys.push(KeyWrite {
+            kind: "shipment_location",
+            key: input.to.0.to_string(),
+            doc_id: id.0,
+        });
+        Ok(Planned {
+            value: ShipmentView {
+                doc,
+                order_version: version + 1,
+            },
+            commit,
+        })
     }
 
     /// Finds the shipment a tracking event is about.
@@ -381,7 +512,10 @@ impl App {
             ShipmentRef::TrackingNumber(_) => "tracking_number",
         };
         let sd = self.resolve_shipment(ctx, &input.shipment, field).await?;
-        let Versioned { value: mut order, version } = self.load::<Order>(ctx, sd.order_id.0).await?;
+        let Versioned {
+            value: mut order,
+            version,
+        } = self.load::<Order>(ctx, sd.order_id.0).await?;
         let sid = sd.shipment.id;
         let ev = TrackingEvent {
             status: input.status,
@@ -396,14 +530,29 @@ impl App {
             s.estimated_delivery = Some(e);
         }
         let status = order.shipment(sid).map_or(input.status, |s| s.status());
-        let outcome = TrackOutcome { shipment_id: sid, order_id: order.id, status, applied };
+        let outcome = TrackOutcome {
+            shipment_id: sid,
+            order_id: order.id,
+            status,
+            applied,
+        };
         if !applied {
-            return Ok(Planned { value: outcome, commit: Commit::default() });
+            return Ok(Planned {
+                value: outcome,
+                commit: Commit::default(),
+            });
         }
         let key = input.event_id.clone().unwrap_or_else(|| {
-            format!("{}|{}|{}", input.status.as_str(), input.occurred_at.unix_timestamp_nanos(), input.location.as_deref().unwrap_or(""))
+            format!(
+                "{}|{}|{}",
+                input.status.as_str(),
+                input.occurred_at.unix_timestamp_nanos(),
+                input.location.as_deref().unwrap_or("")
+            )
         });
-        let actor = Actor::Integration { name: input.source.clone() };
+        let actor = Actor::Integration {
+            name: input.source.clone(),
+        };
         let ev = order_event(
             &actor,
             self.clock.now(),
@@ -428,19 +577,39 @@ impl App {
         match self.run(ctx, || self.plan_track(ctx, input)).await {
             Err(AppError::Duplicate) => {
                 let sd = self.resolve_shipment(ctx, &input.shipment, "shipment").await?;
-                Ok(TrackOutcome { shipment_id: sd.shipment.id, order_id: sd.order_id, status: sd.shipment.status(), applied: false })
+                Ok(TrackOutcome {
+                    shipment_id: sd.shipment.id,
+                    order_id: sd.order_id,
+                    status: sd.shipment.status(),
+                    applied: false,
+                })
             }
             r => r,
         }
     }
 
-    pub async fn plan_receive(&self, ctx: &Ctx, shipment: ShipmentId, input: &ReceiveInput) -> Result<Planned<ShipmentView>> {
+    pub async fn plan_receive(
+        &self,
+        ctx: &Ctx,
+        shipment: ShipmentId,
+        input: &ReceiveInput,
+    ) -> Result<Planned<ShipmentView>> {
         let sd = self.load::<ShipmentDoc>(ctx, shipment.0).await?.value;
-        let Versioned { value: mut order, version } = self.load::<Order>(ctx, sd.order_id.0).await?;
+        let Versioned {
+            value: mut order,
+            version,
+        } = self.load::<Order>(ctx, sd.order_id.0).await?;
         check_version(ctx, version)?;
         let actor = ctx.principal.actor();
         let now = self.clock.now();
-        order.receive(shipment, Receipt { at: now, by: actor.name(), lines: input.lines.clone() })?;
+        order.receive(
+            shipment,
+            Receipt {
+                at: now,
+                by: actor.name(),
+                lines: input.lines.clone(),
+            },
+        )?;
         let data = json!({
             "shipment_id": shipment.0,
             "lines": input.lines.iter().map(|l| json!({
@@ -450,7 +619,13 @@ impl App {
         let ev = order_event(&actor, now, &order, "shipment.received", None, data);
         let commit = Self::order_commit(&order, version, vec![ev], &[shipment])?;
         let doc = shipment_doc(&order, shipment).expect("exists");
-        Ok(Planned { value: ShipmentView { doc, order_version: version + 1 }, commit })
+        Ok(Planned {
+            value: ShipmentView {
+                doc,
+                order_version: version + 1,
+            },
+            commit,
+        })
     }
 
     pub async fn order(&self, ctx: &Ctx, id: OrderId) -> Result<Versioned<Order>> {

@@ -26,11 +26,19 @@ pub struct Principal {
 
 impl Principal {
     pub fn staff(id: impl Into<String>, name: impl Into<String>) -> Principal {
-        Principal { id: id.into(), name: name.into(), kind: PrincipalKind::Staff(StaffRole::Admin) }
+        Principal {
+            id: id.into(),
+            name: name.into(),
+            kind: PrincipalKind::Staff(StaffRole::Admin),
+        }
     }
 
     pub fn system() -> Principal {
-        Principal { id: "system".into(), name: "Aftercart".into(), kind: PrincipalKind::System }
+        Principal {
+            id: "system".into(),
+            name: "Aftercart".into(),
+            kind: PrincipalKind::System,
+        }
     }
 
     /// Whether this principal may see the account's data. Seller staff see every account.
@@ -42,7 +50,10 @@ impl Principal {
 
     pub fn actor(&self) -> Actor {
         match self.kind {
-            PrincipalKind::Staff(_) => Actor::User { id: self.id.clone(), name: self.name.clone() },
+            PrincipalKind::Staff(_) => Actor::User {
+                id: self.id.clone(),
+                name: self.name.clone(),
+            },
             PrincipalKind::System => Actor::System,
         }
     }

@@ -1,15 +1,15 @@
 //! Read side: the four answers (status, match, timeline, open invoices) and filtered lists.
 
-use crate::docs::{decode, Doc, ShipmentDoc, Versioned};
+use crate::docs::{Doc, ShipmentDoc, Versioned, decode};
 use crate::error::Result;
 use crate::{App, Ctx};
 use aftercart_domain::account::{Account, FulfilmentLocation};
 use aftercart_domain::ids::{AccountId, FulfilmentLocationId, InvoiceId, LocationId, OrderId};
 use aftercart_domain::invoice::{CreditMemo, Invoice, Payment};
-use aftercart_domain::matching::{match_invoice, MatchReport};
+use aftercart_domain::matching::{MatchReport, match_invoice};
 use aftercart_domain::order::Order;
 use aftercart_domain::product::Product;
-use aftercart_domain::status::{order_view, Names, OrderView};
+use aftercart_domain::status::{Names, OrderView, order_view};
 use aftercart_store::{EventFilter, EventRow, ListQuery};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -51,7 +51,12 @@ pub struct MatchAnswer {
 }
 
 impl App {
-    async fn list_docs<T: Doc>(&self, ctx: &Ctx, f: &ListFilter, key: Option<(&'static str, String)>) -> Result<Page<Versioned<T>>> {
+    async fn list_docs<T: Doc>(
+        &self,
+        ctx: &Ctx,
+        f: &ListFilter,
+        key: Option<(&'static str, String)>,
+    ) -> Result<Page<Versioned<T>>> {
         let limit = f.limit.clamp(1, 500);
         let rows = self
             .store
@@ -74,16 +79,36 @@ impl App {
                 items.push(v);
             }
         }
-        let next = if more { rows.get(limit as usize - 1).map(|r| r.id) } else { None };
+        let next = if more {
+            rows.get(limit as usize - 1).map(|r| r.id)
+        } else {
+            None
+        };
         Ok(Page { items, next })
     }
 
     pub async fn list_accounts(&self, ctx: &Ctx, f: &ListFilter) -> Result<Page<Versioned<Account>>> {
-        self.list_docs(ctx, &ListFilter { account_id: None, ..f.clone() }, None).await
+        self.list_docs(
+            ctx,
+            &ListFilter {
+                account_id: None,
+                ..f.clone()
+            },
+            None,
+        )
+        .await
     }
 
     pub async fn list_products(&self, ctx: &Ctx, f: &ListFilter) -> Result<Page<Versioned<Product>>> {
-        self.list_docs(ctx, &ListFilter { account_id: None, ..f.clone() }, None).await
+        self.list_docs(
+            ctx,
+            &ListFilter {
+                account_id: None,
+                ..f.clone()
+            },
+            None,
+        )
+        .await
     }
 
     pub async fn list_orders(&self, ctx: &Ctx, f: &ListFilter) -> Result<Page<Versioned<Order>>> {
@@ -138,14 +163,23 @@ impl App {
             .shipments
             .iter()
             .map(|s| s.from)
-            .chain(order.lines.iter().flat_map(|l| l.allocations.iter().map(|a| a.location)))
+            .chain(
+                order
+                    .lines
+                    .iter()
+                    .flat_map(|l| l.allocations.iter().map(|a| a.location)),
+            )
             .collect();
         names.fulfilment = self.fulfilment_names(ctx, &needed).await?;
         Ok(names)
     }
 
     /// Names of fulfilment locations, from a process-wide cache refreshed when an unknown id shows up.
-    async fn fulfilment_names(&self, ctx: &Ctx, ids: &[FulfilmentLocationId]) -> Result<std::collections::HashMap<FulfilmentLocationId, String>> {
+    async fn fulfilment_names(
+        &self,
+        ctx: &Ctx,
+        ids: &[FulfilmentLocationId],
+    ) -> Result<std::collections::HashMap<FulfilmentLocationId, String>> {
         static CACHE: std::sync::OnceLock<std::sync::RwLock<std::collections::HashMap<FulfilmentLocationId, String>>> =
             std::sync::OnceLock::new();
         let cache = CACHE.get_or_init(Default::default);
@@ -161,7 +195,10 @@ impl App {
             }
         }
         let c = cache.read().unwrap_or_else(|e| e.into_inner());
-        Ok(ids.iter().filter_map(|id| c.get(id).map(|n| (*id, n.clone()))).collect())
+        Ok(ids
+            .iter()
+            .filter_map(|id| c.get(id).map(|n| (*id, n.clone())))
+            .collect())
     }
 
     /// "Did this ship?" for an order, derived now.
@@ -177,7 +214,12 @@ impl App {
     pub async fn invoice_match(&self, ctx: &Ctx, id: InvoiceId) -> Result<MatchAnswer> {
         let invoice = self.load::<Invoice>(ctx, id.0).await?;
         let order_ids: Vec<Uuid> = invoice.value.order_ids().iter().map(|o| o.0).collect();
-        let orders: Vec<Order> = self.load_many::<Order>(ctx, &order_ids).await?.into_iter().map(|v| v.value).collect();
+        let orders: Vec<Order> = self
+            .load_many::<Order>(ctx, &order_ids)
+            .await?
+            .into_iter()
+            .map(|v| v.value)
+            .collect();
         let mut other_ids: Vec<Uuid> = Vec::new();
         for o in &order_ids {
             other_ids.extend(self.store.by_key("order_invoice", &o.to_string()).await?);
@@ -185,8 +227,17 @@ impl App {
         other_ids.sort();
         other_ids.dedup();
         other_ids.retain(|i| *i != id.0);
-        let others: Vec<Invoice> = self.load_many::<Invoice>(ctx, &other_ids).await?.into_iter().map(|v| v.value).collect();
-        let report = match_invoice(&invoice.value, &orders.iter().collect::<Vec<_>>(), &others.iter().collect::<Vec<_>>());
+        let others: Vec<Invoice> = self
+            .load_many::<Invoice>(ctx, &other_ids)
+            .await?
+            .into_iter()
+            .map(|v| v.value)
+            .collect();
+        let report = match_invoice(
+            &invoice.value,
+            &orders.iter().collect::<Vec<_>>(),
+            &others.iter().collect::<Vec<_>>(),
+        );
         Ok(MatchAnswer { invoice, report })
     }
 
@@ -194,7 +245,12 @@ impl App {
     pub async fn invoices_of_order(&self, ctx: &Ctx, id: OrderId) -> Result<Vec<Invoice>> {
         self.load::<Order>(ctx, id.0).await?;
         let ids = self.store.by_key("order_invoice", &id.0.to_string()).await?;
-        Ok(self.load_many::<Invoice>(ctx, &ids).await?.into_iter().map(|v| v.value).collect())
+        Ok(self
+            .load_many::<Invoice>(ctx, &ids)
+            .await?
+            .into_iter()
+            .map(|v| v.value)
+            .collect())
     }
 
     /// The append-only timeline of an order, invoice or account, oldest first from `after`.

@@ -3,7 +3,7 @@
 mod bench;
 mod config;
 
-use aftercart_api::{router, ApiState};
+use aftercart_api::{ApiState, router};
 use aftercart_app::{App, Principal, SystemClock};
 use aftercart_store::Store;
 use clap::{Parser, Subcommand};
@@ -12,7 +12,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 #[derive(Parser)]
-#[command(name = "aftercart", version, about = "Post-order management: orders, shipments, invoices and payments, explained.")]
+#[command(
+    name = "aftercart",
+    version,
+    about = "Post-order management: orders, shipments, invoices and payments, explained."
+)]
 struct Cli {
     /// Configuration file (TOML with `addr`, `db`, `api_key`); flags and environment win over it.
     #[arg(long, global = true, env = "AFTERCART_CONFIG")]
@@ -80,7 +84,10 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Serve(c) => {
             let s = Settings::resolve(&c, &file, false)?;
-            let key = s.api_key.clone().ok_or("no API key: set --api-key, AFTERCART_API_KEY or api_key in the config file")?;
+            let key = s
+                .api_key
+                .clone()
+                .ok_or("no API key: set --api-key, AFTERCART_API_KEY or api_key in the config file")?;
             let app = start(&s.db).await?;
             serve(app, &s.addr, &key).await
         }
@@ -89,7 +96,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             let key = s.api_key.clone().unwrap_or_else(|| "demo-staff-key".into());
             let app = start(&s.db).await?;
             let t = std::time::Instant::now();
-            let summary = aftercart_app::demo::load(&app).await.map_err(|e| format!("loading demo data: {e}"))?;
+            let summary = aftercart_app::demo::load(&app)
+                .await
+                .map_err(|e| format!("loading demo data: {e}"))?;
             if summary.orders > 0 {
                 eprintln!(
                     "demo data loaded in {:.1}s: {} accounts, {} orders, {} shipments, {} invoices, {} payments",
@@ -110,7 +119,9 @@ async fn run(cli: Cli) -> Result<(), String> {
 }
 
 async fn open(url: &str) -> Result<Store, String> {
-    Store::open(url).await.map_err(|e| format!("cannot open database {url}: {e}"))
+    Store::open(url)
+        .await
+        .map_err(|e| format!("cannot open database {url}: {e}"))
 }
 
 async fn start(db: &str) -> Result<App, String> {
@@ -122,9 +133,14 @@ async fn start(db: &str) -> Result<App, String> {
 async fn serve(app: App, addr: &str, key: &str) -> Result<(), String> {
     let state = ApiState {
         app,
-        keys: Arc::new(vec![(aftercart_api::key_hash(key), Principal::staff("staff-api-key", "Staff API key"))]),
+        keys: Arc::new(vec![(
+            aftercart_api::key_hash(key),
+            Principal::staff("staff-api-key", "Staff API key"),
+        )]),
     };
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     println!("Aftercart is listening on http://{local}");
     println!("  API:      http://{local}/api/v1/orders   (OpenAPI: http://{local}/api/v1/openapi.json)");

@@ -7,7 +7,12 @@ use std::time::{Duration, Instant};
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_aftercart"));
-    for v in ["AFTERCART_ADDR", "AFTERCART_DB", "AFTERCART_API_KEY", "AFTERCART_CONFIG"] {
+    for v in [
+        "AFTERCART_ADDR",
+        "AFTERCART_DB",
+        "AFTERCART_API_KEY",
+        "AFTERCART_CONFIG",
+    ] {
         c.env_remove(v);
     }
     c
@@ -34,12 +39,32 @@ fn refuses_bad_configuration_with_a_message() {
     let db = format!("sqlite:{}", dir.join("x.db").display());
     fails_with(bin().args(["serve", "--db", &db]), "no API key");
     fails_with(bin().args(["serve", "--db", &db, "--api-key", "short"]), "--api-key");
-    fails_with(bin().args(["serve", "--db", &db, "--api-key", "long-enough-key", "--addr", "nonsense"]), "--addr");
-    fails_with(bin().args(["migrate", "--db", "mysql://localhost/x"]), "unsupported database URL");
+    fails_with(
+        bin().args([
+            "serve",
+            "--db",
+            &db,
+            "--api-key",
+            "long-enough-key",
+            "--addr",
+            "nonsense",
+        ]),
+        "--addr",
+    );
+    fails_with(
+        bin().args(["migrate", "--db", "mysql://localhost/x"]),
+        "unsupported database URL",
+    );
     let cfg = dir.join("bad.toml");
     std::fs::write(&cfg, "addr = \"127.0.0.1:1\"\nunknown_key = 1\n").expect("write");
-    fails_with(bin().args(["--config", cfg.to_str().expect("utf8"), "migrate", "--db", &db]), "config file");
-    fails_with(bin().args(["--config", "/nonexistent/aftercart.toml", "migrate"]), "cannot read config file");
+    fails_with(
+        bin().args(["--config", cfg.to_str().expect("utf8"), "migrate", "--db", &db]),
+        "config file",
+    );
+    fails_with(
+        bin().args(["--config", "/nonexistent/aftercart.toml", "migrate"]),
+        "cannot read config file",
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -69,7 +94,15 @@ async fn demo_serves_the_dataset() {
     let dir = temp_dir("demo");
     let db = format!("sqlite:{}", dir.join("demo.db").display());
     let child = bin()
-        .args(["demo", "--addr", "127.0.0.1:0", "--db", &db, "--api-key", "cli-test-key-1"])
+        .args([
+            "demo",
+            "--addr",
+            "127.0.0.1:0",
+            "--db",
+            &db,
+            "--api-key",
+            "cli-test-key-1",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -89,7 +122,11 @@ async fn demo_serves_the_dataset() {
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(30);
     let orders: serde_json::Value = loop {
-        let r = client.get(format!("{base}/api/v1/orders?limit=500")).bearer_auth("cli-test-key-1").send().await;
+        let r = client
+            .get(format!("{base}/api/v1/orders?limit=500"))
+            .bearer_auth("cli-test-key-1")
+            .send()
+            .await;
         if let Ok(r) = r {
             assert_eq!(r.status(), 200);
             break r.json().await.expect("json");
@@ -100,11 +137,23 @@ async fn demo_serves_the_dataset() {
     let items = orders["items"].as_array().expect("items");
     assert!(items.len() >= 200, "demo has at least 200 orders, got {}", items.len());
     let id = items[0]["id"].as_str().expect("id");
-    let st = client.get(format!("{base}/api/v1/orders/{id}/status")).bearer_auth("cli-test-key-1").send().await.expect("status");
+    let st = client
+        .get(format!("{base}/api/v1/orders/{id}/status"))
+        .bearer_auth("cli-test-key-1")
+        .send()
+        .await
+        .expect("status");
     assert_eq!(st.status(), 200);
     let body: serde_json::Value = st.json().await.expect("json");
-    assert!(body["summary"].as_str().is_some_and(|s| s.starts_with("Order ")), "{body}");
-    let unauth = client.get(format!("{base}/api/v1/orders")).send().await.expect("request");
+    assert!(
+        body["summary"].as_str().is_some_and(|s| s.starts_with("Order ")),
+        "{body}"
+    );
+    let unauth = client
+        .get(format!("{base}/api/v1/orders"))
+        .send()
+        .await
+        .expect("request");
     assert_eq!(unauth.status(), 401);
     drop(server);
     let _ = std::fs::remove_dir_all(dir);

@@ -47,7 +47,11 @@ impl PaymentTerms {
     }
 
     pub fn label(&self) -> String {
-        if self.net_days == 0 { "due on receipt".into() } else { format!("net {}", self.net_days) }
+        if self.net_days == 0 {
+            "due on receipt".into()
+        } else {
+            format!("net {}", self.net_days)
+        }
     }
 }
 
@@ -75,7 +79,10 @@ impl Account {
     }
 
     pub fn contract_price(&self, product: ProductId) -> Option<Money> {
-        self.contract_prices.iter().find(|p| p.product_id == product).map(|p| p.unit_price)
+        self.contract_prices
+            .iter()
+            .find(|p| p.product_id == product)
+            .map(|p| p.unit_price)
     }
 
     /// Sets (or replaces) the contract price of a product for this account.
@@ -88,20 +95,35 @@ impl Account {
             ));
         }
         if price.is_negative() {
-            return Err(Rejection::new(ErrorCode::InvalidValue, "unit_price", "a price cannot be negative"));
+            return Err(Rejection::new(
+                ErrorCode::InvalidValue,
+                "unit_price",
+                "a price cannot be negative",
+            ));
         }
         match self.contract_prices.iter_mut().find(|p| p.product_id == product) {
             Some(p) => p.unit_price = price,
-            None => self.contract_prices.push(ContractPrice { product_id: product, unit_price: price }),
+            None => self.contract_prices.push(ContractPrice {
+                product_id: product,
+                unit_price: price,
+            }),
         }
         Ok(())
     }
 
     pub fn add_location(&mut self, location: Location) -> Result<(), Rejection> {
         if location.name.trim().is_empty() {
-            return Err(Rejection::new(ErrorCode::InvalidValue, "name", "a location needs a name"));
+            return Err(Rejection::new(
+                ErrorCode::InvalidValue,
+                "name",
+                "a location needs a name",
+            ));
         }
-        if self.locations.iter().any(|l| l.name.eq_ignore_ascii_case(&location.name)) {
+        if self
+            .locations
+            .iter()
+            .any(|l| l.name.eq_ignore_ascii_case(&location.name))
+        {
             return Err(Rejection::new(
                 ErrorCode::InvalidValue,
                 "name",

@@ -55,7 +55,11 @@ pub struct Rejection {
 
 impl Rejection {
     pub fn new(code: ErrorCode, field: impl Into<String>, message: impl Into<String>) -> Self {
-        Rejection { code, field: field.into(), message: message.into() }
+        Rejection {
+            code,
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 

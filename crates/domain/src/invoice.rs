@@ -108,11 +108,18 @@ impl Invoice {
             return Err(Rejection::new(
                 ErrorCode::CurrencyMismatch,
                 "currency",
-                format!("account {} is billed in {}, not {}", account.number, account.currency, new.currency),
+                format!(
+                    "account {} is billed in {}, not {}",
+                    account.number, account.currency, new.currency
+                ),
             ));
         }
         if new.lines.is_empty() {
-            return Err(Rejection::new(ErrorCode::InvalidValue, "lines", "an invoice needs at least one line"));
+            return Err(Rejection::new(
+                ErrorCode::InvalidValue,
+                "lines",
+                "an invoice needs at least one line",
+            ));
         }
         for (field, m) in [("tax", new.tax), ("freight", new.freight)] {
             check_amount(m, new.currency, field, true)?;
@@ -120,9 +127,10 @@ impl Invoice {
         let mut lines = Vec::with_capacity(new.lines.len());
         for (i, nl) in new.lines.into_iter().enumerate() {
             let f = |s: &str| format!("lines[{i}].{s}");
-            let order = orders.iter().find(|o| o.id == nl.order_id).ok_or_else(|| {
-                Rejection::new(ErrorCode::UnknownReference, f("order_id"), "no such order")
-            })?;
+            let order = orders
+                .iter()
+                .find(|o| o.id == nl.order_id)
+                .ok_or_else(|| Rejection::new(ErrorCode::UnknownReference, f("order_id"), "no such order"))?;
             if order.account_id != account.id {
                 return Err(Rejection::new(
                     ErrorCode::ForeignAccount,
@@ -131,11 +139,19 @@ impl Invoice {
                 ));
             }
             let line = order.line(nl.order_line).ok_or_else(|| {
-                Rejection::new(ErrorCode::UnknownReference, f("order_line"), format!("order {} has no line {}", order.number, nl.order_line))
+                Rejection::new(
+                    ErrorCode::UnknownReference,
+                    f("order_line"),
+                    format!("order {} has no line {}", order.number, nl.order_line),
+                )
             })?;
             if let Some(sid) = nl.shipment_id {
                 let s = order.shipment(sid).ok_or_else(|| {
-                    Rejection::new(ErrorCode::UnknownReference, f("shipment_id"), format!("order {} has no such shipment", order.number))
+                    Rejection::new(
+                        ErrorCode::UnknownReference,
+                        f("shipment_id"),
+                        format!("order {} has no such shipment", order.number),
+                    )
                 })?;
                 if s.quantity_of(nl.order_line).is_zero() {
                     return Err(Rejection::new(
@@ -173,16 +189,23 @@ impl Invoice {
     }
 
     pub fn subtotal(&self) -> Money {
-        self.lines.iter().fold(Money::zero(self.currency), |a, l| a.checked_add(l.amount()).unwrap_or(a))
+        self.lines.iter().fold(Money::zero(self.currency), |a, l| {
+            a.checked_add(l.amount()).unwrap_or(a)
+        })
     }
 
     pub fn total(&self) -> Money {
-        let t = self.subtotal().checked_add(self.tax).and_then(|m| m.checked_add(self.freight));
+        let t = self
+            .subtotal()
+            .checked_add(self.tax)
+            .and_then(|m| m.checked_add(self.freight));
         t.unwrap_or(self.subtotal())
     }
 
     pub fn settled(&self) -> Money {
-        self.applications.iter().fold(Money::zero(self.currency), |a, p| a.checked_add(p.amount).unwrap_or(a))
+        self.applications
+            .iter()
+            .fold(Money::zero(self.currency), |a, p| a.checked_add(p.amount).unwrap_or(a))
     }
 
     pub fn balance(&self) -> Money {
@@ -215,7 +238,12 @@ impl Invoice {
             return Err(Rejection::new(
                 ErrorCode::OverApplication,
                 field,
-                format!("invoice {} has {} open; cannot apply {}", self.number, self.balance(), amount),
+                format!(
+                    "invoice {} has {} open; cannot apply {}",
+                    self.number,
+                    self.balance(),
+                    amount
+                ),
             ));
         }
         self.applications.push(Application { source, amount, at });
@@ -225,13 +253,21 @@ impl Invoice {
 
 fn check_amount(m: Money, currency: Currency, field: &str, zero_ok: bool) -> Result<()> {
     if m.currency() != currency {
-        return Err(Rejection::new(ErrorCode::CurrencyMismatch, field, format!("expected {currency}, got {}", m.currency())));
+        return Err(Rejection::new(
+            ErrorCode::CurrencyMismatch,
+            field,
+            format!("expected {currency}, got {}", m.currency()),
+        ));
     }
     if m.is_negative() || (!zero_ok && m.is_zero()) {
         return Err(Rejection::new(
             ErrorCode::InvalidValue,
             field,
-            if zero_ok { "must not be negative" } else { "must be greater than zero" },
+            if zero_ok {
+                "must not be negative"
+            } else {
+                "must be greater than zero"
+            },
         ));
     }
     Ok(())
@@ -266,23 +302,25 @@ pub struct Payment {
 
 impl Payment {
     pub fn unapplied(&self) -> Money {
-        self.applications.iter().fold(self.amount, |a, p| a.checked_sub(p.amount).unwrap_or(a))
+        self.applications
+            .iter()
+            .fold(self.amount, |a, p| a.checked_sub(p.amount).unwrap_or(a))
     }
 
     /// Records a payment and applies it across `invoices` (each of `account`). All-or-nothing:
     /// the invoices are only changed when every application is valid.
-    pub fn receive(
-        account: &Account,
-        mut payment: Payment,
-        invoices: &mut [Invoice],
-    ) -> Result<Payment> {
+    pub fn receive(account: &Account, mut payment: Payment, invoices: &mut [Invoice]) -> Result<Payment> {
         check_amount(payment.amount, account.currency, "amount", false)?;
         let mut total = Money::zero(account.currency);
         let mut staged: Vec<Invoice> = invoices.to_vec();
         for (i, app) in payment.applications.iter().enumerate() {
             let field = format!("applications[{i}].amount");
             let inv = staged.iter_mut().find(|inv| inv.id == app.invoice_id).ok_or_else(|| {
-                Rejection::new(ErrorCode::UnknownReference, format!("applications[{i}].invoice_id"), "no such invoice")
+                Rejection::new(
+                    ErrorCode::UnknownReference,
+                    format!("applications[{i}].invoice_id"),
+                    "no such invoice",
+                )
             })?;
             if inv.account_id != account.id {
                 return Err(Rejection::new(
@@ -291,16 +329,28 @@ impl Payment {
                     format!("invoice {} belongs to another account", inv.number),
                 ));
             }
-            inv.apply(SettlementSource::Payment(payment.id), app.amount, payment.received_at, &field)?;
+            inv.apply(
+                SettlementSource::Payment(payment.id),
+                app.amount,
+                payment.received_at,
+                &field,
+            )?;
             total = total.checked_add(app.amount).ok_or_else(|| {
-                Rejection::new(ErrorCode::CurrencyMismatch, field.clone(), "currency differs from the payment")
+                Rejection::new(
+                    ErrorCode::CurrencyMismatch,
+                    field.clone(),
+                    "currency differs from the payment",
+                )
             })?;
         }
         if total.minor() > payment.amount.minor() {
             return Err(Rejection::new(
                 ErrorCode::OverApplication,
                 "applications",
-                format!("applications add up to {total}, more than the payment of {}", payment.amount),
+                format!(
+                    "applications add up to {total}, more than the payment of {}",
+                    payment.amount
+                ),
             ));
         }
         payment.account_id = account.id;
@@ -322,20 +372,40 @@ pub struct CreditMemo {
 
 impl CreditMemo {
     /// Issues a credit memo, applying it to its invoice when one is named.
-    pub fn issue(account: &Account, memo: CreditMemo, invoice: Option<&mut Invoice>, at: OffsetDateTime) -> Result<CreditMemo> {
+    pub fn issue(
+        account: &Account,
+        memo: CreditMemo,
+        invoice: Option<&mut Invoice>,
+        at: OffsetDateTime,
+    ) -> Result<CreditMemo> {
         check_amount(memo.amount, account.currency, "amount", false)?;
         if memo.reason.trim().is_empty() {
-            return Err(Rejection::new(ErrorCode::InvalidValue, "reason", "a credit memo needs a reason"));
+            return Err(Rejection::new(
+                ErrorCode::InvalidValue,
+                "reason",
+                "a credit memo needs a reason",
+            ));
         }
         if let Some(inv) = invoice {
             if memo.invoice_id != Some(inv.id) {
-                return Err(Rejection::new(ErrorCode::InvalidValue, "invoice_id", "the credit memo names another invoice"));
+                return Err(Rejection::new(
+                    ErrorCode::InvalidValue,
+                    "invoice_id",
+                    "the credit memo names another invoice",
+                ));
             }
             if inv.account_id != account.id {
-                return Err(Rejection::new(ErrorCode::ForeignAccount, "invoice_id", "the invoice belongs to another account"));
+                return Err(Rejection::new(
+                    ErrorCode::ForeignAccount,
+                    "invoice_id",
+                    "the invoice belongs to another account",
+                ));
             }
             inv.apply(SettlementSource::CreditMemo(memo.id), memo.amount, at, "amount")?;
         }
-        Ok(CreditMemo { account_id: account.id, ..memo })
+        Ok(CreditMemo {
+            account_id: account.id,
+            ..memo
+        })
     }
 }

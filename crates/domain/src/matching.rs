@@ -78,13 +78,20 @@ fn issued_before(other: &Invoice, inv: &Invoice) -> bool {
 /// Lines whose order is missing from `orders` cannot happen for a stored invoice (issue checks it).
 pub fn match_invoice(invoice: &Invoice, orders: &[&Order], other_invoices: &[&Invoice]) -> MatchReport {
     let cur = invoice.currency;
-    let earlier: Vec<&Invoice> =
-        other_invoices.iter().copied().filter(|o| o.id != invoice.id && issued_before(o, invoice)).collect();
+    let earlier: Vec<&Invoice> = other_invoices
+        .iter()
+        .copied()
+        .filter(|o| o.id != invoice.id && issued_before(o, invoice))
+        .collect();
     let mut lines = Vec::new();
     let mut total = Money::zero(cur);
     for il in &invoice.lines {
-        let Some(order) = orders.iter().find(|o| o.id == il.order_id) else { continue };
-        let Some(line) = order.line(il.order_line) else { continue };
+        let Some(order) = orders.iter().find(|o| o.id == il.order_id) else {
+            continue;
+        };
+        let Some(line) = order.line(il.order_line) else {
+            continue;
+        };
         let ledger = order.ledger(line);
         let same_goods = |ol: &InvoiceLine| {
             ol.order_id == il.order_id && ol.order_line == il.order_line && ol.shipment_id == il.shipment_id
@@ -97,12 +104,17 @@ pub fn match_invoice(invoice: &Invoice, orders: &[&Order], other_invoices: &[&In
         // and for this very shipment. A line billed once without a shipment and again against its
         // shipment is still billed twice.
         let earlier_lines = || {
-            earlier.iter().flat_map(|i| i.lines.iter()).filter(|ol| ol.order_id == il.order_id && ol.order_line == il.order_line)
+            earlier
+                .iter()
+                .flat_map(|i| i.lines.iter())
+                .filter(|ol| ol.order_id == il.order_id && ol.order_line == il.order_line)
         };
         let billed_before: Qty = earlier_lines().map(|ol| ol.quantity).sum();
         let same_billed_before: Qty = earlier_lines().filter(|ol| same_goods(ol)).map(|ol| ol.quantity).sum();
         let available = match il.shipment_id {
-            Some(_) => shipped.saturating_sub(same_billed_before).min(ledger.shipped.saturating_sub(billed_before)),
+            Some(_) => shipped
+                .saturating_sub(same_billed_before)
+                .min(ledger.shipped.saturating_sub(billed_before)),
             None => shipped.saturating_sub(billed_before),
         };
         let price = il.unit_price;
@@ -140,7 +152,10 @@ pub fn match_invoice(invoice: &Invoice, orders: &[&Order], other_invoices: &[&In
                         explanation: if billed_before.is_zero() {
                             format!("Billed {q} of {} but only {shipped} shipped.", line.sku)
                         } else {
-                            format!("Billed {q} of {} here and {billed_before} before, but only {shipped} shipped.", line.sku)
+                            format!(
+                                "Billed {q} of {} here and {billed_before} before, but only {shipped} shipped.",
+                                line.sku
+                            )
                         },
                     });
                 }
@@ -216,16 +231,25 @@ pub fn match_invoice(invoice: &Invoice, orders: &[&Order], other_invoices: &[&In
             quantity: None,
             amount: excess,
             explanation: if quoted.is_zero() {
-                format!("Freight of {} is billed, but the order had no freight charge.", invoice.freight)
+                format!(
+                    "Freight of {} is billed, but the order had no freight charge.",
+                    invoice.freight
+                )
             } else {
-                format!("Freight of {} is billed; the order quoted {} ({} billed before).", invoice.freight, quoted, freight_billed_before)
+                format!(
+                    "Freight of {} is billed; the order quoted {} ({} billed before).",
+                    invoice.freight, quoted, freight_billed_before
+                )
             },
         });
     }
     let count: usize = lines.iter().map(|l| l.discrepancies.len()).sum::<usize>() + header.len();
     let matches = count == 0;
     let summary = if matches {
-        format!("Invoice {} matches: every line agrees with what was ordered, shipped and received, at contract prices.", invoice.number)
+        format!(
+            "Invoice {} matches: every line agrees with what was ordered, shipped and received, at contract prices.",
+            invoice.number
+        )
     } else {
         let mut kinds: Vec<&str> = lines
             .iter()
@@ -243,5 +267,11 @@ pub fn match_invoice(invoice: &Invoice, orders: &[&Order], other_invoices: &[&In
             total
         )
     };
-    MatchReport { matches, lines, header, discrepancy_total: total, summary }
+    MatchReport {
+        matches,
+        lines,
+        header,
+        discrepancy_total: total,
+        summary,
+    }
 }

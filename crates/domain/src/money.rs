@@ -31,8 +31,8 @@ impl Currency {
     /// Digits after the decimal point (ISO 4217 minor unit).
     pub fn exponent(&self) -> u32 {
         match self.code() {
-            "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX"
-            | "UYI" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+            "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX" | "UYI" | "VND"
+            | "VUV" | "XAF" | "XOF" | "XPF" => 0,
             "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
             "CLF" | "UYW" => 4,
             _ => 2,
@@ -79,7 +79,11 @@ impl Money {
     /// than the currency has (no silent rounding).
     pub fn parse(s: &str, currency: Currency, field: &str) -> Result<Money, Rejection> {
         let bad = |why: &str| {
-            Rejection::new(ErrorCode::InvalidValue, field, format!("'{s}' is not a valid amount: {why}"))
+            Rejection::new(
+                ErrorCode::InvalidValue,
+                field,
+                format!("'{s}' is not a valid amount: {why}"),
+            )
         };
         let t = s.trim();
         let (neg, digits) = match t.strip_prefix('-') {
@@ -102,10 +106,20 @@ impl Money {
         }
         let scale = 10i64.pow(exp);
         let int: i64 = int_part.parse().map_err(|_| bad("too large"))?;
-        let mut frac: i64 = if frac_part.is_empty() { 0 } else { frac_part.parse().map_err(|_| bad("too large"))? };
+        let mut frac: i64 = if frac_part.is_empty() {
+            0
+        } else {
+            frac_part.parse().map_err(|_| bad("too large"))?
+        };
         frac *= 10i64.pow(exp - frac_part.len() as u32);
-        let minor = int.checked_mul(scale).and_then(|v| v.checked_add(frac)).ok_or_else(|| bad("too large"))?;
-        Ok(Money { minor: if neg { -minor } else { minor }, currency })
+        let minor = int
+            .checked_mul(scale)
+            .and_then(|v| v.checked_add(frac))
+            .ok_or_else(|| bad("too large"))?;
+        Ok(Money {
+            minor: if neg { -minor } else { minor },
+            currency,
+        })
     }
 
     pub fn minor(&self) -> i64 {
@@ -131,13 +145,21 @@ impl Money {
     /// Adds two amounts of the same currency; refuses to mix currencies.
     pub fn checked_add(self, other: Money) -> Option<Money> {
         (self.currency == other.currency)
-            .then(|| self.minor.checked_add(other.minor).map(|m| Money::from_minor(m, self.currency)))
+            .then(|| {
+                self.minor
+                    .checked_add(other.minor)
+                    .map(|m| Money::from_minor(m, self.currency))
+            })
             .flatten()
     }
 
     pub fn checked_sub(self, other: Money) -> Option<Money> {
         (self.currency == other.currency)
-            .then(|| self.minor.checked_sub(other.minor).map(|m| Money::from_minor(m, self.currency)))
+            .then(|| {
+                self.minor
+                    .checked_sub(other.minor)
+                    .map(|m| Money::from_minor(m, self.currency))
+            })
             .flatten()
     }
 
@@ -164,7 +186,9 @@ impl Money {
 
     /// A sum of amounts that must all be in `currency`; `None` on a mismatch.
     pub fn sum<'a>(currency: Currency, items: impl IntoIterator<Item = &'a Money>) -> Option<Money> {
-        items.into_iter().try_fold(Money::zero(currency), |acc, m| acc.checked_add(*m))
+        items
+            .into_iter()
+            .try_fold(Money::zero(currency), |acc, m| acc.checked_add(*m))
     }
 }
 
@@ -202,14 +226,21 @@ mod tests {
             assert_eq!(e.field, "unit_price", "{bad}");
         }
         for bad in ["usd", "US", "USDX", "U1D"] {
-            assert_eq!(Currency::parse(bad, "currency").unwrap_err().code, ErrorCode::InvalidCurrency);
+            assert_eq!(
+                Currency::parse(bad, "currency").unwrap_err().code,
+                ErrorCode::InvalidCurrency
+            );
         }
     }
 
     #[test]
     fn refuses_to_mix_currencies() {
         let eur = Currency::parse("EUR", "c").unwrap();
-        assert!(Money::from_minor(1, usd()).checked_add(Money::from_minor(1, eur)).is_none());
+        assert!(
+            Money::from_minor(1, usd())
+                .checked_add(Money::from_minor(1, eur))
+                .is_none()
+        );
     }
 
     proptest! {

@@ -86,10 +86,16 @@ pub struct Names {
 
 impl Names {
     fn location(&self, id: LocationId) -> String {
-        self.locations.get(&id).cloned().unwrap_or_else(|| "an unknown location".into())
+        self.locations
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| "an unknown location".into())
     }
     fn fulfilment(&self, id: FulfilmentLocationId) -> String {
-        self.fulfilment.get(&id).cloned().unwrap_or_else(|| "an unknown warehouse".into())
+        self.fulfilment
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| "an unknown warehouse".into())
     }
 }
 
@@ -131,7 +137,10 @@ pub struct Assessment {
 
 impl Assessment {
     fn on_track() -> Self {
-        Assessment { risk: Risk::OnTrack, reasons: Vec::new() }
+        Assessment {
+            risk: Risk::OnTrack,
+            reasons: Vec::new(),
+        }
     }
     fn raise(&mut self, risk: Risk, reason: String) {
         self.risk = self.risk.max(risk);
@@ -166,7 +175,11 @@ pub struct OrderView {
 
 pub fn fmt_date(d: Date, today: Date) -> String {
     let m = &d.month().to_string()[..3];
-    if d.year() == today.year() { format!("{m} {}", d.day()) } else { format!("{m} {}, {}", d.day(), d.year()) }
+    if d.year() == today.year() {
+        format!("{m} {}", d.day())
+    } else {
+        format!("{m} {}, {}", d.day(), d.year())
+    }
 }
 
 fn assess_shipment(s: &Shipment, now: OffsetDateTime, a: &mut Assessment) {
@@ -174,20 +187,37 @@ fn assess_shipment(s: &Shipment, now: OffsetDateTime, a: &mut Assessment) {
     let status = s.status();
     let carrier = &s.carrier;
     let last = s.tracking.latest.as_ref();
-    let place = last.and_then(|e| e.location.clone()).map(|l| format!(" in {l}")).unwrap_or_default();
+    let place = last
+        .and_then(|e| e.location.clone())
+        .map(|l| format!(" in {l}"))
+        .unwrap_or_default();
     if let Some(delivered_at) = s.tracking.delivered_at.filter(|_| status == TrackingStatus::Delivered) {
         if let Some(p) = s.promised_delivery.filter(|p| delivered_at.date() > *p) {
-            a.raise(Risk::Late, format!("delivered {}, after the promised {}", fmt_date(delivered_at.date(), today), fmt_date(p, today)));
+            a.raise(
+                Risk::Late,
+                format!(
+                    "delivered {}, after the promised {}",
+                    fmt_date(delivered_at.date(), today),
+                    fmt_date(p, today)
+                ),
+            );
         }
         return;
     }
     match status {
         TrackingStatus::Exception => {
-            let what = last.and_then(|e| e.description.clone()).map(|d| format!(": {d}")).unwrap_or_default();
+            let what = last
+                .and_then(|e| e.description.clone())
+                .map(|d| format!(": {d}"))
+                .unwrap_or_default();
             a.raise(Risk::AtRisk, format!("{carrier} reported an exception{place}{what}"));
         }
-        TrackingStatus::FailedAttempt => a.raise(Risk::AtRisk, format!("{carrier} attempted delivery{place} and failed")),
-        TrackingStatus::ReturnedToSender => a.raise(Risk::Late, format!("{carrier} is returning the shipment to the sender")),
+        TrackingStatus::FailedAttempt => {
+            a.raise(Risk::AtRisk, format!("{carrier} attempted delivery{place} and failed"))
+        }
+        TrackingStatus::ReturnedToSender => {
+            a.raise(Risk::Late, format!("{carrier} is returning the shipment to the sender"))
+        }
         TrackingStatus::Expired => a.raise(Risk::AtRisk, format!("{carrier} tracking expired before delivery")),
         _ => {}
     }
@@ -195,13 +225,26 @@ fn assess_shipment(s: &Shipment, now: OffsetDateTime, a: &mut Assessment) {
         let last_scan = last.map_or(s.shipped_at, |e| e.occurred_at);
         let quiet = now - last_scan;
         if quiet >= STALL_AFTER && status != TrackingStatus::AvailableForPickup {
-            a.raise(Risk::AtRisk, format!("no scan from {carrier} for {} days", quiet.whole_days()));
+            a.raise(
+                Risk::AtRisk,
+                format!("no scan from {carrier} for {} days", quiet.whole_days()),
+            );
         }
         if let Some(p) = s.promised_delivery {
             if today > p {
-                a.raise(Risk::Late, format!("promised for {}, not delivered yet", fmt_date(p, today)));
+                a.raise(
+                    Risk::Late,
+                    format!("promised for {}, not delivered yet", fmt_date(p, today)),
+                );
             } else if let Some(e) = s.estimated_delivery.filter(|e| *e > p) {
-                a.raise(Risk::AtRisk, format!("{carrier} now estimates {}, after the promised {}", fmt_date(e, today), fmt_date(p, today)));
+                a.raise(
+                    Risk::AtRisk,
+                    format!(
+                        "{carrier} now estimates {}, after the promised {}",
+                        fmt_date(e, today),
+                        fmt_date(p, today)
+                    ),
+                );
             }
         }
     }
@@ -225,10 +268,18 @@ pub fn order_view(order: &Order, names: &Names, now: OffsetDateTime) -> OrderVie
             let q = s.quantity_of(line.no);
             assess_shipment(s, now, &mut assessment);
             let from = names.fulfilment(s.from);
-            let track = s.tracking_number.as_deref().map(|t| format!(" {t}")).unwrap_or_default();
+            let track = s
+                .tracking_number
+                .as_deref()
+                .map(|t| format!(" {t}"))
+                .unwrap_or_default();
             let phrase = match s.status() {
                 TrackingStatus::Delivered => {
-                    let when = s.tracking.delivered_at.map(|d| format!(" on {}", fmt_date(d.date(), today))).unwrap_or_default();
+                    let when = s
+                        .tracking
+                        .delivered_at
+                        .map(|d| format!(" on {}", fmt_date(d.date(), today)))
+                        .unwrap_or_default();
                     let short = s
                         .receipt
                         .as_ref()
@@ -236,14 +287,30 @@ pub fn order_view(order: &Order, names: &Names, now: OffsetDateTime) -> OrderVie
                         .map(|r| {
                             let missing = q.saturating_sub(r.received + r.damaged + r.wrong_item);
                             let mut issues = Vec::new();
-                            if !missing.is_zero() { issues.push(format!("{missing} short")); }
-                            if !r.damaged.is_zero() { issues.push(format!("{} damaged", r.damaged)); }
-                            if !r.wrong_item.is_zero() { issues.push(format!("{} wrong item", r.wrong_item)); }
-                            if issues.is_empty() { String::new() } else { format!(" (you reported {})", issues.join(", ")) }
+                            if !missing.is_zero() {
+                                issues.push(format!("{missing} short"));
+                            }
+                            if !r.damaged.is_zero() {
+                                issues.push(format!("{} damaged", r.damaged));
+                            }
+                            if !r.wrong_item.is_zero() {
+                                issues.push(format!("{} wrong item", r.wrong_item));
+                            }
+                            if issues.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" (you reported {})", issues.join(", "))
+                            }
                         })
                         .unwrap_or_default();
                     if !short.is_empty() {
-                        assessment.raise(Risk::AtRisk, format!("delivery reported{}", short.trim_start_matches(" (you reported").trim_end_matches(')')));
+                        assessment.raise(
+                            Risk::AtRisk,
+                            format!(
+                                "delivery reported{}",
+                                short.trim_start_matches(" (you reported").trim_end_matches(')')
+                            ),
+                        );
                     }
                     format!("{q} delivered{when} from {from} via {}{track}{short}", s.carrier)
                 }
@@ -277,55 +344,111 @@ pub fn order_view(order: &Order, names: &Names, now: OffsetDateTime) -> OrderVie
         let mut unshipped = Vec::new();
         let requested_passed = line.requested_date.filter(|r| today > *r);
         if !ledger.backordered.is_zero() {
-            let b = line.backorder.as_ref().expect("backordered quantity implies a backorder");
+            let b = line
+                .backorder
+                .as_ref()
+                .expect("backordered quantity implies a backorder");
             let mut reason = format!("backordered: {}", b.reason);
             match (b.expected, b.history.last()) {
                 (Some(e), Some(ch)) if ch.from.is_some() && ch.from != Some(e) => {
                     let from = ch.from.map(|d| fmt_date(d, today)).unwrap_or_default();
-                    reason.push_str(&format!("; expected {}, moved from {from} by {} ({})", fmt_date(e, today), ch.by, ch.reason));
+                    reason.push_str(&format!(
+                        "; expected {}, moved from {from} by {} ({})",
+                        fmt_date(e, today),
+                        ch.by,
+                        ch.reason
+                    ));
                     // Only a slip is a risk; a date brought forward is good news.
                     if ch.from.is_some_and(|f| e > f) {
-                        assessment.raise(Risk::AtRisk, format!("backorder date moved from {from} to {} by {}", fmt_date(e, today), ch.by));
+                        assessment.raise(
+                            Risk::AtRisk,
+                            format!(
+                                "backorder date moved from {from} to {} by {}",
+                                fmt_date(e, today),
+                                ch.by
+                            ),
+                        );
                     }
                 }
                 (Some(e), _) => reason.push_str(&format!("; expected {}", fmt_date(e, today))),
                 (None, _) => {
                     reason.push_str("; no expected date yet");
-                    assessment.raise(Risk::AtRisk, format!("{} {} backordered with no expected date", ledger.backordered, plural(ledger.backordered)));
+                    assessment.raise(
+                        Risk::AtRisk,
+                        format!(
+                            "{} {} backordered with no expected date",
+                            ledger.backordered,
+                            plural(ledger.backordered)
+                        ),
+                    );
                 }
             }
             if let (Some(e), Some(r)) = (b.expected, line.requested_date)
                 && e > r
                 && today <= r
             {
-                assessment.raise(Risk::AtRisk, format!("backorder expected {}, after the requested {}", fmt_date(e, today), fmt_date(r, today)));
+                assessment.raise(
+                    Risk::AtRisk,
+                    format!(
+                        "backorder expected {}, after the requested {}",
+                        fmt_date(e, today),
+                        fmt_date(r, today)
+                    ),
+                );
             }
             phrases.push(format!("{} {reason}", ledger.backordered));
-            unshipped.push(UnshippedPart { quantity: ledger.backordered, state: "backordered", reason, expected: b.expected });
+            unshipped.push(UnshippedPart {
+                quantity: ledger.backordered,
+                state: "backordered",
+                reason,
+                expected: b.expected,
+            });
         }
         if !ledger.allocated.is_zero() {
             let locs: Vec<String> = line
                 .allocations
                 .iter()
                 .filter(|a| {
-                    let shipped_here: Qty = order.shipments.iter().filter(|s| s.from == a.location).map(|s| s.quantity_of(line.no)).sum();
+                    let shipped_here: Qty = order
+                        .shipments
+                        .iter()
+                        .filter(|s| s.from == a.location)
+                        .map(|s| s.quantity_of(line.no))
+                        .sum();
                     a.quantity > shipped_here
                 })
                 .map(|a| names.fulfilment(a.location))
                 .collect();
             let reason = format!("being prepared at {}", locs.join(" and "));
             phrases.push(format!("{} {reason}", ledger.allocated));
-            unshipped.push(UnshippedPart { quantity: ledger.allocated, state: "allocated", reason, expected: None });
+            unshipped.push(UnshippedPart {
+                quantity: ledger.allocated,
+                state: "allocated",
+                reason,
+                expected: None,
+            });
         }
         if !ledger.unallocated.is_zero() {
             let reason = "received, not yet assigned to a warehouse".to_string();
             phrases.push(format!("{} {reason}", ledger.unallocated));
-            unshipped.push(UnshippedPart { quantity: ledger.unallocated, state: "unallocated", reason, expected: None });
+            unshipped.push(UnshippedPart {
+                quantity: ledger.unallocated,
+                state: "unallocated",
+                reason,
+                expected: None,
+            });
         }
         if let Some(r) = requested_passed {
             let open_unshipped = ledger.backordered + ledger.allocated + ledger.unallocated;
             if !open_unshipped.is_zero() {
-                assessment.raise(Risk::Late, format!("{open_unshipped} {} requested for {} have not shipped", plural(open_unshipped), fmt_date(r, today)));
+                assessment.raise(
+                    Risk::Late,
+                    format!(
+                        "{open_unshipped} {} requested for {} have not shipped",
+                        plural(open_unshipped),
+                        fmt_date(r, today)
+                    ),
+                );
             }
         }
         if !ledger.cancelled.is_zero() {
@@ -341,7 +464,11 @@ pub fn order_view(order: &Order, names: &Names, now: OffsetDateTime) -> OrderVie
         );
         match assessment.risk {
             Risk::OnTrack => {}
-            r => sentence.push_str(&format!(" {}: {}.", if r == Risk::Late { "Late" } else { "At risk" }, assessment.reasons.join("; "))),
+            r => sentence.push_str(&format!(
+                " {}: {}.",
+                if r == Risk::Late { "Late" } else { "At risk" },
+                assessment.reasons.join("; ")
+            )),
         }
         lines.push(LineView {
             line: line.no,
@@ -365,7 +492,12 @@ pub fn order_view(order: &Order, names: &Names, now: OffsetDateTime) -> OrderVie
         }
     }
     let sentence = order_sentence(order, status, &lines, &assessment);
-    OrderView { status, assessment, lines, sentence }
+    OrderView {
+        status,
+        assessment,
+        lines,
+        sentence,
+    }
 }
 
 /// The order's progress alone (no explanation), cheap enough to compute on every write.
@@ -379,7 +511,11 @@ fn order_status(lines: &[LineView]) -> LineStatus {
 }
 
 fn combine(statuses: &[LineStatus]) -> LineStatus {
-    let active: Vec<LineStatus> = statuses.iter().copied().filter(|s| *s != LineStatus::Cancelled).collect();
+    let active: Vec<LineStatus> = statuses
+        .iter()
+        .copied()
+        .filter(|s| *s != LineStatus::Cancelled)
+        .collect();
     if active.is_empty() {
         return LineStatus::Cancelled;
     }
@@ -420,7 +556,10 @@ fn order_sentence(order: &Order, status: LineStatus, lines: &[LineView], a: &Ass
             parts.push(format!("{delivered} of {active} lines delivered"));
         }
         if moving > 0 {
-            parts.push(format!("{moving} {} on the way", if moving == 1 { "line" } else { "lines" }));
+            parts.push(format!(
+                "{moving} {} on the way",
+                if moving == 1 { "line" } else { "lines" }
+            ));
         }
         if backordered > 0 {
             parts.push(format!("{backordered} backordered"));

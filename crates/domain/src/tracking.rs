@@ -82,7 +82,10 @@ impl TrackingStatus {
     pub fn needs_attention(self) -> bool {
         matches!(
             self,
-            TrackingStatus::Exception | TrackingStatus::FailedAttempt | TrackingStatus::ReturnedToSender | TrackingStatus::Expired
+            TrackingStatus::Exception
+                | TrackingStatus::FailedAttempt
+                | TrackingStatus::ReturnedToSender
+                | TrackingStatus::Expired
         )
     }
 
@@ -135,7 +138,10 @@ impl TrackingState {
             return false;
         }
         if event.status == TrackingStatus::Delivered {
-            self.delivered_at = Some(self.delivered_at.map_or(event.occurred_at, |d| d.min(event.occurred_at)));
+            self.delivered_at = Some(
+                self.delivered_at
+                    .map_or(event.occurred_at, |d| d.min(event.occurred_at)),
+            );
         }
         let newer = match &self.latest {
             None => true,
@@ -156,13 +162,24 @@ mod tests {
     use time::macros::datetime;
 
     fn ev(status: TrackingStatus, at: OffsetDateTime) -> TrackingEvent {
-        TrackingEvent { status, occurred_at: at, location: Some("Memphis, TN".into()), description: None }
+        TrackingEvent {
+            status,
+            occurred_at: at,
+            location: Some("Memphis, TN".into()),
+            description: None,
+        }
     }
 
     #[test]
     fn normalises_carrier_words() {
-        assert_eq!(TrackingStatus::normalise("OUT_FOR_DELIVERY"), Some(TrackingStatus::OutForDelivery));
-        assert_eq!(TrackingStatus::normalise("return_to_sender"), Some(TrackingStatus::ReturnedToSender));
+        assert_eq!(
+            TrackingStatus::normalise("OUT_FOR_DELIVERY"),
+            Some(TrackingStatus::OutForDelivery)
+        );
+        assert_eq!(
+            TrackingStatus::normalise("return_to_sender"),
+            Some(TrackingStatus::ReturnedToSender)
+        );
         assert_eq!(TrackingStatus::normalise("Delivered"), Some(TrackingStatus::Delivered));
         assert_eq!(TrackingStatus::normalise("teleported"), None);
         for s in TrackingStatus::ALL {

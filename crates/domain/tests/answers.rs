@@ -3,18 +3,15 @@
 //! (`Payment::receive`, `CreditMemo::issue`), on realistic orders with fixed clocks.
 
 use aftercart_domain::account::{
-    Account, ContractPrice, FulfilmentKind, FulfilmentLocation, Location, LocationKind,
-    PaymentTerms,
+    Account, ContractPrice, FulfilmentKind, FulfilmentLocation, Location, LocationKind, PaymentTerms,
 };
 use aftercart_domain::ids::{LocationId, ShipmentId};
 use aftercart_domain::invoice::{
-    CreditMemo, Invoice, InvoiceStatus, NewInvoice, NewInvoiceLine, Payment, PaymentApplication,
-    PaymentMethod, SettlementSource,
+    CreditMemo, Invoice, InvoiceStatus, NewInvoice, NewInvoiceLine, Payment, PaymentApplication, PaymentMethod,
+    SettlementSource,
 };
 use aftercart_domain::matching::{Discrepancy, DiscrepancyKind, MatchReport, match_invoice};
-use aftercart_domain::order::{
-    Channel, NewLine, NewOrder, NewShipment, Order, Receipt, ReceiptLine,
-};
+use aftercart_domain::order::{Channel, NewLine, NewOrder, NewShipment, Order, Receipt, ReceiptLine};
 use aftercart_domain::product::Product;
 use aftercart_domain::status::{LineStatus, Names, OrderView, Risk, order_progress, order_view};
 use aftercart_domain::tracking::{TrackingEvent, TrackingStatus};
@@ -181,14 +178,7 @@ fn ship(o: &mut Order, s: Ship<'_>) -> ShipmentId {
     .id
 }
 
-fn scan(
-    o: &mut Order,
-    s: ShipmentId,
-    status: TrackingStatus,
-    at: OffsetDateTime,
-    place: &str,
-    what: Option<&str>,
-) {
+fn scan(o: &mut Order, s: ShipmentId, status: TrackingStatus, at: OffsetDateTime, place: &str, what: Option<&str>) {
     let ev = TrackingEvent {
         status,
         occurred_at: at,
@@ -217,10 +207,7 @@ fn receipt(lines: &[(u32, u32, u32, u32)]) -> Receipt {
 }
 
 fn risky(v: &OrderView, line: usize) -> (Risk, Vec<String>) {
-    (
-        v.lines[line].assessment.risk,
-        v.lines[line].assessment.reasons.clone(),
-    )
+    (v.lines[line].assessment.risk, v.lines[line].assessment.reasons.clone())
 }
 
 // ---------------------------------------------------------------- "did this ship?"
@@ -307,20 +294,16 @@ fn split_shipment_with_slipped_backorder_is_at_risk() {
         "8 shipped Nov 10 from Dallas DC via UPS TRK501 (in transit)",
         "6 being prepared at Reno DC",
     ] {
-        assert!(
-            l.sentence.contains(part),
-            "{part:?} not in {:?}",
-            l.sentence
-        );
+        assert!(l.sentence.contains(part), "{part:?} not in {:?}", l.sentence);
     }
     assert!(
-        l.sentence.contains("6 backordered: supplier short; expected Nov 25, moved from Nov 18 by Dana (vendor delay)"),
+        l.sentence
+            .contains("6 backordered: supplier short; expected Nov 25, moved from Nov 18 by Dana (vendor delay)"),
         "{}",
         l.sentence
     );
     assert!(
-        l.sentence
-            .starts_with("Line 1 (20 × Task chair) to Receiving dock: "),
+        l.sentence.starts_with("Line 1 (20 × Task chair) to Receiving dock: "),
         "{}",
         l.sentence
     );
@@ -329,10 +312,7 @@ fn split_shipment_with_slipped_backorder_is_at_risk() {
         (l.shipped[0].from.as_str(), l.shipped[0].to.as_str()),
         ("Dallas DC", "Receiving dock")
     );
-    assert_eq!(
-        l.shipped[0].last_scan_location.as_deref(),
-        Some("Oklahoma City, OK")
-    );
+    assert_eq!(l.shipped[0].last_scan_location.as_deref(), Some("Oklahoma City, OK"));
     let states: Vec<(&str, u32, Option<Date>)> = l
         .unshipped
         .iter()
@@ -340,10 +320,7 @@ fn split_shipment_with_slipped_backorder_is_at_risk() {
         .collect();
     assert_eq!(
         states,
-        [
-            ("backordered", 6, Some(date!(2026 - 11 - 25))),
-            ("allocated", 6, None)
-        ]
+        [("backordered", 6, Some(date!(2026 - 11 - 25))), ("allocated", 6, None)]
     );
     assert_eq!(v.status, LineStatus::PartiallyShipped);
     assert_eq!(order_progress(&o), LineStatus::PartiallyShipped);
@@ -353,8 +330,7 @@ fn split_shipment_with_slipped_backorder_is_at_risk() {
         ["line 1: backorder date moved from Nov 18 to Nov 25 by Dana"]
     );
     assert!(
-        v.sentence
-            .contains("At risk — line 1: backorder date moved"),
+        v.sentence.contains("At risk — line 1: backorder date moved"),
         "{}",
         v.sentence
     );
@@ -376,12 +352,7 @@ fn split_shipment_with_slipped_backorder_is_at_risk() {
 }
 
 /// 10 chairs shipped from Dallas on `shipped_at`, promised for Nov 14 unless stated.
-fn one_shipment(
-    f: &Fx,
-    carrier: &str,
-    shipped_at: OffsetDateTime,
-    promised: Date,
-) -> (Order, ShipmentId) {
+fn one_shipment(f: &Fx, carrier: &str, shipped_at: OffsetDateTime, promised: Date) -> (Order, ShipmentId) {
     let mut o = place(&f.account, 2, &[(&f.chair, 10, f.dock, None)], None);
     o.allocate(1, &f.dallas, Qty::new(10)).unwrap();
     let s = ship(
@@ -402,12 +373,7 @@ fn one_shipment(
 #[test]
 fn carrier_exception_in_memphis_is_at_risk() {
     let f = fx();
-    let (mut o, s) = one_shipment(
-        &f,
-        "UPS",
-        datetime!(2026-11-10 10:00 UTC),
-        date!(2026 - 11 - 14),
-    );
+    let (mut o, s) = one_shipment(&f, "UPS", datetime!(2026-11-10 10:00 UTC), date!(2026 - 11 - 14));
     scan(
         &mut o,
         s,
@@ -438,11 +404,7 @@ fn carrier_exception_in_memphis_is_at_risk() {
             vec!["UPS reported an exception in Memphis, TN: Severe weather".into()]
         )
     );
-    assert!(
-        v.lines[0].sentence.contains("(exception)"),
-        "{}",
-        v.lines[0].sentence
-    );
+    assert!(v.lines[0].sentence.contains("(exception)"), "{}", v.lines[0].sentence);
     assert!(v.sentence.contains("Memphis, TN"), "{}", v.sentence);
     assert_eq!(v.assessment.risk, Risk::AtRisk);
 }
@@ -450,12 +412,7 @@ fn carrier_exception_in_memphis_is_at_risk() {
 #[test]
 fn no_scan_for_four_days_is_at_risk() {
     let f = fx();
-    let (mut o, s) = one_shipment(
-        &f,
-        "FedEx",
-        datetime!(2026-11-07 09:00 UTC),
-        date!(2026 - 11 - 14),
-    );
+    let (mut o, s) = one_shipment(&f, "FedEx", datetime!(2026-11-07 09:00 UTC), date!(2026 - 11 - 14));
     scan(
         &mut o,
         s,
@@ -477,12 +434,7 @@ fn no_scan_for_four_days_is_at_risk() {
     let v = order_view(&o, &f.names, datetime!(2026-11-10 15:00 UTC));
     assert_eq!(risky(&v, 0), (Risk::OnTrack, vec![]));
     // A shipment never scanned counts from when it shipped.
-    let (o, _) = one_shipment(
-        &f,
-        "FedEx",
-        datetime!(2026-11-08 12:00 UTC),
-        date!(2026 - 11 - 14),
-    );
+    let (o, _) = one_shipment(&f, "FedEx", datetime!(2026-11-08 12:00 UTC), date!(2026 - 11 - 14));
     assert_eq!(
         risky(&order_view(&o, &f.names, NOW), 0),
         (Risk::AtRisk, vec!["no scan from FedEx for 4 days".into()])
@@ -492,12 +444,7 @@ fn no_scan_for_four_days_is_at_risk() {
 #[test]
 fn promise_passed_without_delivery_is_late() {
     let f = fx();
-    let (mut o, s) = one_shipment(
-        &f,
-        "UPS",
-        datetime!(2026-11-06 10:00 UTC),
-        date!(2026 - 11 - 10),
-    );
+    let (mut o, s) = one_shipment(&f, "UPS", datetime!(2026-11-06 10:00 UTC), date!(2026 - 11 - 10));
     scan(
         &mut o,
         s,
@@ -509,10 +456,7 @@ fn promise_passed_without_delivery_is_late() {
     let v = order_view(&o, &f.names, NOW);
     assert_eq!(
         risky(&v, 0),
-        (
-            Risk::Late,
-            vec!["promised for Nov 10, not delivered yet".into()]
-        )
+        (Risk::Late, vec!["promised for Nov 10, not delivered yet".into()])
     );
     assert_eq!(v.assessment.risk, Risk::Late);
     assert!(
@@ -574,34 +518,21 @@ fn delivered_on_time_is_on_track_and_delivered() {
     assert_eq!(v.status, LineStatus::Delivered);
     assert_eq!(order_progress(&o), LineStatus::Delivered);
     for l in &v.lines {
-        assert_eq!(
-            (l.status, l.assessment.risk),
-            (LineStatus::Delivered, Risk::OnTrack)
-        );
+        assert_eq!((l.status, l.assessment.risk), (LineStatus::Delivered, Risk::OnTrack));
         assert!(l.unshipped.is_empty());
     }
     assert_eq!(
         v.lines[0].sentence,
         "Line 1 (10 × Task chair) to Receiving dock: 10 delivered on Nov 9 from Dallas DC via UPS TRK503."
     );
-    assert_eq!(
-        v.sentence,
-        "Order SO-1003: everything has been delivered. On track."
-    );
+    assert_eq!(v.sentence, "Order SO-1003: everything has been delivered. On track.");
 
     // Delivered a day after the promise: delivered, but late.
-    let v = order_view(
-        &delivered_order(&f, datetime!(2026-11-11 09:00 UTC)),
-        &f.names,
-        NOW,
-    );
+    let v = order_view(&delivered_order(&f, datetime!(2026-11-11 09:00 UTC)), &f.names, NOW);
     assert_eq!(v.status, LineStatus::Delivered);
     assert_eq!(
         risky(&v, 1),
-        (
-            Risk::Late,
-            vec!["delivered Nov 11, after the promised Nov 10".into()]
-        )
+        (Risk::Late, vec!["delivered Nov 11, after the promised Nov 10".into()])
     );
 }
 
@@ -623,10 +554,7 @@ fn backorder_without_date_is_at_risk() {
     assert_eq!(order_progress(&o), LineStatus::Backordered);
     assert_eq!(
         risky(&v, 0),
-        (
-            Risk::AtRisk,
-            vec!["5 units backordered with no expected date".into()]
-        )
+        (Risk::AtRisk, vec!["5 units backordered with no expected date".into()])
     );
     assert_eq!(
         v.lines[0].sentence,
@@ -650,10 +578,7 @@ fn requested_date_passed_with_goods_unshipped_is_late() {
     assert_eq!(v.status, LineStatus::Allocated);
     assert_eq!(
         risky(&v, 0),
-        (
-            Risk::Late,
-            vec!["3 units requested for Nov 11 have not shipped".into()]
-        )
+        (Risk::Late, vec!["3 units requested for Nov 11 have not shipped".into()])
     );
     assert_eq!(
         order_view(&o, &f.names, datetime!(2026-11-11 12:00 UTC)).lines[0]
@@ -667,23 +592,16 @@ fn requested_date_passed_with_goods_unshipped_is_late() {
 fn delivered_short_is_reported() {
     let f = fx();
     let mut o = delivered_order(&f, datetime!(2026-11-09 14:00 UTC));
-    o.receive(id(503), receipt(&[(1, 8, 0, 0), (2, 3, 1, 0)]))
-        .unwrap();
+    o.receive(id(503), receipt(&[(1, 8, 0, 0), (2, 3, 1, 0)])).unwrap();
     let v = order_view(&o, &f.names, NOW);
     assert_eq!(v.lines[0].status, LineStatus::Delivered);
-    assert_eq!(
-        risky(&v, 0),
-        (Risk::AtRisk, vec!["delivery reported 2 short".into()])
-    );
+    assert_eq!(risky(&v, 0), (Risk::AtRisk, vec!["delivery reported 2 short".into()]));
     assert!(
         v.lines[0].sentence.contains("(you reported 2 short)"),
         "{}",
         v.lines[0].sentence
     );
-    assert_eq!(
-        risky(&v, 1),
-        (Risk::AtRisk, vec!["delivery reported 1 damaged".into()])
-    );
+    assert_eq!(risky(&v, 1), (Risk::AtRisk, vec!["delivery reported 1 damaged".into()]));
     assert_eq!(v.lines[0].ledger.received, Some(Qty::new(8)));
     assert_eq!(v.assessment.risk, Risk::AtRisk);
 }
@@ -820,14 +738,8 @@ fn billed_before_shipped() {
     assert!(!r.matches);
     let d = only(&r);
     assert_eq!(d.kind, DiscrepancyKind::BilledBeforeShipped);
-    assert_eq!(
-        (d.quantity, d.amount),
-        (Some(Qty::new(5)), usd_amt("445.00"))
-    );
-    assert_eq!(
-        d.explanation,
-        "Billed 5 of CH-100 but nothing has shipped yet."
-    );
+    assert_eq!((d.quantity, d.amount), (Some(Qty::new(5)), usd_amt("445.00")));
+    assert_eq!(d.explanation, "Billed 5 of CH-100 but nothing has shipped yet.");
     assert_eq!(r.discrepancy_total, usd_amt("445.00"));
     assert_eq!(
         r.summary,
@@ -865,18 +777,11 @@ fn billed_more_than_shipped() {
         let r = match_invoice(&inv, &[&o], &[]);
         let d = only(&r);
         assert_eq!(d.kind, DiscrepancyKind::BilledMoreThanShipped);
-        assert_eq!(
-            (d.quantity, d.amount),
-            (Some(Qty::new(2)), usd_amt("178.00"))
-        );
+        assert_eq!((d.quantity, d.amount), (Some(Qty::new(2)), usd_amt("178.00")));
         assert_eq!(d.explanation, "Billed 8 of CH-100 but only 6 shipped.");
         assert_eq!(r.discrepancy_total, usd_amt("178.00"));
         assert_eq!(r.lines[0].shipped, Qty::new(6));
-        assert!(
-            r.summary.contains("billed more than shipped"),
-            "{}",
-            r.summary
-        );
+        assert!(r.summary.contains("billed more than shipped"), "{}", r.summary);
     }
 }
 
@@ -896,10 +801,7 @@ fn billed_more_than_received() {
     let r = match_invoice(&inv, &[&o], &[]);
     let d = only(&r);
     assert_eq!(d.kind, DiscrepancyKind::BilledMoreThanReceived);
-    assert_eq!(
-        (d.quantity, d.amount),
-        (Some(Qty::new(3)), usd_amt("267.00"))
-    );
+    assert_eq!((d.quantity, d.amount), (Some(Qty::new(3)), usd_amt("267.00")));
     assert_eq!(
         d.explanation,
         "Billed 10 of CH-100 but you confirmed only 7 received in good order."
@@ -956,10 +858,7 @@ fn price_variance_is_difference_times_quantity() {
     );
     let r = match_invoice(&inv, &[&o], &[]);
     let d = only(&r);
-    assert_eq!(
-        (d.kind, d.amount),
-        (DiscrepancyKind::PriceVariance, usd_amt("-40.00"))
-    );
+    assert_eq!((d.kind, d.amount), (DiscrepancyKind::PriceVariance, usd_amt("-40.00")));
     assert!(
         d.explanation.ends_with("USD 40.00 under on 4 units."),
         "{}",
@@ -1073,22 +972,15 @@ fn billed_twice_flags_only_the_later_invoice() {
     let both = [&first, &again];
 
     let r = match_invoice(&first, &[&o], &both);
-    assert!(
-        r.matches,
-        "the earlier invoice is not the duplicate: {r:#?}"
-    );
+    assert!(r.matches, "the earlier invoice is not the duplicate: {r:#?}");
 
     let r = match_invoice(&again, &[&o], &both);
     let d = only(&r);
     assert_eq!(d.kind, DiscrepancyKind::BilledTwice);
-    assert_eq!(
-        (d.quantity, d.amount),
-        (Some(Qty::new(10)), usd_amt("890.00"))
-    );
+    assert_eq!((d.quantity, d.amount), (Some(Qty::new(10)), usd_amt("890.00")));
     assert_eq!(r.lines[0].billed_before, Qty::new(10));
     assert!(
-        d.explanation
-            .contains("already billed on an earlier invoice"),
+        d.explanation.contains("already billed on an earlier invoice"),
         "{}",
         d.explanation
     );
@@ -1203,10 +1095,7 @@ fn partial_payment_across_two_invoices() {
         (date!(2026 - 10 - 31), date!(2026 - 11 - 19))
     );
     assert_eq!(invs[0].status(date!(2026 - 10 - 15)), InvoiceStatus::Open);
-    assert_eq!(
-        invs[0].status(date!(2026 - 11 - 01)),
-        InvoiceStatus::Overdue
-    );
+    assert_eq!(invs[0].status(date!(2026 - 11 - 01)), InvoiceStatus::Overdue);
 
     let p = payment("1200.00", &[(&invs[0], "1000.00"), (&invs[1], "150.00")]);
     let p = Payment::receive(&f.account, p, &mut invs).unwrap();
@@ -1226,15 +1115,9 @@ fn partial_payment_across_two_invoices() {
         InvoiceStatus::PartiallyPaid,
         "due today is not overdue"
     );
-    assert_eq!(
-        invs[1].status(date!(2026 - 11 - 20)),
-        InvoiceStatus::Overdue
-    );
+    assert_eq!(invs[1].status(date!(2026 - 11 - 20)), InvoiceStatus::Overdue);
     assert_eq!(invs[1].applications.len(), 1);
-    assert_eq!(
-        invs[1].applications[0].source,
-        SettlementSource::Payment(id(800))
-    );
+    assert_eq!(invs[1].applications[0].source, SettlementSource::Payment(id(800)));
     assert_eq!(invs[1].applications[0].at, datetime!(2026-11-01 12:00 UTC));
 
     // The rest of INV-7102, in two applications to the same invoice.
@@ -1269,19 +1152,13 @@ fn over_application_is_refused_and_changes_nothing() {
     // Applications adding up to more than the payment.
     let p = payment("600.00", &[(&invs[0], "400.00"), (&invs[1], "300.00")]);
     let e = Payment::receive(&f.account, p, &mut invs).unwrap_err();
-    assert_eq!(
-        (e.code, e.field.as_str()),
-        (ErrorCode::OverApplication, "applications")
-    );
+    assert_eq!((e.code, e.field.as_str()), (ErrorCode::OverApplication, "applications"));
     assert_eq!(invs, before);
     // A payment in another currency.
     let mut p = payment("600.00", &[]);
     p.amount = Money::parse("600.00", Currency::parse("CAD", "c").unwrap(), "amount").unwrap();
     let e = Payment::receive(&f.account, p, &mut invs).unwrap_err();
-    assert_eq!(
-        (e.code, e.field.as_str()),
-        (ErrorCode::CurrencyMismatch, "amount")
-    );
+    assert_eq!((e.code, e.field.as_str()), (ErrorCode::CurrencyMismatch, "amount"));
     assert_eq!(invs, before);
 }
 
@@ -1326,62 +1203,25 @@ fn credit_memo_reduces_the_balance() {
     };
     let at = datetime!(2026-11-02 10:00 UTC);
     let before = inv.clone();
-    let e = CreditMemo::issue(
-        &f.account,
-        memo("500.01", "damaged desk"),
-        Some(&mut inv),
-        at,
-    )
-    .unwrap_err();
-    assert_eq!(
-        (e.code, e.field.as_str()),
-        (ErrorCode::OverApplication, "amount")
-    );
+    let e = CreditMemo::issue(&f.account, memo("500.01", "damaged desk"), Some(&mut inv), at).unwrap_err();
+    assert_eq!((e.code, e.field.as_str()), (ErrorCode::OverApplication, "amount"));
     assert_eq!(inv, before);
     let e = CreditMemo::issue(&f.account, memo("10.00", " "), Some(&mut inv), at).unwrap_err();
-    assert_eq!(
-        (e.code, e.field.as_str()),
-        (ErrorCode::InvalidValue, "reason")
-    );
-    let e = CreditMemo::issue(&f.account, memo("0.00", "damaged desk"), Some(&mut inv), at)
-        .unwrap_err();
-    assert_eq!(
-        (e.code, e.field.as_str()),
-        (ErrorCode::InvalidValue, "amount")
-    );
-    let e =
-        CreditMemo::issue(&f.other, memo("10.00", "damaged desk"), Some(&mut inv), at).unwrap_err();
-    assert_eq!(
-        (e.code, e.field.as_str()),
-        (ErrorCode::ForeignAccount, "invoice_id")
-    );
+    assert_eq!((e.code, e.field.as_str()), (ErrorCode::InvalidValue, "reason"));
+    let e = CreditMemo::issue(&f.account, memo("0.00", "damaged desk"), Some(&mut inv), at).unwrap_err();
+    assert_eq!((e.code, e.field.as_str()), (ErrorCode::InvalidValue, "amount"));
+    let e = CreditMemo::issue(&f.other, memo("10.00", "damaged desk"), Some(&mut inv), at).unwrap_err();
+    assert_eq!((e.code, e.field.as_str()), (ErrorCode::ForeignAccount, "invoice_id"));
     assert_eq!(inv, before);
 
-    let m = CreditMemo::issue(
-        &f.account,
-        memo("249.00", "damaged desk"),
-        Some(&mut inv),
-        at,
-    )
-    .unwrap();
+    let m = CreditMemo::issue(&f.account, memo("249.00", "damaged desk"), Some(&mut inv), at).unwrap();
     assert_eq!(m.account_id, f.account.id);
     assert_eq!(inv.balance(), usd_amt("251.00"));
-    assert_eq!(
-        inv.status(date!(2026 - 11 - 02)),
-        InvoiceStatus::PartiallyPaid
-    );
-    assert_eq!(
-        inv.applications[0].source,
-        SettlementSource::CreditMemo(id(850))
-    );
+    assert_eq!(inv.status(date!(2026 - 11 - 02)), InvoiceStatus::PartiallyPaid);
+    assert_eq!(inv.applications[0].source, SettlementSource::CreditMemo(id(850)));
     // The memo and a payment together settle it.
     let mut invs = [inv];
-    Payment::receive(
-        &f.account,
-        payment("251.00", &[(&invs[0], "251.00")]),
-        &mut invs,
-    )
-    .unwrap();
+    Payment::receive(&f.account, payment("251.00", &[(&invs[0], "251.00")]), &mut invs).unwrap();
     assert_eq!(invs[0].status(date!(2026 - 12 - 01)), InvoiceStatus::Paid);
     assert_eq!(invs[0].settled(), usd_amt("500.00"));
 }
@@ -1412,9 +1252,5 @@ fn line_billed_then_shipment_billed_is_flagged() {
     assert!(match_invoice(&first, &[&o], &[&first, &again]).matches);
     let r = match_invoice(&again, &[&o], &[&first, &again]);
     assert_eq!(r.lines[0].billed_before, Qty::new(10), "{r:#?}");
-    assert!(
-        !r.matches,
-        "20 chairs billed for 10 shipped, yet: {}",
-        r.summary
-    );
+    assert!(!r.matches, "20 chairs billed for 10 shipped, yet: {}", r.summary);
 }

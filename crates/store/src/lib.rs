@@ -177,7 +177,9 @@ impl Store {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Store::Postgres(PgStore::connect(url).await?))
         } else {
-            Err(StoreError(format!("unsupported database URL '{url}': use sqlite:<path> or postgres://…")))
+            Err(StoreError(format!(
+                "unsupported database URL '{url}': use sqlite:<path> or postgres://…"
+            )))
         }
     }
 

@@ -2,8 +2,8 @@
 //! commit are pipelined (sent without waiting for each reply), which LIMITS.md measured at 1.6–2.8×.
 
 use crate::{
-    Commit, CommitError, DocRow, WriteMode, EventFilter, EventRow, IdempotencyRecord, ListQuery, Result, StoreError,
-    MIGRATIONS_POSTGRES,
+    Commit, CommitError, DocRow, EventFilter, EventRow, IdempotencyRecord, ListQuery, MIGRATIONS_POSTGRES, Result,
+    StoreError, WriteMode,
 };
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::str::FromStr;
@@ -45,8 +45,17 @@ fn unique_violation(e: &tokio_postgres::Error) -> Option<String> {
 impl PgStore {
     pub async fn connect(url: &str) -> Result<PgStore> {
         let cfg = tokio_postgres::Config::from_str(url).map_err(|e| StoreError(format!("bad PostgreSQL URL: {e}")))?;
-        let mgr = Manager::from_config(cfg, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
-        let size = std::env::var("AFTERCART_PG_POOL").ok().and_then(|s| s.parse().ok()).unwrap_or(16);
+        let mgr = Manager::from_config(
+            cfg,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let size = std::env::var("AFTERCART_PG_POOL")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(16);
         let pool = Pool::builder(mgr).max_size(size).build().map_err(err)?;
         let store = PgStore { pool };
         store.ping().await?;
@@ -54,23 +63,35 @@ impl PgStore {
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object> {
-        self.pool.get().await.map_err(|e| StoreError(format!("PostgreSQL connection: {e}")))
+        self.pool
+            .get()
+            .await
+            .map_err(|e| StoreError(format!("PostgreSQL connection: {e}")))
     }
 
     pub async fn migrate(&self) -> Result<usize> {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(err)?;
         // Serialises concurrent `migrate` runs (several instances starting at once).
-        tx.execute("SELECT pg_advisory_xact_lock(7346912)", &[]).await.map_err(err)?;
+        tx.execute("SELECT pg_advisory_xact_lock(7346912)", &[])
+            .await
+            .map_err(err)?;
         tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_migrations (version bigint PRIMARY KEY, applied_at timestamptz NOT NULL)")
             .await
             .map_err(err)?;
         let mut applied = 0;
         for (v, sql) in MIGRATIONS_POSTGRES {
-            let done = tx.query_opt("SELECT 1 FROM schema_migrations WHERE version = $1", &[v]).await.map_err(err)?;
+            let done = tx
+                .query_opt("SELECT 1 FROM schema_migrations WHERE version = $1", &[v])
+                .await
+                .map_err(err)?;
             if done.is_none() {
-                tx.batch_execute(sql).await.map_err(|e| StoreError(format!("migration {v}: {e}")))?;
-                tx.execute("INSERT INTO schema_migrations VALUES ($1, now())", &[v]).await.map_err(err)?;
+                tx.batch_execute(sql)
+                    .await
+                    .map_err(|e| StoreError(format!("migration {v}: {e}")))?;
+                tx.execute("INSERT INTO schema_migrations VALUES ($1, now())", &[v])
+                    .await
+                    .map_err(err)?;
                 applied += 1;
             }
         }
@@ -93,13 +114,19 @@ impl PgStore {
 
     pub async fn get(&self, id: Uuid) -> Result<Option<DocRow>> {
         let c = self.client().await?;
-        let st = c.prepare_cached(&format!("{DOC_COLS} WHERE id = $1")).await.map_err(err)?;
+        let st = c
+            .prepare_cached(&format!("{DOC_COLS} WHERE id = $1"))
+            .await
+            .map_err(err)?;
         Ok(c.query_opt(&st, &[&id]).await.map_err(err)?.as_ref().map(doc_row))
     }
 
     pub async fn get_many(&self, ids: &[Uuid]) -> Result<Vec<DocRow>> {
         let c = self.client().await?;
-        let st = c.prepare_cached(&format!("{DOC_COLS} WHERE id = ANY($1)")).await.map_err(err)?;
+        let st = c
+            .prepare_cached(&format!("{DOC_COLS} WHERE id = ANY($1)"))
+            .await
+            .map_err(err)?;
         let rows = c.query(&st, &[&ids]).await.map_err(err)?;
         // Keep the caller's order.
         let mut out: Vec<DocRow> = rows.iter().map(doc_row).collect();
@@ -109,14 +136,29 @@ impl PgStore {
 
     pub async fn by_key(&self, kind: &'static str, key: &str) -> Result<Vec<Uuid>> {
         let c = self.client().await?;
-        let st = c.prepare_cached("SELECT doc_id FROM doc_keys WHERE kind = $1 AND key = $2").await.map_err(err)?;
-        Ok(c.query(&st, &[&kind, &key]).await.map_err(err)?.iter().map(|r| r.get(0)).collect())
+        let st = c
+            .prepare_cached("SELECT doc_id FROM doc_keys WHERE kind = $1 AND key = $2")
+            .await
+            .map_err(err)?;
+        Ok(c.query(&st, &[&kind, &key])
+            .await
+            .map_err(err)?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
     }
 
     pub async fn by_number(&self, kind: &'static str, number: &str) -> Result<Option<DocRow>> {
         let c = self.client().await?;
-        let st = c.prepare_cached(&format!("{DOC_COLS} WHERE kind = $1 AND number = $2")).await.map_err(err)?;
-        Ok(c.query_opt(&st, &[&kind, &number]).await.map_err(err)?.as_ref().map(doc_row))
+        let st = c
+            .prepare_cached(&format!("{DOC_COLS} WHERE kind = $1 AND number = $2"))
+            .await
+            .map_err(err)?;
+        Ok(c.query_opt(&st, &[&kind, &number])
+            .await
+            .map_err(err)?
+            .as_ref()
+            .map(doc_row))
     }
 
     pub async fn list(&self, q: ListQuery) -> Result<Vec<DocRow>> {
@@ -169,7 +211,10 @@ impl PgStore {
             ))
             .await
             .map_err(err)?;
-        let rows = c.query(&st, &[&id, &after_seq, &i64::from(limit.clamp(1, 1000))]).await.map_err(err)?;
+        let rows = c
+            .query(&st, &[&id, &after_seq, &i64::from(limit.clamp(1, 1000))])
+            .await
+            .map_err(err)?;
         Ok(rows
             .iter()
             .map(|r| EventRow {
@@ -195,13 +240,16 @@ impl PgStore {
             .prepare_cached("SELECT request_hash, status, body FROM idempotency WHERE principal = $1 AND key = $2")
             .await
             .map_err(err)?;
-        Ok(c.query_opt(&st, &[&principal, &key]).await.map_err(err)?.map(|r| IdempotencyRecord {
-            principal: principal.to_owned(),
-            key: key.to_owned(),
-            request_hash: r.get(0),
-            status: u16::try_from(r.get::<_, i32>(1)).unwrap_or(500),
-            body: r.get(2),
-        }))
+        Ok(c.query_opt(&st, &[&principal, &key])
+            .await
+            .map_err(err)?
+            .map(|r| IdempotencyRecord {
+                principal: principal.to_owned(),
+                key: key.to_owned(),
+                request_hash: r.get(0),
+                status: u16::try_from(r.get::<_, i32>(1)).unwrap_or(500),
+                body: r.get(2),
+            }))
     }
 
     pub async fn reserve_numbers(&self, counter: &str, n: i64) -> Result<i64> {
@@ -220,11 +268,19 @@ impl PgStore {
 
     pub async fn count(&self, kind: &'static str) -> Result<i64> {
         let c = self.client().await?;
-        Ok(c.query_one("SELECT count(*) FROM docs WHERE kind = $1", &[&kind]).await.map_err(err)?.get(0))
+        Ok(c.query_one("SELECT count(*) FROM docs WHERE kind = $1", &[&kind])
+            .await
+            .map_err(err)?
+            .get(0))
     }
 
     pub async fn ping(&self) -> Result<()> {
-        self.client().await?.simple_query("SELECT 1").await.map_err(err).map(|_| ())
+        self.client()
+            .await?
+            .simple_query("SELECT 1")
+            .await
+            .map_err(err)
+            .map(|_| ())
     }
 }
 
@@ -233,9 +289,16 @@ async fn apply(tx: &deadpool_postgres::Transaction<'_>, commit: &Commit) -> Resu
     let now = OffsetDateTime::now_utc();
     // On any error the caller drops the transaction (rolled back), so nothing is half-written.
     for (scope, key) in &commit.dedup {
-        let st = tx.prepare_cached("INSERT INTO dedup(scope, key) VALUES ($1, $2)").await.map_err(store)?;
+        let st = tx
+            .prepare_cached("INSERT INTO dedup(scope, key) VALUES ($1, $2)")
+            .await
+            .map_err(store)?;
         if let Err(e) = tx.execute(&st, &[scope, key]).await {
-            return Err(if unique_violation(&e).is_some() { CommitError::Duplicate } else { store(e) });
+            return Err(if unique_violation(&e).is_some() {
+                CommitError::Duplicate
+            } else {
+                store(e)
+            });
         }
     }
     if let Some(i) = &commit.idempotency {
@@ -244,8 +307,15 @@ async fn apply(tx: &deadpool_postgres::Transaction<'_>, commit: &Commit) -> Resu
             .await
             .map_err(store)?;
         let status = i32::from(i.status);
-        if let Err(e) = tx.execute(&st, &[&i.principal, &i.key, &i.request_hash, &status, &i.body, &now]).await {
-            return Err(if unique_violation(&e).is_some() { CommitError::IdempotencyKeyTaken } else { store(e) });
+        if let Err(e) = tx
+            .execute(&st, &[&i.principal, &i.key, &i.request_hash, &status, &i.body, &now])
+            .await
+        {
+            return Err(if unique_violation(&e).is_some() {
+                CommitError::IdempotencyKeyTaken
+            } else {
+                store(e)
+            });
         }
     }
     let insert = tx
@@ -274,18 +344,37 @@ async fn apply(tx: &deadpool_postgres::Transaction<'_>, commit: &Commit) -> Resu
     for d in &commit.docs {
         let kind: &str = d.kind;
         let r = match d.mode {
-            WriteMode::Insert => tx.execute(&insert, &[&d.id, &kind, &d.account_id, &d.number, &d.status, &d.at, &now, &d.data]).await,
-            WriteMode::Update(v) => tx.execute(&update, &[&d.id, &d.account_id, &d.number, &d.status, &d.at, &now, &d.data, &v]).await,
-            WriteMode::Upsert => tx.execute(&upsert, &[&d.id, &kind, &d.account_id, &d.number, &d.status, &d.at, &now, &d.data]).await,
+            WriteMode::Insert => {
+                tx.execute(
+                    &insert,
+                    &[&d.id, &kind, &d.account_id, &d.number, &d.status, &d.at, &now, &d.data],
+                )
+                .await
+            }
+            WriteMode::Update(v) => {
+                tx.execute(
+                    &update,
+                    &[&d.id, &d.account_id, &d.number, &d.status, &d.at, &now, &d.data, &v],
+                )
+                .await
+            }
+            WriteMode::Upsert => {
+                tx.execute(
+                    &upsert,
+                    &[&d.id, &kind, &d.account_id, &d.number, &d.status, &d.at, &now, &d.data],
+                )
+                .await
+            }
         };
         match r {
             Ok(0) => return Err(CommitError::Conflict(d.id)),
             Ok(_) => {}
             Err(e) => {
                 return Err(match unique_violation(&e) {
-                    Some(c) if c.contains("number") => {
-                        CommitError::NumberTaken { kind: d.kind.to_owned(), number: d.number.clone().unwrap_or_default() }
-                    }
+                    Some(c) if c.contains("number") => CommitError::NumberTaken {
+                        kind: d.kind.to_owned(),
+                        number: d.number.clone().unwrap_or_default(),
+                    },
                     Some(_) => CommitError::Conflict(d.id),
                     None => store(e),
                 });
@@ -313,11 +402,25 @@ async fn apply(tx: &deadpool_postgres::Transaction<'_>, commit: &Commit) -> Resu
     }
     let mut ev_futs = Vec::with_capacity(commit.events.len());
     for (e, (sk, ak)) in commit.events.iter().zip(&ev_kinds) {
-        let params: Vec<&(dyn ToSql + Sync)> =
-            vec![&e.id, &e.at, &e.kind, sk, &e.subject_id, &e.account_id, ak, &e.actor_id, &e.actor_name, &e.reason, &e.data];
+        let params: Vec<&(dyn ToSql + Sync)> = vec![
+            &e.id,
+            &e.at,
+            &e.kind,
+            sk,
+            &e.subject_id,
+            &e.account_id,
+            ak,
+            &e.actor_id,
+            &e.actor_name,
+            &e.reason,
+            &e.data,
+        ];
         ev_futs.push(tx.execute_raw(&ev_st, params));
     }
-    let (a, b) = tokio::join!(futures_util::future::try_join_all(futs), futures_util::future::try_join_all(ev_futs));
+    let (a, b) = tokio::join!(
+        futures_util::future::try_join_all(futs),
+        futures_util::future::try_join_all(ev_futs)
+    );
     a.map_err(store)?;
     b.map_err(store)?;
     Ok(())

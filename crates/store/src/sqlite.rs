@@ -4,11 +4,11 @@
 
 use crate::timefmt::{from_text, to_text};
 use crate::{
-    Commit, CommitError, DocRow, WriteMode, EventFilter, EventRow, IdempotencyRecord, ListQuery, Result, StoreError,
-    MIGRATIONS_SQLITE,
+    Commit, CommitError, DocRow, EventFilter, EventRow, IdempotencyRecord, ListQuery, MIGRATIONS_SQLITE, Result,
+    StoreError, WriteMode,
 };
-use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension};
-use std::sync::mpsc::{sync_channel, SyncSender};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
+use std::sync::mpsc::{SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 use tokio::sync::oneshot;
@@ -61,10 +61,17 @@ impl SqliteStore {
             | OpenFlags::SQLITE_OPEN_URI
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let target = if path == ":memory:" {
-            std::env::temp_dir().join(format!("aftercart-{}.db", Uuid::now_v7().simple())).display().to_string()
+            std::env::temp_dir()
+                .join(format!("aftercart-{}.db", Uuid::now_v7().simple()))
+                .display()
+                .to_string()
         } else {
-            if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| StoreError(format!("cannot create {}: {e}", dir.display())))?;
+            if let Some(dir) = std::path::Path::new(path)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| StoreError(format!("cannot create {}: {e}", dir.display())))?;
             }
             path.to_owned()
         };
@@ -101,7 +108,14 @@ impl SqliteStore {
                 }
             })
             .map_err(err)?;
-        Ok(SqliteStore { inner: Arc::new(Inner { writer: tx, readers: Mutex::new(Vec::new()), target, flags }) })
+        Ok(SqliteStore {
+            inner: Arc::new(Inner {
+                writer: tx,
+                readers: Mutex::new(Vec::new()),
+                target,
+                flags,
+            }),
+        })
     }
 
     /// Runs `f` on the writer thread inside the current batch transaction (own savepoint) and
@@ -115,7 +129,11 @@ impl SqliteStore {
             let r = match conn.execute_batch("SAVEPOINT c") {
                 Ok(()) => {
                     let r = f(conn);
-                    let end = if r.is_ok() { "RELEASE c" } else { "ROLLBACK TO c; RELEASE c" };
+                    let end = if r.is_ok() {
+                        "RELEASE c"
+                    } else {
+                        "ROLLBACK TO c; RELEASE c"
+                    };
                     match conn.execute_batch(end) {
                         Ok(()) => r,
                         Err(e) => Err(CommitError::Store(err(e))),
@@ -132,8 +150,12 @@ impl SqliteStore {
                 let _ = reply.send(out);
             })
         });
-        self.inner.writer.send(job).map_err(|_| CommitError::Store(StoreError("sqlite writer stopped".into())))?;
-        rx.await.map_err(|_| CommitError::Store(StoreError("sqlite write was abandoned (batch failed to begin)".into())))?
+        self.inner
+            .writer
+            .send(job)
+            .map_err(|_| CommitError::Store(StoreError("sqlite writer stopped".into())))?;
+        rx.await
+            .map_err(|_| CommitError::Store(StoreError("sqlite write was abandoned (batch failed to begin)".into())))?
     }
 
     /// Runs a read on a pooled connection, on the calling thread: reads here are index lookups of
@@ -154,18 +176,26 @@ impl SqliteStore {
 
     pub async fn migrate(&self) -> Result<usize> {
         self.write(|c| {
-            c.execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
-                .map_err(|e| CommitError::Store(err(e)))?;
+            c.execute_batch(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+            )
+            .map_err(|e| CommitError::Store(err(e)))?;
             let mut applied = 0;
             for (v, sql) in MIGRATIONS_SQLITE {
                 let done: Option<i64> = c
-                    .query_row("SELECT version FROM schema_migrations WHERE version = ?1", [v], |r| r.get(0))
+                    .query_row("SELECT version FROM schema_migrations WHERE version = ?1", [v], |r| {
+                        r.get(0)
+                    })
                     .optional()
                     .map_err(|e| CommitError::Store(err(e)))?;
                 if done.is_none() {
-                    c.execute_batch(sql).map_err(|e| CommitError::Store(StoreError(format!("migration {v}: {e}"))))?;
-                    c.execute("INSERT INTO schema_migrations VALUES (?1, ?2)", params![v, to_text(OffsetDateTime::now_utc())])
-                        .map_err(|e| CommitError::Store(err(e)))?;
+                    c.execute_batch(sql)
+                        .map_err(|e| CommitError::Store(StoreError(format!("migration {v}: {e}"))))?;
+                    c.execute(
+                        "INSERT INTO schema_migrations VALUES (?1, ?2)",
+                        params![v, to_text(OffsetDateTime::now_utc())],
+                    )
+                    .map_err(|e| CommitError::Store(err(e)))?;
                     applied += 1;
                 }
             }
@@ -185,7 +215,9 @@ impl SqliteStore {
 
     pub async fn get(&self, id: Uuid) -> Result<Option<DocRow>> {
         self.read(|c| {
-            c.prepare_cached(&format!("{DOC_COLS} WHERE id = ?1"))?.query_row([id.as_bytes()], doc_row).optional()
+            c.prepare_cached(&format!("{DOC_COLS} WHERE id = ?1"))?
+                .query_row([id.as_bytes()], doc_row)
+                .optional()
         })
     }
 
@@ -375,9 +407,15 @@ fn apply(c: &Connection, commit: &Commit) -> Result<(), CommitError> {
     let store = |e: rusqlite::Error| CommitError::Store(err(e));
     let now = to_text(OffsetDateTime::now_utc());
     for (scope, key) in &commit.dedup {
-        let r = c.prepare_cached("INSERT INTO dedup(scope, key) VALUES (?1, ?2)").and_then(|mut s| s.execute(params![scope.as_bytes(), key]));
+        let r = c
+            .prepare_cached("INSERT INTO dedup(scope, key) VALUES (?1, ?2)")
+            .and_then(|mut s| s.execute(params![scope.as_bytes(), key]));
         if let Err(e) = r {
-            return Err(if is_constraint(&e).is_some() { CommitError::Duplicate } else { store(e) });
+            return Err(if is_constraint(&e).is_some() {
+                CommitError::Duplicate
+            } else {
+                store(e)
+            });
         }
     }
     if let Some(i) = &commit.idempotency {
@@ -385,7 +423,11 @@ fn apply(c: &Connection, commit: &Commit) -> Result<(), CommitError> {
             .prepare_cached("INSERT INTO idempotency(principal, key, request_hash, status, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
             .and_then(|mut s| s.execute(params![i.principal, i.key, i.request_hash, i.status, i.body, now]));
         if let Err(e) = r {
-            return Err(if is_constraint(&e).is_some() { CommitError::IdempotencyKeyTaken } else { store(e) });
+            return Err(if is_constraint(&e).is_some() {
+                CommitError::IdempotencyKeyTaken
+            } else {
+                store(e)
+            });
         }
     }
     for d in &commit.docs {
@@ -426,9 +468,23 @@ fn apply(c: &Connection, commit: &Commit) -> Result<(), CommitError> {
                         "UPDATE docs SET account_id = ?2, number = ?3, status = ?4, at = ?5, version = version + 1, \
                          updated_at = ?6, data = ?7 WHERE id = ?1 AND version = ?8",
                     )
-                    .and_then(|mut s| s.execute(params![d.id.as_bytes(), account, d.number, d.status, at, now, d.data, v]))
+                    .and_then(|mut s| {
+                        s.execute(params![
+                            d.id.as_bytes(),
+                            account,
+                            d.number,
+                            d.status,
+                            at,
+                            now,
+                            d.data,
+                            v
+                        ])
+                    })
                     .map_err(|e| match is_constraint(&e) {
-                        Some(_) => CommitError::NumberTaken { kind: d.kind.to_owned(), number: d.number.clone().unwrap_or_default() },
+                        Some(_) => CommitError::NumberTaken {
+                            kind: d.kind.to_owned(),
+                            number: d.number.clone().unwrap_or_default(),
+                        },
                         None => store(e),
                     })?;
                 if n == 0 {

@@ -2,12 +2,12 @@
 //! ("Can I pay this now?") and the account timeline.
 
 use super::billing::InvoiceOut;
-use super::orders::{timeline_of, TimelineOut, TimelineParams};
+use super::orders::{TimelineOut, TimelineParams, timeline_of};
 use super::{page, respond, stored};
+use crate::ApiState;
 use crate::dto::{ListParams, MoneyDto, PageDto};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Caller, Command, PathParam, QueryParams};
-use crate::ApiState;
 use aftercart_app::{AccountPatch, ListFilter, NewAccount, NewLocation, TimelineOf, Versioned};
 use aftercart_domain::account::{Account, LocationKind, PaymentTerms};
 use aftercart_domain::ids::{AccountId, ProductId};
@@ -42,7 +42,12 @@ impl LocationIn {
             "ship_to" => LocationKind::ShipTo,
             "bill_to" => LocationKind::BillTo,
             "both" => LocationKind::Both,
-            o => return Err(ApiError::invalid(&format!("{prefix}kind"), format!("'{o}' is not one of ship_to, bill_to, both"))),
+            o => {
+                return Err(ApiError::invalid(
+                    &format!("{prefix}kind"),
+                    format!("'{o}' is not one of ship_to, bill_to, both"),
+                ));
+            }
         };
         Ok(NewLocation {
             kind,
@@ -136,7 +141,14 @@ fn out(v: &Versioned<Account>) -> AccountOut {
                 country: l.country.clone(),
             })
             .collect(),
-        contract_prices: a.contract_prices.iter().map(|p| ContractPriceOut { product_id: p.product_id.0, unit_price: p.unit_price.into() }).collect(),
+        contract_prices: a
+            .contract_prices
+            .iter()
+            .map(|p| ContractPriceOut {
+                product_id: p.product_id.0,
+                unit_price: p.unit_price.into(),
+            })
+            .collect(),
         version: v.version,
     }
 }
@@ -155,25 +167,41 @@ pub async fn create_account(State(st): State<ApiState>, cmd: Command<AccountIn>)
         number: b.number.clone(),
         name: b.name.clone(),
         currency,
-        terms: PaymentTerms { net_days: b.payment_terms_days },
+        terms: PaymentTerms {
+            net_days: b.payment_terms_days,
+        },
         credit_limit: b.credit_limit.parse("credit_limit")?,
         locations,
     };
     let (app, ctx) = (&st.app, &cmd.ctx);
-    let v = app.execute(ctx, || app.plan_create_account(ctx, &input), |v| stored(StatusCode::CREATED, &out(v))).await?;
+    let v = app
+        .execute(
+            ctx,
+            || app.plan_create_account(ctx, &input),
+            |v| stored(StatusCode::CREATED, &out(v)),
+        )
+        .await?;
     Ok(respond(StatusCode::CREATED, &out(&v), Some(v.version)))
 }
 
 #[utoipa::path(get, path = "/api/v1/accounts/{id}", tag = "accounts", params(("id" = Uuid, Path)),
     responses((status = 200, body = AccountOut), (status = 404, body = Problem)))]
-pub async fn get_account(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
+pub async fn get_account(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam(id): PathParam<Uuid>,
+) -> ApiResult<Response> {
     let v = st.app.account(&ctx, AccountId(id)).await?;
     Ok(respond(StatusCode::OK, &out(&v), Some(v.version)))
 }
 
 #[utoipa::path(get, path = "/api/v1/accounts", tag = "accounts", params(ListParams),
     responses((status = 200, body = PageDto<AccountOut>)))]
-pub async fn list_accounts(State(st): State<ApiState>, Caller(ctx): Caller, QueryParams(q): QueryParams<ListParams>) -> ApiResult<Response> {
+pub async fn list_accounts(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    QueryParams(q): QueryParams<ListParams>,
+) -> ApiResult<Response> {
     let p = st.app.list_accounts(&ctx, &q.filter()?).await?;
     Ok(respond(StatusCode::OK, &page(p, out), None))
 }
@@ -181,7 +209,11 @@ pub async fn list_accounts(State(st): State<ApiState>, Caller(ctx): Caller, Quer
 #[utoipa::path(patch, path = "/api/v1/accounts/{id}", tag = "accounts", request_body = AccountPatchIn,
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
     responses((status = 200, body = AccountOut), (status = 412, body = Problem), (status = 422, body = Problem)))]
-pub async fn update_account(State(st): State<ApiState>, PathParam(id): PathParam<Uuid>, cmd: Command<AccountPatchIn>) -> ApiResult<Response> {
+pub async fn update_account(
+    State(st): State<ApiState>,
+    PathParam(id): PathParam<Uuid>,
+    cmd: Command<AccountPatchIn>,
+) -> ApiResult<Response> {
     let b = &cmd.body;
     let patch = AccountPatch {
         name: b.name.clone(),
@@ -189,17 +221,33 @@ pub async fn update_account(State(st): State<ApiState>, PathParam(id): PathParam
         credit_limit: b.credit_limit.as_ref().map(|m| m.parse("credit_limit")).transpose()?,
     };
     let (app, ctx) = (&st.app, &cmd.ctx);
-    let v = app.execute(ctx, || app.plan_update_account(ctx, AccountId(id), &patch), |v| stored(StatusCode::OK, &out(v))).await?;
+    let v = app
+        .execute(
+            ctx,
+            || app.plan_update_account(ctx, AccountId(id), &patch),
+            |v| stored(StatusCode::OK, &out(v)),
+        )
+        .await?;
     Ok(respond(StatusCode::OK, &out(&v), Some(v.version)))
 }
 
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/locations", tag = "accounts", request_body = LocationIn,
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
     responses((status = 201, body = AccountOut), (status = 422, body = Problem)))]
-pub async fn add_location(State(st): State<ApiState>, PathParam(id): PathParam<Uuid>, cmd: Command<LocationIn>) -> ApiResult<Response> {
+pub async fn add_location(
+    State(st): State<ApiState>,
+    PathParam(id): PathParam<Uuid>,
+    cmd: Command<LocationIn>,
+) -> ApiResult<Response> {
     let input = cmd.body.parse("")?;
     let (app, ctx) = (&st.app, &cmd.ctx);
-    let v = app.execute(ctx, || app.plan_add_location(ctx, AccountId(id), &input), |v| stored(StatusCode::CREATED, &out(v))).await?;
+    let v = app
+        .execute(
+            ctx,
+            || app.plan_add_location(ctx, AccountId(id), &input),
+            |v| stored(StatusCode::CREATED, &out(v)),
+        )
+        .await?;
     Ok(respond(StatusCode::CREATED, &out(&v), Some(v.version)))
 }
 
@@ -220,7 +268,11 @@ pub async fn set_contract_price(
     let price: Money = cmd.body.unit_price.parse("unit_price")?;
     let (app, ctx) = (&st.app, &cmd.ctx);
     let v = app
-        .execute(ctx, || app.plan_set_contract_price(ctx, AccountId(id), ProductId(product), price), |v| stored(StatusCode::OK, &out(v)))
+        .execute(
+            ctx,
+            || app.plan_set_contract_price(ctx, AccountId(id), ProductId(product), price),
+            |v| stored(StatusCode::OK, &out(v)),
+        )
         .await?;
     Ok(respond(StatusCode::OK, &out(&v), Some(v.version)))
 }
@@ -239,11 +291,20 @@ pub struct OpenInvoicesOut {
 
 #[utoipa::path(get, path = "/api/v1/accounts/{id}/open-invoices", tag = "accounts", params(("id" = Uuid, Path)),
     responses((status = 200, body = OpenInvoicesOut), (status = 404, body = Problem)))]
-pub async fn open_invoices(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
+pub async fn open_invoices(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam(id): PathParam<Uuid>,
+) -> ApiResult<Response> {
     let account = st.app.account(&ctx, AccountId(id)).await?.value;
     let today = st.app.clock.now().date();
     let mut invoices = Vec::new();
-    let mut f = ListFilter { account_id: Some(account.id), status: Some("open".into()), limit: 500, ..Default::default() };
+    let mut f = ListFilter {
+        account_id: Some(account.id),
+        status: Some("open".into()),
+        limit: 500,
+        ..Default::default()
+    };
     loop {
         let p = st.app.list_invoices(&ctx, &f).await?;
         invoices.extend(p.items);
@@ -255,7 +316,10 @@ pub async fn open_invoices(State(st): State<ApiState>, Caller(ctx): Caller, Path
     invoices.sort_by_key(|v| (v.value.due_on, v.value.number.clone()));
     let zero = Money::zero(account.currency);
     let sum = |pred: &dyn Fn(&aftercart_domain::invoice::Invoice) -> bool| {
-        invoices.iter().filter(|v| pred(&v.value)).fold(zero, |a, v| a.checked_add(v.value.balance()).unwrap_or(a))
+        invoices
+            .iter()
+            .filter(|v| pred(&v.value))
+            .fold(zero, |a, v| a.checked_add(v.value.balance()).unwrap_or(a))
     };
     let total_open = sum(&|_| true);
     let total_overdue = sum(&|i| i.status(today) == InvoiceStatus::Overdue);
@@ -265,14 +329,26 @@ pub async fn open_invoices(State(st): State<ApiState>, Caller(ctx): Caller, Path
         total_open: total_open.into(),
         total_overdue: total_overdue.into(),
         credit_limit: account.credit_limit.into(),
-        credit_available: Money::from_minor((account.credit_limit.minor() - total_open.minor()).max(0), account.currency).into(),
-        invoices: invoices.iter().map(|v| InvoiceOut::new(&v.value, v.version, today)).collect(),
+        credit_available: Money::from_minor(
+            (account.credit_limit.minor() - total_open.minor()).max(0),
+            account.currency,
+        )
+        .into(),
+        invoices: invoices
+            .iter()
+            .map(|v| InvoiceOut::new(&v.value, v.version, today))
+            .collect(),
     };
     Ok(respond(StatusCode::OK, &body, None))
 }
 
 #[utoipa::path(get, path = "/api/v1/accounts/{id}/timeline", tag = "accounts", params(("id" = Uuid, Path), TimelineParams),
     responses((status = 200, body = TimelineOut), (status = 404, body = Problem)))]
-pub async fn account_timeline(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>, QueryParams(q): QueryParams<TimelineParams>) -> ApiResult<Response> {
+pub async fn account_timeline(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam(id): PathParam<Uuid>,
+    QueryParams(q): QueryParams<TimelineParams>,
+) -> ApiResult<Response> {
     timeline_of(&st, &ctx, TimelineOf::Account(AccountId(id)), &q).await
 }

@@ -1,11 +1,11 @@
 //! Invoices and their matching, credit memos, payments.
 
-use super::orders::{timeline_of, TimelineOut, TimelineParams};
+use super::orders::{TimelineOut, TimelineParams, timeline_of};
 use super::{page, respond, stored};
-use crate::dto::{d, date, qty, timestamp, ts, ListParams, MoneyDto, PageDto};
+use crate::ApiState;
+use crate::dto::{ListParams, MoneyDto, PageDto, d, date, qty, timestamp, ts};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Caller, Command, PathParam, QueryParams};
-use crate::ApiState;
 use aftercart_app::{InvoiceLineInput, IssueCreditMemo, IssueInvoice, ReceivePayment, TimelineOf, Versioned};
 use aftercart_domain::ids::{CreditMemoId, InvoiceId, PaymentId};
 use aftercart_domain::invoice::{CreditMemo, Invoice, Payment, PaymentApplication, PaymentMethod, SettlementSource};
@@ -97,7 +97,11 @@ impl InvoiceOut {
             issued_on: d(i.issued_on),
             due_on: d(i.due_on),
             status: status.as_str().to_owned(),
-            days_overdue: if i.balance().is_positive() { (today - i.due_on).whole_days().max(0) } else { 0 },
+            days_overdue: if i.balance().is_positive() {
+                (today - i.due_on).whole_days().max(0)
+            } else {
+                0
+            },
             lines: i
                 .lines
                 .iter()
@@ -127,7 +131,12 @@ impl InvoiceOut {
                         SettlementSource::Payment(p) => ("payment", p.0),
                         SettlementSource::CreditMemo(c) => ("credit_memo", c.0),
                     };
-                    ApplicationOut { source: source.into(), source_id, amount: a.amount.into(), at: ts(a.at) }
+                    ApplicationOut {
+                        source: source.into(),
+                        source_id,
+                        amount: a.amount.into(),
+                        at: ts(a.at),
+                    }
                 })
                 .collect(),
             version,
@@ -163,29 +172,58 @@ pub async fn create_invoice(State(st): State<ApiState>, cmd: Command<InvoiceIn>)
         issued_on: date(&b.issued_on, "issued_on")?,
         lines,
         tax: b.tax.as_ref().map(|m| m.parse("tax")).transpose()?.unwrap_or(zero),
-        freight: b.freight.as_ref().map(|m| m.parse("freight")).transpose()?.unwrap_or(zero),
+        freight: b
+            .freight
+            .as_ref()
+            .map(|m| m.parse("freight"))
+            .transpose()?
+            .unwrap_or(zero),
     };
     let (app, ctx) = (&st.app, &cmd.ctx);
     let t = today(&st);
     let v = app
-        .execute(ctx, || app.plan_issue_invoice(ctx, &input), |v| stored(StatusCode::CREATED, &InvoiceOut::new(&v.value, v.version, t)))
+        .execute(
+            ctx,
+            || app.plan_issue_invoice(ctx, &input),
+            |v| stored(StatusCode::CREATED, &InvoiceOut::new(&v.value, v.version, t)),
+        )
         .await?;
-    Ok(respond(StatusCode::CREATED, &InvoiceOut::new(&v.value, v.version, t), Some(v.version)))
+    Ok(respond(
+        StatusCode::CREATED,
+        &InvoiceOut::new(&v.value, v.version, t),
+        Some(v.version),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/invoices/{id}", tag = "billing", params(("id" = Uuid, Path)),
     responses((status = 200, body = InvoiceOut), (status = 404, body = Problem)))]
-pub async fn get_invoice(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
+pub async fn get_invoice(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam(id): PathParam<Uuid>,
+) -> ApiResult<Response> {
     let v = st.app.invoice(&ctx, InvoiceId(id)).await?;
-    Ok(respond(StatusCode::OK, &InvoiceOut::new(&v.value, v.version, today(&st)), Some(v.version)))
+    Ok(respond(
+        StatusCode::OK,
+        &InvoiceOut::new(&v.value, v.version, today(&st)),
+        Some(v.version),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/invoices", tag = "billing", params(ListParams),
     responses((status = 200, body = PageDto<InvoiceOut>), (status = 422, body = Problem)))]
-pub async fn list_invoices(State(st): State<ApiState>, Caller(ctx): Caller, QueryParams(q): QueryParams<ListParams>) -> ApiResult<Response> {
+pub async fn list_invoices(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    QueryParams(q): QueryParams<ListParams>,
+) -> ApiResult<Response> {
     let p = st.app.list_invoices(&ctx, &q.filter()?).await?;
     let t = today(&st);
-    Ok(respond(StatusCode::OK, &page(p, |v: &Versioned<Invoice>| InvoiceOut::new(&v.value, v.version, t)), None))
+    Ok(respond(
+        StatusCode::OK,
+        &page(p, |v: &Versioned<Invoice>| InvoiceOut::new(&v.value, v.version, t)),
+        None,
+    ))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -242,7 +280,11 @@ pub struct MatchOut {
 
 #[utoipa::path(get, path = "/api/v1/invoices/{id}/match", tag = "billing", params(("id" = Uuid, Path)),
     responses((status = 200, body = MatchOut), (status = 404, body = Problem)))]
-pub async fn match_invoice(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
+pub async fn match_invoice(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam(id): PathParam<Uuid>,
+) -> ApiResult<Response> {
     let a = st.app.invoice_match(&ctx, InvoiceId(id)).await?;
     let r = &a.report;
     let body = MatchOut {
@@ -279,7 +321,12 @@ pub async fn match_invoice(State(st): State<ApiState>, Caller(ctx): Caller, Path
 
 #[utoipa::path(get, path = "/api/v1/invoices/{id}/timeline", tag = "billing", params(("id" = Uuid, Path), TimelineParams),
     responses((status = 200, body = TimelineOut), (status = 404, body = Problem)))]
-pub async fn invoice_timeline(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>, QueryParams(q): QueryParams<TimelineParams>) -> ApiResult<Response> {
+pub async fn invoice_timeline(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam(id): PathParam<Uuid>,
+    QueryParams(q): QueryParams<TimelineParams>,
+) -> ApiResult<Response> {
     timeline_of(&st, &ctx, TimelineOf::Invoice(InvoiceId(id)), &q).await
 }
 
@@ -331,23 +378,39 @@ pub async fn create_credit_memo(State(st): State<ApiState>, cmd: Command<CreditM
     };
     let (app, ctx) = (&st.app, &cmd.ctx);
     let v = app
-        .execute(ctx, || app.plan_issue_credit_memo(ctx, &input), |v| stored(StatusCode::CREATED, &memo_out(&v.value)))
+        .execute(
+            ctx,
+            || app.plan_issue_credit_memo(ctx, &input),
+            |v| stored(StatusCode::CREATED, &memo_out(&v.value)),
+        )
         .await?;
     Ok(respond(StatusCode::CREATED, &memo_out(&v.value), Some(v.version)))
 }
 
 #[utoipa::path(get, path = "/api/v1/credit-memos/{id}", tag = "billing", params(("id" = Uuid, Path)),
     responses((status = 200, body = CreditMemoOut), (status = 404, body = Problem)))]
-pub async fn get_credit_memo(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
+pub async fn get_credit_memo(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam(id): PathParam<Uuid>,
+) -> ApiResult<Response> {
     let v = st.app.credit_memo(&ctx, CreditMemoId(id)).await?;
     Ok(respond(StatusCode::OK, &memo_out(&v.value), Some(v.version)))
 }
 
 #[utoipa::path(get, path = "/api/v1/credit-memos", tag = "billing", params(ListParams),
     responses((status = 200, body = PageDto<CreditMemoOut>)))]
-pub async fn list_credit_memos(State(st): State<ApiState>, Caller(ctx): Caller, QueryParams(q): QueryParams<ListParams>) -> ApiResult<Response> {
+pub async fn list_credit_memos(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    QueryParams(q): QueryParams<ListParams>,
+) -> ApiResult<Response> {
     let p = st.app.list_credit_memos(&ctx, &q.filter()?).await?;
-    Ok(respond(StatusCode::OK, &page(p, |v: &Versioned<CreditMemo>| memo_out(&v.value)), None))
+    Ok(respond(
+        StatusCode::OK,
+        &page(p, |v: &Versioned<CreditMemo>| memo_out(&v.value)),
+        None,
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -397,7 +460,14 @@ fn payment_out(p: &Payment) -> PaymentOut {
         unapplied: p.unapplied().into(),
         reference: p.reference.clone(),
         received_at: ts(p.received_at),
-        applications: p.applications.iter().map(|a| PaymentApplicationOut { invoice_id: a.invoice_id.0, amount: a.amount.into() }).collect(),
+        applications: p
+            .applications
+            .iter()
+            .map(|a| PaymentApplicationOut {
+                invoice_id: a.invoice_id.0,
+                amount: a.amount.into(),
+            })
+            .collect(),
     }
 }
 
@@ -411,11 +481,19 @@ pub async fn create_payment(State(st): State<ApiState>, cmd: Command<PaymentIn>)
         "ach" => PaymentMethod::Ach,
         "wire" => PaymentMethod::Wire,
         "cheque" | "check" => PaymentMethod::Cheque,
-        o => return Err(ApiError::invalid("method", format!("'{o}' is not one of card, ach, wire, cheque"))),
+        o => {
+            return Err(ApiError::invalid(
+                "method",
+                format!("'{o}' is not one of card, ach, wire, cheque"),
+            ));
+        }
     };
     let mut applications = Vec::new();
     for (i, a) in b.applications.iter().enumerate() {
-        applications.push(PaymentApplication { invoice_id: a.invoice_id.into(), amount: a.amount.parse(&format!("applications[{i}].amount"))? });
+        applications.push(PaymentApplication {
+            invoice_id: a.invoice_id.into(),
+            amount: a.amount.parse(&format!("applications[{i}].amount"))?,
+        });
     }
     let input = ReceivePayment {
         account_id: b.account_id.into(),
@@ -427,21 +505,37 @@ pub async fn create_payment(State(st): State<ApiState>, cmd: Command<PaymentIn>)
     };
     let (app, ctx) = (&st.app, &cmd.ctx);
     let v = app
-        .execute(ctx, || app.plan_receive_payment(ctx, &input), |v| stored(StatusCode::CREATED, &payment_out(&v.value)))
+        .execute(
+            ctx,
+            || app.plan_receive_payment(ctx, &input),
+            |v| stored(StatusCode::CREATED, &payment_out(&v.value)),
+        )
         .await?;
     Ok(respond(StatusCode::CREATED, &payment_out(&v.value), Some(v.version)))
 }
 
 #[utoipa::path(get, path = "/api/v1/payments/{id}", tag = "billing", params(("id" = Uuid, Path)),
     responses((status = 200, body = PaymentOut), (status = 404, body = Problem)))]
-pub async fn get_payment(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
+pub async fn get_payment(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam(id): PathParam<Uuid>,
+) -> ApiResult<Response> {
     let v = st.app.payment(&ctx, PaymentId(id)).await?;
     Ok(respond(StatusCode::OK, &payment_out(&v.value), Some(v.version)))
 }
 
 #[utoipa::path(get, path = "/api/v1/payments", tag = "billing", params(ListParams),
     responses((status = 200, body = PageDto<PaymentOut>)))]
-pub async fn list_payments(State(st): State<ApiState>, Caller(ctx): Caller, QueryParams(q): QueryParams<ListParams>) -> ApiResult<Response> {
+pub async fn list_payments(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    QueryParams(q): QueryParams<ListParams>,
+) -> ApiResult<Response> {
     let p = st.app.list_payments(&ctx, &q.filter()?).await?;
-    Ok(respond(StatusCode::OK, &page(p, |v: &Versioned<Payment>| payment_out(&v.value)), None))
+    Ok(respond(
+        StatusCode::OK,
+        &page(p, |v: &Versioned<Payment>| payment_out(&v.value)),
+        None,
+    ))
 }

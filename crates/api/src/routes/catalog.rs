@@ -1,10 +1,10 @@
 //! Products and fulfilment locations (warehouses, stores, dropship suppliers).
 
 use super::{page, respond, stored};
+use crate::ApiState;
 use crate::dto::{ListParams, MoneyDto, PageDto};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Caller, Command, PathParam, QueryParams};
-use crate::ApiState;
 use aftercart_app::{NewFulfilmentLocation, NewProduct, Versioned};
 use aftercart_domain::account::{FulfilmentKind, FulfilmentLocation};
 use aftercart_domain::ids::{FulfilmentLocationId, ProductId};
@@ -71,10 +71,16 @@ pub async fn create_product(State(st): State<ApiState>, cmd: Command<ProductIn>)
     };
     let (app, ctx) = (&st.app, &cmd.ctx);
     let v = app
-        .execute(ctx, || app.plan_create_product(ctx, &input), |v| stored(StatusCode::CREATED, &product_out(v)))
+        .execute(
+            ctx,
+            || app.plan_create_product(ctx, &input),
+            |v| stored(StatusCode::CREATED, &product_out(v)),
+        )
         .await
         .map_err(|e| match e {
-            aftercart_app::AppError::Rejected(r) if r.field == "number" => ApiError::invalid("sku", format!("SKU {} already exists", input.sku)),
+            aftercart_app::AppError::Rejected(r) if r.field == "number" => {
+                ApiError::invalid("sku", format!("SKU {} already exists", input.sku))
+            }
             e => e.into(),
         })?;
     Ok(respond(StatusCode::CREATED, &product_out(&v), Some(v.version)))
@@ -82,14 +88,22 @@ pub async fn create_product(State(st): State<ApiState>, cmd: Command<ProductIn>)
 
 #[utoipa::path(get, path = "/api/v1/products/{id}", tag = "catalog", params(("id" = Uuid, Path)),
     responses((status = 200, body = ProductOut), (status = 404, body = Problem)))]
-pub async fn get_product(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
+pub async fn get_product(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam(id): PathParam<Uuid>,
+) -> ApiResult<Response> {
     let v = st.app.product(&ctx, ProductId(id)).await?;
     Ok(respond(StatusCode::OK, &product_out(&v), Some(v.version)))
 }
 
 #[utoipa::path(get, path = "/api/v1/products", tag = "catalog", params(ListParams),
     responses((status = 200, body = PageDto<ProductOut>)))]
-pub async fn list_products(State(st): State<ApiState>, Caller(ctx): Caller, QueryParams(q): QueryParams<ListParams>) -> ApiResult<Response> {
+pub async fn list_products(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    QueryParams(q): QueryParams<ListParams>,
+) -> ApiResult<Response> {
     let p = st.app.list_products(&ctx, &q.filter()?).await?;
     Ok(respond(StatusCode::OK, &page(p, product_out), None))
 }
@@ -132,21 +146,40 @@ fn loc_out(l: &FulfilmentLocation) -> FulfilmentLocationOut {
 #[utoipa::path(post, path = "/api/v1/fulfilment-locations", tag = "catalog", request_body = FulfilmentLocationIn,
     params(("Idempotency-Key" = Option<String>, Header)),
     responses((status = 201, body = FulfilmentLocationOut), (status = 422, body = Problem)))]
-pub async fn create_fulfilment_location(State(st): State<ApiState>, cmd: Command<FulfilmentLocationIn>) -> ApiResult<Response> {
+pub async fn create_fulfilment_location(
+    State(st): State<ApiState>,
+    cmd: Command<FulfilmentLocationIn>,
+) -> ApiResult<Response> {
     let b = &cmd.body;
     let kind = match b.kind.as_str() {
         "warehouse" => FulfilmentKind::Warehouse,
         "store" => FulfilmentKind::Store,
         "dropship_supplier" => FulfilmentKind::DropshipSupplier,
-        o => return Err(ApiError::invalid("kind", format!("'{o}' is not one of warehouse, store, dropship_supplier"))),
+        o => {
+            return Err(ApiError::invalid(
+                "kind",
+                format!("'{o}' is not one of warehouse, store, dropship_supplier"),
+            ));
+        }
     };
-    let input = NewFulfilmentLocation { code: b.code.clone(), name: b.name.clone(), kind, city: b.city.clone() };
+    let input = NewFulfilmentLocation {
+        code: b.code.clone(),
+        name: b.name.clone(),
+        kind,
+        city: b.city.clone(),
+    };
     let (app, ctx) = (&st.app, &cmd.ctx);
     let v = app
-        .execute(ctx, || app.plan_create_fulfilment_location(ctx, &input), |v| stored(StatusCode::CREATED, &loc_out(&v.value)))
+        .execute(
+            ctx,
+            || app.plan_create_fulfilment_location(ctx, &input),
+            |v| stored(StatusCode::CREATED, &loc_out(&v.value)),
+        )
         .await
         .map_err(|e| match e {
-            aftercart_app::AppError::Rejected(r) if r.field == "number" => ApiError::invalid("code", format!("code {} already exists", input.code)),
+            aftercart_app::AppError::Rejected(r) if r.field == "number" => {
+                ApiError::invalid("code", format!("code {} already exists", input.code))
+            }
             e => e.into(),
         })?;
     Ok(respond(StatusCode::CREATED, &loc_out(&v.value), Some(v.version)))
@@ -154,7 +187,11 @@ pub async fn create_fulfilment_location(State(st): State<ApiState>, cmd: Command
 
 #[utoipa::path(get, path = "/api/v1/fulfilment-locations/{id}", tag = "catalog", params(("id" = Uuid, Path)),
     responses((status = 200, body = FulfilmentLocationOut), (status = 404, body = Problem)))]
-pub async fn get_fulfilment_location(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
+pub async fn get_fulfilment_location(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam(id): PathParam<Uuid>,
+) -> ApiResult<Response> {
     let v = st.app.fulfilment_location(&ctx, FulfilmentLocationId(id)).await?;
     Ok(respond(StatusCode::OK, &loc_out(&v.value), Some(v.version)))
 }
@@ -164,5 +201,9 @@ pub async fn get_fulfilment_location(State(st): State<ApiState>, Caller(ctx): Ca
 pub async fn list_fulfilment_locations(State(st): State<ApiState>, Caller(ctx): Caller) -> ApiResult<Response> {
     let mut all = st.app.fulfilment_locations(&ctx).await?;
     all.sort_by(|a, b| a.code.cmp(&b.code));
-    Ok(respond(StatusCode::OK, &all.iter().map(loc_out).collect::<Vec<_>>(), None))
+    Ok(respond(
+        StatusCode::OK,
+        &all.iter().map(loc_out).collect::<Vec<_>>(),
+        None,
+    ))
 }

@@ -7,9 +7,9 @@ pub mod orders;
 pub mod shipments;
 pub mod system;
 
-use crate::dto::{encode_cursor, PageDto};
+use crate::dto::{PageDto, encode_cursor};
 use crate::extract::etag;
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -18,9 +18,10 @@ pub fn respond<T: Serialize>(status: StatusCode, body: &T, version: Option<i64>)
     let json = serde_json::to_vec(body).unwrap_or_default();
     let mut r = (status, [(header::CONTENT_TYPE, "application/json")], json).into_response();
     if let Some(v) = version
-        && let Ok(h) = etag(v).parse() {
-            r.headers_mut().insert(header::ETAG, h);
-        }
+        && let Ok(h) = etag(v).parse()
+    {
+        r.headers_mut().insert(header::ETAG, h);
+    }
     r
 }
 
@@ -30,5 +31,8 @@ pub fn stored<T: Serialize>(status: StatusCode, body: &T) -> (u16, String) {
 }
 
 pub fn page<T: utoipa::ToSchema, U>(p: aftercart_app::Page<U>, f: impl Fn(&U) -> T) -> PageDto<T> {
-    PageDto { items: p.items.iter().map(f).collect(), next_cursor: p.next.map(encode_cursor) }
+    PageDto {
+        items: p.items.iter().map(f).collect(),
+        next_cursor: p.next.map(encode_cursor),
+    }
 }

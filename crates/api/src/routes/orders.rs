@@ -2,16 +2,16 @@
 
 use super::shipments::ShipmentOut;
 use super::{page, respond, stored};
-use crate::dto::{d, date, money_opt, qty, timestamp, ts, ListParams, MoneyDto, PageDto};
+use crate::ApiState;
+use crate::dto::{ListParams, MoneyDto, PageDto, d, date, money_opt, qty, timestamp, ts};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Caller, Command, PathParam, QueryParams};
-use crate::ApiState;
 use aftercart_app::{
     Allocate, BackorderInput, CancelInput, OrderLineInput, PlaceOrder, ProductRef, Reschedule, TimelineOf, Versioned,
 };
 use aftercart_domain::ids::OrderId;
 use aftercart_domain::order::{Channel, LineLedger, Order};
-use aftercart_domain::status::{order_progress, LineView};
+use aftercart_domain::status::{LineView, order_progress};
 use aftercart_store::EventRow;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -58,7 +58,12 @@ fn channel(s: &Option<String>) -> ApiResult<Channel> {
         Some("punchout") => Channel::Punchout,
         Some("erp") => Channel::Erp,
         Some("edi") => Channel::Edi,
-        Some(o) => return Err(ApiError::invalid("channel", format!("'{o}' is not one of portal, api, punchout, erp, edi"))),
+        Some(o) => {
+            return Err(ApiError::invalid(
+                "channel",
+                format!("'{o}' is not one of portal, api, punchout, erp, edi"),
+            ));
+        }
     })
 }
 
@@ -216,26 +221,33 @@ impl OrderOut {
                     po_number: l.po_number.clone(),
                     cost_centre: l.cost_centre.clone(),
                     ledger: (&o.ledger(l)).into(),
-                    backorder: l.backorder.as_ref().filter(|b| !b.quantity.is_zero()).map(|b| BackorderOut {
-                        quantity: b.quantity.get(),
-                        expected_date: b.expected.map(d),
-                        reason: b.reason.clone(),
-                        history: b
-                            .history
-                            .iter()
-                            .map(|h| BackorderChangeOut {
-                                at: ts(h.at),
-                                from: h.from.map(d),
-                                to: h.to.map(d),
-                                by: h.by.clone(),
-                                reason: h.reason.clone(),
-                            })
-                            .collect(),
-                    }),
+                    backorder: l
+                        .backorder
+                        .as_ref()
+                        .filter(|b| !b.quantity.is_zero())
+                        .map(|b| BackorderOut {
+                            quantity: b.quantity.get(),
+                            expected_date: b.expected.map(d),
+                            reason: b.reason.clone(),
+                            history: b
+                                .history
+                                .iter()
+                                .map(|h| BackorderChangeOut {
+                                    at: ts(h.at),
+                                    from: h.from.map(d),
+                                    to: h.to.map(d),
+                                    by: h.by.clone(),
+                                    reason: h.reason.clone(),
+                                })
+                                .collect(),
+                        }),
                     allocations: l
                         .allocations
                         .iter()
-                        .map(|a| AllocationOut { fulfilment_location_id: a.location.0, quantity: a.quantity.get() })
+                        .map(|a| AllocationOut {
+                            fulfilment_location_id: a.location.0,
+                            quantity: a.quantity.get(),
+                        })
                         .collect(),
                 })
                 .collect(),
@@ -255,24 +267,49 @@ fn out(v: &Versioned<Order>) -> OrderOut {
 pub async fn create_order(State(st): State<ApiState>, cmd: Command<OrderIn>) -> ApiResult<Response> {
     let input = cmd.body.parse()?;
     let (app, ctx) = (&st.app, &cmd.ctx);
-    let v = app.execute(ctx, || app.plan_place_order(ctx, &input), |v| stored(StatusCode::CREATED, &out(v))).await?;
+    let v = app
+        .execute(
+            ctx,
+            || app.plan_place_order(ctx, &input),
+            |v| stored(StatusCode::CREATED, &out(v)),
+        )
+        .await?;
     Ok(respond(StatusCode::CREATED, &out(&v), Some(v.version)))
 }
 
 #[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", params(("id" = Uuid, Path)),
     responses((status = 200, body = OrderOut), (status = 404, body = Problem)))]
-pub async fn get_order(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
+pub async fn get_order(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam(id): PathParam<Uuid>,
+) -> ApiResult<Response> {
     let v = st.app.order(&ctx, OrderId(id)).await?;
     Ok(respond(StatusCode::OK, &out(&v), Some(v.version)))
 }
 
 #[utoipa::path(get, path = "/api/v1/orders", tag = "orders", params(ListParams),
     responses((status = 200, body = PageDto<OrderOut>)))]
-pub async fn list_orders(State(st): State<ApiState>, Caller(ctx): Caller, QueryParams(q): QueryParams<ListParams>) -> ApiResult<Response> {
-    const STATUSES: [&str; 8] =
-        ["pending", "backordered", "allocated", "partially_shipped", "shipped", "partially_delivered", "delivered", "cancelled"];
+pub async fn list_orders(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    QueryParams(q): QueryParams<ListParams>,
+) -> ApiResult<Response> {
+    const STATUSES: [&str; 8] = [
+        "pending",
+        "backordered",
+        "allocated",
+        "partially_shipped",
+        "shipped",
+        "partially_delivered",
+        "delivered",
+        "cancelled",
+    ];
     if let Some(s) = q.status.as_deref().filter(|s| !STATUSES.contains(s)) {
-        return Err(ApiError::invalid("status", format!("'{s}' is not one of {}", STATUSES.join(", "))));
+        return Err(ApiError::invalid(
+            "status",
+            format!("'{s}' is not one of {}", STATUSES.join(", ")),
+        ));
     }
     let p = st.app.list_orders(&ctx, &q.filter()?).await?;
     Ok(respond(StatusCode::OK, &page(p, out), None))
@@ -289,11 +326,25 @@ pub struct AllocationIn {
 #[utoipa::path(post, path = "/api/v1/orders/{id}/allocations", tag = "orders", request_body = AllocationIn,
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
     responses((status = 200, body = OrderOut), (status = 422, body = Problem), (status = 412, body = Problem)))]
-pub async fn allocate(State(st): State<ApiState>, PathParam(id): PathParam<Uuid>, cmd: Command<AllocationIn>) -> ApiResult<Response> {
+pub async fn allocate(
+    State(st): State<ApiState>,
+    PathParam(id): PathParam<Uuid>,
+    cmd: Command<AllocationIn>,
+) -> ApiResult<Response> {
     let b = &cmd.body;
-    let input = Allocate { line: b.line, location: b.fulfilment_location_id.into(), quantity: qty(b.quantity, "quantity")? };
+    let input = Allocate {
+        line: b.line,
+        location: b.fulfilment_location_id.into(),
+        quantity: qty(b.quantity, "quantity")?,
+    };
     let (app, ctx) = (&st.app, &cmd.ctx);
-    let v = app.execute(ctx, || app.plan_allocate(ctx, OrderId(id), &input), |v| stored(StatusCode::OK, &out(v))).await?;
+    let v = app
+        .execute(
+            ctx,
+            || app.plan_allocate(ctx, OrderId(id), &input),
+            |v| stored(StatusCode::OK, &out(v)),
+        )
+        .await?;
     Ok(respond(StatusCode::OK, &out(&v), Some(v.version)))
 }
 
@@ -310,7 +361,11 @@ pub struct BackorderIn {
 #[utoipa::path(post, path = "/api/v1/orders/{id}/backorders", tag = "orders", request_body = BackorderIn,
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
     responses((status = 200, body = OrderOut), (status = 422, body = Problem)))]
-pub async fn backorder(State(st): State<ApiState>, PathParam(id): PathParam<Uuid>, cmd: Command<BackorderIn>) -> ApiResult<Response> {
+pub async fn backorder(
+    State(st): State<ApiState>,
+    PathParam(id): PathParam<Uuid>,
+    cmd: Command<BackorderIn>,
+) -> ApiResult<Response> {
     let b = &cmd.body;
     let input = BackorderInput {
         line: b.line,
@@ -319,7 +374,13 @@ pub async fn backorder(State(st): State<ApiState>, PathParam(id): PathParam<Uuid
         reason: b.reason.clone(),
     };
     let (app, ctx) = (&st.app, &cmd.ctx);
-    let v = app.execute(ctx, || app.plan_backorder(ctx, OrderId(id), &input), |v| stored(StatusCode::OK, &out(v))).await?;
+    let v = app
+        .execute(
+            ctx,
+            || app.plan_backorder(ctx, OrderId(id), &input),
+            |v| stored(StatusCode::OK, &out(v)),
+        )
+        .await?;
     Ok(respond(StatusCode::OK, &out(&v), Some(v.version)))
 }
 
@@ -333,11 +394,23 @@ pub struct RescheduleIn {
 #[utoipa::path(post, path = "/api/v1/orders/{id}/lines/{line}/backorder-date", tag = "orders", request_body = RescheduleIn,
     params(("id" = Uuid, Path), ("line" = u32, Path), ("If-Match" = Option<String>, Header)),
     responses((status = 200, body = OrderOut), (status = 409, body = Problem)))]
-pub async fn reschedule(State(st): State<ApiState>, PathParam((id, line)): PathParam<(Uuid, u32)>, cmd: Command<RescheduleIn>) -> ApiResult<Response> {
-    let input = Reschedule { line, expected: date(&cmd.body.expected_date, "expected_date")?, reason: cmd.body.reason.clone() };
+pub async fn reschedule(
+    State(st): State<ApiState>,
+    PathParam((id, line)): PathParam<(Uuid, u32)>,
+    cmd: Command<RescheduleIn>,
+) -> ApiResult<Response> {
+    let input = Reschedule {
+        line,
+        expected: date(&cmd.body.expected_date, "expected_date")?,
+        reason: cmd.body.reason.clone(),
+    };
     let (app, ctx) = (&st.app, &cmd.ctx);
     let v = app
-        .execute(ctx, || app.plan_reschedule_backorder(ctx, OrderId(id), &input), |v| stored(StatusCode::OK, &out(v)))
+        .execute(
+            ctx,
+            || app.plan_reschedule_backorder(ctx, OrderId(id), &input),
+            |v| stored(StatusCode::OK, &out(v)),
+        )
         .await?;
     Ok(respond(StatusCode::OK, &out(&v), Some(v.version)))
 }
@@ -353,11 +426,25 @@ pub struct CancellationIn {
 #[utoipa::path(post, path = "/api/v1/orders/{id}/cancellations", tag = "orders", request_body = CancellationIn,
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
     responses((status = 200, body = OrderOut), (status = 422, body = Problem)))]
-pub async fn cancel(State(st): State<ApiState>, PathParam(id): PathParam<Uuid>, cmd: Command<CancellationIn>) -> ApiResult<Response> {
+pub async fn cancel(
+    State(st): State<ApiState>,
+    PathParam(id): PathParam<Uuid>,
+    cmd: Command<CancellationIn>,
+) -> ApiResult<Response> {
     let b = &cmd.body;
-    let input = CancelInput { line: b.line, quantity: qty(b.quantity, "quantity")?, reason: b.reason.clone() };
+    let input = CancelInput {
+        line: b.line,
+        quantity: qty(b.quantity, "quantity")?,
+        reason: b.reason.clone(),
+    };
     let (app, ctx) = (&st.app, &cmd.ctx);
-    let v = app.execute(ctx, || app.plan_cancel(ctx, OrderId(id), &input), |v| stored(StatusCode::OK, &out(v))).await?;
+    let v = app
+        .execute(
+            ctx,
+            || app.plan_cancel(ctx, OrderId(id), &input),
+            |v| stored(StatusCode::OK, &out(v)),
+        )
+        .await?;
     Ok(respond(StatusCode::OK, &out(&v), Some(v.version)))
 }
 
@@ -468,7 +555,11 @@ fn line_status(l: &LineView) -> LineStatusOut {
 
 #[utoipa::path(get, path = "/api/v1/orders/{id}/status", tag = "orders", params(("id" = Uuid, Path)),
     responses((status = 200, body = StatusOut), (status = 404, body = Problem)))]
-pub async fn status(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
+pub async fn status(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam(id): PathParam<Uuid>,
+) -> ApiResult<Response> {
     let a = st.app.order_status(&ctx, OrderId(id)).await?;
     let body = StatusOut {
         order_id: a.order.value.id.0,
@@ -521,7 +612,11 @@ pub struct TimelineParams {
 }
 
 pub fn timeline_out(rows: Vec<EventRow>, limit: u32) -> TimelineOut {
-    let next_after = if rows.len() as u32 >= limit { rows.last().map(|r| r.seq) } else { None };
+    let next_after = if rows.len() as u32 >= limit {
+        rows.last().map(|r| r.seq)
+    } else {
+        None
+    };
     TimelineOut {
         items: rows
             .into_iter()
@@ -532,7 +627,11 @@ pub fn timeline_out(rows: Vec<EventRow>, limit: u32) -> TimelineOut {
                 kind: r.kind,
                 subject_kind: r.subject_kind,
                 subject_id: r.subject_id,
-                actor: ActorOut { kind: r.actor_kind, id: r.actor_id, name: r.actor_name },
+                actor: ActorOut {
+                    kind: r.actor_kind,
+                    id: r.actor_id,
+                    name: r.actor_name,
+                },
                 reason: r.reason,
                 data: serde_json::from_str(&r.data).unwrap_or(serde_json::Value::Null),
             })
@@ -541,7 +640,12 @@ pub fn timeline_out(rows: Vec<EventRow>, limit: u32) -> TimelineOut {
     }
 }
 
-pub async fn timeline_of(st: &ApiState, ctx: &aftercart_app::Ctx, of: TimelineOf, q: &TimelineParams) -> ApiResult<Response> {
+pub async fn timeline_of(
+    st: &ApiState,
+    ctx: &aftercart_app::Ctx,
+    of: TimelineOf,
+    q: &TimelineParams,
+) -> ApiResult<Response> {
     let limit = q.limit.unwrap_or(100).clamp(1, 500);
     let rows = st.app.timeline(ctx, of, q.after.unwrap_or(0), limit).await?;
     Ok(respond(StatusCode::OK, &timeline_out(rows, limit), None))
@@ -549,6 +653,11 @@ pub async fn timeline_of(st: &ApiState, ctx: &aftercart_app::Ctx, of: TimelineOf
 
 #[utoipa::path(get, path = "/api/v1/orders/{id}/timeline", tag = "orders", params(("id" = Uuid, Path), TimelineParams),
     responses((status = 200, body = TimelineOut), (status = 404, body = Problem)))]
-pub async fn timeline(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>, QueryParams(q): QueryParams<TimelineParams>) -> ApiResult<Response> {
+pub async fn timeline(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam(id): PathParam<Uuid>,
+    QueryParams(q): QueryParams<TimelineParams>,
+) -> ApiResult<Response> {
     timeline_of(&st, &ctx, TimelineOf::Order(OrderId(id)), &q).await
 }

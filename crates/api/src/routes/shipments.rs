@@ -1,10 +1,10 @@
 //! Shipments, carrier tracking events and receipts.
 
 use super::{page, respond, stored};
-use crate::dto::{d, date, qty, qty0, timestamp, ts, ListParams, PageDto};
+use crate::ApiState;
+use crate::dto::{ListParams, PageDto, d, date, qty, qty0, timestamp, ts};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Caller, Command, PathParam, QueryParams};
-use crate::ApiState;
 use aftercart_app::{ReceiveInput, ShipInput, ShipmentDoc, ShipmentRef, ShipmentView, TrackingInput, Versioned};
 use aftercart_domain::ids::ShipmentId;
 use aftercart_domain::order::{Order, ReceiptLine, Shipment};
@@ -84,7 +84,14 @@ impl ShipmentOut {
             order_number: order_number.to_owned(),
             from_location_id: s.from.0,
             to_location_id: s.to.0,
-            lines: s.lines.iter().map(|l| ShipmentLineOut { line: l.line, quantity: l.quantity.get() }).collect(),
+            lines: s
+                .lines
+                .iter()
+                .map(|l| ShipmentLineOut {
+                    line: l.line,
+                    quantity: l.quantity.get(),
+                })
+                .collect(),
             carrier: s.carrier.clone(),
             service: s.service.clone(),
             tracking_number: s.tracking_number.clone(),
@@ -112,7 +119,10 @@ impl ShipmentOut {
                         received: l.received.get(),
                         damaged: l.damaged.get(),
                         wrong_item: l.wrong_item.get(),
-                        short: s.quantity_of(l.line).saturating_sub(l.received + l.damaged + l.wrong_item).get(),
+                        short: s
+                            .quantity_of(l.line)
+                            .saturating_sub(l.received + l.damaged + l.wrong_item)
+                            .get(),
                         note: l.note.clone(),
                     })
                     .collect(),
@@ -175,27 +185,45 @@ pub async fn create_shipment(State(st): State<ApiState>, cmd: Command<ShipmentIn
         estimated_delivery: date(&b.estimated_delivery, "estimated_delivery")?,
     };
     let (app, ctx) = (&st.app, &cmd.ctx);
-    let v: ShipmentView =
-        app.execute(ctx, || app.plan_ship(ctx, &input), |v| stored(StatusCode::CREATED, &doc_out(&v.doc))).await?;
+    let v: ShipmentView = app
+        .execute(
+            ctx,
+            || app.plan_ship(ctx, &input),
+            |v| stored(StatusCode::CREATED, &doc_out(&v.doc)),
+        )
+        .await?;
     Ok(respond(StatusCode::CREATED, &doc_out(&v.doc), None))
 }
 
 #[utoipa::path(get, path = "/api/v1/shipments/{id}", tag = "shipments", params(("id" = Uuid, Path)),
     responses((status = 200, body = ShipmentOut), (status = 404, body = Problem)))]
-pub async fn get_shipment(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
+pub async fn get_shipment(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam(id): PathParam<Uuid>,
+) -> ApiResult<Response> {
     let sd = st.app.shipment(&ctx, ShipmentId(id)).await?;
     Ok(respond(StatusCode::OK, &doc_out(&sd), None))
 }
 
 #[utoipa::path(get, path = "/api/v1/shipments", tag = "shipments", params(ListParams),
     responses((status = 200, body = PageDto<ShipmentOut>)))]
-pub async fn list_shipments(State(st): State<ApiState>, Caller(ctx): Caller, QueryParams(q): QueryParams<ListParams>) -> ApiResult<Response> {
+pub async fn list_shipments(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    QueryParams(q): QueryParams<ListParams>,
+) -> ApiResult<Response> {
     if let Some(s) = &q.status
-        && TrackingStatus::ALL.iter().all(|t| t.as_str() != s) {
-            return Err(ApiError::invalid("status", format!("'{s}' is not a tracking status")));
-        }
+        && TrackingStatus::ALL.iter().all(|t| t.as_str() != s)
+    {
+        return Err(ApiError::invalid("status", format!("'{s}' is not a tracking status")));
+    }
     let p = st.app.list_shipments(&ctx, &q.filter()?).await?;
-    Ok(respond(StatusCode::OK, &page(p, |v: &Versioned<ShipmentDoc>| doc_out(&v.value)), None))
+    Ok(respond(
+        StatusCode::OK,
+        &page(p, |v: &Versioned<ShipmentDoc>| doc_out(&v.value)),
+        None,
+    ))
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -222,10 +250,19 @@ impl TrackingEventIn {
         let shipment = match (&self.shipment_id, &self.tracking_number) {
             (Some(id), _) => ShipmentRef::Id(ShipmentId(*id)),
             (None, Some(t)) if !t.trim().is_empty() => ShipmentRef::TrackingNumber(t.trim().to_owned()),
-            _ => return Err(ApiError::invalid(&f("tracking_number"), "give tracking_number or shipment_id")),
+            _ => {
+                return Err(ApiError::invalid(
+                    &f("tracking_number"),
+                    "give tracking_number or shipment_id",
+                ));
+            }
         };
-        let status = TrackingStatus::normalise(&self.status)
-            .ok_or_else(|| ApiError::invalid(&f("status"), format!("'{}' is not a known tracking status", self.status)))?;
+        let status = TrackingStatus::normalise(&self.status).ok_or_else(|| {
+            ApiError::invalid(
+                &f("status"),
+                format!("'{}' is not a known tracking status", self.status),
+            )
+        })?;
         Ok(TrackingInput {
             shipment,
             status,
@@ -282,7 +319,11 @@ pub async fn ingest_tracking(State(st): State<ApiState>, cmd: Command<TrackingBa
     // Events of the same shipment are applied in order; different shipments run concurrently.
     let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
     for (i, e) in events.iter().enumerate() {
-        let key = e.shipment_id.map(|s| s.to_string()).or_else(|| e.tracking_number.clone()).unwrap_or_default();
+        let key = e
+            .shipment_id
+            .map(|s| s.to_string())
+            .or_else(|| e.tracking_number.clone())
+            .unwrap_or_default();
         match groups.iter_mut().find(|(k, _)| *k == key) {
             Some((_, v)) => v.push(i),
             None => groups.push((key, vec![i])),
@@ -298,38 +339,48 @@ pub async fn ingest_tracking(State(st): State<ApiState>, cmd: Command<TrackingBa
                 Ok(input) => app.track(ctx, &input).await.map_err(|e| {
                     let mut e = ApiError::from(e);
                     // The app names the field of one event; in a batch, say which event.
-                    e.field = e.field.map(|f| if f.starts_with("events[") { f } else { format!("events[{i}].{f}") });
+                    e.field = e.field.map(|f| {
+                        if f.starts_with("events[") {
+                            f
+                        } else {
+                            format!("events[{i}].{f}")
+                        }
+                    });
                     e
                 }),
             };
-            out.push((i, match r {
-                Ok(o) => TrackingResultOut {
-                    index: i,
-                    outcome: if o.applied { "applied" } else { "duplicate" }.into(),
-                    shipment_id: Some(o.shipment_id.0),
-                    tracking_status: Some(o.status.as_str().into()),
-                    error: None,
+            out.push((
+                i,
+                match r {
+                    Ok(o) => TrackingResultOut {
+                        index: i,
+                        outcome: if o.applied { "applied" } else { "duplicate" }.into(),
+                        shipment_id: Some(o.shipment_id.0),
+                        tracking_status: Some(o.status.as_str().into()),
+                        error: None,
+                    },
+                    Err(e) => TrackingResultOut {
+                        index: i,
+                        outcome: "rejected".into(),
+                        shipment_id: None,
+                        tracking_status: None,
+                        error: Some(Problem {
+                            kind: format!("https://aftercart.dev/problems/{}", e.code),
+                            title: e.status.canonical_reason().unwrap_or("Error").into(),
+                            status: e.status.as_u16(),
+                            code: e.code.into(),
+                            detail: e.detail,
+                            field: e.field,
+                        }),
+                    },
                 },
-                Err(e) => TrackingResultOut {
-                    index: i,
-                    outcome: "rejected".into(),
-                    shipment_id: None,
-                    tracking_status: None,
-                    error: Some(Problem {
-                        kind: format!("https://aftercart.dev/problems/{}", e.code),
-                        title: e.status.canonical_reason().unwrap_or("Error").into(),
-                        status: e.status.as_u16(),
-                        code: e.code.into(),
-                        detail: e.detail,
-                        field: e.field,
-                    }),
-                },
-            }));
+            ));
         }
         out
     };
     use futures_util::StreamExt;
-    let mut stream = futures_util::stream::iter(groups.into_iter().map(|(_, idx)| run_group(idx))).buffer_unordered(TRACKING_CONCURRENCY);
+    let mut stream = futures_util::stream::iter(groups.into_iter().map(|(_, idx)| run_group(idx)))
+        .buffer_unordered(TRACKING_CONCURRENCY);
     while let Some(done) = stream.next().await {
         for (i, r) in done {
             results[i] = Some(r);
@@ -337,7 +388,12 @@ pub async fn ingest_tracking(State(st): State<ApiState>, cmd: Command<TrackingBa
     }
     let results: Vec<TrackingResultOut> = results.into_iter().flatten().collect();
     let count = |o: &str| results.iter().filter(|r| r.outcome == o).count();
-    let body = TrackingBatchOut { applied: count("applied"), duplicates: count("duplicate"), rejected: count("rejected"), results };
+    let body = TrackingBatchOut {
+        applied: count("applied"),
+        duplicates: count("duplicate"),
+        rejected: count("rejected"),
+        results,
+    };
     if let Some(k) = &cmd.ctx.idempotency {
         let (status, json) = stored(StatusCode::OK, &body);
         let record = aftercart_store::IdempotencyRecord {
@@ -347,7 +403,15 @@ pub async fn ingest_tracking(State(st): State<ApiState>, cmd: Command<TrackingBa
             status,
             body: json,
         };
-        match st.app.store.commit(aftercart_store::Commit { idempotency: Some(record), ..Default::default() }).await {
+        match st
+            .app
+            .store
+            .commit(aftercart_store::Commit {
+                idempotency: Some(record),
+                ..Default::default()
+            })
+            .await
+        {
             // A concurrent retry recorded it first; both applied the same de-duplicated events.
             Ok(()) | Err(aftercart_store::CommitError::IdempotencyKeyTaken) => {}
             Err(e) => return Err(aftercart_app::AppError::Store(aftercart_store::StoreError(e.to_string())).into()),
@@ -376,7 +440,11 @@ pub struct ReceiptIn {
 #[utoipa::path(post, path = "/api/v1/shipments/{id}/receipt", tag = "shipments", request_body = ReceiptIn,
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the order")),
     responses((status = 200, body = ShipmentOut), (status = 422, body = Problem)))]
-pub async fn receive(State(st): State<ApiState>, PathParam(id): PathParam<Uuid>, cmd: Command<ReceiptIn>) -> ApiResult<Response> {
+pub async fn receive(
+    State(st): State<ApiState>,
+    PathParam(id): PathParam<Uuid>,
+    cmd: Command<ReceiptIn>,
+) -> ApiResult<Response> {
     let mut lines = Vec::new();
     for (i, l) in cmd.body.lines.iter().enumerate() {
         let f = |s: &str| format!("lines[{i}].{s}");
@@ -391,7 +459,11 @@ pub async fn receive(State(st): State<ApiState>, PathParam(id): PathParam<Uuid>,
     let input = ReceiveInput { lines };
     let (app, ctx) = (&st.app, &cmd.ctx);
     let v = app
-        .execute(ctx, || app.plan_receive(ctx, ShipmentId(id), &input), |v| stored(StatusCode::OK, &doc_out(&v.doc)))
+        .execute(
+            ctx,
+            || app.plan_receive(ctx, ShipmentId(id), &input),
+            |v| stored(StatusCode::OK, &doc_out(&v.doc)),
+        )
         .await?;
     Ok(respond(StatusCode::OK, &doc_out(&v.doc), None))
 }

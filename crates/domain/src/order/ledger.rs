@@ -55,7 +55,15 @@ impl LineLedger {
         let allocated = allocated_total - shipped;
         let in_transit = shipped - delivered - returned;
         let unallocated = ordered - cancelled - backordered - allocated_total;
-        let parts = [cancelled, unallocated, backordered, allocated, in_transit, delivered, returned];
+        let parts = [
+            cancelled,
+            unallocated,
+            backordered,
+            allocated,
+            in_transit,
+            delivered,
+            returned,
+        ];
         let balanced = parts.iter().all(|p| *p >= 0) && parts.iter().sum::<i64>() == ordered;
         let q = |v: i64| Qty::new(u32::try_from(v.max(0)).unwrap_or(u32::MAX));
         LineLedger {

@@ -28,7 +28,11 @@ pub struct Line {
 
 impl Line {
     pub fn allocated_at(&self, location: FulfilmentLocationId) -> Qty {
-        self.allocations.iter().filter(|a| a.location == location).map(|a| a.quantity).sum()
+        self.allocations
+            .iter()
+            .filter(|a| a.location == location)
+            .map(|a| a.quantity)
+            .sum()
     }
 
     pub fn allocated_total(&self) -> Qty {

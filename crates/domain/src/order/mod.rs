@@ -92,12 +92,20 @@ impl Order {
     /// in the account's currency.
     pub fn place(account: &Account, new: NewOrder) -> Result<Order> {
         if new.lines.is_empty() {
-            return Err(Rejection::new(ErrorCode::InvalidValue, "lines", "an order needs at least one line"));
+            return Err(Rejection::new(
+                ErrorCode::InvalidValue,
+                "lines",
+                "an order needs at least one line",
+            ));
         }
         match account.location(new.bill_to) {
             Some(l) if l.kind.can_be_billed() => {}
             Some(_) => {
-                return Err(Rejection::new(ErrorCode::InvalidValue, "bill_to", "this location is not a bill-to location"));
+                return Err(Rejection::new(
+                    ErrorCode::InvalidValue,
+                    "bill_to",
+                    "this location is not a bill-to location",
+                ));
             }
             None => {
                 return Err(Rejection::new(
@@ -112,7 +120,11 @@ impl Order {
                 return Err(currency_mismatch("freight.currency", account.currency, f.currency()));
             }
             if f.is_negative() {
-                return Err(Rejection::new(ErrorCode::InvalidValue, "freight", "freight cannot be negative"));
+                return Err(Rejection::new(
+                    ErrorCode::InvalidValue,
+                    "freight",
+                    "freight cannot be negative",
+                ));
             }
         }
         let mut lines = Vec::with_capacity(new.lines.len());
@@ -122,7 +134,11 @@ impl Order {
             match account.location(nl.ship_to) {
                 Some(l) if l.kind.can_receive() => {}
                 Some(_) => {
-                    return Err(Rejection::new(ErrorCode::InvalidValue, field("ship_to"), "this location does not receive goods"));
+                    return Err(Rejection::new(
+                        ErrorCode::InvalidValue,
+                        field("ship_to"),
+                        "this location does not receive goods",
+                    ));
                 }
                 None => {
                     return Err(Rejection::new(
@@ -141,7 +157,11 @@ impl Order {
             }
             let unit_price = account.contract_price(nl.product.id).unwrap_or(nl.product.list_price);
             if unit_price.currency() != account.currency {
-                return Err(currency_mismatch(&field("sku"), account.currency, unit_price.currency()));
+                return Err(currency_mismatch(
+                    &field("sku"),
+                    account.currency,
+                    unit_price.currency(),
+                ));
             }
             lines.push(Line {
                 no: u32::try_from(i + 1).unwrap_or(u32::MAX),
@@ -181,7 +201,11 @@ impl Order {
 
     fn line_index(&self, no: u32, field: &str) -> Result<usize> {
         self.lines.iter().position(|l| l.no == no).ok_or_else(|| {
-            Rejection::new(ErrorCode::UnknownReference, field, format!("order {} has no line {no}", self.number))
+            Rejection::new(
+                ErrorCode::UnknownReference,
+                field,
+                format!("order {} has no line {no}", self.number),
+            )
         })
     }
 
@@ -196,7 +220,8 @@ impl Order {
     /// Subtotal of the goods ordered, net of cancellations.
     pub fn goods_total(&self) -> Money {
         self.lines.iter().fold(Money::zero(self.currency), |acc, l| {
-            acc.checked_add(l.unit_price.times(l.quantity.saturating_sub(l.cancelled).get())).unwrap_or(acc)
+            acc.checked_add(l.unit_price.times(l.quantity.saturating_sub(l.cancelled).get()))
+                .unwrap_or(acc)
         })
     }
 
@@ -221,7 +246,10 @@ impl Order {
         }
         match line.allocations.iter_mut().find(|a| a.location == location.id) {
             Some(a) => a.quantity = a.quantity + qty,
-            None => line.allocations.push(Allocation { location: location.id, quantity: qty }),
+            None => line.allocations.push(Allocation {
+                location: location.id,
+                quantity: qty,
+            }),
         }
         Ok(())
     }
@@ -244,7 +272,10 @@ impl Order {
             return Err(Rejection::new(
                 ErrorCode::OverBackorder,
                 "quantity",
-                format!("line {line_no} has {} unallocated; cannot backorder {qty}", ledger.unallocated),
+                format!(
+                    "line {line_no} has {} unallocated; cannot backorder {qty}",
+                    ledger.unallocated
+                ),
             ));
         }
         require_text(reason, "reason")?;
@@ -253,7 +284,13 @@ impl Order {
             Some(b) => {
                 b.quantity = b.quantity + qty;
                 if b.expected != expected {
-                    b.history.push(BackorderChange { at, from: b.expected, to: expected, by: by.into(), reason: reason.into() });
+                    b.history.push(BackorderChange {
+                        at,
+                        from: b.expected,
+                        to: expected,
+                        by: by.into(),
+                        reason: reason.into(),
+                    });
                     b.expected = expected;
                 }
                 b.reason = reason.into();
@@ -286,12 +323,22 @@ impl Order {
         let b = match self.lines[idx].backorder.as_mut() {
             Some(b) if !b.quantity.is_zero() => b,
             _ => {
-                return Err(Rejection::new(ErrorCode::InvalidState, "line", format!("line {line_no} has nothing backordered")));
+                return Err(Rejection::new(
+                    ErrorCode::InvalidState,
+                    "line",
+                    format!("line {line_no} has nothing backordered"),
+                ));
             }
         };
         let previous = b.expected;
         if previous != expected {
-            b.history.push(BackorderChange { at, from: previous, to: expected, by: by.into(), reason: reason.into() });
+            b.history.push(BackorderChange {
+                at,
+                from: previous,
+                to: expected,
+                by: by.into(),
+                reason: reason.into(),
+            });
             b.expected = expected;
         }
         Ok(previous)
@@ -325,7 +372,11 @@ impl Order {
     /// lines that are allocated at that fulfilment location and not yet shipped.
     pub fn ship(&mut self, new: NewShipment) -> Result<&Shipment> {
         if new.lines.is_empty() {
-            return Err(Rejection::new(ErrorCode::InvalidValue, "lines", "a shipment carries at least one line"));
+            return Err(Rejection::new(
+                ErrorCode::InvalidValue,
+                "lines",
+                "a shipment carries at least one line",
+            ));
         }
         require_text(&new.carrier, "carrier")?;
         if self.shipments.iter().any(|s| s.id == new.id) {
@@ -335,7 +386,11 @@ impl Order {
             let field = format!("lines[{i}]");
             require_positive(*qty, &format!("{field}.quantity"))?;
             if new.lines[..i].iter().any(|(n, _)| n == line_no) {
-                return Err(Rejection::new(ErrorCode::InvalidValue, format!("{field}.line"), "a line appears twice in the shipment"));
+                return Err(Rejection::new(
+                    ErrorCode::InvalidValue,
+                    format!("{field}.line"),
+                    "a line appears twice in the shipment",
+                ));
             }
             let idx = self.line_index(*line_no, &format!("{field}.line"))?;
             let line = &self.lines[idx];
@@ -361,7 +416,11 @@ impl Order {
             id: new.id,
             from: new.from,
             to: new.to,
-            lines: new.lines.into_iter().map(|(line, quantity)| ShipmentLine { line, quantity }).collect(),
+            lines: new
+                .lines
+                .into_iter()
+                .map(|(line, quantity)| ShipmentLine { line, quantity })
+                .collect(),
             carrier: new.carrier,
             service: new.service,
             tracking_number: new.tracking_number,
@@ -377,29 +436,41 @@ impl Order {
     }
 
     fn shipped_from(&self, line_no: u32, from: FulfilmentLocationId) -> Qty {
-        self.shipments.iter().filter(|s| s.from == from).map(|s| s.quantity_of(line_no)).sum()
+        self.shipments
+            .iter()
+            .filter(|s| s.from == from)
+            .map(|s| s.quantity_of(line_no))
+            .sum()
     }
 
     /// Applies a normalised tracking event to a shipment; false when it changed nothing.
     pub fn track(&mut self, shipment: ShipmentId, event: TrackingEvent) -> Result<bool> {
-        let s = self
-            .shipments
-            .iter_mut()
-            .find(|s| s.id == shipment)
-            .ok_or_else(|| Rejection::new(ErrorCode::UnknownReference, "shipment_id", "no such shipment on this order"))?;
+        let s = self.shipments.iter_mut().find(|s| s.id == shipment).ok_or_else(|| {
+            Rejection::new(
+                ErrorCode::UnknownReference,
+                "shipment_id",
+                "no such shipment on this order",
+            )
+        })?;
         Ok(s.tracking.apply(event))
     }
 
     /// Records what the customer found on arrival. Per line, received + damaged + wrong item may not
     /// exceed what the shipment carried; the rest is short.
     pub fn receive(&mut self, shipment: ShipmentId, receipt: Receipt) -> Result<()> {
-        let s = self
-            .shipments
-            .iter()
-            .find(|s| s.id == shipment)
-            .ok_or_else(|| Rejection::new(ErrorCode::UnknownReference, "shipment_id", "no such shipment on this order"))?;
+        let s = self.shipments.iter().find(|s| s.id == shipment).ok_or_else(|| {
+            Rejection::new(
+                ErrorCode::UnknownReference,
+                "shipment_id",
+                "no such shipment on this order",
+            )
+        })?;
         if receipt.lines.is_empty() {
-            return Err(Rejection::new(ErrorCode::InvalidValue, "lines", "a receipt lists at least one line"));
+            return Err(Rejection::new(
+                ErrorCode::InvalidValue,
+                "lines",
+                "a receipt lists at least one line",
+            ));
         }
         for (i, rl) in receipt.lines.iter().enumerate() {
             let shipped = s.quantity_of(rl.line);
@@ -411,7 +482,11 @@ impl Order {
                 ));
             }
             if receipt.lines[..i].iter().any(|o| o.line == rl.line) {
-                return Err(Rejection::new(ErrorCode::InvalidValue, format!("lines[{i}].line"), "a line appears twice in the receipt"));
+                return Err(Rejection::new(
+                    ErrorCode::InvalidValue,
+                    format!("lines[{i}].line"),
+                    "a line appears twice in the receipt",
+                ));
             }
             let counted = rl.received + rl.damaged + rl.wrong_item;
             if counted > shipped {
@@ -422,7 +497,11 @@ impl Order {
                 ));
             }
         }
-        let s = self.shipments.iter_mut().find(|s| s.id == shipment).expect("checked above");
+        let s = self
+            .shipments
+            .iter_mut()
+            .find(|s| s.id == shipment)
+            .expect("checked above");
         s.receipt = Some(receipt);
         Ok(())
     }
@@ -456,12 +535,20 @@ impl Order {
 }
 
 fn currency_mismatch(field: &str, expected: Currency, got: Currency) -> Rejection {
-    Rejection::new(ErrorCode::CurrencyMismatch, field, format!("expected {expected}, got {got}"))
+    Rejection::new(
+        ErrorCode::CurrencyMismatch,
+        field,
+        format!("expected {expected}, got {got}"),
+    )
 }
 
 fn require_positive(qty: Qty, field: &str) -> Result<()> {
     if qty.is_zero() {
-        return Err(Rejection::new(ErrorCode::InvalidQuantity, field, "quantity must be at least 1"));
+        return Err(Rejection::new(
+            ErrorCode::InvalidQuantity,
+            field,
+            "quantity must be at least 1",
+        ));
     }
     Ok(())
 }

@@ -41,7 +41,10 @@ impl Shipment {
     /// What the customer confirmed as received in good order for this line; `None` until a
     /// receipt lists the line (a receipt that omits a line confirms nothing about it).
     pub fn received_of(&self, line: u32) -> Option<Qty> {
-        self.receipt.as_ref().and_then(|r| r.lines.iter().find(|l| l.line == line)).map(|l| l.received)
+        self.receipt
+            .as_ref()
+            .and_then(|r| r.lines.iter().find(|l| l.line == line))
+            .map(|l| l.received)
     }
 }
 

@@ -133,12 +133,7 @@ fn order3(f: &Fx) -> Order {
     Order::place(&f.account, new_order(f, lines)).unwrap()
 }
 
-fn shipment(
-    n: u128,
-    from: &FulfilmentLocation,
-    to: LocationId,
-    lines: &[(u32, u32)],
-) -> NewShipment {
+fn shipment(n: u128, from: &FulfilmentLocation, to: LocationId, lines: &[(u32, u32)]) -> NewShipment {
     NewShipment {
         id: id(n),
         from: from.id,
@@ -216,11 +211,7 @@ fn place_uses_contract_price_else_list_price() {
         usd_amt("89.00"),
         "contract price, not the 119.00 list price"
     );
-    assert_eq!(
-        o.lines[1].unit_price,
-        usd_amt("249.00"),
-        "no contract: list price"
-    );
+    assert_eq!(o.lines[1].unit_price, usd_amt("249.00"), "no contract: list price");
     assert_eq!(o.lines[0].sku, "CH-100");
     assert_eq!(o.lines[2].ship_to, f.store);
     // 10*89 + 4*249 + 6*89 = 890 + 996 + 534
@@ -239,10 +230,7 @@ fn place_keeps_agreed_freight() {
     let f = fx();
     let mut n = new_order(&f, vec![nl(&f.desk, 1, f.dock)]);
     n.freight = Some(usd_amt("45.00"));
-    assert_eq!(
-        Order::place(&f.account, n).unwrap().freight,
-        usd_amt("45.00")
-    );
+    assert_eq!(Order::place(&f.account, n).unwrap().freight, usd_amt("45.00"));
 }
 
 #[test]
@@ -272,28 +260,19 @@ fn place_refuses_ship_to_that_cannot_receive_and_bad_bill_to() {
     let mut n = new_order(&f, vec![nl(&f.chair, 1, f.dock)]);
     n.bill_to = f.dock;
     let e = Order::place(&f.account, n).unwrap_err();
-    assert_eq!(
-        (e.code, e.field.as_str()),
-        (ErrorCode::InvalidValue, "bill_to")
-    );
+    assert_eq!((e.code, e.field.as_str()), (ErrorCode::InvalidValue, "bill_to"));
 
     let mut n = new_order(&f, vec![nl(&f.chair, 1, f.dock)]);
     n.bill_to = id(998);
     let e = Order::place(&f.account, n).unwrap_err();
-    assert_eq!(
-        (e.code, e.field.as_str()),
-        (ErrorCode::ForeignAccount, "bill_to")
-    );
+    assert_eq!((e.code, e.field.as_str()), (ErrorCode::ForeignAccount, "bill_to"));
 }
 
 #[test]
 fn place_refuses_empty_lines() {
     let f = fx();
     let e = Order::place(&f.account, new_order(&f, vec![])).unwrap_err();
-    assert_eq!(
-        (e.code, e.field.as_str()),
-        (ErrorCode::InvalidValue, "lines")
-    );
+    assert_eq!((e.code, e.field.as_str()), (ErrorCode::InvalidValue, "lines"));
 }
 
 #[test]
@@ -306,10 +285,7 @@ fn place_refuses_discontinued_product() {
         new_order(&f, vec![nl(&f.chair, 2, f.dock), nl(&old, 1, f.dock)]),
     )
     .unwrap_err();
-    assert_eq!(
-        (e.code, e.field.as_str()),
-        (ErrorCode::InvalidState, "lines[1].sku")
-    );
+    assert_eq!((e.code, e.field.as_str()), (ErrorCode::InvalidState, "lines[1].sku"));
     assert!(e.message.contains("DK-200"), "{}", e.message);
 }
 
@@ -327,10 +303,7 @@ fn place_refuses_foreign_currency() {
     let mut n = new_order(&f, vec![nl(&f.chair, 1, f.dock)]);
     n.freight = Some(usd_amt("-1.00"));
     let e = Order::place(&f.account, n).unwrap_err();
-    assert_eq!(
-        (e.code, e.field.as_str()),
-        (ErrorCode::InvalidValue, "freight")
-    );
+    assert_eq!((e.code, e.field.as_str()), (ErrorCode::InvalidValue, "freight"));
 
     // A list price in another currency (no contract price to fall back on).
     let mut lamp = f.desk.clone();
@@ -465,8 +438,7 @@ fn backorder_refusals_change_nothing() {
     refused(&mut o, ErrorCode::UnknownReference, "line", |o| {
         o.backorder(0, Qty::new(1), None, "no stock", "ops", PLACED)
     });
-    o.backorder(1, Qty::new(3), None, "no stock", "ops", PLACED)
-        .unwrap();
+    o.backorder(1, Qty::new(3), None, "no stock", "ops", PLACED).unwrap();
     refused(&mut o, ErrorCode::OverBackorder, "quantity", |o| {
         o.backorder(1, Qty::new(1), None, "no stock", "ops", PLACED)
     });
@@ -498,10 +470,7 @@ fn reschedule_returns_previous_date_and_records_who_and_why() {
         (ch.at, ch.from, ch.to),
         (at, Some(date!(2026 - 11 - 20)), Some(date!(2026 - 12 - 04)))
     );
-    assert_eq!(
-        (ch.by.as_str(), ch.reason.as_str()),
-        ("dana", "vendor delay")
-    );
+    assert_eq!((ch.by.as_str(), ch.reason.as_str()), ("dana", "vendor delay"));
     // Same date again: returns it, records nothing.
     let prev = o
         .reschedule_backorder(3, Some(date!(2026 - 12 - 04)), "confirming", "dana", at)
@@ -555,8 +524,7 @@ fn cancel_takes_unallocated_first_then_backorder() {
     let f = fx();
     let mut o = order3(&f);
     o.allocate(1, &f.dallas, Qty::new(4)).unwrap();
-    o.backorder(1, Qty::new(3), None, "no stock", "ops", PLACED)
-        .unwrap();
+    o.backorder(1, Qty::new(3), None, "no stock", "ops", PLACED).unwrap();
     o.cancel(1, Qty::new(5)).unwrap(); // 3 unallocated + 2 of the backorder
     let l = ledger_of(&o, 1);
     assert_eq!(
@@ -601,9 +569,7 @@ fn allocated(f: &Fx) -> Order {
 fn ship_moves_allocated_to_in_transit() {
     let f = fx();
     let mut o = allocated(&f);
-    let s = o
-        .ship(shipment(501, &f.dallas, f.dock, &[(1, 6), (2, 4)]))
-        .unwrap();
+    let s = o.ship(shipment(501, &f.dallas, f.dock, &[(1, 6), (2, 4)])).unwrap();
     assert_eq!(s.id, id(501));
     assert_eq!(
         (s.quantity_of(1), s.quantity_of(2), s.quantity_of(3)),
@@ -632,27 +598,22 @@ fn ship_refusals_change_nothing() {
     o.ship(shipment(501, &f.dallas, f.dock, &[(1, 6)])).unwrap();
     // Line 3 goes to the store, not the dock.
     let e = refused(&mut o, ErrorCode::ShipToMismatch, "lines[1].line", |o| {
-        o.ship(shipment(502, &f.dallas, f.dock, &[(2, 1), (3, 1)]))
-            .map(|_| ())
+        o.ship(shipment(502, &f.dallas, f.dock, &[(2, 1), (3, 1)])).map(|_| ())
     });
     assert!(e.message.contains("line 3"), "{}", e.message);
     // Only 4 of line 1 left at Dallas.
     refused(&mut o, ErrorCode::OverShipment, "lines[0].quantity", |o| {
-        o.ship(shipment(502, &f.dallas, f.dock, &[(1, 5)]))
-            .map(|_| ())
+        o.ship(shipment(502, &f.dallas, f.dock, &[(1, 5)])).map(|_| ())
     });
     // Nothing of line 2 is allocated at Reno.
     refused(&mut o, ErrorCode::OverShipment, "lines[0].quantity", |o| {
-        o.ship(shipment(502, &f.reno, f.dock, &[(2, 1)]))
-            .map(|_| ())
+        o.ship(shipment(502, &f.reno, f.dock, &[(2, 1)])).map(|_| ())
     });
     refused(&mut o, ErrorCode::UnknownReference, "lines[1].line", |o| {
-        o.ship(shipment(502, &f.dallas, f.dock, &[(1, 1), (8, 1)]))
-            .map(|_| ())
+        o.ship(shipment(502, &f.dallas, f.dock, &[(1, 1), (8, 1)])).map(|_| ())
     });
     refused(&mut o, ErrorCode::InvalidValue, "lines[1].line", |o| {
-        o.ship(shipment(502, &f.dallas, f.dock, &[(1, 1), (1, 1)]))
-            .map(|_| ())
+        o.ship(shipment(502, &f.dallas, f.dock, &[(1, 1), (1, 1)])).map(|_| ())
     });
     refused(&mut o, ErrorCode::InvalidValue, "lines", |o| {
         o.ship(shipment(502, &f.dallas, f.dock, &[])).map(|_| ())
@@ -663,8 +624,7 @@ fn ship_refusals_change_nothing() {
         o.ship(s).map(|_| ())
     });
     refused(&mut o, ErrorCode::InvalidState, "id", |o| {
-        o.ship(shipment(501, &f.dallas, f.dock, &[(1, 1)]))
-            .map(|_| ())
+        o.ship(shipment(501, &f.dallas, f.dock, &[(1, 1)])).map(|_| ())
     });
 }
 
@@ -672,8 +632,7 @@ fn ship_refusals_change_nothing() {
 fn tracking_moves_units_to_delivered_or_returned() {
     let f = fx();
     let mut o = allocated(&f);
-    o.ship(shipment(501, &f.dallas, f.dock, &[(1, 10), (2, 4)]))
-        .unwrap();
+    o.ship(shipment(501, &f.dallas, f.dock, &[(1, 10), (2, 4)])).unwrap();
     o.ship(shipment(502, &f.reno, f.store, &[(3, 6)])).unwrap();
     assert!(
         o.track(
@@ -685,17 +644,11 @@ fn tracking_moves_units_to_delivered_or_returned() {
     assert_eq!(ledger_of(&o, 1).in_transit, Qty::new(10));
     let delivered = event(TrackingStatus::Delivered, datetime!(2026-11-08 11:00 UTC));
     assert!(o.track(id(501), delivered.clone()).unwrap());
-    assert!(
-        !o.track(id(501), delivered).unwrap(),
-        "an exact repeat changes nothing"
-    );
+    assert!(!o.track(id(501), delivered).unwrap(), "an exact repeat changes nothing");
     // An older scan arriving late does not undo the delivery.
     o.track(
         id(501),
-        event(
-            TrackingStatus::OutForDelivery,
-            datetime!(2026-11-08 07:00 UTC),
-        ),
+        event(TrackingStatus::OutForDelivery, datetime!(2026-11-08 07:00 UTC)),
     )
     .unwrap();
     let l = ledger_of(&o, 2);
@@ -706,10 +659,7 @@ fn tracking_moves_units_to_delivered_or_returned() {
     );
     o.track(
         id(502),
-        event(
-            TrackingStatus::ReturnedToSender,
-            datetime!(2026-11-09 11:00 UTC),
-        ),
+        event(TrackingStatus::ReturnedToSender, datetime!(2026-11-09 11:00 UTC)),
     )
     .unwrap();
     let l = ledger_of(&o, 3);
@@ -725,8 +675,7 @@ fn tracking_moves_units_to_delivered_or_returned() {
 fn track_unknown_shipment_is_refused() {
     let f = fx();
     let mut o = allocated(&f);
-    o.ship(shipment(501, &f.dallas, f.dock, &[(1, 10)]))
-        .unwrap();
+    o.ship(shipment(501, &f.dallas, f.dock, &[(1, 10)])).unwrap();
     refused(&mut o, ErrorCode::UnknownReference, "shipment_id", |o| {
         o.track(
             id(777),
@@ -739,16 +688,14 @@ fn track_unknown_shipment_is_refused() {
 fn receive_records_what_arrived() {
     let f = fx();
     let mut o = allocated(&f);
-    o.ship(shipment(501, &f.dallas, f.dock, &[(1, 10), (2, 4)]))
-        .unwrap();
+    o.ship(shipment(501, &f.dallas, f.dock, &[(1, 10), (2, 4)])).unwrap();
     o.track(
         id(501),
         event(TrackingStatus::Delivered, datetime!(2026-11-08 11:00 UTC)),
     )
     .unwrap();
     assert_eq!(ledger_of(&o, 1).received, None);
-    o.receive(id(501), receipt(&[(1, 8, 1, 0), (2, 4, 0, 0)]))
-        .unwrap();
+    o.receive(id(501), receipt(&[(1, 8, 1, 0), (2, 4, 0, 0)])).unwrap();
     let s = o.shipment(id(501)).unwrap();
     assert_eq!(s.received_of(1), Some(Qty::new(8)));
     assert_eq!(ledger_of(&o, 1).received, Some(Qty::new(8)));
@@ -766,8 +713,7 @@ fn receive_records_what_arrived() {
 fn receive_refusals_change_nothing() {
     let f = fx();
     let mut o = allocated(&f);
-    o.ship(shipment(501, &f.dallas, f.dock, &[(1, 10)]))
-        .unwrap();
+    o.ship(shipment(501, &f.dallas, f.dock, &[(1, 10)])).unwrap();
     let e = refused(&mut o, ErrorCode::OverReceipt, "lines[0]", |o| {
         o.receive(id(501), receipt(&[(1, 9, 1, 1)]))
     });
@@ -789,10 +735,7 @@ fn receive_refusals_change_nothing() {
     refused(&mut o, ErrorCode::OverReceipt, "lines[0]", |o| {
         o.receive(id(501), receipt(&[(1, 11, 0, 0)]))
     });
-    assert_eq!(
-        o.shipment(id(501)).unwrap().received_of(1),
-        Some(Qty::new(10))
-    );
+    assert_eq!(o.shipment(id(501)).unwrap().received_of(1), Some(Qty::new(10)));
 }
 
 #[test]
@@ -809,17 +752,10 @@ fn snapshot_round_trips_through_serde() {
         PLACED,
     )
     .unwrap();
-    o.reschedule_backorder(
-        2,
-        Some(date!(2026 - 11 - 27)),
-        "vendor delay",
-        "dana",
-        PLACED,
-    )
-    .unwrap();
-    o.cancel(3, Qty::new(1)).unwrap();
-    o.ship(shipment(501, &f.dallas, f.dock, &[(1, 10)]))
+    o.reschedule_backorder(2, Some(date!(2026 - 11 - 27)), "vendor delay", "dana", PLACED)
         .unwrap();
+    o.cancel(3, Qty::new(1)).unwrap();
+    o.ship(shipment(501, &f.dallas, f.dock, &[(1, 10)])).unwrap();
     o.track(
         id(501),
         event(TrackingStatus::Delivered, datetime!(2026-11-08 11:00 UTC)),
@@ -912,8 +848,7 @@ fn share(of: Qty, pct: u32) -> Qty {
 
 fn open_at(o: &Order, line: u32, loc: &FulfilmentLocation) -> Qty {
     o.line(line).map_or(Qty::ZERO, |l| {
-        l.allocated_at(loc.id)
-            .saturating_sub(o.shipped_from(line, loc.id))
+        l.allocated_at(loc.id).saturating_sub(o.shipped_from(line, loc.id))
     })
 }
 
@@ -949,18 +884,12 @@ fn apply(f: &Fx, o: &mut Order, op: &Op, step: usize) -> (Result<()>, Option<boo
             let r = o
                 .reschedule_backorder(*line, day(*days), "vendor delay", "ops", at)
                 .map(|_| ());
-            (
-                r,
-                Some(pre.line(*line).is_some_and(|l| !l.backordered().is_zero())),
-            )
+            (r, Some(pre.line(*line).is_some_and(|l| !l.backordered().is_zero())))
         }
         Op::Cancel { line, pct } => {
             let avail = ledger(*line).map_or(Qty::ZERO, |l| l.unallocated + l.backordered);
             let qty = share(avail, *pct);
-            (
-                o.cancel(*line, qty),
-                Some(ledger(*line).is_some() && qty <= avail),
-            )
+            (o.cancel(*line, qty), Some(ledger(*line).is_some() && qty <= avail))
         }
         Op::Ship {
             store,
@@ -984,17 +913,10 @@ fn apply(f: &Fx, o: &mut Order, op: &Op, step: usize) -> (Result<()>, Option<boo
                 .filter(|(i, _)| mask & (1 << i) != 0)
                 .map(|(_, l)| *l)
                 .collect();
-            let chosen = if chosen.is_empty() {
-                vec![group[0]]
-            } else {
-                chosen
-            };
+            let chosen = if chosen.is_empty() { vec![group[0]] } else { chosen };
             let from = match loc {
                 Some(i) => locs[*i],
-                None => *locs
-                    .iter()
-                    .max_by_key(|l| open_at(&pre, chosen[0], l))
-                    .unwrap(),
+                None => *locs.iter().max_by_key(|l| open_at(&pre, chosen[0], l)).unwrap(),
             };
             // Lines with nothing open here are dropped, unless that leaves nothing to ship.
             let open: Vec<u32> = chosen
@@ -1002,11 +924,7 @@ fn apply(f: &Fx, o: &mut Order, op: &Op, step: usize) -> (Result<()>, Option<boo
                 .copied()
                 .filter(|l| !open_at(&pre, *l, from).is_zero())
                 .collect();
-            let chosen = if open.is_empty() {
-                vec![chosen[0]]
-            } else {
-                open
-            };
+            let chosen = if open.is_empty() { vec![chosen[0]] } else { open };
             let mut lines: Vec<(u32, u32)> = chosen
                 .iter()
                 .zip(pcts)
@@ -1025,10 +943,7 @@ fn apply(f: &Fx, o: &mut Order, op: &Op, step: usize) -> (Result<()>, Option<boo
             status,
             hours,
         } => {
-            let ev = event(
-                TrackingStatus::ALL[*status],
-                base + time::Duration::hours(*hours),
-            );
+            let ev = event(TrackingStatus::ALL[*status], base + time::Duration::hours(*hours));
             (
                 o.track(sid(*shipment), ev).map(|_| ()),
                 Some(shipment.is_some() && !pre.shipments.is_empty()),
