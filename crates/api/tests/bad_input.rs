@@ -1909,9 +1909,6 @@ async fn order_status_filter(t: TestApp) {
         .refused(422, "invalid_value", "status");
 }
 
-/// Registers scenarios that fail because of an API bug (the reason says which) on both stores, as
-/// ignored tests; `cargo test -p aftercart-api --test bad_input -- --ignored` shows whether the bug
-/// is still there.
 both_stores!(
     malformed_json,
     wrong_json_types,

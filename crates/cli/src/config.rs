@@ -45,10 +45,8 @@ impl Settings {
                 .or_else(|| f.db.clone())
                 .unwrap_or_else(|| default_db.into());
         let api_key = c.api_key.clone().or_else(|| f.api_key.clone());
-        if let Some(k) = &api_key {
-            if k.trim().len() < 8 {
-                return Err("--api-key: must be at least 8 characters".into());
-            }
+        if api_key.as_ref().is_some_and(|k| k.trim().len() < 8) {
+            return Err("--api-key: must be at least 8 characters".into());
         }
         Ok(Settings { addr, db, api_key })
     }
