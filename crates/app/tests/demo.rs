@@ -336,3 +336,46 @@ async fn demo_data_covers_every_state_and_is_deterministic() {
     assert_eq!(snapshot(&app_b, &ctx).await, snap);
     assert_eq!(invoice_snapshot(&app_b, &ctx).await, invoice_snap);
 }
+
+/// Two stores, one behaviour: the same dataset loaded into PostgreSQL (a fresh schema in the
+/// local `test` database) derives exactly the same statuses, risks, sentences and invoice
+/// answers as on SQLite. Fails, never skips, when PostgreSQL is unreachable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_derives_the_same_answers_on_postgres() {
+    let pg = std::env::var("AFTERCART_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let schema = format!("demo_{}", uuid::Uuid::now_v7().simple());
+    let (client, conn) = tokio_postgres::connect(&pg, tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL at {pg} is required for this test: {e}"));
+    tokio::spawn(conn);
+    client
+        .batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .expect("create schema");
+    let sep = if pg.contains('?') { '&' } else { '?' };
+    let store = Store::open(&format!("{pg}{sep}options=-csearch_path%3D{schema}"))
+        .await
+        .expect("open postgres");
+    store.migrate().await.expect("migrate");
+    let on_pg = App::new(store, Arc::new(FixedClock::new(NOW)));
+    let dir = TempDir::new("pg-compare");
+    let on_sqlite = fresh_app(&dir).await;
+    let ctx = Ctx::system();
+    let (a, b) = tokio::join!(demo::load(&on_pg), demo::load(&on_sqlite));
+    let result = async {
+        assert_eq!(
+            a.expect("demo loads on postgres").orders,
+            b.expect("demo loads on sqlite").orders
+        );
+        assert_eq!(snapshot(&on_pg, &ctx).await, snapshot(&on_sqlite, &ctx).await);
+        assert_eq!(
+            invoice_snapshot(&on_pg, &ctx).await,
+            invoice_snapshot(&on_sqlite, &ctx).await
+        );
+    };
+    result.await;
+    client
+        .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+        .await
+        .expect("drop schema");
+}
