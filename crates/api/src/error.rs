@@ -78,6 +78,8 @@ impl From<AppError> for ApiError {
                 format!("no such {what}"),
             )
             .field(f),
+            AppError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", m),
+            AppError::Unauthenticated(m) => ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", m),
             AppError::PreconditionFailed(m) => ApiError::new(StatusCode::PRECONDITION_FAILED, "precondition_failed", m),
             AppError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
             AppError::IdempotencyRace => ApiError::new(

@@ -6,7 +6,7 @@ use crate::ApiState;
 use crate::error::ApiError;
 use aftercart_app::{Ctx, IdempotencyKey, Principal};
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -20,27 +20,59 @@ pub fn key_hash(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
 }
 
-fn principal(state: &ApiState, headers: &HeaderMap) -> Result<Principal, ApiError> {
+pub const SESSION_COOKIE: &str = "aftercart_session";
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// Who is calling: a configured staff key, a stored API key, or a portal session (whose unsafe
+/// requests must echo the session's CSRF token in `X-CSRF-Token`).
+async fn principal(state: &ApiState, parts: &Parts) -> Result<Principal, ApiError> {
+    let headers = &parts.headers;
+    let unauthenticated = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", m.to_owned());
     let presented = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .or_else(|| headers.get("x-api-key").and_then(|v| v.to_str().ok()))
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthenticated",
-                "send an API key as 'Authorization: Bearer <key>'",
+        .map(str::trim)
+        .filter(|k| !k.is_empty());
+    if let Some(key) = presented {
+        // Keys are kept hashed; comparing hashes also keeps the comparison independent of the key text.
+        let h = key_hash(key);
+        if let Some((_, p)) = state.keys.iter().find(|(hash, _)| *hash == h) {
+            return Ok(p.clone());
+        }
+        return match state.app.authenticate_key(key).await.map_err(ApiError::from)? {
+            Some(p) => Ok(p),
+            None => Err(unauthenticated("the API key is not valid")),
+        };
+    }
+    if let Some(token) = cookie(headers, SESSION_COOKIE) {
+        let Some((p, csrf)) = state.app.authenticate_session(token).await.map_err(ApiError::from)? else {
+            return Err(unauthenticated("the session has ended; sign in again"));
+        };
+        let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        let echoed = headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+        if !safe && echoed != Some(csrf.as_str()) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "csrf_failed",
+                "send the session's CSRF token in X-CSRF-Token",
             )
-        })?;
-    // Keys are kept hashed; comparing hashes also keeps the comparison independent of the key text.
-    let h = key_hash(presented.trim());
-    state
-        .keys
-        .iter()
-        .find(|(hash, _)| *hash == h)
-        .map(|(_, p)| p.clone())
-        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "the API key is not valid"))
+            .field("X-CSRF-Token"));
+        }
+        return Ok(p);
+    }
+    Err(unauthenticated("send an API key as 'Authorization: Bearer <key>'"))
 }
 
 fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
@@ -77,7 +109,27 @@ pub fn etag(version: i64) -> String {
 impl FromRequestParts<ApiState> for Caller {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, Self::Rejection> {
-        let p = principal(state, &parts.headers)?;
+        let p = principal(state, parts).await?;
+        let path = parts
+            .extensions
+            .get::<MatchedPath>()
+            .map(|m| m.as_str().to_owned())
+            .unwrap_or_default();
+        let Some(action) = crate::access::action(&parts.method, &path) else {
+            tracing::error!(method = %parts.method, path, "route without an access rule");
+            return Err(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "this endpoint has no access rule",
+            ));
+        };
+        if !p.may(action) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "your role does not allow this",
+            ));
+        }
         let mut ctx = Ctx::new(p);
         ctx.if_match = if_match(&parts.headers)?;
         Ok(Caller(ctx))
@@ -230,7 +282,6 @@ impl<T: DeserializeOwned> FromRequest<ApiState> for Command<T> {
             }
             ctx.idempotency = Some(IdempotencyKey { key, request_hash });
         }
-        debug_assert!(parts.method == Method::POST || parts.method == Method::PATCH || parts.method == Method::PUT);
         let body = parse_json(&bytes).map_err(IntoResponse::into_response)?;
         Ok(Command { ctx, body })
     }

@@ -4,6 +4,7 @@
 //! entry (`/api/v1/openapi.json`). Handlers only translate: wire DTO → application input →
 //! application call → DTO. Rules live in the domain, authorisation in the application layer.
 
+pub mod access;
 pub mod dto;
 pub mod error;
 pub mod extract;
@@ -13,7 +14,7 @@ use aftercart_app::{App, Principal};
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use routes::{accounts, billing, catalog, orders, shipments, system};
+use routes::{accounts, billing, catalog, identity, orders, shipments, system};
 use std::sync::Arc;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -86,6 +87,14 @@ fn api_router() -> OpenApiRouter<ApiState> {
         .routes(routes!(billing::get_credit_memo))
         .routes(routes!(billing::create_payment, billing::list_payments))
         .routes(routes!(billing::get_payment))
+        .routes(routes!(identity::invite_user, identity::list_users))
+        .routes(routes!(identity::get_user, identity::update_user))
+        .routes(routes!(identity::deactivate_user))
+        .routes(routes!(identity::accept_invitation))
+        .routes(routes!(identity::login, identity::logout))
+        .routes(routes!(identity::me))
+        .routes(routes!(identity::create_api_key, identity::list_api_keys))
+        .routes(routes!(identity::revoke_api_key))
 }
 
 /// The OpenAPI 3.1 document of every route.

@@ -1,7 +1,7 @@
 //! How aggregates map to stored documents, and the timeline events written beside them.
 
 use crate::error::{AppError, Result};
-use crate::principal::Actor;
+use crate::principal::{Actor, Principal};
 use crate::{App, Ctx};
 use aftercart_domain::account::{Account, FulfilmentLocation};
 use aftercart_domain::ids::{AccountId, OrderId};
@@ -37,6 +37,12 @@ pub(crate) trait Doc: Serialize + DeserializeOwned {
     /// The business time lists filter on (placed, shipped, due, received).
     fn at(&self) -> OffsetDateTime {
         OffsetDateTime::UNIX_EPOCH
+    }
+    /// Whether `p` may see this record at all (else it is "not found" to them). By default:
+    /// records of an account are visible to that account's users and to seller staff; records
+    /// of no account (catalogue, warehouses) to everyone signed in.
+    fn visible_to(&self, p: &Principal) -> bool {
+        self.account().is_none_or(|a| p.sees_account(a))
     }
 }
 
@@ -99,6 +105,9 @@ impl Doc for Order {
     }
     fn status(&self) -> Option<String> {
         Some(aftercart_domain::status::order_progress(self).as_str().into())
+    }
+    fn visible_to(&self, p: &Principal) -> bool {
+        p.sees_order(self)
     }
     fn at(&self) -> OffsetDateTime {
         self.placed_at
@@ -180,6 +189,12 @@ impl Doc for ShipmentDoc {
     fn status(&self) -> Option<String> {
         Some(self.shipment.status().as_str().into())
     }
+    fn visible_to(&self, p: &Principal) -> bool {
+        match p.supplier_location() {
+            Some(loc) => self.shipment.from == loc,
+            None => p.sees_account(self.account_id) && p.sees_location(self.shipment.to),
+        }
+    }
     fn at(&self) -> OffsetDateTime {
         self.shipment.shipped_at
     }
@@ -242,9 +257,7 @@ impl App {
     pub(crate) async fn load<T: Doc>(&self, ctx: &Ctx, id: Uuid) -> Result<Versioned<T>> {
         let row = self.store.get(id).await?.ok_or_else(|| AppError::not_found(T::WHAT))?;
         let v = decode::<T>(&row)?;
-        if let Some(a) = v.value.account()
-            && !ctx.principal.can_see_account(a)
-        {
+        if !v.value.visible_to(&ctx.principal) {
             return Err(AppError::not_found(T::WHAT));
         }
         Ok(v)
@@ -264,11 +277,22 @@ impl App {
         // An id of another kind of document is, for this caller, an id that does not exist.
         for r in rows.iter().filter(|r| r.kind == T::KIND) {
             let v = decode::<T>(r)?;
-            if v.value.account().is_none_or(|a| ctx.principal.can_see_account(a)) {
+            if v.value.visible_to(&ctx.principal) {
                 out.push(v);
             }
         }
         Ok(out)
+    }
+}
+
+impl App {
+    /// An order as the principal may see it: lines outside their scope (or, for a supplier,
+    /// not routed to them) are removed. Only for reads; commands work on the whole order.
+    pub(crate) fn order_view(&self, ctx: &Ctx, mut v: Versioned<Order>) -> Versioned<Order> {
+        if let Some(lines) = ctx.principal.visible_lines(&v.value) {
+            crate::principal::restrict_order(&mut v.value, &lines);
+        }
+        v
     }
 }
 

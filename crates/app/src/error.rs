@@ -11,6 +11,12 @@ pub enum AppError {
     /// Unknown id, or an id the principal may not see (never distinguished, to not leak existence).
     #[error("{what} not found")]
     NotFound { what: &'static str, field: Option<String> },
+    /// The principal is known but its role does not allow this.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// No (valid) credentials.
+    #[error("unauthenticated: {0}")]
+    Unauthenticated(String),
     #[error("precondition failed: {0}")]
     PreconditionFailed(String),
     #[error("conflict: {0}")]

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod demo;
 mod docs;
 mod error;
+mod identity;
 mod numbers;
 mod principal;
 
@@ -22,8 +23,9 @@ pub use billing::*;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use docs::{ShipmentDoc, Versioned};
 pub use error::{AppError, Result};
+pub use identity::*;
 pub use orders::*;
-pub use principal::{Actor, Principal, StaffRole};
+pub use principal::{Action, Actor, CustomerRole, LocationScope, Principal, PrincipalKind, StaffRole, restrict_order};
 pub use queries::*;
 
 use aftercart_store::{Commit, CommitError, IdempotencyRecord, Store};

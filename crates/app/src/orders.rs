@@ -629,7 +629,8 @@ impl App {
     }
 
     pub async fn order(&self, ctx: &Ctx, id: OrderId) -> Result<Versioned<Order>> {
-        self.load(ctx, id.0).await
+        let v = self.load(ctx, id.0).await?;
+        Ok(self.order_view(ctx, v))
     }
 
     pub async fn shipment(&self, ctx: &Ctx, id: ShipmentId) -> Result<ShipmentDoc> {

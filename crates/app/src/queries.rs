@@ -51,18 +51,29 @@ pub struct MatchAnswer {
 }
 
 impl App {
-    async fn list_docs<T: Doc>(
+    pub(crate) async fn list_docs<T: Doc>(
         &self,
         ctx: &Ctx,
         f: &ListFilter,
         key: Option<(&'static str, String)>,
     ) -> Result<Page<Versioned<T>>> {
         let limit = f.limit.clamp(1, 500);
+        // A customer lists only their own account: asking for another gives an empty page.
+        let mut account = f.account_id;
+        if let Some(own) = ctx.principal.own_account() {
+            if account.is_some_and(|a| a != own) {
+                return Ok(Page {
+                    items: Vec::new(),
+                    next: None,
+                });
+            }
+            account = Some(own);
+        }
         let rows = self
             .store
             .list(ListQuery {
                 kind: T::KIND,
-                account_id: f.account_id.map(|a| a.0),
+                account_id: account.map(|a| a.0),
                 status: f.status.clone(),
                 key,
                 from: f.from,
@@ -75,7 +86,7 @@ impl App {
         let mut items = Vec::with_capacity(rows.len().min(limit as usize));
         for r in rows.iter().take(limit as usize) {
             let v = decode::<T>(r)?;
-            if v.value.account().is_none_or(|a| ctx.principal.can_see_account(a)) {
+            if v.value.visible_to(&ctx.principal) {
                 items.push(v);
             }
         }
@@ -112,12 +123,24 @@ impl App {
     }
 
     pub async fn list_orders(&self, ctx: &Ctx, f: &ListFilter) -> Result<Page<Versioned<Order>>> {
-        let key = f.location.map(|l| ("order_location", l.0.to_string()));
-        self.list_docs(ctx, f, key).await
+        // Suppliers list through the orders routed to them; location filters combine by page filter.
+        let key = match ctx.principal.supplier_location() {
+            Some(loc) => Some(("order_fulfilment", loc.0.to_string())),
+            None => f.location.map(|l| ("order_location", l.0.to_string())),
+        };
+        let mut page: Page<Versioned<Order>> = self.list_docs(ctx, f, key).await?;
+        if let (Some(l), Some(_)) = (f.location, ctx.principal.supplier_location()) {
+            page.items.retain(|o| o.value.lines.iter().any(|x| x.ship_to == l));
+        }
+        page.items = page.items.into_iter().map(|v| self.order_view(ctx, v)).collect();
+        Ok(page)
     }
 
     pub async fn list_shipments(&self, ctx: &Ctx, f: &ListFilter) -> Result<Page<Versioned<ShipmentDoc>>> {
-        let key = f.location.map(|l| ("shipment_location", l.0.to_string()));
+        let key = match ctx.principal.supplier_location() {
+            Some(loc) => Some(("shipment_from", loc.0.to_string())),
+            None => f.location.map(|l| ("shipment_location", l.0.to_string())),
+        };
         self.list_docs(ctx, f, key).await
     }
 
@@ -154,7 +177,8 @@ impl App {
     }
 
     async fn names_for(&self, ctx: &Ctx, order: &Order) -> Result<Names> {
-        let account = self.load::<Account>(ctx, order.account_id.0).await?.value;
+        // Names only (suppliers may not read the account itself, but may see where lines go).
+        let account = self.load::<Account>(&Ctx::system(), order.account_id.0).await?.value;
         let mut names = Names::default();
         for l in account.locations {
             names.locations.insert(l.id, l.name);
@@ -204,6 +228,7 @@ impl App {
     /// "Did this ship?" for an order, derived now.
     pub async fn order_status(&self, ctx: &Ctx, id: OrderId) -> Result<StatusAnswer> {
         let order = self.load::<Order>(ctx, id.0).await?;
+        let order = self.order_view(ctx, order);
         let names = self.names_for(ctx, &order.value).await?;
         let at = self.clock.now();
         let view = order_view(&order.value, &names, at);
@@ -243,6 +268,9 @@ impl App {
 
     /// Invoices of an order (for the order view and matching).
     pub async fn invoices_of_order(&self, ctx: &Ctx, id: OrderId) -> Result<Vec<Invoice>> {
+        if ctx.principal.supplier_location().is_some() {
+            return Ok(Vec::new());
+        }
         self.load::<Order>(ctx, id.0).await?;
         let ids = self.store.by_key("order_invoice", &id.0.to_string()).await?;
         Ok(self
@@ -266,6 +294,18 @@ impl App {
             }
             TimelineOf::Account(id) => {
                 self.load::<Account>(ctx, id.0).await?;
+                // The account timeline spans every location; a location-scoped user may not read it.
+                if matches!(
+                    &ctx.principal.kind,
+                    crate::PrincipalKind::Customer {
+                        scope: crate::LocationScope::Only(_),
+                        ..
+                    }
+                ) {
+                    return Err(crate::AppError::Forbidden(
+                        "your access is limited to some locations".into(),
+                    ));
+                }
                 EventFilter::Account(id.0)
             }
         };

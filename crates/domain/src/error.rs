@@ -20,6 +20,10 @@ pub enum ErrorCode {
     OverApplication,
     ShipToMismatch,
     InvalidState,
+    /// The caller may not act on this location or record (a scoped user, a supplier).
+    OutOfScope,
+    /// The acting user may not decide this approval step (not its approver, nor standing in).
+    NotApprover,
 }
 
 impl ErrorCode {
@@ -39,6 +43,8 @@ impl ErrorCode {
             ErrorCode::OverApplication => "over_application",
             ErrorCode::ShipToMismatch => "ship_to_mismatch",
             ErrorCode::InvalidState => "invalid_state",
+            ErrorCode::NotApprover => "not_approver",
+            ErrorCode::OutOfScope => "out_of_scope",
         }
     }
 }

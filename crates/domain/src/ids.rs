@@ -37,4 +37,7 @@ id_type!(
     InvoiceId,
     CreditMemoId,
     PaymentId,
+    UserId,
+    ApprovalRuleId,
+    BudgetId,
 );

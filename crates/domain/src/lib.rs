@@ -6,6 +6,8 @@
 //! snapshot* of aggregates, not the public API (the API crate has its own DTOs).
 
 pub mod account;
+pub mod approval;
+pub mod budget;
 pub mod error;
 pub mod ids;
 pub mod invoice;

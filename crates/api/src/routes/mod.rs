@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod billing;
 pub mod catalog;
+pub mod identity;
 pub mod orders;
 pub mod shipments;
 pub mod system;

@@ -1,0 +1,72 @@
+//! The one authorisation table: every route maps to the [`Action`] it performs. The role check
+//! ("may this principal do that at all?") happens when the caller is extracted, before any
+//! handler runs; a route missing from this table is refused with a 500 and fails the test that
+//! walks the OpenAPI document. Which records a principal sees is decided in the app layer.
+
+use aftercart_app::Action;
+use axum::http::Method;
+
+pub fn action(method: &Method, path: &str) -> Option<Action> {
+    use Action::*;
+    let m = method.as_str();
+    Some(match (m, path) {
+        ("GET", "/healthz" | "/api/v1/openapi.json") => Public,
+        ("POST", "/api/v1/session" | "/api/v1/invitations/accept") => Public,
+        ("DELETE", "/api/v1/session") | ("GET", "/api/v1/me") => SelfService,
+
+        ("POST", "/api/v1/accounts") | ("PATCH", "/api/v1/accounts/{id}") => AccountWrite,
+        ("PUT", "/api/v1/accounts/{id}/contract-prices/{product_id}") => AccountWrite,
+        ("GET", "/api/v1/accounts" | "/api/v1/accounts/{id}" | "/api/v1/accounts/{id}/timeline") => AccountRead,
+        ("POST", "/api/v1/accounts/{id}/locations") => LocationsManage,
+        ("GET", "/api/v1/accounts/{id}/open-invoices") => BillingRead,
+
+        ("POST", "/api/v1/products" | "/api/v1/fulfilment-locations") => CatalogWrite,
+        (
+            "GET",
+            "/api/v1/products"
+            | "/api/v1/products/{id}"
+            | "/api/v1/fulfilment-locations"
+            | "/api/v1/fulfilment-locations/{id}",
+        ) => CatalogRead,
+
+        ("POST", "/api/v1/orders") => OrderPlace,
+        (
+            "GET",
+            "/api/v1/orders"
+            | "/api/v1/orders/{id}"
+            | "/api/v1/orders/{id}/status"
+            | "/api/v1/orders/{id}/timeline"
+            | "/api/v1/shipments"
+            | "/api/v1/shipments/{id}",
+        ) => OrderRead,
+        (
+            "POST",
+            "/api/v1/orders/{id}/allocations"
+            | "/api/v1/orders/{id}/backorders"
+            | "/api/v1/orders/{id}/lines/{line}/backorder-date"
+            | "/api/v1/orders/{id}/cancellations",
+        ) => OrderFulfil,
+        ("POST", "/api/v1/shipments") => ShipmentCreate,
+        ("POST", "/api/v1/shipments/{id}/receipt") => ReceiptRecord,
+        ("POST", "/api/v1/tracking-events") => TrackingIngest,
+
+        ("POST", "/api/v1/invoices" | "/api/v1/credit-memos") => BillingWrite,
+        (
+            "GET",
+            "/api/v1/invoices"
+            | "/api/v1/invoices/{id}"
+            | "/api/v1/invoices/{id}/match"
+            | "/api/v1/invoices/{id}/timeline"
+            | "/api/v1/credit-memos"
+            | "/api/v1/credit-memos/{id}"
+            | "/api/v1/payments"
+            | "/api/v1/payments/{id}",
+        ) => BillingRead,
+        ("POST", "/api/v1/payments") => PaymentRecord,
+
+        ("POST", "/api/v1/users" | "/api/v1/users/{id}/deactivate" | "/api/v1/api-keys") => UsersManage,
+        ("GET", "/api/v1/users" | "/api/v1/users/{id}" | "/api/v1/api-keys") => UsersManage,
+        ("PATCH", "/api/v1/users/{id}") | ("DELETE", "/api/v1/api-keys/{id}") => UsersManage,
+        _ => return None,
+    })
+}

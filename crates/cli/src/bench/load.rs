@@ -1,0 +1,847 @@
+//! `bench run`: fixtures through the API (not timed), then C concurrent workers on one shared
+//! connection pool for S seconds or MAX requests, whichever comes first, after a warm-up.
+
+use super::client::{Api, loopback_base, short};
+use super::report::{Meta, Rec, report};
+use super::{mix, run_tag};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use uuid::Uuid;
+
+const MAX_CONCURRENCY: usize = 1024;
+const MAX_SECONDS: f64 = 600.0;
+const MAX_WARMUP: f64 = 30.0;
+const MAX_REQUESTS: u64 = 10_000_000;
+const MAX_PREPARE: usize = 200_000;
+/// Allocated orders prepared for `ship-invoice` unless --prepare says otherwise.
+const SHIP_INVOICE_DEFAULT: usize = 30_000;
+/// Events per `tracking` request.
+const TRACKING_BATCH: u64 = 100;
+/// Ids sampled for `status` (GET /orders pages of 500).
+const STATUS_SAMPLE: usize = 20_000;
+/// Orders placed for `status` when the server has fewer than `STATUS_MIN` to read.
+const STATUS_MIN: usize = 1_000;
+const STATUS_PLACE: usize = 2_000;
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scenario {
+    /// POST /api/v1/orders with ten lines per request.
+    Place,
+    /// POST /api/v1/shipments for an allocated order, then POST /api/v1/invoices for it.
+    ShipInvoice,
+    /// GET /api/v1/orders/{id}/status for ids sampled from the server.
+    Status,
+    /// POST /api/v1/tracking-events with 100 events per request.
+    Tracking,
+}
+
+impl Scenario {
+    fn name(self) -> &'static str {
+        match self {
+            Scenario::Place => "place",
+            Scenario::ShipInvoice => "ship-invoice",
+            Scenario::Status => "status",
+            Scenario::Tracking => "tracking",
+        }
+    }
+    fn unit(self) -> &'static str {
+        match self {
+            Scenario::Place => "orders",
+            Scenario::ShipInvoice => "ship+invoice pairs",
+            Scenario::Status => "status reads",
+            Scenario::Tracking => "events",
+        }
+    }
+    fn requests_per_iteration(self) -> u64 {
+        if self == Scenario::ShipInvoice { 2 } else { 1 }
+    }
+}
+
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// Base URL of the server under test; only loopback addresses are accepted.
+    #[arg(long)]
+    url: String,
+    /// The staff API key (sent as `Authorization: Bearer <key>`).
+    #[arg(long, env = "AFTERCART_API_KEY", hide_env_values = true)]
+    key: String,
+    #[arg(long, value_enum)]
+    scenario: Scenario,
+    /// Concurrent requests in flight (1–1024), on one shared connection pool.
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// Length of the measurement, after the warm-up (at most 600).
+    #[arg(long, default_value_t = 10.0)]
+    seconds: f64,
+    /// Stop after this many measured HTTP requests if that comes before --seconds.
+    #[arg(long)]
+    requests: Option<u64>,
+    /// Seconds of load before measuring (not counted).
+    #[arg(long, default_value_t = 1.0)]
+    warmup: f64,
+    /// Fixtures to prepare: allocated orders (ship-invoice, default 30000), shipments to track
+    /// (tracking, default concurrency × 100 + 1000), order ids to sample (status, default 20000).
+    #[arg(long)]
+    prepare: Option<usize>,
+}
+
+/// This run's customer, catalogue and warehouses, created through the API.
+struct World {
+    tag: String,
+    account: Uuid,
+    ship_to: Vec<Uuid>,
+    warehouses: Vec<Uuid>,
+    products: Vec<Uuid>,
+    requested: String,
+}
+
+/// An order with lines allocated and not shipped: one timed ship+invoice iteration.
+struct Ready {
+    order_id: Uuid,
+    from: Uuid,
+    to: Uuid,
+    /// (line, quantity, unit price as the order priced it)
+    lines: Vec<(u64, u64, Value)>,
+}
+
+enum Work {
+    Place(World),
+    Status(Vec<Uuid>),
+    ShipInvoice {
+        world: Arc<World>,
+        ready: Vec<Ready>,
+    },
+    Tracking {
+        tag: String,
+        numbers: Vec<String>,
+        base: OffsetDateTime,
+    },
+}
+
+enum Step {
+    Done,
+    Exhausted,
+}
+
+fn id_of(v: &Value, what: &str) -> Result<Uuid, String> {
+    v["id"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("{what}: no id in the response: {}", short(&v.to_string())))
+}
+
+fn validate(a: &RunArgs) -> Result<(), String> {
+    if !(1..=MAX_CONCURRENCY).contains(&a.concurrency) {
+        return Err(format!("--concurrency must be 1 to {MAX_CONCURRENCY}"));
+    }
+    if !(a.seconds > 0.0 && a.seconds <= MAX_SECONDS) {
+        return Err(format!("--seconds must be more than 0 and at most {MAX_SECONDS}"));
+    }
+    if !(0.0..=MAX_WARMUP).contains(&a.warmup) {
+        return Err(format!("--warmup must be 0 to {MAX_WARMUP} seconds"));
+    }
+    if a.requests.is_some_and(|r| r == 0 || r > MAX_REQUESTS) {
+        return Err(format!("--requests must be 1 to {MAX_REQUESTS}"));
+    }
+    if a.prepare.is_some_and(|p| p == 0 || p > MAX_PREPARE) {
+        return Err(format!("--prepare must be 1 to {MAX_PREPARE}"));
+    }
+    if a.scenario == Scenario::Tracking && a.prepare.is_some_and(|p| (p as u64) < TRACKING_BATCH) {
+        return Err(format!(
+            "--prepare for tracking must be at least {TRACKING_BATCH} shipments (one batch touches each once)"
+        ));
+    }
+    Ok(())
+}
+
+pub async fn run(a: RunArgs) -> Result<(), String> {
+    validate(&a)?;
+    let base = loopback_base(&a.url).await?;
+    let api = Api::new(base, &a.key, a.concurrency)?;
+    let health: Value = api
+        .get("/healthz")
+        .await
+        .map_err(|e| format!("the server is not ready: {e}"))?;
+    let backend = health["database"].as_str().unwrap_or("unknown").to_owned();
+
+    let t = Instant::now();
+    let work = prepare(&api, &a).await?;
+    let prepare_s = t.elapsed().as_secs_f64();
+    let prepared = match &work {
+        Work::Place(_) => 0,
+        Work::Status(ids) => ids.len(),
+        Work::ShipInvoice { ready, .. } => ready.len(),
+        Work::Tracking { numbers, .. } => numbers.len(),
+    };
+    eprintln!(
+        "{}: {prepared} fixtures ready in {prepare_s:.1} s; warm-up {:.1} s, then {:.1} s at concurrency {}{}",
+        a.scenario.name(),
+        a.warmup,
+        a.seconds,
+        a.concurrency,
+        a.requests.map(|r| format!(" (or {r} requests)")).unwrap_or_default()
+    );
+
+    let (cpu0, wall0) = (process_cpu_s(), Instant::now());
+    let (rec, window, exhausted) = measure(&api, Arc::new(work), &a).await;
+    let client_cpu_pct = match (cpu0, process_cpu_s()) {
+        (Some(a), Some(b)) => Some(((b - a) / wall0.elapsed().as_secs_f64() * 1000.0).round() / 10.0),
+        _ => None,
+    };
+    report(
+        &Meta {
+            scenario: a.scenario.name(),
+            unit: a.scenario.unit(),
+            backend: &backend,
+            concurrency: a.concurrency,
+            seconds: a.seconds,
+            max_requests: a.requests,
+            warmup: a.warmup,
+            prepared,
+            prepare_s,
+            exhausted,
+            client_cpu_pct,
+        },
+        rec,
+        window,
+    );
+    Ok(())
+}
+
+/// CPU seconds (user + system) this process has used, from /proc/self/stat (Linux, 100 Hz ticks).
+fn process_cpu_s() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name start at field 3; utime and stime are 14 and 15.
+    let f: Vec<&str> = s.get(s.rfind(')')? + 1..)?.split_whitespace().collect();
+    let ticks = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurement
+
+struct Window {
+    start: Instant,
+    deadline: Instant,
+    max: Option<u64>,
+    per_iteration: u64,
+    next: AtomicU64,
+    issued: AtomicU64,
+    stop: AtomicBool,
+    exhausted: AtomicBool,
+}
+
+async fn measure(api: &Api, work: Arc<Work>, a: &RunArgs) -> (Rec, Instant, bool) {
+    let now = Instant::now();
+    let start = now + Duration::from_secs_f64(a.warmup);
+    let w = Arc::new(Window {
+        start,
+        deadline: start + Duration::from_secs_f64(a.seconds),
+        max: a.requests,
+        per_iteration: a.scenario.requests_per_iteration(),
+        next: AtomicU64::new(0),
+        issued: AtomicU64::new(0),
+        stop: AtomicBool::new(false),
+        exhausted: AtomicBool::new(false),
+    });
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..a.concurrency {
+        let (api, work, w) = (api.clone(), work.clone(), w.clone());
+        set.spawn(async move {
+            let mut rec = Rec::default();
+            loop {
+                let now = Instant::now();
+                if now >= w.deadline || w.stop.load(Relaxed) {
+                    break;
+                }
+                rec.on = now >= w.start;
+                if rec.on
+                    && w.max
+                        .is_some_and(|max| w.issued.fetch_add(w.per_iteration, Relaxed) >= max)
+                {
+                    break;
+                }
+                let i = w.next.fetch_add(1, Relaxed);
+                if let Step::Exhausted = iteration(&api, &work, i, &mut rec).await {
+                    w.exhausted.store(rec.on || Instant::now() >= w.start, Relaxed);
+                    w.stop.store(true, Relaxed);
+                    break;
+                }
+            }
+            rec
+        });
+    }
+    let mut all = Rec::default();
+    while let Some(r) = set.join_next().await {
+        if let Ok(r) = r {
+            all.merge(r);
+        }
+    }
+    (all, w.start, w.exhausted.load(Relaxed))
+}
+
+/// Sends one measured request; returns the body of a 2xx response (empty unless `keep`).
+async fn send(rec: &mut Rec, req: reqwest::RequestBuilder, keep: bool) -> Option<Vec<u8>> {
+    let t0 = Instant::now();
+    match req.send().await {
+        Err(e) => {
+            rec.request(t0, Some(format!("transport: {e}")));
+            None
+        }
+        Ok(r) => {
+            let status = r.status();
+            match r.bytes().await {
+                Err(e) => {
+                    rec.request(t0, Some(format!("reading the body of HTTP {status}: {e}")));
+                    None
+                }
+                Ok(b) if status.is_success() => {
+                    rec.request(t0, None);
+                    Some(if keep { b.to_vec() } else { Vec::new() })
+                }
+                Ok(b) => {
+                    rec.request(
+                        t0,
+                        Some(format!("HTTP {status}: {}", short(&String::from_utf8_lossy(&b)))),
+                    );
+                    None
+                }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct TrackingCounts {
+    applied: u64,
+    rejected: u64,
+}
+
+const TRACKING_CYCLE: [&str; 6] = [
+    "in_transit",
+    "in_transit",
+    "out_for_delivery",
+    "failed_attempt",
+    "out_for_delivery",
+    "delivered",
+];
+const SCAN_LOCATIONS: [&str; 5] = [
+    "Memphis, TN",
+    "Louisville, KY",
+    "Indianapolis, IN",
+    "Dallas, TX",
+    "Reno, NV",
+];
+
+async fn iteration(api: &Api, work: &Work, i: u64, rec: &mut Rec) -> Step {
+    match work {
+        Work::Place(w) => {
+            let req = api.http.post(api.url("/api/v1/orders")).json(&order_body(w, i));
+            if send(rec, req, false).await.is_some() {
+                rec.iteration(1);
+            }
+        }
+        Work::Status(ids) => {
+            let id = ids[(mix(i) % ids.len() as u64) as usize];
+            if send(
+                rec,
+                api.http.get(api.url(&format!("/api/v1/orders/{id}/status"))),
+                false,
+            )
+            .await
+            .is_some()
+            {
+                rec.iteration(1);
+            }
+        }
+        Work::ShipInvoice { world, ready } => {
+            let Some(r) = ready.get(i as usize) else {
+                return Step::Exhausted;
+            };
+            let ship = json!({
+                "order_id": r.order_id,
+                "from_location_id": r.from,
+                "to_location_id": r.to,
+                "lines": r.lines.iter().map(|(l, q, _)| json!({"line": l, "quantity": q})).collect::<Vec<_>>(),
+                "carrier": "UPS",
+                "service": "Ground",
+                "tracking_number": format!("1ZS{}{i:08}", world.tag),
+            });
+            let Some(body) = send(rec, api.http.post(api.url("/api/v1/shipments")).json(&ship), true).await else {
+                return Step::Done;
+            };
+            let shipment = match serde_json::from_slice::<Value>(&body)
+                .map_err(|e| e.to_string())
+                .and_then(|v| id_of(&v, "shipment"))
+            {
+                Ok(s) => s,
+                Err(e) => {
+                    rec.errors += u64::from(rec.on);
+                    rec.first_error.get_or_insert(e);
+                    return Step::Done;
+                }
+            };
+            let invoice = json!({
+                "account_id": world.account,
+                "currency": "USD",
+                "lines": r.lines.iter().map(|(l, q, price)| json!({
+                    "order_id": r.order_id, "order_line": l, "shipment_id": shipment, "quantity": q, "unit_price": price,
+                })).collect::<Vec<_>>(),
+            });
+            if send(rec, api.http.post(api.url("/api/v1/invoices")).json(&invoice), false)
+                .await
+                .is_some()
+            {
+                rec.iteration(1);
+            }
+        }
+        Work::Tracking { tag, numbers, base } => {
+            let n = numbers.len() as u64;
+            let events: Vec<Value> = (0..TRACKING_BATCH)
+                .map(|j| {
+                    let g = i * TRACKING_BATCH + j;
+                    let pass = g / n;
+                    let at = *base + Duration::from_secs(60 * pass);
+                    json!({
+                        "tracking_number": numbers[(g % n) as usize],
+                        "status": TRACKING_CYCLE[(pass % TRACKING_CYCLE.len() as u64) as usize],
+                        "occurred_at": at.format(&Rfc3339).unwrap_or_default(),
+                        "location": SCAN_LOCATIONS[(pass % SCAN_LOCATIONS.len() as u64) as usize],
+                        "event_id": format!("{tag}-{g}"),
+                        "source": "bench",
+                    })
+                })
+                .collect();
+            let req = api
+                .http
+                .post(api.url("/api/v1/tracking-events"))
+                .json(&json!({"events": events}));
+            if let Some(body) = send(rec, req, true).await {
+                match serde_json::from_slice::<TrackingCounts>(&body) {
+                    Ok(c) => {
+                        rec.iteration(c.applied);
+                        if rec.on && c.rejected > 0 {
+                            rec.rejected_units += c.rejected;
+                            if rec.first_error.is_none() {
+                                let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                                let first = v["results"]
+                                    .as_array()
+                                    .and_then(|rs| rs.iter().find(|r| r["outcome"] == "rejected"))
+                                    .cloned();
+                                rec.first_error = Some(format!(
+                                    "tracking event rejected: {}",
+                                    short(&first.unwrap_or(Value::Null).to_string())
+                                ));
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        rec.errors += u64::from(rec.on);
+                        rec.first_error
+                            .get_or_insert(format!("unexpected tracking response: {e}"));
+                    }
+                }
+            }
+        }
+    }
+    Step::Done
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures (created through the API, not timed)
+
+/// Runs `f(0..n)` with up to `c` in flight; the results in index order, or the first error.
+async fn parallel<T, F, Fut>(n: usize, c: usize, f: F) -> Result<Vec<T>, String>
+where
+    T: Send + 'static,
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<T, String>> + Send + 'static,
+{
+    let f = Arc::new(f);
+    let next = Arc::new(AtomicUsize::new(0));
+    let failed = Arc::new(AtomicBool::new(false));
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..c.clamp(1, n.max(1)) {
+        let (f, next, failed) = (f.clone(), next.clone(), failed.clone());
+        set.spawn(async move {
+            let mut out = Vec::new();
+            while !failed.load(Relaxed) {
+                let k = next.fetch_add(1, Relaxed);
+                if k >= n {
+                    break;
+                }
+                match f(k).await {
+                    Ok(v) => out.push((k, v)),
+                    Err(e) => {
+                        failed.store(true, Relaxed);
+                        return Err(e);
+                    }
+                }
+            }
+            Ok(out)
+        });
+    }
+    let mut all = Vec::with_capacity(n);
+    let mut first_err = None;
+    while let Some(r) = set.join_next().await {
+        match r {
+            Ok(Ok(v)) => all.extend(v),
+            Ok(Err(e)) => {
+                first_err.get_or_insert(e);
+            }
+            Err(e) => {
+                first_err.get_or_insert(format!("a preparation task failed: {e}"));
+            }
+        }
+    }
+    if let Some(e) = first_err {
+        return Err(e);
+    }
+    all.sort_by_key(|(k, _)| *k);
+    Ok(all.into_iter().map(|(_, v)| v).collect())
+}
+
+async fn create_world(api: &Api) -> Result<World, String> {
+    let tag = run_tag();
+    let mut warehouses = Vec::new();
+    for (n, city) in [(1, "Columbus"), (2, "Reno")] {
+        let v: Value = api
+            .post(
+                "/api/v1/fulfilment-locations",
+                &json!({"code": format!("BENCH-{tag}-W{n}"), "name": format!("Bench DC {n} ({tag})"), "kind": "warehouse", "city": city}),
+            )
+            .await?;
+        warehouses.push(id_of(&v, "fulfilment location")?);
+    }
+    let categories = ["safety", "janitorial", "office", "medical", "packaging"];
+    let mut products = Vec::new();
+    for p in 0..10u64 {
+        let price = format!("{}.{:02}", 4 + p * 7, (p * 37) % 100);
+        let v: Value = api
+            .post(
+                "/api/v1/products",
+                &json!({
+                    "sku": format!("BENCH-{tag}-P{p:02}"),
+                    "name": format!("Bench product {p} ({tag})"),
+                    "category": categories[(p % 5) as usize],
+                    "list_price": {"amount": price, "currency": "USD"},
+                }),
+            )
+            .await?;
+        products.push(id_of(&v, "product")?);
+    }
+    let mut locations = vec![json!({"kind": "bill_to", "name": "Accounts payable", "city": "Austin"})];
+    for (n, city) in ["Austin", "Round Rock", "Cedar Park", "Georgetown", "Pflugerville"]
+        .iter()
+        .enumerate()
+    {
+        locations.push(json!({"kind": "ship_to", "name": format!("Receiving dock {}", n + 1), "city": city}));
+    }
+    let acct: Value = api
+        .post(
+            "/api/v1/accounts",
+            &json!({
+                "number": format!("BENCH-{tag}"), "name": format!("Bench Buyer {tag}"), "currency": "USD",
+                "payment_terms_days": 30, "credit_limit": {"amount": "1000000000.00", "currency": "USD"},
+                "locations": locations,
+            }),
+        )
+        .await?;
+    let account = id_of(&acct, "account")?;
+    let ship_to: Vec<Uuid> = acct["locations"]
+        .as_array()
+        .map(|ls| {
+            ls.iter()
+                .filter(|l| l["kind"] == "ship_to")
+                .filter_map(|l| l["id"].as_str()?.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    if ship_to.len() != 5 {
+        return Err(format!(
+            "the bench account should have 5 ship-to locations: {}",
+            short(&acct.to_string())
+        ));
+    }
+    let _: Value = api
+        .put(
+            &format!("/api/v1/accounts/{account}/contract-prices/{}", products[0]),
+            &json!({"unit_price": {"amount": "3.50", "currency": "USD"}}),
+        )
+        .await?;
+    let requested = (OffsetDateTime::now_utc() + Duration::from_secs(7 * 86_400))
+        .date()
+        .to_string();
+    Ok(World {
+        tag,
+        account,
+        ship_to,
+        warehouses,
+        products,
+        requested,
+    })
+}
+
+/// A ten-line order: ten different products, lines n and n+5 to the same ship-to.
+fn order_body(w: &World, i: u64) -> Value {
+    let h = mix(i);
+    let lines: Vec<Value> = (0..10u64)
+        .map(|j| {
+            json!({
+                "product_id": w.products[((i + j) % 10) as usize],
+                "quantity": 1 + mix(h ^ j) % 24,
+                "ship_to": w.ship_to[(j % 5) as usize],
+                "requested_date": w.requested,
+                "cost_centre": format!("CC-{}", 100 + j % 3),
+            })
+        })
+        .collect();
+    json!({"account_id": w.account, "po_number": format!("PO-{}-{i}", w.tag), "lines": lines})
+}
+
+async fn place(api: &Api, w: &World, i: u64) -> Result<Value, String> {
+    api.post("/api/v1/orders", &order_body(w, i)).await
+}
+
+async fn allocate(api: &Api, order: &Value, line: u64, at: Uuid) -> Result<(u64, Value), String> {
+    let l = &order["lines"][(line - 1) as usize];
+    let q = l["quantity"].as_u64().ok_or("order response without line quantity")?;
+    let id = id_of(order, "order")?;
+    let _: Value = api
+        .post(
+            &format!("/api/v1/orders/{id}/allocations"),
+            &json!({"line": line, "fulfilment_location_id": at, "quantity": q}),
+        )
+        .await?;
+    Ok((q, l["unit_price"].clone()))
+}
+
+async fn prepare(api: &Api, a: &RunArgs) -> Result<Work, String> {
+    let c = a.concurrency;
+    match a.scenario {
+        Scenario::Place => Ok(Work::Place(create_world(api).await?)),
+        Scenario::Status => {
+            let want = a.prepare.unwrap_or(STATUS_SAMPLE);
+            let (mut ids, how) = sample_orders(api, want).await?;
+            if ids.len() < STATUS_MIN.min(want) {
+                let n = STATUS_PLACE.min(want).saturating_sub(ids.len());
+                eprintln!("status: the server has {} orders; placing {n} more to read", ids.len());
+                let w = Arc::new(create_world(api).await?);
+                let api2 = api.clone();
+                let placed = parallel(n, c, move |k| {
+                    let (api, w) = (api2.clone(), w.clone());
+                    async move { id_of(&place(&api, &w, k as u64).await?, "order") }
+                })
+                .await?;
+                ids.extend(placed);
+            } else {
+                eprintln!("status: sampled {} order ids ({how})", ids.len());
+            }
+            Ok(Work::Status(ids))
+        }
+        Scenario::ShipInvoice => {
+            let n = a.prepare.unwrap_or(SHIP_INVOICE_DEFAULT);
+            let w = Arc::new(create_world(api).await?);
+            eprintln!("ship-invoice: placing and allocating {n} orders (not timed)…");
+            let (api2, w2) = (api.clone(), w.clone());
+            let ready = parallel(n, c, move |k| {
+                let (api, w) = (api2.clone(), w2.clone());
+                async move {
+                    let o = place(&api, &w, k as u64).await?;
+                    let from = w.warehouses[k % 2];
+                    // Lines 1 and 6 go to the same ship-to: one shipment carries both.
+                    let mut lines = Vec::new();
+                    for line in [1, 6] {
+                        let (q, price) = allocate(&api, &o, line, from).await?;
+                        lines.push((line, q, price));
+                    }
+                    Ok(Ready {
+                        order_id: id_of(&o, "order")?,
+                        from,
+                        to: w.ship_to[0],
+                        lines,
+                    })
+                }
+            })
+            .await?;
+            Ok(Work::ShipInvoice { world: w, ready })
+        }
+        Scenario::Tracking => {
+            let n = a.prepare.unwrap_or(c * TRACKING_BATCH as usize + 1_000);
+            let w = Arc::new(create_world(api).await?);
+            eprintln!("tracking: placing, allocating and shipping {n} orders (not timed)…");
+            let (api2, w2) = (api.clone(), w.clone());
+            let numbers = parallel(n, c, move |k| {
+                let (api, w) = (api2.clone(), w2.clone());
+                async move {
+                    let o = place(&api, &w, k as u64).await?;
+                    let from = w.warehouses[k % 2];
+                    let (q, _) = allocate(&api, &o, 1, from).await?;
+                    let number = format!("1ZT{}{k:08}", w.tag);
+                    let _: Value = api
+                        .post(
+                            "/api/v1/shipments",
+                            &json!({
+                                "order_id": id_of(&o, "order")?, "from_location_id": from, "to_location_id": w.ship_to[0],
+                                "lines": [{"line": 1, "quantity": q}], "carrier": "UPS", "tracking_number": number,
+                            }),
+                        )
+                        .await?;
+                    Ok(number)
+                }
+            })
+            .await?;
+            let base = OffsetDateTime::now_utc() - Duration::from_secs(86_400);
+            Ok(Work::Tracking {
+                tag: w.tag.clone(),
+                numbers,
+                base,
+            })
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct IdOnly {
+    id: Uuid,
+}
+
+#[derive(Deserialize)]
+struct IdPage {
+    items: Vec<IdOnly>,
+    next_cursor: Option<String>,
+}
+
+/// GET /api/v1/orders?limit=N[&cursor=C]
+async fn order_page(api: &Api, limit: usize, cursor: Option<&str>) -> Result<IdPage, String> {
+    match cursor {
+        Some(c) => api.get(&format!("/api/v1/orders?limit={limit}&cursor={c}")).await,
+        None => api.get(&format!("/api/v1/orders?limit={limit}")).await,
+    }
+}
+
+/// Base64url without padding (what the API's list cursors are made of).
+fn b64url(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(bytes.len() * 4 / 3 + 2);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+        for k in 0..=chunk.len() {
+            out.push(char::from(A[((n >> (18 - 6 * k)) & 63) as usize]));
+        }
+    }
+    out
+}
+
+/// The creation time (Unix ms) of a UUIDv7.
+fn v7_ms(id: Uuid) -> u64 {
+    let b = id.as_bytes();
+    u64::from_be_bytes([0, 0, b[0], b[1], b[2], b[3], b[4], b[5]])
+}
+
+/// A cursor meaning "orders created before `ms`": the smallest UUIDv7 of that millisecond.
+fn cursor_at(ms: u64) -> String {
+    let t = ms.to_be_bytes();
+    let mut b = [0u8; 16];
+    b[..6].copy_from_slice(&t[2..]);
+    b[6] = 0x70;
+    b[8] = 0x80;
+    b64url(&b)
+}
+
+/// Up to `want` order ids from pages of 500. Order ids are UUIDv7 (time-ordered) and a list
+/// cursor is the id a page starts below, so pages are taken just below random instants between
+/// the oldest and the newest order: the sample covers the whole table, not only its newest end.
+/// Falls back to paging from the newest order when cursors do not look as expected.
+async fn sample_orders(api: &Api, want: usize) -> Result<(Vec<Uuid>, &'static str), String> {
+    let first = order_page(api, 2, None).await?;
+    let Some(newest) = first.items.first().map(|o| o.id) else {
+        return Ok((Vec::new(), "empty"));
+    };
+    let cursors_are_ids = match (&first.next_cursor, first.items.get(1)) {
+        (Some(c), Some(second)) => *c == b64url(second.id.as_bytes()),
+        _ => false,
+    };
+    if cursors_are_ids && let Some(ids) = sample_spread(api, newest, want).await? {
+        return Ok((ids, "pages of 500 at random points across all orders"));
+    }
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    while ids.len() < want {
+        let page = order_page(api, (want - ids.len()).min(500), cursor.as_deref()).await?;
+        ids.extend(page.items.into_iter().map(|o| o.id));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    Ok((ids, "the newest orders"))
+}
+
+async fn sample_spread(api: &Api, newest: Uuid, want: usize) -> Result<Option<Vec<Uuid>>, String> {
+    // Binary search for the oldest order's millisecond: `lo` has no order before it, `hi` has.
+    let (mut lo, mut hi) = (0u64, v7_ms(newest) + 1);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        match order_page(api, 1, Some(&cursor_at(mid))).await {
+            Ok(p) if p.items.is_empty() => lo = mid,
+            Ok(_) => hi = mid,
+            Err(_) => return Ok(None),
+        }
+    }
+    let (oldest, span) = (lo, v7_ms(newest) + 1 - lo);
+    let seed = u64::from(OffsetDateTime::now_utc().nanosecond());
+    let mut ids = Vec::with_capacity(want + 500);
+    let pages = want.div_ceil(500) as u64;
+    for k in 0..pages * 3 {
+        // Up to three rounds: pages overlap on small tables; stop when there are enough.
+        if ids.len() >= want {
+            break;
+        }
+        let at = oldest + 1 + mix(seed ^ k) % span;
+        let page = order_page(api, 500, Some(&cursor_at(at))).await?;
+        ids.extend(page.items.into_iter().map(|o| o.id));
+        if (k + 1) % pages == 0 {
+            ids.sort_unstable();
+            ids.dedup();
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    ids.truncate(want);
+    Ok(Some(ids))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_are_base64url_of_uuidv7() {
+        assert_eq!(b64url(&[0xfb, 0xff]), "-_8");
+        assert_eq!(b64url(b"Man"), "TWFu");
+        assert_eq!(b64url(b"Ma"), "TWE");
+        let id = Uuid::now_v7();
+        let ms = v7_ms(id);
+        let c = cursor_at(ms);
+        assert_eq!(c.len(), 22);
+        // The crafted id sorts at or below every id of that millisecond and above earlier ones.
+        let mut b = [0u8; 16];
+        b[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
+        b[6] = 0x70;
+        b[8] = 0x80;
+        assert_eq!(c, b64url(&b));
+        assert!(Uuid::from_bytes(b) <= id);
+        assert!(Uuid::from_bytes(b).get_version_num() == 7);
+        assert_eq!(v7_ms(Uuid::from_bytes(b)), ms);
+    }
+}

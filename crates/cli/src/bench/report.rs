@@ -1,0 +1,192 @@
+//! What one worker records, and the merged report.
+
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+/// One worker's measurements. Requests started before the measurement window (warm-up) are sent
+/// but not recorded.
+#[derive(Default)]
+pub struct Rec {
+    pub on: bool,
+    /// Latency of each measured HTTP request, in microseconds.
+    pub latency_us: Vec<u32>,
+    pub requests: u64,
+    /// Non-2xx responses and transport failures.
+    pub errors: u64,
+    pub first_error: Option<String>,
+    /// Iterations that completed without error, and the units they carried (orders, reads,
+    /// ship+invoice pairs, tracking events).
+    pub iterations: u64,
+    pub units: u64,
+    /// Events the server reported as rejected inside 2xx tracking batches.
+    pub rejected_units: u64,
+    pub last_done: Option<Instant>,
+}
+
+impl Rec {
+    pub fn request(&mut self, started: Instant, error: Option<String>) {
+        if !self.on {
+            return;
+        }
+        let now = Instant::now();
+        self.requests += 1;
+        self.latency_us
+            .push(now.duration_since(started).as_micros().min(u128::from(u32::MAX)) as u32);
+        self.last_done = Some(now);
+        if let Some(e) = error {
+            self.errors += 1;
+            if self.first_error.is_none() {
+                self.first_error = Some(e);
+            }
+        }
+    }
+
+    pub fn iteration(&mut self, units: u64) {
+        if self.on {
+            self.iterations += 1;
+            self.units += units;
+        }
+    }
+
+    pub fn merge(&mut self, o: Rec) {
+        self.latency_us.extend(o.latency_us);
+        self.requests += o.requests;
+        self.errors += o.errors;
+        if self.first_error.is_none() {
+            self.first_error = o.first_error;
+        }
+        self.iterations += o.iterations;
+        self.units += o.units;
+        self.rejected_units += o.rejected_units;
+        self.last_done = match (self.last_done, o.last_done) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+    }
+}
+
+/// The value at quantile `q` (0..=1) of sorted samples, nearest-rank.
+pub fn quantile(sorted: &[u32], q: f64) -> u32 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let rank = (q * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+pub struct Meta<'a> {
+    pub scenario: &'a str,
+    pub unit: &'a str,
+    pub backend: &'a str,
+    pub concurrency: usize,
+    pub seconds: f64,
+    pub max_requests: Option<u64>,
+    pub warmup: f64,
+    pub prepared: usize,
+    pub prepare_s: f64,
+    pub exhausted: bool,
+    /// CPU this load generator used during warm-up and measurement, in % of one core (it shares
+    /// the machine with the server).
+    pub client_cpu_pct: Option<f64>,
+}
+
+fn ms(us: u32) -> f64 {
+    (f64::from(us) / 10.0).round() / 100.0
+}
+
+/// Prints the human summary on stderr and one JSON line on stdout; returns the JSON.
+pub fn report(meta: &Meta, mut rec: Rec, window_start: Instant) -> Value {
+    rec.latency_us.sort_unstable();
+    let elapsed = rec
+        .last_done
+        .map_or(Duration::ZERO, |t| t.duration_since(window_start))
+        .as_secs_f64();
+    let per_s = |n: u64| {
+        if elapsed > 0.0 {
+            (n as f64 / elapsed * 10.0).round() / 10.0
+        } else {
+            0.0
+        }
+    };
+    let l = &rec.latency_us;
+    let (p50, p90, p99, max) = (
+        quantile(l, 0.50),
+        quantile(l, 0.90),
+        quantile(l, 0.99),
+        l.last().copied().unwrap_or(0),
+    );
+    let v = json!({
+        "scenario": meta.scenario,
+        "backend": meta.backend,
+        "concurrency": meta.concurrency,
+        "seconds": meta.seconds,
+        "max_requests": meta.max_requests,
+        "warmup_s": meta.warmup,
+        "elapsed_s": (elapsed * 1000.0).round() / 1000.0,
+        "requests": rec.requests,
+        "errors": rec.errors,
+        "first_error": rec.first_error,
+        "iterations": rec.iterations,
+        "unit": meta.unit,
+        "units": rec.units,
+        "rejected_units": rec.rejected_units,
+        "throughput_per_s": per_s(rec.units),
+        "requests_per_s": per_s(rec.requests),
+        "latency_ms": {"p50": ms(p50), "p90": ms(p90), "p99": ms(p99), "max": ms(max)},
+        "fixtures_prepared": meta.prepared,
+        "prepare_s": (meta.prepare_s * 10.0).round() / 10.0,
+        "fixtures_exhausted": meta.exhausted,
+        "client_cpu_pct": meta.client_cpu_pct,
+    });
+    eprintln!(
+        "{} ({}, concurrency {}): {} {} in {:.2} s = {:.1} {}/s | {} requests ({:.1}/s), {} errors | latency ms p50 {:.2} p90 {:.2} p99 {:.2} max {:.2}",
+        meta.scenario,
+        meta.backend,
+        meta.concurrency,
+        rec.units,
+        meta.unit,
+        elapsed,
+        per_s(rec.units),
+        meta.unit,
+        rec.requests,
+        per_s(rec.requests),
+        rec.errors,
+        ms(p50),
+        ms(p90),
+        ms(p99),
+        ms(max),
+    );
+    if let Some(c) = meta.client_cpu_pct {
+        eprintln!("load generator CPU: {c:.0}% of one core (it shares the cores with the server)");
+    }
+    if let Some(e) = &rec.first_error {
+        eprintln!("first error: {e}");
+    }
+    if rec.rejected_units > 0 {
+        eprintln!(
+            "{} {} were rejected inside successful batches",
+            rec.rejected_units, meta.unit
+        );
+    }
+    if meta.exhausted {
+        eprintln!("note: the prepared fixtures ran out before the time was up; raise --prepare for a longer run");
+    }
+    println!("{v}");
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_quantiles() {
+        let v: Vec<u32> = (1..=100).collect();
+        assert_eq!(quantile(&v, 0.5), 50);
+        assert_eq!(quantile(&v, 0.9), 90);
+        assert_eq!(quantile(&v, 0.99), 99);
+        assert_eq!(quantile(&v, 1.0), 100);
+        assert_eq!(quantile(&[7], 0.99), 7);
+        assert_eq!(quantile(&[], 0.5), 0);
+    }
+}

@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# Reproduces the figures in BENCHMARKS.md on this machine, over loopback only.
+#
+#   scripts/bench.sh                      # SQLite: write scenarios, then 1,000,000 seeded orders + status reads
+#   ORDERS=200000 scripts/bench.sh        # a smaller seeded database
+#   BACKEND=postgres scripts/bench.sh     # PostgreSQL at 127.0.0.1:5432/test, fresh schemas (ORDERS default 100000)
+#
+# Steps: build the release binary; serve a fresh database on 127.0.0.1; run `place`,
+# `ship-invoice` and `tracking` (BENCH_SECONDS each, CONCURRENCY concurrent requests); stop the
+# server; seed ORDERS ten-line orders into another fresh database; serve it; run `status`; record
+# the server's resident memory (VmRSS) after that run; print a summary table.
+#
+# Knobs (environment): BACKEND=sqlite|postgres, ORDERS, BENCH_SECONDS (10), CONCURRENCY (64),
+# PORT (18080), PG_URL (postgres://postgres@127.0.0.1:5432/test), KEEP=1 keeps the databases,
+# SKIP_BUILD=1 uses the existing binary. Cargo honours CARGO_TARGET_DIR as usual.
+set -euo pipefail
+
+BACKEND=${BACKEND:-sqlite}
+case "$BACKEND" in
+  sqlite) ORDERS=${ORDERS:-1000000} ;;
+  postgres) ORDERS=${ORDERS:-100000} ;;
+  *) echo "BACKEND must be sqlite or postgres, not '$BACKEND'" >&2; exit 2 ;;
+esac
+BENCH_SECONDS=${BENCH_SECONDS:-10}
+CONCURRENCY=${CONCURRENCY:-64}
+PORT=${PORT:-18080}
+PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/test}
+KEEP=${KEEP:-0}
+STAMP=$(date +%Y%m%d%H%M%S)
+KEY="bench-key-$STAMP-$RANDOM$RANDOM"
+ADDR="127.0.0.1:$PORT"
+URL="http://$ADDR"
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+BIN="$TARGET_DIR/release/aftercart"
+cd "$ROOT"
+
+case "$PG_URL" in
+  postgres://*@127.0.0.1[:/]*|postgres://*@localhost[:/]*|postgres://127.0.0.1[:/]*|postgres://localhost[:/]*) ;;
+  *) if [ "$BACKEND" = postgres ]; then echo "PG_URL must point at 127.0.0.1 or localhost" >&2; exit 2; fi ;;
+esac
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/aftercart-bench.XXXXXX")
+SERVER_PID=""
+SCHEMAS=()
+
+stop_server() {
+  if [ -n "$SERVER_PID" ]; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+  fi
+}
+
+cleanup() {
+  local rc=$?
+  stop_server
+  if [ "$KEEP" = 1 ]; then
+    echo "kept: $WORK ${SCHEMAS[*]:-}" >&2
+  else
+    rm -rf "$WORK"
+    for s in "${SCHEMAS[@]:-}"; do
+      [ -n "$s" ] && psql "$PG_URL" -q -v ON_ERROR_STOP=1 -c "DROP SCHEMA IF EXISTS $s CASCADE" >/dev/null 2>&1 || true
+    done
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# A fresh, empty database URL; $1 names it.
+fresh_db() {
+  if [ "$BACKEND" = sqlite ]; then
+    echo "sqlite:$WORK/$1.db"
+  else
+    local schema="bench_${STAMP}_$1"
+    psql "$PG_URL" -q -v ON_ERROR_STOP=1 -c "CREATE SCHEMA $schema" >/dev/null
+    SCHEMAS+=("$schema")
+    local sep='?'
+    case "$PG_URL" in *\?*) sep='&' ;; esac
+    echo "${PG_URL}${sep}options=-csearch_path%3D${schema}"
+  fi
+}
+
+start_server() { # $1 database URL, $2 log name
+  if curl -s -o /dev/null --max-time 1 "$URL/healthz"; then
+    echo "something already listens on $ADDR; set PORT" >&2
+    exit 1
+  fi
+  "$BIN" serve --db "$1" --addr "$ADDR" --api-key "$KEY" >"$WORK/$2.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 600); do
+    if curl -sf -o /dev/null --max-time 1 "$URL/healthz"; then
+      return 0
+    fi
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      echo "the server exited; its log:" >&2
+      tail -n 30 "$WORK/$2.log" >&2
+      SERVER_PID=""
+      exit 1
+    fi
+    sleep 0.1
+  done
+  echo "the server did not become healthy within 60 s" >&2
+  exit 1
+}
+
+rss_kb() {
+  awk '/^VmRSS:/ {print $2}' "/proc/$SERVER_PID/status"
+}
+
+run_scenario() { # $1 scenario; the JSON line goes to $WORK/$1.json
+  # Other work on the machine skews the figures: keep the 1-minute load average before the run.
+  cut -d' ' -f1 /proc/loadavg >"$WORK/$1.load"
+  echo "== $1: ${BENCH_SECONDS}s at concurrency $CONCURRENCY (load average $(cat "$WORK/$1.load"))" >&2
+  "$BIN" bench run --url "$URL" --key "$KEY" --scenario "$1" --concurrency "$CONCURRENCY" --seconds "$BENCH_SECONDS" \
+    | tail -n 1 >"$WORK/$1.json"
+  cat "$WORK/$1.json"
+  echo "$(rss_kb)" >"$WORK/$1.rss"
+}
+
+# A scalar field of a one-line JSON object (keys used here are unique within it).
+field() { # $1 file, $2 key
+  sed -n "s/.*\"$2\":\(\"[^\"]*\"\|[^,}]*\).*/\1/p" "$1" | tr -d '"'
+}
+
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  echo "== building (release)" >&2
+  cargo build --release -p aftercart
+fi
+[ -x "$BIN" ] || { echo "no binary at $BIN" >&2; exit 1; }
+
+# 1. Writes on an empty database.
+DB_WRITE=$(fresh_db writes)
+start_server "$DB_WRITE" server-writes
+echo "== server $SERVER_PID on $URL, $BACKEND, RSS at start $(rss_kb) kB" >&2
+for s in place ship-invoice tracking; do
+  run_scenario "$s"
+done
+stop_server
+
+# 2. Reads on a seeded database.
+DB_SEED=$(fresh_db seeded)
+echo "== seeding $ORDERS orders ($BACKEND)" >&2
+"$BIN" bench seed --db "$DB_SEED" --orders "$ORDERS" | tail -n 1 >"$WORK/seed.json"
+cat "$WORK/seed.json"
+DB_SIZE=""
+if [ "$BACKEND" = sqlite ]; then
+  DB_SIZE=$(du -sh "$WORK"/seeded.db* | awk '{s = s $1 " "} END {print s}')
+fi
+start_server "$DB_SEED" server-seeded
+echo "== server $SERVER_PID on $URL, RSS at start $(rss_kb) kB" >&2
+run_scenario status
+STATUS_RSS=$(cat "$WORK/status.rss")
+stop_server
+
+# 3. Summary (also saved next to the binary, with the raw JSON lines).
+REPORT="$TARGET_DIR/bench-$BACKEND-$STAMP.txt"
+summary() {
+echo
+echo "Aftercart bench, $(date -u +%Y-%m-%dT%H:%MZ), git $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo '+dirty')"
+echo "machine: $(nproc) CPU ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(free -g | awk '/^Mem:/ {print $2}') GiB RAM, Linux $(uname -r)"
+echo "backend: $BACKEND; each run ${BENCH_SECONDS}s after 1s warm-up, concurrency $CONCURRENCY, client and server on the same cores"
+echo
+printf '| %-12s | %-18s | %12s | %8s | %6s | %7s | %7s | %7s | %7s | %10s | %10s | %7s |\n' scenario unit "throughput/s" requests errors "p50 ms" "p90 ms" "p99 ms" "max ms" "server RSS" "client CPU" "load1"
+printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' -------------- -------------------- -------------- ---------- -------- --------- --------- --------- --------- ------------ ------------ ---------
+for s in place ship-invoice tracking status; do
+  f="$WORK/$s.json"
+  printf '| %-12s | %-18s | %12s | %8s | %6s | %7s | %7s | %7s | %7s | %7s MB | %8s %% | %7s |\n' "$s" "$(field "$f" unit)" \
+    "$(field "$f" throughput_per_s)" "$(field "$f" requests)" "$(field "$f" errors)" \
+    "$(field "$f" p50)" "$(field "$f" p90)" "$(field "$f" p99)" "$(field "$f" max)" "$(( $(cat "$WORK/$s.rss") / 1024 ))" \
+    "$(field "$f" client_cpu_pct)" "$(cat "$WORK/$s.load")"
+done
+echo "(server RSS after the run; client CPU = the load generator, in % of one core; load1 = 1-minute load average before the run)"
+echo
+echo "seed: $(field "$WORK/seed.json" seed_orders) orders in $(field "$WORK/seed.json" seconds) s = $(field "$WORK/seed.json" orders_per_s) orders/s through the application layer${DB_SIZE:+; database on disk: $DB_SIZE}"
+echo "status read from a database of $(field "$WORK/seed.json" orders_in_db) orders; server RSS after the status run: $((STATUS_RSS / 1024)) MB"
+for s in place ship-invoice tracking status; do
+  e=$(field "$WORK/$s.json" first_error)
+  if [ -n "$e" ] && [ "$e" != null ]; then echo "$s first error: $e"; fi
+done
+echo
+echo "raw JSON lines:"
+cat "$WORK/place.json" "$WORK/ship-invoice.json" "$WORK/tracking.json" "$WORK/seed.json" "$WORK/status.json"
+}
+summary | tee "$REPORT"
+echo "(saved to $REPORT)" >&2
