@@ -30,6 +30,18 @@ pub fn action(method: &Method, path: &str) -> Option<Action> {
         ) => CatalogRead,
 
         ("POST", "/api/v1/orders") => OrderPlace,
+        ("POST", "/api/v1/orders/{id}/reorder" | "/api/v1/saved-lists" | "/api/v1/saved-lists/{id}/reorder") => {
+            OrderPlace
+        }
+        (
+            "GET",
+            "/api/v1/orders/{id}/reorder"
+            | "/api/v1/saved-lists"
+            | "/api/v1/saved-lists/{id}"
+            | "/api/v1/saved-lists/{id}/reorder",
+        ) => OrderRead,
+        ("GET", "/api/v1/accounts/{id}/spend") => ReportsRead,
+        ("POST", "/api/v1/products/{id}/discontinue") => CatalogWrite,
         (
             "GET",
             "/api/v1/orders"
@@ -67,6 +79,12 @@ pub fn action(method: &Method, path: &str) -> Option<Action> {
         ("POST", "/api/v1/users" | "/api/v1/users/{id}/deactivate" | "/api/v1/api-keys") => UsersManage,
         ("GET", "/api/v1/users" | "/api/v1/users/{id}" | "/api/v1/api-keys") => UsersManage,
         ("PATCH", "/api/v1/users/{id}") | ("DELETE", "/api/v1/api-keys/{id}") => UsersManage,
+        ("PUT", "/api/v1/accounts/{id}/approval-policy") => ApprovalRulesManage,
+        ("GET", "/api/v1/accounts/{id}/approval-policy") => AccountRead,
+        ("POST", "/api/v1/accounts/{id}/delegations" | "/api/v1/orders/{id}/approvals/decision") => Approve,
+        ("GET", "/api/v1/orders/{id}/approvals") => OrderRead,
+        ("POST", "/api/v1/accounts/{id}/budgets") => BudgetsManage,
+        ("GET", "/api/v1/accounts/{id}/budgets") => ReportsRead,
         _ => return None,
     })
 }

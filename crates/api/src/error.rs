@@ -56,6 +56,7 @@ impl From<aftercart_domain::Rejection> for ApiError {
     fn from(r: aftercart_domain::Rejection) -> ApiError {
         let status = match r.code {
             ErrorCode::InvalidState => StatusCode::CONFLICT,
+            ErrorCode::NotApprover => StatusCode::FORBIDDEN,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
         ApiError {

@@ -14,7 +14,7 @@ use aftercart_app::{App, Principal};
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use routes::{accounts, billing, catalog, identity, orders, shipments, system};
+use routes::{accounts, billing, catalog, governance, identity, orders, shipments, system};
 use std::sync::Arc;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -75,6 +75,21 @@ fn api_router() -> OpenApiRouter<ApiState> {
         .routes(routes!(orders::cancel))
         .routes(routes!(orders::status))
         .routes(routes!(orders::timeline))
+        .routes(routes!(
+            routes::reorder::order_reorder_preview,
+            routes::reorder::reorder_order
+        ))
+        .routes(routes!(
+            routes::reorder::create_saved_list,
+            routes::reorder::list_saved_lists
+        ))
+        .routes(routes!(routes::reorder::get_saved_list))
+        .routes(routes!(
+            routes::reorder::list_reorder_preview,
+            routes::reorder::reorder_list
+        ))
+        .routes(routes!(routes::reports::spend))
+        .routes(routes!(catalog::discontinue_product))
         .routes(routes!(shipments::create_shipment, shipments::list_shipments))
         .routes(routes!(shipments::get_shipment))
         .routes(routes!(shipments::receive))
@@ -95,6 +110,11 @@ fn api_router() -> OpenApiRouter<ApiState> {
         .routes(routes!(identity::me))
         .routes(routes!(identity::create_api_key, identity::list_api_keys))
         .routes(routes!(identity::revoke_api_key))
+        .routes(routes!(governance::set_policy, governance::get_policy))
+        .routes(routes!(governance::delegate))
+        .routes(routes!(governance::approvals))
+        .routes(routes!(governance::decide))
+        .routes(routes!(governance::create_budget, governance::list_budgets))
 }
 
 /// The OpenAPI 3.1 document of every route.

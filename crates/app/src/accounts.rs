@@ -310,6 +310,47 @@ impl App {
         })
     }
 
+    /// Marks a product discontinued: it can no longer be ordered (reorders leave it out). Doing
+    /// it twice changes nothing.
+    pub async fn plan_discontinue_product(&self, ctx: &Ctx, id: ProductId) -> Result<Planned<Versioned<Product>>> {
+        let Versioned {
+            value: mut product,
+            version,
+        } = self.load::<Product>(ctx, id.0).await?;
+        check_version(ctx, version)?;
+        if product.discontinued {
+            return Ok(Planned {
+                value: Versioned {
+                    value: product,
+                    version,
+                },
+                commit: Commit::default(),
+            });
+        }
+        product.discontinued = true;
+        let commit = Commit {
+            docs: vec![write(&product, WriteMode::Update(version))?],
+            events: vec![event(
+                &ctx.principal.actor(),
+                self.clock.now(),
+                "product.discontinued",
+                "product",
+                product.id.0,
+                None,
+                None,
+                json!({"sku": product.sku}),
+            )],
+            ..Default::default()
+        };
+        Ok(Planned {
+            value: Versioned {
+                value: product,
+                version: version + 1,
+            },
+            commit,
+        })
+    }
+
     pub async fn plan_create_fulfilment_location(
         &self,
         ctx: &Ctx,

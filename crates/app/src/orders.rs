@@ -232,7 +232,8 @@ impl App {
                 })
                 .collect(),
         };
-        let order = Order::place(&account, new)?;
+        let mut order = Order::place(&account, new)?;
+        let approval_events = self.start_approval(ctx, &mut order).await?;
         let mut keys: Vec<KeyWrite> = order
             .ship_to_locations()
             .into_iter()
@@ -266,7 +267,7 @@ impl App {
         let commit = Commit {
             docs: vec![write(&order, WriteMode::Insert)?],
             keys,
-            events: vec![ev],
+            events: std::iter::once(ev).chain(approval_events).collect(),
             ..Default::default()
         };
         Ok(Planned {

@@ -131,6 +131,20 @@ async fn start(db: &str) -> Result<App, String> {
 }
 
 async fn serve(app: App, addr: &str, key: &str) -> Result<(), String> {
+    // Approval reminders and escalations: checked every minute; one pass is a bounded scan of
+    // the orders waiting for approval.
+    let worker = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match worker.run_approval_reminders().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(sent = n, "approval reminders and escalations"),
+                Err(e) => tracing::warn!(error = %e, "approval reminder pass failed"),
+            }
+        }
+    });
     let state = ApiState {
         app,
         keys: Arc::new(vec![(
@@ -145,7 +159,7 @@ async fn serve(app: App, addr: &str, key: &str) -> Result<(), String> {
     println!("Aftercart is listening on http://{local}");
     println!("  API:      http://{local}/api/v1/orders   (OpenAPI: http://{local}/api/v1/openapi.json)");
     println!("  API key:  {key}   (send as 'Authorization: Bearer {key}')");
-    axum::serve(listener, router(state))
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async {
             let ctrl_c = tokio::signal::ctrl_c();
             #[cfg(unix)]

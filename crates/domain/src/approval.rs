@@ -245,17 +245,15 @@ impl ApprovalPolicy {
                     ));
                 }
             }
-            if rule.active {
-                if let Some(other) = earlier
-                    .iter()
-                    .find(|r| r.active && r.condition.same_as(&rule.condition))
-                {
-                    return Err(Rejection::new(
-                        ErrorCode::InvalidValue,
-                        field("condition"),
-                        format!("overlaps rule '{}'", other.name),
-                    ));
-                }
+            if let Some(other) = earlier
+                .iter()
+                .find(|r| rule.active && r.active && r.condition.same_as(&rule.condition))
+            {
+                return Err(Rejection::new(
+                    ErrorCode::InvalidValue,
+                    field("condition"),
+                    format!("overlaps rule '{}'", other.name),
+                ));
             }
         }
         let (remind, escalate) = (self.remind_after_hours, self.escalate_after_hours);
@@ -1208,6 +1206,7 @@ mod tests {
                 order_line(3, "Furniture", None, 1, 0, "25.00"),
             ],
             shipments: Vec::new(),
+            approval: None,
         };
         let f = OrderFacts::of(&order, Some(user(CY)), true);
         assert_eq!(f.total, usd_amt("875.00"));

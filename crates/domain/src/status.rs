@@ -491,7 +491,10 @@ pub fn order_view(order: &Order, names: &Names, now: OffsetDateTime) -> OrderVie
             assessment.raise(l.assessment.risk, format!("line {}: {r}", l.line));
         }
     }
-    let sentence = order_sentence(order, status, &lines, &assessment);
+    let mut sentence = order_sentence(order, status, &lines, &assessment);
+    if let Some(a) = order.approval.as_ref().filter(|a| !a.is_approved()) {
+        sentence = format!("{} {}", sentence, a.explain());
+    }
     OrderView {
         status,
         assessment,

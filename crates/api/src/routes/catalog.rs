@@ -108,6 +108,27 @@ pub async fn list_products(
     Ok(respond(StatusCode::OK, &page(p, product_out), None))
 }
 
+/// Stops a product from being ordered: new orders refuse it and reorders leave it out (and say so).
+/// Discontinuing it again changes nothing.
+#[utoipa::path(post, path = "/api/v1/products/{id}/discontinue", tag = "catalog", request_body = super::identity::Empty,
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
+    responses((status = 200, body = ProductOut), (status = 404, body = Problem), (status = 412, body = Problem)))]
+pub async fn discontinue_product(
+    State(st): State<ApiState>,
+    PathParam(id): PathParam<Uuid>,
+    cmd: Command<super::identity::Empty>,
+) -> ApiResult<Response> {
+    let (app, ctx) = (&st.app, &cmd.ctx);
+    let v = app
+        .execute(
+            ctx,
+            || app.plan_discontinue_product(ctx, ProductId(id)),
+            |v| stored(StatusCode::OK, &product_out(v)),
+        )
+        .await?;
+    Ok(respond(StatusCode::OK, &product_out(&v), Some(v.version)))
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FulfilmentLocationIn {

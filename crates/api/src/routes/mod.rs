@@ -3,8 +3,11 @@
 pub mod accounts;
 pub mod billing;
 pub mod catalog;
+pub mod governance;
 pub mod identity;
 pub mod orders;
+pub mod reorder;
+pub mod reports;
 pub mod shipments;
 pub mod system;
 

@@ -44,6 +44,9 @@ pub struct Order {
     pub freight: Money,
     pub lines: Vec<Line>,
     pub shipments: Vec<Shipment>,
+    /// The approval workflow, when the account's policy required one; fulfilment waits for it.
+    #[serde(default)]
+    pub approval: Option<crate::approval::ApprovalWorkflow>,
 }
 
 /// A line as requested by the buyer, before prices are resolved.
@@ -192,6 +195,7 @@ impl Order {
             freight: new.freight.unwrap_or(Money::zero(account.currency)),
             lines,
             shipments: Vec::new(),
+            approval: None,
         })
     }
 
@@ -228,6 +232,7 @@ impl Order {
     /// Assigns `qty` of a line to a fulfilment location. Takes from the unallocated quantity first,
     /// then from the backorder (stock arrived).
     pub fn allocate(&mut self, line_no: u32, location: &FulfilmentLocation, qty: Qty) -> Result<()> {
+        self.require_released()?;
         require_positive(qty, "quantity")?;
         let idx = self.line_index(line_no, "line")?;
         let ledger = self.ledger(&self.lines[idx]);
@@ -371,6 +376,7 @@ impl Order {
     /// Creates a shipment from one fulfilment location to one ship-to location, carrying parts of
     /// lines that are allocated at that fulfilment location and not yet shipped.
     pub fn ship(&mut self, new: NewShipment) -> Result<&Shipment> {
+        self.require_released()?;
         if new.lines.is_empty() {
             return Err(Rejection::new(
                 ErrorCode::InvalidValue,
@@ -504,6 +510,21 @@ impl Order {
             .expect("checked above");
         s.receipt = Some(receipt);
         Ok(())
+    }
+
+    /// Whether the order may be fulfilled: it needed no approval, or it was approved. An order
+    /// waiting for approval, or rejected, never reaches fulfilment.
+    pub fn require_released(&self) -> Result<()> {
+        use crate::approval::ApprovalState;
+        match self.approval.as_ref().map(|a| a.state()) {
+            None | Some(ApprovalState::Approved) => Ok(()),
+            Some(ApprovalState::Pending { .. }) => {
+                Err(Rejection::new(ErrorCode::InvalidState, "approval", "the order is waiting for approval"))
+            }
+            Some(ApprovalState::Rejected) => {
+                Err(Rejection::new(ErrorCode::InvalidState, "approval", "the order was rejected by an approver"))
+            }
+        }
     }
 
     /// Checks the ledger of every line; used by tests and as a guard before persisting.

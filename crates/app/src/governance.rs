@@ -1,0 +1,424 @@
+//! The account's own policies: approval rules and delegations, budgets, and the approval
+//! workflow of each order (decisions, reminders, escalation).
+
+use crate::docs::{Doc, Versioned, check_version, decode, event, write};
+use crate::error::{AppError, Result};
+use crate::identity::{User, UserKind, UserStatus};
+use crate::principal::{Action, CustomerRole, PrincipalKind};
+use crate::{App, Ctx, ListFilter, Planned};
+use aftercart_domain::account::Account;
+use aftercart_domain::approval::{
+    ApprovalCondition, ApprovalPolicy, ApprovalState, ApprovalWorkflow, Deciding, Delegation, DueAction, OrderFacts,
+};
+use aftercart_domain::budget::{Budget, BudgetUse, Impact, NewBudget, affected, budget_impact, budget_use};
+use aftercart_domain::error::{ErrorCode, Rejection};
+use aftercart_domain::ids::{AccountId, BudgetId, OrderId, UserId};
+use aftercart_domain::invoice::Invoice;
+use aftercart_domain::order::Order;
+use aftercart_store::{Commit, KeyWrite, WriteMode};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+/// An account's approval policy and its approvers' delegations (one document per account).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Governance {
+    pub id: Uuid,
+    pub account_id: AccountId,
+    pub policy: ApprovalPolicy,
+    pub delegations: Vec<Delegation>,
+}
+
+impl Doc for Governance {
+    const KIND: &'static str = "governance";
+    const WHAT: &'static str = "approval policy";
+    fn doc_id(&self) -> Uuid {
+        self.id
+    }
+    fn account(&self) -> Option<AccountId> {
+        Some(self.account_id)
+    }
+}
+
+impl Doc for Budget {
+    const KIND: &'static str = "budget";
+    const WHAT: &'static str = "budget";
+    fn doc_id(&self) -> Uuid {
+        self.id.0
+    }
+    fn account(&self) -> Option<AccountId> {
+        Some(self.account_id)
+    }
+    fn at(&self) -> time::OffsetDateTime {
+        self.starts_on.midnight().assume_utc()
+    }
+}
+
+/// The approval picture of one order, for the approver: who decided what, and the budgets it touches.
+pub struct ApprovalsAnswer {
+    pub order: Versioned<Order>,
+    pub workflow: Option<ApprovalWorkflow>,
+    pub impacts: Vec<(Budget, Impact)>,
+}
+
+pub struct BudgetAnswer {
+    pub budget: Budget,
+    pub usage: BudgetUse,
+}
+
+fn user_id_of(ctx: &Ctx) -> Option<UserId> {
+    Uuid::parse_str(&ctx.principal.id).ok().map(UserId)
+}
+
+impl App {
+    /// The account's governance document (an empty policy when none was set yet).
+    pub async fn governance(&self, ctx: &Ctx, account: AccountId) -> Result<Versioned<Governance>> {
+        self.load::<Account>(ctx, account.0).await?;
+        match self.store.by_key("governance", &account.0.to_string()).await?.first() {
+            Some(id) => self.load::<Governance>(ctx, *id).await,
+            None => Ok(Versioned { value: Governance { id: Uuid::nil(), account_id: account, policy: ApprovalPolicy::default(), delegations: Vec::new() }, version: 0 }),
+        }
+    }
+
+    fn governance_write(g: &mut Governance, version: i64) -> Result<Commit> {
+        let mut commit = Commit::default();
+        if version == 0 {
+            g.id = Uuid::now_v7();
+            commit.keys.push(KeyWrite { kind: "governance", key: g.account_id.0.to_string(), doc_id: g.id });
+            commit.docs.push(write(g, WriteMode::Insert)?);
+        } else {
+            commit.docs.push(write(g, WriteMode::Update(version))?);
+        }
+        Ok(commit)
+    }
+
+    async fn account_users(&self, account: AccountId) -> Result<Vec<User>> {
+        let f = ListFilter { account_id: Some(account), limit: 500, ..Default::default() };
+        Ok(self.list_docs::<User>(&Ctx::system(), &f, None).await?.items.into_iter().map(|v| v.value).collect())
+    }
+
+    pub async fn plan_set_approval_policy(
+        &self,
+        ctx: &Ctx,
+        account: AccountId,
+        policy: &ApprovalPolicy,
+    ) -> Result<Planned<Versioned<Governance>>> {
+        let acct = self.load::<Account>(ctx, account.0).await?.value;
+        let Versioned { value: mut g, version } = self.governance(ctx, account).await?;
+        check_version(ctx, version)?;
+        let users = self.account_users(account).await?;
+        let approvers: Vec<UserId> = users
+            .iter()
+            .filter(|u| u.status != UserStatus::Deactivated)
+            .filter(|u| matches!(&u.kind, UserKind::Customer { account_id, .. } if *account_id == account))
+            .map(|u| u.id)
+            .collect();
+        policy.validate(acct.currency, &approvers)?;
+        g.policy = policy.clone();
+        let mut commit = Self::governance_write(&mut g, version)?;
+        commit.events.push(event(
+            &ctx.principal.actor(),
+            self.clock.now(),
+            "account.approval_policy_set",
+            "account",
+            account.0,
+            Some(account),
+            None,
+            json!({"rules": g.policy.rules.iter().map(|r| &r.name).collect::<Vec<_>>()}),
+        ));
+        Ok(Planned { value: Versioned { value: g, version: version + 1 }, commit })
+    }
+
+    /// Records that `from` is away and `to` decides for them. Approvers set their own; an
+    /// account admin (or seller staff) may set anyone's.
+    pub async fn plan_set_delegation(
+        &self,
+        ctx: &Ctx,
+        account: AccountId,
+        delegation: &Delegation,
+    ) -> Result<Planned<Versioned<Governance>>> {
+        let Versioned { value: mut g, version } = self.governance(ctx, account).await?;
+        check_version(ctx, version)?;
+        let is_admin = ctx.principal.is_seller()
+            || matches!(&ctx.principal.kind, PrincipalKind::Customer { roles, .. } if roles.contains(&CustomerRole::AccountAdmin));
+        if !is_admin && user_id_of(ctx) != Some(delegation.from) {
+            return Err(AppError::Forbidden("you may only delegate your own approvals".into()));
+        }
+        let users = self.account_users(account).await?;
+        for (field, id) in [("from", delegation.from), ("to", delegation.to)] {
+            if !users.iter().any(|u| u.id == id && u.status == UserStatus::Active) {
+                return Err(Rejection::new(ErrorCode::UnknownReference, field, "no active user of this account").into());
+            }
+        }
+        g.delegations.retain(|d| d.from != delegation.from);
+        g.delegations.push(delegation.clone());
+        let mut commit = Self::governance_write(&mut g, version)?;
+        commit.events.push(event(
+            &ctx.principal.actor(),
+            self.clock.now(),
+            "approval.delegated",
+            "account",
+            account.0,
+            Some(account),
+            None,
+            json!({"from": delegation.from, "to": delegation.to, "from_date": delegation.from_date.to_string(), "until": delegation.until.to_string()}),
+        ));
+        Ok(Planned { value: Versioned { value: g, version: version + 1 }, commit })
+    }
+
+    /// Every order and invoice of an account (for budgets; a projection is the next step for
+    /// accounts with many thousands of orders).
+    async fn account_books(&self, account: AccountId) -> Result<(Vec<Order>, Vec<Invoice>)> {
+        let sys = Ctx::system();
+        let mut orders = Vec::new();
+        let mut f = ListFilter { account_id: Some(account), limit: 500, ..Default::default() };
+        loop {
+            let p = self.list_docs::<Order>(&sys, &f, None).await?;
+            orders.extend(p.items.into_iter().map(|v| v.value));
+            match p.next {
+                Some(n) => f.before = Some(n),
+                None => break,
+            }
+        }
+        let mut invoices = Vec::new();
+        let mut f = ListFilter { account_id: Some(account), limit: 500, ..Default::default() };
+        loop {
+            let p = self.list_docs::<Invoice>(&sys, &f, None).await?;
+            invoices.extend(p.items.into_iter().map(|v| v.value));
+            match p.next {
+                Some(n) => f.before = Some(n),
+                None => break,
+            }
+        }
+        Ok((orders, invoices))
+    }
+
+    async fn budgets_of(&self, account: AccountId) -> Result<Vec<Budget>> {
+        let f = ListFilter { account_id: Some(account), limit: 500, ..Default::default() };
+        Ok(self.list_docs::<Budget>(&Ctx::system(), &f, None).await?.items.into_iter().map(|v| v.value).collect())
+    }
+
+    /// What `order` would do to each budget it touches, counting every other committed order.
+    async fn impacts(&self, order: &Order) -> Result<Vec<(Budget, Impact)>> {
+        let budgets = self.budgets_of(order.account_id).await?;
+        let touched: Vec<Budget> = affected(&budgets, order).into_iter().cloned().collect();
+        if touched.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (orders, invoices) = self.account_books(order.account_id).await?;
+        let others: Vec<(&Order, bool)> = orders
+            .iter()
+            .map(|o| (o, o.id != order.id && o.approval.as_ref().is_none_or(|a| a.is_approved())))
+            .collect();
+        let inv: Vec<&Invoice> = invoices.iter().collect();
+        let mut out = Vec::new();
+        for b in touched {
+            let current = budget_use(&b, &others, &inv)?;
+            let impact = budget_impact(&b, &current, order)?;
+            out.push((b, impact));
+        }
+        Ok(out)
+    }
+
+    /// Starts the approval workflow an order needs under its account's policy (called when it
+    /// is placed). Returns the events to record with the order.
+    pub(crate) async fn start_approval(&self, ctx: &Ctx, order: &mut Order) -> Result<Vec<aftercart_store::EventWrite>> {
+        let Some(id) = self.store.by_key("governance", &order.account_id.0.to_string()).await?.first().copied() else {
+            return Ok(Vec::new());
+        };
+        let g = self.load::<Governance>(&Ctx::system(), id).await?.value;
+        if g.policy.rules.iter().all(|r| !r.active) {
+            return Ok(Vec::new());
+        }
+        let needs_budget = g.policy.rules.iter().any(|r| r.active && r.condition == ApprovalCondition::OverBudget);
+        let over_budget = needs_budget && self.impacts(order).await?.iter().any(|(_, i)| i.would_exceed);
+        let placed_by = match &ctx.principal.kind {
+            PrincipalKind::Customer { .. } => user_id_of(ctx),
+            _ => None,
+        };
+        let now = self.clock.now();
+        let wf = ApprovalWorkflow::start(&g.policy, &OrderFacts::of(order, placed_by, over_budget), now);
+        if wf.steps.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ev = event(
+            &ctx.principal.actor(),
+            now,
+            "approval.requested",
+            "order",
+            order.id.0,
+            Some(order.account_id),
+            Some(wf.steps.iter().map(|s| s.required.reason.clone()).collect::<Vec<_>>().join("; ")),
+            json!({"steps": wf.steps.iter().map(|s| json!({"rule": s.required.rule_name, "level": s.required.level})).collect::<Vec<_>>()}),
+        );
+        order.approval = Some(wf);
+        Ok(vec![ev])
+    }
+
+    /// "Who approved this?" — the workflow of an order and the budgets it touches.
+    pub async fn approvals(&self, ctx: &Ctx, id: OrderId) -> Result<ApprovalsAnswer> {
+        let order = self.load::<Order>(ctx, id.0).await?;
+        let impacts = if ctx.principal.may(Action::Approve) || ctx.principal.is_seller() {
+            self.impacts(&order.value).await?
+        } else {
+            Vec::new()
+        };
+        let workflow = order.value.approval.clone();
+        Ok(ApprovalsAnswer { order: self.order_view(ctx, order), workflow, impacts })
+    }
+
+    /// Approves or rejects the current step of an order's approval as the calling user.
+    pub async fn plan_decide(
+        &self,
+        ctx: &Ctx,
+        id: OrderId,
+        approve: bool,
+        comment: Option<String>,
+    ) -> Result<Planned<Versioned<Order>>> {
+        let Versioned { value: mut order, version } = self.load::<Order>(ctx, id.0).await?;
+        check_version(ctx, version)?;
+        let PrincipalKind::Customer { roles, .. } = &ctx.principal.kind else {
+            return Err(AppError::Forbidden("approvals are decided by the customer's approvers".into()));
+        };
+        let Some(user) = user_id_of(ctx) else {
+            return Err(AppError::Forbidden("approvals are decided by named users".into()));
+        };
+        let Some(wf) = order.approval.as_mut() else {
+            return Err(Rejection::new(ErrorCode::InvalidState, "approval", "this order needs no approval").into());
+        };
+        let delegations = match self.store.by_key("governance", &order.account_id.0.to_string()).await?.first() {
+            Some(gid) => self.load::<Governance>(&Ctx::system(), *gid).await?.value.delegations,
+            None => Vec::new(),
+        };
+        let now = self.clock.now();
+        let deciding = Deciding {
+            user,
+            name: ctx.principal.name.clone(),
+            is_approver_role: roles.contains(&CustomerRole::Approver),
+            delegations,
+        };
+        wf.decide(&deciding, approve, comment.clone(), now)?;
+        let state = wf.state();
+        let mut events = vec![event(
+            &ctx.principal.actor(),
+            now,
+            if approve { "approval.approved" } else { "approval.rejected" },
+            "order",
+            order.id.0,
+            Some(order.account_id),
+            comment,
+            json!({"state": state}),
+        )];
+        if state == ApprovalState::Approved {
+            events.push(event(&crate::Actor::System, now, "order.released", "order", order.id.0, Some(order.account_id), None, json!({})));
+        }
+        let mut commit = Commit { docs: vec![write(&order, WriteMode::Update(version))?], events, ..Default::default() };
+        commit.keys.clear();
+        Ok(Planned { value: Versioned { value: order, version: version + 1 }, commit })
+    }
+
+    /// Sends due reminders and escalations for orders waiting for approval (run periodically).
+    /// Returns how many were recorded.
+    pub async fn run_approval_reminders(&self) -> Result<usize> {
+        let sys = Ctx::system();
+        let now = self.clock.now();
+        let mut done = 0;
+        let mut f = ListFilter { status: Some("awaiting_approval".into()), limit: 200, ..Default::default() };
+        loop {
+            let page = self.list_docs::<Order>(&sys, &f, None).await?;
+            for Versioned { value: mut order, version } in page.items {
+                let Some(gid) = self.store.by_key("governance", &order.account_id.0.to_string()).await?.first().copied() else {
+                    continue;
+                };
+                let policy = self.load::<Governance>(&sys, gid).await?.value.policy;
+                let Some(wf) = order.approval.as_mut() else { continue };
+                let mut events = Vec::new();
+                for action in wf.due_actions(&policy, now) {
+                    let (kind, since, approver) = match action {
+                        DueAction::Remind { waiting_since, approver, .. } => {
+                            wf.mark_reminded(now)?;
+                            ("approval.reminder_sent", waiting_since, approver)
+                        }
+                        DueAction::Escalate { waiting_since, approver, .. } => {
+                            wf.mark_escalated(now)?;
+                            ("approval.escalated", waiting_since, approver)
+                        }
+                    };
+                    events.push(event(
+                        &crate::Actor::System,
+                        now,
+                        kind,
+                        "order",
+                        order.id.0,
+                        Some(order.account_id),
+                        Some(format!("waiting since {}", since.date())),
+                        json!({"approver": approver}),
+                    ));
+                }
+                if events.is_empty() {
+                    continue;
+                }
+                done += events.len();
+                let commit = Commit { docs: vec![write(&order, WriteMode::Update(version))?], events, ..Default::default() };
+                // A concurrent decision wins; the next run re-evaluates.
+                let _ = self.store.commit(commit).await;
+            }
+            match page.next {
+                Some(n) => f.before = Some(n),
+                None => break,
+            }
+        }
+        Ok(done)
+    }
+
+    pub async fn plan_create_budget(&self, ctx: &Ctx, account: AccountId, new: NewBudget) -> Result<Planned<Versioned<Budget>>> {
+        let acct = self.load_ref::<Account>(ctx, account.0, "account_id").await?.value;
+        let budget = Budget::new(&acct, NewBudget { id: BudgetId(Uuid::now_v7()), ..new })?;
+        let commit = Commit {
+            docs: vec![write(&budget, WriteMode::Insert)?],
+            events: vec![event(
+                &ctx.principal.actor(),
+                self.clock.now(),
+                "budget.created",
+                "account",
+                account.0,
+                Some(account),
+                None,
+                json!({"budget": budget.label(), "amount": budget.amount.to_string()}),
+            )],
+            ..Default::default()
+        };
+        Ok(Planned { value: Versioned { value: budget, version: 1 }, commit })
+    }
+
+    /// Budgets of an account with their committed and invoiced spend.
+    pub async fn budgets(&self, ctx: &Ctx, account: AccountId) -> Result<Vec<BudgetAnswer>> {
+        self.load::<Account>(ctx, account.0).await?;
+        let budgets = self.budgets_of(account).await?;
+        if budgets.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (orders, invoices) = self.account_books(account).await?;
+        let committed: Vec<(&Order, bool)> =
+            orders.iter().map(|o| (o, o.approval.as_ref().is_none_or(|a| a.is_approved()))).collect();
+        let inv: Vec<&Invoice> = invoices.iter().collect();
+        budgets
+            .into_iter()
+            .map(|b| Ok(BudgetAnswer { usage: budget_use(&b, &committed, &inv)?, budget: b }))
+            .collect()
+    }
+}
+
+/// The approval part of an order's status, when it overrides fulfilment progress.
+pub fn approval_status(order: &Order) -> Option<&'static str> {
+    match order.approval.as_ref()?.state() {
+        ApprovalState::Pending { .. } => Some("awaiting_approval"),
+        ApprovalState::Rejected => Some("rejected"),
+        ApprovalState::Approved => None,
+    }
+}
+
+/// Decodes a stored document of any governance kind (used by tests and tools).
+pub fn decode_budget(row: &aftercart_store::DocRow) -> Result<Budget> {
+    Ok(decode::<Budget>(row)?.value)
+}
