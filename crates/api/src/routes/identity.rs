@@ -156,7 +156,7 @@ pub fn user_out(u: &User, version: i64) -> UserOut {
         } => (
             "customer",
             Some(account_id.0),
-            roles.iter().map(|r| snake(r)).collect(),
+            roles.iter().map(snake).collect(),
             Some(ScopeDto::of(scope)),
             None,
             None,
