@@ -362,6 +362,36 @@ async fn reorder_from_a_saved_list(t: TestApp) {
         .refused(404, "not_found", "");
 }
 
+/// A reorder is an order like any other: the account's approval policy applies to it.
+async fn reorder_goes_through_approval(t: TestApp) {
+    let w = t.world().await;
+    let oid = t.order(&w, 10, 4).await.id();
+    t.put(
+        &format!("/api/v1/accounts/{}/approval-policy", w.account),
+        json!({"rules": [{"name": "Orders over 100", "condition": {"kind": "order_total_over", "amount": usd("100.00")},
+                          "levels": [{"kind": "role"}]}]}),
+    )
+    .await
+    .ok();
+    let r = t.post(&format!("/api/v1/orders/{oid}/reorder"), json!({})).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let nid = r.id();
+    let tl = t.get(&format!("/api/v1/orders/{nid}/timeline")).await.ok();
+    assert_eq!(
+        kinds(&tl.body),
+        ["order.placed", "approval.requested", "order.reordered"],
+        "{}",
+        tl.body
+    );
+    // Waiting for approval, it cannot be fulfilled yet.
+    t.post(
+        &format!("/api/v1/orders/{nid}/allocations"),
+        json!({"line": 1, "fulfilment_location_id": w.dallas, "quantity": 1}),
+    )
+    .await
+    .refused(409, "invalid_state", "approval");
+}
+
 /// Places an order dated `placed_at` for the world's account.
 async fn order_on(t: &TestApp, w: &World, placed_at: &str, lines: Value) -> String {
     t.post(
@@ -679,6 +709,21 @@ async fn customers_see_only_their_own(t: TestApp) {
     assert_eq!(placed.status, 201, "{}", placed.body);
     assert_eq!(placed.body["lines"].as_array().unwrap().len(), 1);
     assert_eq!(placed.body["lines"][0]["ship_to"], w.dock.as_str());
+    // A list only for other locations is not theirs to see.
+    let store_only = t
+        .post(
+            "/api/v1/saved-lists",
+            json!({"account_id": w.account, "name": "Store restock", "lines": [{"sku": "TWL-C-12", "quantity": 1, "ship_to": w.store}]}),
+        )
+        .await
+        .ok()
+        .id();
+    get(format!("/api/v1/saved-lists/{store_only}"))
+        .await
+        .refused(404, "not_found", "");
+    let mine = get("/api/v1/saved-lists".to_owned()).await.ok();
+    assert_eq!(mine.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(mine.body["items"][0]["id"], list.as_str());
     // It cannot save a list for a location outside its scope.
     t.request(
         axum::http::Method::POST,
@@ -694,6 +739,7 @@ async fn customers_see_only_their_own(t: TestApp) {
 both_stores!(
     reorder_from_an_order,
     reorder_from_a_saved_list,
+    reorder_goes_through_approval,
     spend_by_location_cost_centre_category_month,
     customers_see_only_their_own
 );

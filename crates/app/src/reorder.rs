@@ -70,6 +70,10 @@ impl Doc for SavedList {
     fn at(&self) -> OffsetDateTime {
         self.created_at
     }
+    /// Like an order: a location-scoped user sees a list only if some line ships to its locations.
+    fn visible_to(&self, p: &Principal) -> bool {
+        p.sees_account(self.account_id) && self.lines.iter().any(|l| p.sees_location(l.ship_to))
+    }
 }
 
 #[derive(Debug, Clone)]
