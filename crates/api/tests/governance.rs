@@ -19,19 +19,37 @@ impl TestApp {
     async fn person(&self, w: &World, name: &str, roles: &[&str]) -> Person {
         let email = format!("{}@northwind.example", name.to_lowercase().replace(' ', "."));
         let inv = self
-            .post("/api/v1/users", json!({"email": email, "name": name, "type": "customer", "account_id": w.account, "roles": roles}))
+            .post(
+                "/api/v1/users",
+                json!({"email": email, "name": name, "type": "customer", "account_id": w.account, "roles": roles}),
+            )
             .await
             .ok();
         let id = inv.body["user"]["id"].as_str().expect("user id").to_owned();
         let token = inv.body["invitation_token"].as_str().expect("token").to_owned();
-        self.post("/api/v1/invitations/accept", json!({"token": token, "password": PASSWORD})).await.ok();
-        let key = self.post("/api/v1/api-keys", json!({"name": format!("{name} key"), "user_id": id})).await.ok();
-        Person { id, key: key.body["key"].as_str().expect("secret shown once").to_owned() }
+        self.post(
+            "/api/v1/invitations/accept",
+            json!({"token": token, "password": PASSWORD}),
+        )
+        .await
+        .ok();
+        let key = self
+            .post(
+                "/api/v1/api-keys",
+                json!({"name": format!("{name} key"), "user_id": id}),
+            )
+            .await
+            .ok();
+        Person {
+            id,
+            key: key.body["key"].as_str().expect("secret shown once").to_owned(),
+        }
     }
 
     async fn as_(&self, p: &Person, method: axum::http::Method, path: &str, body: Option<Value>) -> harness::Resp {
         let auth = format!("Bearer {}", p.key);
-        self.request(method, path, body.as_ref(), &[("authorization", &auth)]).await
+        self.request(method, path, body.as_ref(), &[("authorization", &auth)])
+            .await
     }
 }
 
@@ -54,49 +72,108 @@ async fn approvals_in_sequence_with_a_delegate(t: TestApp) {
     let policy = json!({"rules": [{"name": "Orders over USD 500", "condition": {"kind": "order_total_over", "amount": usd("500.00")},
                         "levels": [{"kind": "role"}, {"kind": "user", "user_id": second.id}]}],
                         "remind_after_hours": 24, "escalate_after_hours": 48});
-    t.as_(&admin, Method::PUT, &format!("/api/v1/accounts/{}/approval-policy", w.account), Some(policy)).await.ok();
+    t.as_(
+        &admin,
+        Method::PUT,
+        &format!("/api/v1/accounts/{}/approval-policy", w.account),
+        Some(policy),
+    )
+    .await
+    .ok();
     // A budget the order would exceed; the approver sees it before deciding.
     t.as_(&admin, Method::POST, &format!("/api/v1/accounts/{}/budgets", w.account),
         Some(json!({"dimension": "cost_centre", "value": "CC-ER", "period": "month", "starts_on": "2026-11-01", "amount": usd("400.00")})))
         .await
         .ok();
 
-    let order = t.as_(&buyer, Method::POST, "/api/v1/orders", Some(big_order(&w))).await.ok();
+    let order = t
+        .as_(&buyer, Method::POST, "/api/v1/orders", Some(big_order(&w)))
+        .await
+        .ok();
     let oid = order.id();
     assert_eq!(order.body["status"], "awaiting_approval");
     let got = t.get(&format!("/api/v1/orders/{oid}")).await.ok();
     assert_eq!(got.body["lines"].as_array().unwrap().len(), 1);
     // Held from fulfilment while waiting.
-    t.post(&format!("/api/v1/orders/{oid}/allocations"), json!({"line": 1, "fulfilment_location_id": w.dallas, "quantity": 50}))
+    t.post(
+        &format!("/api/v1/orders/{oid}/allocations"),
+        json!({"line": 1, "fulfilment_location_id": w.dallas, "quantity": 50}),
+    )
+    .await
+    .refused(409, "invalid_state", "approval");
+    let list = t
+        .get(&format!(
+            "/api/v1/orders?account_id={}&status=awaiting_approval",
+            w.account
+        ))
         .await
-        .refused(409, "invalid_state", "approval");
-    let list = t.get(&format!("/api/v1/orders?account_id={}&status=awaiting_approval", w.account)).await.ok();
+        .ok();
     assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
 
-    let ap = t.as_(&first, Method::GET, &format!("/api/v1/orders/{oid}/approvals"), None).await.ok();
+    let ap = t
+        .as_(&first, Method::GET, &format!("/api/v1/orders/{oid}/approvals"), None)
+        .await
+        .ok();
     assert_eq!(ap.body["state"], "pending");
     assert_eq!(ap.body["steps"].as_array().unwrap().len(), 2);
-    assert!(ap.body["steps"][0]["reason"].as_str().unwrap().contains("500"), "{}", ap.body);
+    assert!(
+        ap.body["steps"][0]["reason"].as_str().unwrap().contains("500"),
+        "{}",
+        ap.body
+    );
     assert_eq!(ap.body["budget_impact"][0]["would_exceed"], true, "{}", ap.body);
     assert_eq!(ap.body["budget_impact"][0]["order_amount"], usd("587.50"));
 
     // The buyer cannot approve their own order; the controller cannot skip level 1.
-    let own = t.as_(&buyer, Method::POST, &format!("/api/v1/orders/{oid}/approvals/decision"), Some(json!({"approve": true}))).await;
+    let own = t
+        .as_(
+            &buyer,
+            Method::POST,
+            &format!("/api/v1/orders/{oid}/approvals/decision"),
+            Some(json!({"approve": true})),
+        )
+        .await;
     assert_eq!(own.status.as_u16(), 403, "buyers lack the approve role: {}", own.body);
-    let l1 = t.as_(&first, Method::POST, &format!("/api/v1/orders/{oid}/approvals/decision"), Some(json!({"approve": true, "comment": "within policy"}))).await;
+    let l1 = t
+        .as_(
+            &first,
+            Method::POST,
+            &format!("/api/v1/orders/{oid}/approvals/decision"),
+            Some(json!({"approve": true, "comment": "within policy"})),
+        )
+        .await;
     assert_eq!(l1.status.as_u16(), 200, "level 1 is any approver: {}", l1.body);
     // Level 2 names Carl; Dee is not Carl.
-    let not_carl = t.as_(&deputy, Method::POST, &format!("/api/v1/orders/{oid}/approvals/decision"), Some(json!({"approve": true}))).await;
+    let not_carl = t
+        .as_(
+            &deputy,
+            Method::POST,
+            &format!("/api/v1/orders/{oid}/approvals/decision"),
+            Some(json!({"approve": true})),
+        )
+        .await;
     assert!(not_carl.status.is_client_error(), "{}", not_carl.body);
     // Carl is away and delegates to Dee, who then approves on his behalf.
-    t.as_(&second, Method::POST, &format!("/api/v1/accounts/{}/delegations", w.account),
-        Some(json!({"from": second.id, "to": deputy.id, "from_date": "2026-11-20", "until": "2026-11-30"})))
+    t.as_(
+        &second,
+        Method::POST,
+        &format!("/api/v1/accounts/{}/delegations", w.account),
+        Some(json!({"from": second.id, "to": deputy.id, "from_date": "2026-11-20", "until": "2026-11-30"})),
+    )
+    .await
+    .ok();
+    t.as_(
+        &deputy,
+        Method::POST,
+        &format!("/api/v1/orders/{oid}/approvals/decision"),
+        Some(json!({"approve": true, "comment": "ok while Carl is out"})),
+    )
+    .await
+    .ok();
+    let ap = t
+        .as_(&first, Method::GET, &format!("/api/v1/orders/{oid}/approvals"), None)
         .await
         .ok();
-    t.as_(&deputy, Method::POST, &format!("/api/v1/orders/{oid}/approvals/decision"), Some(json!({"approve": true, "comment": "ok while Carl is out"})))
-        .await
-        .ok();
-    let ap = t.as_(&first, Method::GET, &format!("/api/v1/orders/{oid}/approvals"), None).await.ok();
     assert_eq!(ap.body["state"], "approved", "{}", ap.body);
     assert_eq!(ap.body["steps"][0]["decision"]["by_name"], "Ana Approver");
     assert_eq!(ap.body["steps"][0]["decision"]["comment"], "within policy");
@@ -104,10 +181,30 @@ async fn approvals_in_sequence_with_a_delegate(t: TestApp) {
     assert_eq!(ap.body["steps"][1]["decision"]["on_behalf_of"], second.id);
     assert_eq!(ap.body["steps"][1]["decision"]["comment"], "ok while Carl is out");
     // Released: fulfilment proceeds, and the timeline says who did what.
-    t.post(&format!("/api/v1/orders/{oid}/allocations"), json!({"line": 1, "fulfilment_location_id": w.dallas, "quantity": 50})).await.ok();
+    t.post(
+        &format!("/api/v1/orders/{oid}/allocations"),
+        json!({"line": 1, "fulfilment_location_id": w.dallas, "quantity": 50}),
+    )
+    .await
+    .ok();
     let tl = t.get(&format!("/api/v1/orders/{oid}/timeline")).await.ok();
-    let kinds: Vec<&str> = tl.body["items"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["order.placed", "approval.requested", "approval.approved", "approval.approved", "order.released", "line.allocated"]);
+    let kinds: Vec<&str> = tl.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "order.placed",
+            "approval.requested",
+            "approval.approved",
+            "approval.approved",
+            "order.released",
+            "line.allocated"
+        ]
+    );
     assert_eq!(tl.body["items"][0]["actor"]["name"], "Bea Buyer");
 }
 
@@ -117,20 +214,42 @@ async fn rejected_order_never_reaches_fulfilment(t: TestApp) {
     let approver = t.person(&w, "Ana Approver", &["approver"]).await;
     let policy = json!({"rules": [{"name": "Safety category", "condition": {"kind": "category", "value": "safety"}, "levels": [{"kind": "role"}]}],
                         "remind_after_hours": 24, "escalate_after_hours": 48});
-    t.put(&format!("/api/v1/accounts/{}/approval-policy", w.account), policy).await.ok();
-    let oid = t.as_(&buyer, Method::POST, "/api/v1/orders", Some(big_order(&w))).await.ok().id();
+    t.put(&format!("/api/v1/accounts/{}/approval-policy", w.account), policy)
+        .await
+        .ok();
+    let oid = t
+        .as_(&buyer, Method::POST, "/api/v1/orders", Some(big_order(&w)))
+        .await
+        .ok()
+        .id();
     let decide = format!("/api/v1/orders/{oid}/approvals/decision");
-    t.as_(&approver, Method::POST, &decide, Some(json!({"approve": false}))).await.refused(422, "invalid_value", "comment");
-    t.as_(&approver, Method::POST, &decide, Some(json!({"approve": false, "comment": "use the framework contract"}))).await.ok();
+    t.as_(&approver, Method::POST, &decide, Some(json!({"approve": false})))
+        .await
+        .refused(422, "invalid_value", "comment");
+    t.as_(
+        &approver,
+        Method::POST,
+        &decide,
+        Some(json!({"approve": false, "comment": "use the framework contract"})),
+    )
+    .await
+    .ok();
     let alloc = json!({"line": 1, "fulfilment_location_id": w.dallas, "quantity": 1});
-    t.post(&format!("/api/v1/orders/{oid}/allocations"), alloc).await.refused(409, "invalid_state", "approval");
+    t.post(&format!("/api/v1/orders/{oid}/allocations"), alloc)
+        .await
+        .refused(409, "invalid_state", "approval");
     t.post("/api/v1/shipments", json!({"order_id": oid, "from_location_id": w.dallas, "to_location_id": w.dock, "lines": [{"line": 1, "quantity": 1}], "carrier": "UPS"}))
         .await
         .refused(409, "invalid_state", "approval");
-    let o = t.get(&format!("/api/v1/orders?account_id={}&status=rejected", w.account)).await.ok();
+    let o = t
+        .get(&format!("/api/v1/orders?account_id={}&status=rejected", w.account))
+        .await
+        .ok();
     assert_eq!(o.body["items"][0]["id"], oid.as_str());
     // A second decision on a finished workflow is refused.
-    t.as_(&approver, Method::POST, &decide, Some(json!({"approve": true}))).await.refused(409, "invalid_state", "approval");
+    t.as_(&approver, Method::POST, &decide, Some(json!({"approve": true})))
+        .await
+        .refused(409, "invalid_state", "approval");
 }
 
 async fn reminders_then_escalation(t: TestApp) {
@@ -138,18 +257,40 @@ async fn reminders_then_escalation(t: TestApp) {
     let buyer = t.person(&w, "Bea Buyer", &["buyer"]).await;
     let policy = json!({"rules": [{"name": "Big", "condition": {"kind": "order_total_over", "amount": usd("100.00")}, "levels": [{"kind": "role"}]}],
                         "remind_after_hours": 24, "escalate_after_hours": 48});
-    t.put(&format!("/api/v1/accounts/{}/approval-policy", w.account), policy).await.ok();
-    let oid = t.as_(&buyer, Method::POST, "/api/v1/orders", Some(big_order(&w))).await.ok().id();
-    assert_eq!(t.app.run_approval_reminders().await.expect("run"), 0, "nothing is due yet");
+    t.put(&format!("/api/v1/accounts/{}/approval-policy", w.account), policy)
+        .await
+        .ok();
+    let oid = t
+        .as_(&buyer, Method::POST, "/api/v1/orders", Some(big_order(&w)))
+        .await
+        .ok()
+        .id();
+    assert_eq!(
+        t.app.run_approval_reminders().await.expect("run"),
+        0,
+        "nothing is due yet"
+    );
     t.clock.advance(time::Duration::hours(25));
     assert_eq!(t.app.run_approval_reminders().await.expect("run"), 1);
-    assert_eq!(t.app.run_approval_reminders().await.expect("run"), 0, "a reminder is not repeated at once");
+    assert_eq!(
+        t.app.run_approval_reminders().await.expect("run"),
+        0,
+        "a reminder is not repeated at once"
+    );
     t.clock.advance(time::Duration::hours(24));
     let n = t.app.run_approval_reminders().await.expect("run");
     assert!(n >= 1, "escalation (and a second reminder) after 49 hours");
     let tl = t.get(&format!("/api/v1/orders/{oid}/timeline")).await.ok();
-    let kinds: Vec<&str> = tl.body["items"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
-    assert!(kinds.contains(&"approval.reminder_sent") && kinds.contains(&"approval.escalated"), "{kinds:?}");
+    let kinds: Vec<&str> = tl.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"approval.reminder_sent") && kinds.contains(&"approval.escalated"),
+        "{kinds:?}"
+    );
 }
 
 async fn policy_and_user_refusals(t: TestApp) {
@@ -162,14 +303,20 @@ async fn policy_and_user_refusals(t: TestApp) {
         .ok();
     let sid = stranger.body["user"]["id"].as_str().unwrap();
     let rule = |levels: Value| json!({"rules": [{"name": "Big", "condition": {"kind": "order_total_over", "amount": usd("100.00")}, "levels": levels}]});
-    t.put(&path, rule(json!([{"kind": "user", "user_id": sid}]))).await.refused(422, "unknown_reference", "rules[0].levels[0]");
+    t.put(&path, rule(json!([{"kind": "user", "user_id": sid}])))
+        .await
+        .refused(422, "unknown_reference", "rules[0].levels[0]");
     // Overlapping rules.
     let overlapping = json!({"rules": [
         {"name": "A", "condition": {"kind": "category", "value": "safety"}, "levels": [{"kind": "role"}]},
         {"name": "B", "condition": {"kind": "category", "value": "safety"}, "levels": [{"kind": "role"}]}]});
     let r = t.put(&path, overlapping).await;
     assert_eq!((r.status.as_u16(), r.code()), (422, "invalid_value"), "{}", r.body);
-    assert_eq!(t.get(&path).await.ok().body["rules"].as_array().unwrap().len(), 0, "nothing was saved");
+    assert_eq!(
+        t.get(&path).await.ok().body["rules"].as_array().unwrap().len(),
+        0,
+        "nothing was saved"
+    );
     // Unknown role, weak password.
     let r = t.post("/api/v1/users", json!({"email": "y@northwind.example", "name": "Y", "type": "customer", "account_id": w.account, "roles": ["overlord"]})).await;
     r.refused(422, "invalid_value", "roles[0]");
@@ -178,8 +325,23 @@ async fn policy_and_user_refusals(t: TestApp) {
         .await
         .ok();
     let token = inv.body["invitation_token"].as_str().unwrap();
-    t.post("/api/v1/invitations/accept", json!({"token": token, "password": "short"})).await.refused(422, "invalid_value", "password");
-    t.post("/api/v1/invitations/accept", json!({"token": "inv_nope", "password": PASSWORD})).await.refused(422, "unknown_reference", "token");
+    t.post(
+        "/api/v1/invitations/accept",
+        json!({"token": token, "password": "short"}),
+    )
+    .await
+    .refused(422, "invalid_value", "password");
+    t.post(
+        "/api/v1/invitations/accept",
+        json!({"token": "inv_nope", "password": PASSWORD}),
+    )
+    .await
+    .refused(422, "unknown_reference", "token");
 }
 
-both_stores!(approvals_in_sequence_with_a_delegate, rejected_order_never_reaches_fulfilment, reminders_then_escalation, policy_and_user_refusals);
+both_stores!(
+    approvals_in_sequence_with_a_delegate,
+    rejected_order_never_reaches_fulfilment,
+    reminders_then_escalation,
+    policy_and_user_refusals
+);

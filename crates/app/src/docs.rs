@@ -104,7 +104,8 @@ impl Doc for Order {
         Some(self.number.clone())
     }
     fn status(&self) -> Option<String> {
-        let status = crate::governance::approval_status(self).unwrap_or(aftercart_domain::status::order_progress(self).as_str());
+        let status =
+            crate::governance::approval_status(self).unwrap_or(aftercart_domain::status::order_progress(self).as_str());
         Some(status.into())
     }
     fn visible_to(&self, p: &Principal) -> bool {

@@ -76,7 +76,15 @@ impl App {
         self.load::<Account>(ctx, account.0).await?;
         match self.store.by_key("governance", &account.0.to_string()).await?.first() {
             Some(id) => self.load::<Governance>(ctx, *id).await,
-            None => Ok(Versioned { value: Governance { id: Uuid::nil(), account_id: account, policy: ApprovalPolicy::default(), delegations: Vec::new() }, version: 0 }),
+            None => Ok(Versioned {
+                value: Governance {
+                    id: Uuid::nil(),
+                    account_id: account,
+                    policy: ApprovalPolicy::default(),
+                    delegations: Vec::new(),
+                },
+                version: 0,
+            }),
         }
     }
 
@@ -84,7 +92,11 @@ impl App {
         let mut commit = Commit::default();
         if version == 0 {
             g.id = Uuid::now_v7();
-            commit.keys.push(KeyWrite { kind: "governance", key: g.account_id.0.to_string(), doc_id: g.id });
+            commit.keys.push(KeyWrite {
+                kind: "governance",
+                key: g.account_id.0.to_string(),
+                doc_id: g.id,
+            });
             commit.docs.push(write(g, WriteMode::Insert)?);
         } else {
             commit.docs.push(write(g, WriteMode::Update(version))?);
@@ -93,8 +105,18 @@ impl App {
     }
 
     async fn account_users(&self, account: AccountId) -> Result<Vec<User>> {
-        let f = ListFilter { account_id: Some(account), limit: 500, ..Default::default() };
-        Ok(self.list_docs::<User>(&Ctx::system(), &f, None).await?.items.into_iter().map(|v| v.value).collect())
+        let f = ListFilter {
+            account_id: Some(account),
+            limit: 500,
+            ..Default::default()
+        };
+        Ok(self
+            .list_docs::<User>(&Ctx::system(), &f, None)
+            .await?
+            .items
+            .into_iter()
+            .map(|v| v.value)
+            .collect())
     }
 
     pub async fn plan_set_approval_policy(
@@ -126,7 +148,13 @@ impl App {
             None,
             json!({"rules": g.policy.rules.iter().map(|r| &r.name).collect::<Vec<_>>()}),
         ));
-        Ok(Planned { value: Versioned { value: g, version: version + 1 }, commit })
+        Ok(Planned {
+            value: Versioned {
+                value: g,
+                version: version + 1,
+            },
+            commit,
+        })
     }
 
     /// Records that `from` is away and `to` decides for them. Approvers set their own; an
@@ -147,7 +175,9 @@ impl App {
         let users = self.account_users(account).await?;
         for (field, id) in [("from", delegation.from), ("to", delegation.to)] {
             if !users.iter().any(|u| u.id == id && u.status == UserStatus::Active) {
-                return Err(Rejection::new(ErrorCode::UnknownReference, field, "no active user of this account").into());
+                return Err(
+                    Rejection::new(ErrorCode::UnknownReference, field, "no active user of this account").into(),
+                );
             }
         }
         g.delegations.retain(|d| d.from != delegation.from);
@@ -163,7 +193,13 @@ impl App {
             None,
             json!({"from": delegation.from, "to": delegation.to, "from_date": delegation.from_date.to_string(), "until": delegation.until.to_string()}),
         ));
-        Ok(Planned { value: Versioned { value: g, version: version + 1 }, commit })
+        Ok(Planned {
+            value: Versioned {
+                value: g,
+                version: version + 1,
+            },
+            commit,
+        })
     }
 
     /// Every order and invoice of an account (for budgets; a projection is the next step for
@@ -171,7 +207,11 @@ impl App {
     async fn account_books(&self, account: AccountId) -> Result<(Vec<Order>, Vec<Invoice>)> {
         let sys = Ctx::system();
         let mut orders = Vec::new();
-        let mut f = ListFilter { account_id: Some(account), limit: 500, ..Default::default() };
+        let mut f = ListFilter {
+            account_id: Some(account),
+            limit: 500,
+            ..Default::default()
+        };
         loop {
             let p = self.list_docs::<Order>(&sys, &f, None).await?;
             orders.extend(p.items.into_iter().map(|v| v.value));
@@ -181,7 +221,11 @@ impl App {
             }
         }
         let mut invoices = Vec::new();
-        let mut f = ListFilter { account_id: Some(account), limit: 500, ..Default::default() };
+        let mut f = ListFilter {
+            account_id: Some(account),
+            limit: 500,
+            ..Default::default()
+        };
         loop {
             let p = self.list_docs::<Invoice>(&sys, &f, None).await?;
             invoices.extend(p.items.into_iter().map(|v| v.value));
@@ -194,8 +238,18 @@ impl App {
     }
 
     async fn budgets_of(&self, account: AccountId) -> Result<Vec<Budget>> {
-        let f = ListFilter { account_id: Some(account), limit: 500, ..Default::default() };
-        Ok(self.list_docs::<Budget>(&Ctx::system(), &f, None).await?.items.into_iter().map(|v| v.value).collect())
+        let f = ListFilter {
+            account_id: Some(account),
+            limit: 500,
+            ..Default::default()
+        };
+        Ok(self
+            .list_docs::<Budget>(&Ctx::system(), &f, None)
+            .await?
+            .items
+            .into_iter()
+            .map(|v| v.value)
+            .collect())
     }
 
     /// What `order` would do to each budget it touches, counting every other committed order.
@@ -208,7 +262,12 @@ impl App {
         let (orders, invoices) = self.account_books(order.account_id).await?;
         let others: Vec<(&Order, bool)> = orders
             .iter()
-            .map(|o| (o, o.id != order.id && o.approval.as_ref().is_none_or(|a| a.is_approved())))
+            .map(|o| {
+                (
+                    o,
+                    o.id != order.id && o.approval.as_ref().is_none_or(|a| a.is_approved()),
+                )
+            })
             .collect();
         let inv: Vec<&Invoice> = invoices.iter().collect();
         let mut out = Vec::new();
@@ -222,15 +281,29 @@ impl App {
 
     /// Starts the approval workflow an order needs under its account's policy (called when it
     /// is placed). Returns the events to record with the order.
-    pub(crate) async fn start_approval(&self, ctx: &Ctx, order: &mut Order) -> Result<Vec<aftercart_store::EventWrite>> {
-        let Some(id) = self.store.by_key("governance", &order.account_id.0.to_string()).await?.first().copied() else {
+    pub(crate) async fn start_approval(
+        &self,
+        ctx: &Ctx,
+        order: &mut Order,
+    ) -> Result<Vec<aftercart_store::EventWrite>> {
+        let Some(id) = self
+            .store
+            .by_key("governance", &order.account_id.0.to_string())
+            .await?
+            .first()
+            .copied()
+        else {
             return Ok(Vec::new());
         };
         let g = self.load::<Governance>(&Ctx::system(), id).await?.value;
         if g.policy.rules.iter().all(|r| !r.active) {
             return Ok(Vec::new());
         }
-        let needs_budget = g.policy.rules.iter().any(|r| r.active && r.condition == ApprovalCondition::OverBudget);
+        let needs_budget = g
+            .policy
+            .rules
+            .iter()
+            .any(|r| r.active && r.condition == ApprovalCondition::OverBudget);
         let over_budget = needs_budget && self.impacts(order).await?.iter().any(|(_, i)| i.would_exceed);
         let placed_by = match &ctx.principal.kind {
             PrincipalKind::Customer { .. } => user_id_of(ctx),
@@ -248,7 +321,13 @@ impl App {
             "order",
             order.id.0,
             Some(order.account_id),
-            Some(wf.steps.iter().map(|s| s.required.reason.clone()).collect::<Vec<_>>().join("; ")),
+            Some(
+                wf.steps
+                    .iter()
+                    .map(|s| s.required.reason.clone())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
             json!({"steps": wf.steps.iter().map(|s| json!({"rule": s.required.rule_name, "level": s.required.level})).collect::<Vec<_>>()}),
         );
         order.approval = Some(wf);
@@ -264,7 +343,11 @@ impl App {
             Vec::new()
         };
         let workflow = order.value.approval.clone();
-        Ok(ApprovalsAnswer { order: self.order_view(ctx, order), workflow, impacts })
+        Ok(ApprovalsAnswer {
+            order: self.order_view(ctx, order),
+            workflow,
+            impacts,
+        })
     }
 
     /// Approves or rejects the current step of an order's approval as the calling user.
@@ -275,10 +358,15 @@ impl App {
         approve: bool,
         comment: Option<String>,
     ) -> Result<Planned<Versioned<Order>>> {
-        let Versioned { value: mut order, version } = self.load::<Order>(ctx, id.0).await?;
+        let Versioned {
+            value: mut order,
+            version,
+        } = self.load::<Order>(ctx, id.0).await?;
         check_version(ctx, version)?;
         let PrincipalKind::Customer { roles, .. } = &ctx.principal.kind else {
-            return Err(AppError::Forbidden("approvals are decided by the customer's approvers".into()));
+            return Err(AppError::Forbidden(
+                "approvals are decided by the customer's approvers".into(),
+            ));
         };
         let Some(user) = user_id_of(ctx) else {
             return Err(AppError::Forbidden("approvals are decided by named users".into()));
@@ -286,7 +374,12 @@ impl App {
         let Some(wf) = order.approval.as_mut() else {
             return Err(Rejection::new(ErrorCode::InvalidState, "approval", "this order needs no approval").into());
         };
-        let delegations = match self.store.by_key("governance", &order.account_id.0.to_string()).await?.first() {
+        let delegations = match self
+            .store
+            .by_key("governance", &order.account_id.0.to_string())
+            .await?
+            .first()
+        {
             Some(gid) => self.load::<Governance>(&Ctx::system(), *gid).await?.value.delegations,
             None => Vec::new(),
         };
@@ -302,7 +395,11 @@ impl App {
         let mut events = vec![event(
             &ctx.principal.actor(),
             now,
-            if approve { "approval.approved" } else { "approval.rejected" },
+            if approve {
+                "approval.approved"
+            } else {
+                "approval.rejected"
+            },
             "order",
             order.id.0,
             Some(order.account_id),
@@ -310,11 +407,30 @@ impl App {
             json!({"state": state}),
         )];
         if state == ApprovalState::Approved {
-            events.push(event(&crate::Actor::System, now, "order.released", "order", order.id.0, Some(order.account_id), None, json!({})));
+            events.push(event(
+                &crate::Actor::System,
+                now,
+                "order.released",
+                "order",
+                order.id.0,
+                Some(order.account_id),
+                None,
+                json!({}),
+            ));
         }
-        let mut commit = Commit { docs: vec![write(&order, WriteMode::Update(version))?], events, ..Default::default() };
+        let mut commit = Commit {
+            docs: vec![write(&order, WriteMode::Update(version))?],
+            events,
+            ..Default::default()
+        };
         commit.keys.clear();
-        Ok(Planned { value: Versioned { value: order, version: version + 1 }, commit })
+        Ok(Planned {
+            value: Versioned {
+                value: order,
+                version: version + 1,
+            },
+            commit,
+        })
     }
 
     /// Sends due reminders and escalations for orders waiting for approval (run periodically).
@@ -323,11 +439,25 @@ impl App {
         let sys = Ctx::system();
         let now = self.clock.now();
         let mut done = 0;
-        let mut f = ListFilter { status: Some("awaiting_approval".into()), limit: 200, ..Default::default() };
+        let mut f = ListFilter {
+            status: Some("awaiting_approval".into()),
+            limit: 200,
+            ..Default::default()
+        };
         loop {
             let page = self.list_docs::<Order>(&sys, &f, None).await?;
-            for Versioned { value: mut order, version } in page.items {
-                let Some(gid) = self.store.by_key("governance", &order.account_id.0.to_string()).await?.first().copied() else {
+            for Versioned {
+                value: mut order,
+                version,
+            } in page.items
+            {
+                let Some(gid) = self
+                    .store
+                    .by_key("governance", &order.account_id.0.to_string())
+                    .await?
+                    .first()
+                    .copied()
+                else {
                     continue;
                 };
                 let policy = self.load::<Governance>(&sys, gid).await?.value.policy;
@@ -335,11 +465,19 @@ impl App {
                 let mut events = Vec::new();
                 for action in wf.due_actions(&policy, now) {
                     let (kind, since, approver) = match action {
-                        DueAction::Remind { waiting_since, approver, .. } => {
+                        DueAction::Remind {
+                            waiting_since,
+                            approver,
+                            ..
+                        } => {
                             wf.mark_reminded(now)?;
                             ("approval.reminder_sent", waiting_since, approver)
                         }
-                        DueAction::Escalate { waiting_since, approver, .. } => {
+                        DueAction::Escalate {
+                            waiting_since,
+                            approver,
+                            ..
+                        } => {
                             wf.mark_escalated(now)?;
                             ("approval.escalated", waiting_since, approver)
                         }
@@ -359,7 +497,11 @@ impl App {
                     continue;
                 }
                 done += events.len();
-                let commit = Commit { docs: vec![write(&order, WriteMode::Update(version))?], events, ..Default::default() };
+                let commit = Commit {
+                    docs: vec![write(&order, WriteMode::Update(version))?],
+                    events,
+                    ..Default::default()
+                };
                 // A concurrent decision wins; the next run re-evaluates.
                 let _ = self.store.commit(commit).await;
             }
@@ -371,9 +513,20 @@ impl App {
         Ok(done)
     }
 
-    pub async fn plan_create_budget(&self, ctx: &Ctx, account: AccountId, new: NewBudget) -> Result<Planned<Versioned<Budget>>> {
-        let acct = self.load_ref::<Account>(ctx, account.0, "account_id").await?.value;
-        let budget = Budget::new(&acct, NewBudget { id: BudgetId(Uuid::now_v7()), ..new })?;
+    pub async fn plan_create_budget(
+        &self,
+        ctx: &Ctx,
+        account: AccountId,
+        new: NewBudget,
+    ) -> Result<Planned<Versioned<Budget>>> {
+        let acct = self.load::<Account>(ctx, account.0).await?.value;
+        let budget = Budget::new(
+            &acct,
+            NewBudget {
+                id: BudgetId(Uuid::now_v7()),
+                ..new
+            },
+        )?;
         let commit = Commit {
             docs: vec![write(&budget, WriteMode::Insert)?],
             events: vec![event(
@@ -388,7 +541,13 @@ impl App {
             )],
             ..Default::default()
         };
-        Ok(Planned { value: Versioned { value: budget, version: 1 }, commit })
+        Ok(Planned {
+            value: Versioned {
+                value: budget,
+                version: 1,
+            },
+            commit,
+        })
     }
 
     /// Budgets of an account with their committed and invoiced spend.
@@ -399,12 +558,19 @@ impl App {
             return Ok(Vec::new());
         }
         let (orders, invoices) = self.account_books(account).await?;
-        let committed: Vec<(&Order, bool)> =
-            orders.iter().map(|o| (o, o.approval.as_ref().is_none_or(|a| a.is_approved()))).collect();
+        let committed: Vec<(&Order, bool)> = orders
+            .iter()
+            .map(|o| (o, o.approval.as_ref().is_none_or(|a| a.is_approved())))
+            .collect();
         let inv: Vec<&Invoice> = invoices.iter().collect();
         budgets
             .into_iter()
-            .map(|b| Ok(BudgetAnswer { usage: budget_use(&b, &committed, &inv)?, budget: b }))
+            .map(|b| {
+                Ok(BudgetAnswer {
+                    usage: budget_use(&b, &committed, &inv)?,
+                    budget: b,
+                })
+            })
             .collect()
     }
 }

@@ -188,6 +188,15 @@ impl Doc for Session {
     }
 }
 
+/// Staff users (and keys acting as them) are managed only by seller admins, so no role can grant
+/// itself more than it has.
+fn is_staff_admin(ctx: &Ctx) -> bool {
+    matches!(
+        ctx.principal.kind,
+        PrincipalKind::Staff(StaffRole::Admin) | PrincipalKind::System
+    )
+}
+
 pub fn sha256_hex(s: &str) -> String {
     hex::encode(Sha256::digest(s.as_bytes()))
 }
@@ -332,9 +341,9 @@ impl App {
                 }
                 Ok(())
             }
-            UserKind::Staff { .. } if !ctx.principal.is_seller() => {
-                Err(AppError::Forbidden("only seller staff may create staff users".into()))
-            }
+            UserKind::Staff { .. } if !is_staff_admin(ctx) => Err(AppError::Forbidden(
+                "only a seller admin may create or change staff users".into(),
+            )),
             UserKind::Supplier { .. } if !ctx.principal.is_seller() => Err(AppError::Forbidden(
                 "only seller staff may create supplier users".into(),
             )),
@@ -449,6 +458,11 @@ impl App {
             version,
         } = self.load::<User>(ctx, id.0).await?;
         crate::docs::check_version(ctx, version)?;
+        // Permission before validation: never tell someone what is wrong with a change they may
+        // not make.
+        if matches!(user.kind, UserKind::Staff { .. }) && !is_staff_admin(ctx) {
+            return Err(AppError::Forbidden("only a seller admin may change staff users".into()));
+        }
         if let Some(n) = &patch.name {
             if n.trim().is_empty() {
                 return Err(invalid("name", "must not be empty"));
@@ -471,8 +485,8 @@ impl App {
                 if patch.roles.is_some() || patch.scope.is_some() {
                     return Err(invalid("roles", "a staff user has one staff role"));
                 }
-                if !ctx.principal.is_seller() {
-                    return Err(AppError::Forbidden("only seller staff may change staff users".into()));
+                if !is_staff_admin(ctx) {
+                    return Err(AppError::Forbidden("only a seller admin may change staff users".into()));
                 }
                 if let Some(r) = patch.staff_role {
                     *role = r;
@@ -517,8 +531,8 @@ impl App {
         if ctx.principal.id == user.id.0.to_string() {
             return Err(Rejection::new(ErrorCode::InvalidState, "id", "you cannot deactivate yourself").into());
         }
-        if matches!(user.kind, UserKind::Staff { .. }) && !ctx.principal.is_seller() {
-            return Err(AppError::Forbidden("only seller staff may change staff users".into()));
+        if matches!(user.kind, UserKind::Staff { .. }) && !is_staff_admin(ctx) {
+            return Err(AppError::Forbidden("only a seller admin may change staff users".into()));
         }
         user.status = UserStatus::Deactivated;
         user.invite_token_hash = None;
@@ -556,6 +570,11 @@ impl App {
     /// Creates an API key acting as `user` (default: the caller's own user).
     pub async fn plan_create_api_key(&self, ctx: &Ctx, user: UserId, name: &str) -> Result<Planned<CreatedKey>> {
         let owner = self.load_ref::<User>(ctx, user.0, "user_id").await?.value;
+        if matches!(owner.kind, UserKind::Staff { .. }) && !is_staff_admin(ctx) {
+            return Err(AppError::Forbidden(
+                "only a seller admin may create keys for staff users".into(),
+            ));
+        }
         if owner.status == UserStatus::Deactivated {
             return Err(Rejection::new(ErrorCode::InvalidState, "user_id", "the user is deactivated").into());
         }

@@ -186,6 +186,15 @@ impl App {
             .load_ref::<Account>(ctx, input.account_id.0, "account_id")
             .await?
             .value;
+        // A location-scoped buyer orders only for their own locations.
+        if let Some(i) = input.lines.iter().position(|l| !ctx.principal.sees_location(l.ship_to)) {
+            return Err(Rejection::new(
+                ErrorCode::OutOfScope,
+                format!("lines[{i}].ship_to"),
+                "you may not order for this location",
+            )
+            .into());
+        }
         let products = self.resolve_products(ctx, &input.lines).await?;
         let bill_to = match input.bill_to {
             Some(b) => b,
@@ -320,7 +329,13 @@ impl App {
             None,
             json!({"line": input.line, "quantity": input.quantity.get(), "fulfilment_location": loc.name}),
         );
-        let commit = Self::order_commit(&order, version, vec![ev], &[])?;
+        let mut commit = Self::order_commit(&order, version, vec![ev], &[])?;
+        // Lets a supplier list the orders routed to it.
+        commit.keys.push(KeyWrite {
+            kind: "order_fulfilment",
+            key: loc.id.0.to_string(),
+            doc_id: order.id.0,
+        });
         Ok(Planned {
             value: Versioned {
                 value: order,
@@ -436,6 +451,14 @@ impl App {
             .load_ref::<FulfilmentLocation>(ctx, input.from.0, "from_location_id")
             .await?
             .value;
+        if ctx.principal.supplier_location().is_some_and(|l| l != from.id) {
+            return Err(Rejection::new(
+                ErrorCode::OutOfScope,
+                "from_location_id",
+                "you may only ship from your own location",
+            )
+            .into());
+        }
         let now = self.clock.now();
         let id = ShipmentId(Uuid::now_v7());
         let s = order.ship(NewShipment {
@@ -473,6 +496,11 @@ impl App {
         commit.keys.push(KeyWrite {
             kind: "shipment_location",
             key: input.to.0.to_string(),
+            doc_id: id.0,
+        });
+        commit.keys.push(KeyWrite {
+            kind: "shipment_from",
+            key: from.id.0.to_string(),
             doc_id: id.0,
         });
         Ok(Planned {

@@ -285,7 +285,10 @@ impl App {
     pub async fn timeline(&self, ctx: &Ctx, of: TimelineOf, after: i64, limit: u32) -> Result<Vec<EventRow>> {
         let filter = match of {
             TimelineOf::Order(id) => {
-                self.load::<Order>(ctx, id.0).await?;
+                let order = self.load::<Order>(ctx, id.0).await?.value;
+                if let Some(lines) = ctx.principal.visible_lines(&order) {
+                    return self.restricted_timeline(ctx, &order, &lines, after, limit).await;
+                }
                 EventFilter::Subject(id.0)
             }
             TimelineOf::Invoice(id) => {
@@ -310,5 +313,51 @@ impl App {
             }
         };
         Ok(self.store.events(filter, after, limit.clamp(1, 500)).await?)
+    }
+
+    /// An order's timeline for someone who sees only some of its lines (a location-scoped buyer,
+    /// a supplier): events about other lines or their shipments are left out, and so are billing
+    /// events for principals without billing access.
+    async fn restricted_timeline(
+        &self,
+        ctx: &Ctx,
+        order: &Order,
+        lines: &[u32],
+        mut after: i64,
+        limit: u32,
+    ) -> Result<Vec<EventRow>> {
+        let mut visible = order.clone();
+        crate::principal::restrict_order(&mut visible, lines);
+        let shipments: Vec<String> = visible.shipments.iter().map(|s| s.id.0.to_string()).collect();
+        let billing = ctx.principal.may(crate::Action::BillingRead);
+        let supplier = ctx.principal.supplier_location().is_some();
+        let keep = |e: &EventRow| {
+            let data: serde_json::Value = serde_json::from_str(&e.data).unwrap_or_default();
+            if let Some(l) = data.get("line").and_then(|l| l.as_u64()) {
+                return lines.contains(&(l as u32));
+            }
+            if let Some(s) = data.get("shipment_id").and_then(|s| s.as_str()) {
+                return shipments.iter().any(|v| v == s);
+            }
+            if e.kind.starts_with("order.invoiced") {
+                return billing;
+            }
+            !(supplier && (e.kind.starts_with("approval.") || e.kind == "order.released"))
+        };
+        let limit = limit.clamp(1, 500);
+        let mut out = Vec::new();
+        loop {
+            let page = self
+                .store
+                .events(EventFilter::Subject(order.id.0), after, limit)
+                .await?;
+            let done = (page.len() as u32) < limit;
+            after = page.last().map_or(after, |e| e.seq);
+            out.extend(page.into_iter().filter(|e| keep(e)));
+            if done || out.len() as u32 >= limit {
+                out.truncate(limit as usize);
+                return Ok(out);
+            }
+        }
     }
 }

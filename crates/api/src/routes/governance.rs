@@ -2,12 +2,14 @@
 
 use super::orders::OrderOut;
 use super::{respond, stored};
+use crate::ApiState;
 use crate::dto::{MoneyDto, d, date, ts};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Caller, Command, PathParam};
-use crate::ApiState;
 use aftercart_app::{Governance, Versioned};
-use aftercart_domain::approval::{ApprovalCondition, ApprovalPolicy, ApprovalRule, ApprovalState, Approver, Delegation};
+use aftercart_domain::approval::{
+    ApprovalCondition, ApprovalPolicy, ApprovalRule, ApprovalState, Approver, Delegation,
+};
 use aftercart_domain::budget::{Budget, BudgetDimension, BudgetUse, NewBudget, Period};
 use aftercart_domain::ids::{AccountId, ApprovalRuleId, BudgetId, OrderId, UserId};
 use axum::extract::State;
@@ -70,15 +72,25 @@ fn parse_policy(p: &PolicyDto) -> ApiResult<ApprovalPolicy> {
         let c = &r.condition;
         let condition = match c.kind.as_str() {
             "order_total_over" => ApprovalCondition::OrderTotalOver(
-                c.amount.as_ref().ok_or_else(|| ApiError::invalid(&f("condition.amount"), "give the amount"))?.parse(&f("condition.amount"))?,
+                c.amount
+                    .as_ref()
+                    .ok_or_else(|| ApiError::invalid(&f("condition.amount"), "give the amount"))?
+                    .parse(&f("condition.amount"))?,
             ),
-            "category" => ApprovalCondition::Category(c.value.clone().ok_or_else(|| ApiError::invalid(&f("condition.value"), "name the category"))?),
-            "cost_centre" => {
-                ApprovalCondition::CostCentre(c.value.clone().ok_or_else(|| ApiError::invalid(&f("condition.value"), "name the cost centre"))?)
-            }
+            "category" => ApprovalCondition::Category(
+                c.value
+                    .clone()
+                    .ok_or_else(|| ApiError::invalid(&f("condition.value"), "name the category"))?,
+            ),
+            "cost_centre" => ApprovalCondition::CostCentre(
+                c.value
+                    .clone()
+                    .ok_or_else(|| ApiError::invalid(&f("condition.value"), "name the cost centre"))?,
+            ),
             "over_budget" => ApprovalCondition::OverBudget,
             "placed_by" => ApprovalCondition::PlacedBy(UserId(
-                c.user_id.ok_or_else(|| ApiError::invalid(&f("condition.user_id"), "name the buyer"))?,
+                c.user_id
+                    .ok_or_else(|| ApiError::invalid(&f("condition.user_id"), "name the buyer"))?,
             )),
             o => {
                 return Err(ApiError::invalid(
@@ -92,7 +104,12 @@ fn parse_policy(p: &PolicyDto) -> ApiResult<ApprovalPolicy> {
             levels.push(match (a.kind.as_str(), a.user_id) {
                 ("role", None) => Approver::Role,
                 ("user", Some(u)) => Approver::User(UserId(u)),
-                _ => return Err(ApiError::invalid(&f(&format!("levels[{j}]")), "use {\"kind\":\"role\"} or {\"kind\":\"user\",\"user_id\":…}")),
+                _ => {
+                    return Err(ApiError::invalid(
+                        &f(&format!("levels[{j}]")),
+                        "use {\"kind\":\"role\"} or {\"kind\":\"user\",\"user_id\":…}",
+                    ));
+                }
             });
         }
         rules.push(ApprovalRule {
@@ -103,7 +120,11 @@ fn parse_policy(p: &PolicyDto) -> ApiResult<ApprovalPolicy> {
             active: r.active,
         });
     }
-    Ok(ApprovalPolicy { rules, remind_after_hours: p.remind_after_hours, escalate_after_hours: p.escalate_after_hours })
+    Ok(ApprovalPolicy {
+        rules,
+        remind_after_hours: p.remind_after_hours,
+        escalate_after_hours: p.escalate_after_hours,
+    })
 }
 
 fn policy_out(g: &Versioned<Governance>) -> PolicyDto {
@@ -117,18 +138,49 @@ fn policy_out(g: &Versioned<Governance>) -> PolicyDto {
                 id: Some(r.id.0),
                 name: r.name.clone(),
                 condition: match &r.condition {
-                    ApprovalCondition::OrderTotalOver(m) => ConditionDto { kind: "order_total_over".into(), amount: Some((*m).into()), value: None, user_id: None },
-                    ApprovalCondition::Category(v) => ConditionDto { kind: "category".into(), amount: None, value: Some(v.clone()), user_id: None },
-                    ApprovalCondition::CostCentre(v) => ConditionDto { kind: "cost_centre".into(), amount: None, value: Some(v.clone()), user_id: None },
-                    ApprovalCondition::OverBudget => ConditionDto { kind: "over_budget".into(), amount: None, value: None, user_id: None },
-                    ApprovalCondition::PlacedBy(u) => ConditionDto { kind: "placed_by".into(), amount: None, value: None, user_id: Some(u.0) },
+                    ApprovalCondition::OrderTotalOver(m) => ConditionDto {
+                        kind: "order_total_over".into(),
+                        amount: Some((*m).into()),
+                        value: None,
+                        user_id: None,
+                    },
+                    ApprovalCondition::Category(v) => ConditionDto {
+                        kind: "category".into(),
+                        amount: None,
+                        value: Some(v.clone()),
+                        user_id: None,
+                    },
+                    ApprovalCondition::CostCentre(v) => ConditionDto {
+                        kind: "cost_centre".into(),
+                        amount: None,
+                        value: Some(v.clone()),
+                        user_id: None,
+                    },
+                    ApprovalCondition::OverBudget => ConditionDto {
+                        kind: "over_budget".into(),
+                        amount: None,
+                        value: None,
+                        user_id: None,
+                    },
+                    ApprovalCondition::PlacedBy(u) => ConditionDto {
+                        kind: "placed_by".into(),
+                        amount: None,
+                        value: None,
+                        user_id: Some(u.0),
+                    },
                 },
                 levels: r
                     .levels
                     .iter()
                     .map(|a| match a {
-                        Approver::Role => ApproverDto { kind: "role".into(), user_id: None },
-                        Approver::User(u) => ApproverDto { kind: "user".into(), user_id: Some(u.0) },
+                        Approver::Role => ApproverDto {
+                            kind: "role".into(),
+                            user_id: None,
+                        },
+                        Approver::User(u) => ApproverDto {
+                            kind: "user".into(),
+                            user_id: Some(u.0),
+                        },
                     })
                     .collect(),
                 active: r.active,
@@ -143,18 +195,30 @@ fn policy_out(g: &Versioned<Governance>) -> PolicyDto {
 #[utoipa::path(put, path = "/api/v1/accounts/{id}/approval-policy", tag = "governance", request_body = PolicyDto,
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
     responses((status = 200, body = PolicyDto), (status = 422, body = Problem)))]
-pub async fn set_policy(State(st): State<ApiState>, PathParam(id): PathParam<Uuid>, cmd: Command<PolicyDto>) -> ApiResult<Response> {
+pub async fn set_policy(
+    State(st): State<ApiState>,
+    PathParam(id): PathParam<Uuid>,
+    cmd: Command<PolicyDto>,
+) -> ApiResult<Response> {
     let policy = parse_policy(&cmd.body)?;
     let (app, ctx) = (&st.app, &cmd.ctx);
     let g = app
-        .execute(ctx, || app.plan_set_approval_policy(ctx, AccountId(id), &policy), |g| stored(StatusCode::OK, &policy_out(g)))
+        .execute(
+            ctx,
+            || app.plan_set_approval_policy(ctx, AccountId(id), &policy),
+            |g| stored(StatusCode::OK, &policy_out(g)),
+        )
         .await?;
     Ok(respond(StatusCode::OK, &policy_out(&g), Some(g.version)))
 }
 
 #[utoipa::path(get, path = "/api/v1/accounts/{id}/approval-policy", tag = "governance", params(("id" = Uuid, Path)),
     responses((status = 200, body = PolicyDto), (status = 404, body = Problem)))]
-pub async fn get_policy(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
+pub async fn get_policy(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam(id): PathParam<Uuid>,
+) -> ApiResult<Response> {
     let g = st.app.governance(&ctx, AccountId(id)).await?;
     Ok(respond(StatusCode::OK, &policy_out(&g), Some(g.version)))
 }
@@ -172,14 +236,22 @@ pub struct DelegationIn {
 
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/delegations", tag = "governance", request_body = DelegationIn,
     params(("id" = Uuid, Path)), responses((status = 200, body = PolicyDto), (status = 422, body = Problem)))]
-pub async fn delegate(State(st): State<ApiState>, PathParam(id): PathParam<Uuid>, cmd: Command<DelegationIn>) -> ApiResult<Response> {
+pub async fn delegate(
+    State(st): State<ApiState>,
+    PathParam(id): PathParam<Uuid>,
+    cmd: Command<DelegationIn>,
+) -> ApiResult<Response> {
     let b = &cmd.body;
     let from_date = date(&Some(b.from_date.clone()), "from_date")?.expect("given");
     let until = date(&Some(b.until.clone()), "until")?.expect("given");
     let delegation = Delegation::new(UserId(b.from), UserId(b.to), from_date, until)?;
     let (app, ctx) = (&st.app, &cmd.ctx);
     let g = app
-        .execute(ctx, || app.plan_set_delegation(ctx, AccountId(id), &delegation), |g| stored(StatusCode::OK, &policy_out(g)))
+        .execute(
+            ctx,
+            || app.plan_set_delegation(ctx, AccountId(id), &delegation),
+            |g| stored(StatusCode::OK, &policy_out(g)),
+        )
         .await?;
     Ok(respond(StatusCode::OK, &policy_out(&g), Some(g.version)))
 }
@@ -235,10 +307,18 @@ pub struct ApprovalsOut {
 
 #[utoipa::path(get, path = "/api/v1/orders/{id}/approvals", tag = "governance", params(("id" = Uuid, Path)),
     responses((status = 200, body = ApprovalsOut), (status = 404, body = Problem)))]
-pub async fn approvals(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
+pub async fn approvals(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam(id): PathParam<Uuid>,
+) -> ApiResult<Response> {
     let a = st.app.approvals(&ctx, OrderId(id)).await?;
     let (state, summary, steps) = match &a.workflow {
-        None => ("not_required".to_owned(), "No approval was required for this order.".to_owned(), Vec::new()),
+        None => (
+            "not_required".to_owned(),
+            "No approval was required for this order.".to_owned(),
+            Vec::new(),
+        ),
         Some(wf) => (
             match wf.state() {
                 ApprovalState::Pending { .. } => "pending",
@@ -307,7 +387,11 @@ pub struct DecisionIn {
 #[utoipa::path(post, path = "/api/v1/orders/{id}/approvals/decision", tag = "governance", request_body = DecisionIn,
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
     responses((status = 200, body = OrderOut), (status = 403, body = Problem), (status = 409, body = Problem)))]
-pub async fn decide(State(st): State<ApiState>, PathParam(id): PathParam<Uuid>, cmd: Command<DecisionIn>) -> ApiResult<Response> {
+pub async fn decide(
+    State(st): State<ApiState>,
+    PathParam(id): PathParam<Uuid>,
+    cmd: Command<DecisionIn>,
+) -> ApiResult<Response> {
     let (app, ctx, b) = (&st.app, &cmd.ctx, &cmd.body);
     let v = app
         .execute(
@@ -316,7 +400,11 @@ pub async fn decide(State(st): State<ApiState>, PathParam(id): PathParam<Uuid>, 
             |v| stored(StatusCode::OK, &OrderOut::new(&v.value, v.version)),
         )
         .await?;
-    Ok(respond(StatusCode::OK, &OrderOut::new(&v.value, v.version), Some(v.version)))
+    Ok(respond(
+        StatusCode::OK,
+        &OrderOut::new(&v.value, v.version),
+        Some(v.version),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -373,22 +461,38 @@ fn budget_out(b: &Budget, u: Option<&BudgetUse>) -> BudgetOut {
 
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/budgets", tag = "governance", request_body = BudgetIn,
     params(("id" = Uuid, Path)), responses((status = 201, body = BudgetOut), (status = 422, body = Problem)))]
-pub async fn create_budget(State(st): State<ApiState>, PathParam(id): PathParam<Uuid>, cmd: Command<BudgetIn>) -> ApiResult<Response> {
+pub async fn create_budget(
+    State(st): State<ApiState>,
+    PathParam(id): PathParam<Uuid>,
+    cmd: Command<BudgetIn>,
+) -> ApiResult<Response> {
     let b = &cmd.body;
     let dimension = match b.dimension.as_str() {
         "cost_centre" => BudgetDimension::CostCentre(b.value.clone()),
         "department" => BudgetDimension::Department(b.value.clone()),
         "project" => BudgetDimension::Project(b.value.clone()),
         "location" => BudgetDimension::Location(
-            Uuid::parse_str(&b.value).map_err(|_| ApiError::invalid("value", "a location budget names the location id"))?.into(),
+            Uuid::parse_str(&b.value)
+                .map_err(|_| ApiError::invalid("value", "a location budget names the location id"))?
+                .into(),
         ),
-        o => return Err(ApiError::invalid("dimension", format!("'{o}' is not one of cost_centre, department, project, location"))),
+        o => {
+            return Err(ApiError::invalid(
+                "dimension",
+                format!("'{o}' is not one of cost_centre, department, project, location"),
+            ));
+        }
     };
     let period = match b.period.as_str() {
         "month" => Period::Month,
         "quarter" => Period::Quarter,
         "year" => Period::Year,
-        o => return Err(ApiError::invalid("period", format!("'{o}' is not one of month, quarter, year"))),
+        o => {
+            return Err(ApiError::invalid(
+                "period",
+                format!("'{o}' is not one of month, quarter, year"),
+            ));
+        }
     };
     let new = NewBudget {
         id: BudgetId(Uuid::nil()),
@@ -399,14 +503,26 @@ pub async fn create_budget(State(st): State<ApiState>, PathParam(id): PathParam<
     };
     let (app, ctx) = (&st.app, &cmd.ctx);
     let v = app
-        .execute(ctx, || app.plan_create_budget(ctx, AccountId(id), new.clone()), |v| stored(StatusCode::CREATED, &budget_out(&v.value, None)))
+        .execute(
+            ctx,
+            || app.plan_create_budget(ctx, AccountId(id), new.clone()),
+            |v| stored(StatusCode::CREATED, &budget_out(&v.value, None)),
+        )
         .await?;
-    Ok(respond(StatusCode::CREATED, &budget_out(&v.value, None), Some(v.version)))
+    Ok(respond(
+        StatusCode::CREATED,
+        &budget_out(&v.value, None),
+        Some(v.version),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/accounts/{id}/budgets", tag = "governance", params(("id" = Uuid, Path)),
     responses((status = 200, body = Vec<BudgetOut>), (status = 404, body = Problem)))]
-pub async fn list_budgets(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
+pub async fn list_budgets(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam(id): PathParam<Uuid>,
+) -> ApiResult<Response> {
     let all = st.app.budgets(&ctx, AccountId(id)).await?;
     let body: Vec<BudgetOut> = all.iter().map(|a| budget_out(&a.budget, Some(&a.usage))).collect();
     Ok(respond(StatusCode::OK, &body, None))

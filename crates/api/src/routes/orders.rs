@@ -202,7 +202,9 @@ impl OrderOut {
             po_number: o.po_number.clone(),
             channel: format!("{:?}", o.channel).to_lowercase(),
             placed_at: ts(o.placed_at),
-            status: aftercart_app::approval_status(o).unwrap_or(order_progress(o).as_str()).to_owned(),
+            status: aftercart_app::approval_status(o)
+                .unwrap_or(order_progress(o).as_str())
+                .to_owned(),
             freight: o.freight.into(),
             total: o.goods_total().into(),
             lines: o
@@ -295,7 +297,9 @@ pub async fn list_orders(
     Caller(ctx): Caller,
     QueryParams(q): QueryParams<ListParams>,
 ) -> ApiResult<Response> {
-    const STATUSES: [&str; 10] = ["awaiting_approval", "rejected", 
+    const STATUSES: [&str; 10] = [
+        "awaiting_approval",
+        "rejected",
         "pending",
         "backordered",
         "allocated",

@@ -189,11 +189,12 @@ pub async fn run(a: RunArgs) -> Result<(), String> {
     );
 
     let (cpu0, wall0) = (process_cpu_s(), Instant::now());
-    let (rec, window, exhausted) = measure(&api, Arc::new(work), &a).await;
+    let (rec, start, end, exhausted) = measure(&api, Arc::new(work), &a).await;
     let client_cpu_pct = match (cpu0, process_cpu_s()) {
         (Some(a), Some(b)) => Some(((b - a) / wall0.elapsed().as_secs_f64() * 1000.0).round() / 10.0),
         _ => None,
     };
+    let measured = rec.requests;
     report(
         &Meta {
             scenario: a.scenario.name(),
@@ -209,8 +210,16 @@ pub async fn run(a: RunArgs) -> Result<(), String> {
             client_cpu_pct,
         },
         rec,
-        window,
+        start,
+        end,
     );
+    if measured == 0 {
+        return Err(if exhausted {
+            "the fixtures ran out during the warm-up; nothing was measured (raise --prepare)".into()
+        } else {
+            "no request completed in the measurement window".into()
+        });
+    }
     Ok(())
 }
 
@@ -237,7 +246,7 @@ struct Window {
     exhausted: AtomicBool,
 }
 
-async fn measure(api: &Api, work: Arc<Work>, a: &RunArgs) -> (Rec, Instant, bool) {
+async fn measure(api: &Api, work: Arc<Work>, a: &RunArgs) -> (Rec, Instant, Instant, bool) {
     let now = Instant::now();
     let start = now + Duration::from_secs_f64(a.warmup);
     let w = Arc::new(Window {
@@ -254,22 +263,25 @@ async fn measure(api: &Api, work: Arc<Work>, a: &RunArgs) -> (Rec, Instant, bool
     for _ in 0..a.concurrency {
         let (api, work, w) = (api.clone(), work.clone(), w.clone());
         set.spawn(async move {
-            let mut rec = Rec::default();
+            let mut rec = Rec {
+                window: Some((w.start, w.deadline)),
+                ..Rec::default()
+            };
             loop {
                 let now = Instant::now();
                 if now >= w.deadline || w.stop.load(Relaxed) {
                     break;
                 }
-                rec.on = now >= w.start;
-                if rec.on
+                if now >= w.start
                     && w.max
                         .is_some_and(|max| w.issued.fetch_add(w.per_iteration, Relaxed) >= max)
                 {
+                    w.stop.store(true, Relaxed);
                     break;
                 }
                 let i = w.next.fetch_add(1, Relaxed);
                 if let Step::Exhausted = iteration(&api, &work, i, &mut rec).await {
-                    w.exhausted.store(rec.on || Instant::now() >= w.start, Relaxed);
+                    w.exhausted.store(true, Relaxed);
                     w.stop.store(true, Relaxed);
                     break;
                 }
@@ -283,7 +295,14 @@ async fn measure(api: &Api, work: Arc<Work>, a: &RunArgs) -> (Rec, Instant, bool
             all.merge(r);
         }
     }
-    (all, w.start, w.exhausted.load(Relaxed))
+    // Stopped early (request budget spent, fixtures gone): the window ends with the last
+    // completion; otherwise at the deadline.
+    let end = if w.stop.load(Relaxed) {
+        all.last_done.unwrap_or(w.start).min(w.deadline)
+    } else {
+        w.deadline
+    };
+    (all, w.start, end, w.exhausted.load(Relaxed))
 }
 
 /// Sends one measured request; returns the body of a 2xx response (empty unless `keep`).
@@ -382,8 +401,7 @@ async fn iteration(api: &Api, work: &Work, i: u64, rec: &mut Rec) -> Step {
             {
                 Ok(s) => s,
                 Err(e) => {
-                    rec.errors += u64::from(rec.on);
-                    rec.first_error.get_or_insert(e);
+                    rec.error(e);
                     return Step::Done;
                 }
             };
@@ -426,25 +444,18 @@ async fn iteration(api: &Api, work: &Work, i: u64, rec: &mut Rec) -> Step {
                 match serde_json::from_slice::<TrackingCounts>(&body) {
                     Ok(c) => {
                         rec.iteration(c.applied);
-                        if rec.on && c.rejected > 0 {
-                            rec.rejected_units += c.rejected;
-                            if rec.first_error.is_none() {
-                                let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-                                let first = v["results"]
-                                    .as_array()
-                                    .and_then(|rs| rs.iter().find(|r| r["outcome"] == "rejected"))
-                                    .cloned();
-                                rec.first_error = Some(format!(
-                                    "tracking event rejected: {}",
-                                    short(&first.unwrap_or(Value::Null).to_string())
-                                ));
-                            }
-                        }
+                        rec.rejected(c.rejected, || {
+                            let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                            let first = v["results"]
+                                .as_array()
+                                .and_then(|rs| rs.iter().find(|r| r["outcome"] == "rejected"))
+                                .cloned()
+                                .unwrap_or(Value::Null);
+                            format!("tracking event rejected: {}", short(&first.to_string()))
+                        });
                     }
                     Err(e) => {
-                        rec.errors += u64::from(rec.on);
-                        rec.first_error
-                            .get_or_insert(format!("unexpected tracking response: {e}"));
+                        rec.error(format!("unexpected tracking response: {e}"));
                     }
                 }
             }

@@ -1,17 +1,19 @@
 //! What one worker records, and the merged report.
 
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-/// One worker's measurements. Requests started before the measurement window (warm-up) are sent
-/// but not recorded.
+/// One worker's measurements. Only what completes inside the measurement window is recorded:
+/// requests still running from the warm-up and those finishing after the deadline are not, so
+/// throughput is completions per second of the window, whatever the latency.
 #[derive(Default)]
 pub struct Rec {
-    pub on: bool,
+    /// The measurement window (start, deadline).
+    pub window: Option<(Instant, Instant)>,
     /// Latency of each measured HTTP request, in microseconds.
     pub latency_us: Vec<u32>,
     pub requests: u64,
-    /// Non-2xx responses and transport failures.
+    /// Non-2xx responses, transport failures and unreadable responses.
     pub errors: u64,
     pub first_error: Option<String>,
     /// Iterations that completed without error, and the units they carried (orders, reads,
@@ -24,25 +26,47 @@ pub struct Rec {
 }
 
 impl Rec {
+    fn counts(&self, t: Instant) -> bool {
+        self.window.is_some_and(|(start, deadline)| t >= start && t <= deadline)
+    }
+
+    /// Records one HTTP request that started at `started` and just finished.
     pub fn request(&mut self, started: Instant, error: Option<String>) {
-        if !self.on {
+        let now = Instant::now();
+        if !self.counts(now) {
             return;
         }
-        let now = Instant::now();
         self.requests += 1;
         self.latency_us
             .push(now.duration_since(started).as_micros().min(u128::from(u32::MAX)) as u32);
         self.last_done = Some(now);
         if let Some(e) = error {
             self.errors += 1;
+            self.first_error.get_or_insert(e);
+        }
+    }
+
+    /// Records an error found in a 2xx response (e.g. a body that does not parse).
+    pub fn error(&mut self, e: String) {
+        if self.counts(Instant::now()) {
+            self.errors += 1;
+            self.first_error.get_or_insert(e);
+        }
+    }
+
+    /// Records units the server refused inside a successful response; `why` is built only when
+    /// it would be the first error.
+    pub fn rejected(&mut self, n: u64, why: impl FnOnce() -> String) {
+        if n > 0 && self.counts(Instant::now()) {
+            self.rejected_units += n;
             if self.first_error.is_none() {
-                self.first_error = Some(e);
+                self.first_error = Some(why());
             }
         }
     }
 
     pub fn iteration(&mut self, units: u64) {
-        if self.on {
+        if self.counts(Instant::now()) {
             self.iterations += 1;
             self.units += units;
         }
@@ -95,12 +119,9 @@ fn ms(us: u32) -> f64 {
 }
 
 /// Prints the human summary on stderr and one JSON line on stdout; returns the JSON.
-pub fn report(meta: &Meta, mut rec: Rec, window_start: Instant) -> Value {
+pub fn report(meta: &Meta, mut rec: Rec, window_start: Instant, window_end: Instant) -> Value {
     rec.latency_us.sort_unstable();
-    let elapsed = rec
-        .last_done
-        .map_or(Duration::ZERO, |t| t.duration_since(window_start))
-        .as_secs_f64();
+    let elapsed = window_end.saturating_duration_since(window_start).as_secs_f64();
     let per_s = |n: u64| {
         if elapsed > 0.0 {
             (n as f64 / elapsed * 10.0).round() / 10.0
@@ -178,6 +199,32 @@ pub fn report(meta: &Meta, mut rec: Rec, window_start: Instant) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_completions_inside_the_window_count() {
+        let now = Instant::now();
+        let minute = std::time::Duration::from_secs(60);
+        let mut inside = Rec {
+            window: Some((now, now + minute)),
+            ..Rec::default()
+        };
+        inside.request(now, None);
+        inside.iteration(3);
+        let Some(past) = now.checked_sub(minute) else { return };
+        let mut after = Rec {
+            window: Some((past, past + minute / 2)),
+            ..Rec::default()
+        };
+        after.request(past, Some("late".into()));
+        after.iteration(1);
+        after.rejected(5, || "late".into());
+        assert_eq!((inside.requests, inside.iterations, inside.units), (1, 1, 3));
+        assert_eq!(
+            (after.requests, after.errors, after.units, after.rejected_units),
+            (0, 0, 0, 0)
+        );
+        assert!(after.first_error.is_none());
+    }
 
     #[test]
     fn nearest_rank_quantiles() {

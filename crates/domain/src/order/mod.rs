@@ -518,12 +518,16 @@ impl Order {
         use crate::approval::ApprovalState;
         match self.approval.as_ref().map(|a| a.state()) {
             None | Some(ApprovalState::Approved) => Ok(()),
-            Some(ApprovalState::Pending { .. }) => {
-                Err(Rejection::new(ErrorCode::InvalidState, "approval", "the order is waiting for approval"))
-            }
-            Some(ApprovalState::Rejected) => {
-                Err(Rejection::new(ErrorCode::InvalidState, "approval", "the order was rejected by an approver"))
-            }
+            Some(ApprovalState::Pending { .. }) => Err(Rejection::new(
+                ErrorCode::InvalidState,
+                "approval",
+                "the order is waiting for approval",
+            )),
+            Some(ApprovalState::Rejected) => Err(Rejection::new(
+                ErrorCode::InvalidState,
+                "approval",
+                "the order was rejected by an approver",
+            )),
         }
     }
 
