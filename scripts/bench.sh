@@ -12,7 +12,8 @@
 #
 # Knobs (environment): BACKEND=sqlite|postgres, ORDERS, BENCH_SECONDS (10), CONCURRENCY (64),
 # PORT (18080), PG_URL (postgres://postgres@127.0.0.1:5432/test), KEEP=1 keeps the databases,
-# SKIP_BUILD=1 uses the existing binary. Cargo honours CARGO_TARGET_DIR as usual.
+# SKIP_BUILD=1 uses the existing binary, RUN_ARGS adds flags to every `bench run` (e.g.
+# "--prepare 3000" for a quick try). Cargo honours CARGO_TARGET_DIR as usual.
 set -euo pipefail
 
 BACKEND=${BACKEND:-sqlite}
@@ -26,6 +27,7 @@ CONCURRENCY=${CONCURRENCY:-64}
 PORT=${PORT:-18080}
 PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/test}
 KEEP=${KEEP:-0}
+read -r -a RUN_EXTRA <<<"${RUN_ARGS:-}"
 STAMP=$(date +%Y%m%d%H%M%S)
 KEY="bench-key-$STAMP-$RANDOM$RANDOM"
 ADDR="127.0.0.1:$PORT"
@@ -69,17 +71,18 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# A fresh, empty database URL; $1 names it.
+# Sets DB_URL to a fresh, empty database; $1 names it. (Not called in a subshell, so that the
+# schema is remembered for the cleanup.)
 fresh_db() {
   if [ "$BACKEND" = sqlite ]; then
-    echo "sqlite:$WORK/$1.db"
+    DB_URL="sqlite:$WORK/$1.db"
   else
     local schema="bench_${STAMP}_$1"
     psql "$PG_URL" -q -v ON_ERROR_STOP=1 -c "CREATE SCHEMA $schema" >/dev/null
     SCHEMAS+=("$schema")
     local sep='?'
     case "$PG_URL" in *\?*) sep='&' ;; esac
-    echo "${PG_URL}${sep}options=-csearch_path%3D${schema}"
+    DB_URL="${PG_URL}${sep}options=-csearch_path%3D${schema}"
   fi
 }
 
@@ -115,7 +118,7 @@ run_scenario() { # $1 scenario; the JSON line goes to $WORK/$1.json
   cut -d' ' -f1 /proc/loadavg >"$WORK/$1.load"
   echo "== $1: ${BENCH_SECONDS}s at concurrency $CONCURRENCY (load average $(cat "$WORK/$1.load"))" >&2
   "$BIN" bench run --url "$URL" --key "$KEY" --scenario "$1" --concurrency "$CONCURRENCY" --seconds "$BENCH_SECONDS" \
-    | tail -n 1 >"$WORK/$1.json"
+    "${RUN_EXTRA[@]}" | tail -n 1 >"$WORK/$1.json"
   cat "$WORK/$1.json"
   echo "$(rss_kb)" >"$WORK/$1.rss"
 }
@@ -130,10 +133,11 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
   cargo build --release -p aftercart
 fi
 [ -x "$BIN" ] || { echo "no binary at $BIN" >&2; exit 1; }
+GIT_REV="$(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo '+dirty')"
 
 # 1. Writes on an empty database.
-DB_WRITE=$(fresh_db writes)
-start_server "$DB_WRITE" server-writes
+fresh_db writes
+start_server "$DB_URL" server-writes
 echo "== server $SERVER_PID on $URL, $BACKEND, RSS at start $(rss_kb) kB" >&2
 for s in place ship-invoice tracking; do
   run_scenario "$s"
@@ -141,13 +145,14 @@ done
 stop_server
 
 # 2. Reads on a seeded database.
-DB_SEED=$(fresh_db seeded)
+fresh_db seeded
+DB_SEED=$DB_URL
 echo "== seeding $ORDERS orders ($BACKEND)" >&2
 "$BIN" bench seed --db "$DB_SEED" --orders "$ORDERS" | tail -n 1 >"$WORK/seed.json"
 cat "$WORK/seed.json"
 DB_SIZE=""
 if [ "$BACKEND" = sqlite ]; then
-  DB_SIZE=$(du -sh "$WORK"/seeded.db* | awk '{s = s $1 " "} END {print s}')
+  DB_SIZE="$(du -ch "$WORK"/seeded.db* | tail -n 1 | cut -f1) (database + WAL)"
 fi
 start_server "$DB_SEED" server-seeded
 echo "== server $SERVER_PID on $URL, RSS at start $(rss_kb) kB" >&2
@@ -159,7 +164,7 @@ stop_server
 REPORT="$TARGET_DIR/bench-$BACKEND-$STAMP.txt"
 summary() {
 echo
-echo "Aftercart bench, $(date -u +%Y-%m-%dT%H:%MZ), git $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo '+dirty')"
+echo "Aftercart bench, $(date -u +%Y-%m-%dT%H:%MZ), git $GIT_REV (at build time)"
 echo "machine: $(nproc) CPU ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(free -g | awk '/^Mem:/ {print $2}') GiB RAM, Linux $(uname -r)"
 echo "backend: $BACKEND; each run ${BENCH_SECONDS}s after 1s warm-up, concurrency $CONCURRENCY, client and server on the same cores"
 echo
