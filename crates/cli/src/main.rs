@@ -156,9 +156,16 @@ async fn serve(app: App, addr: &str, key: &str) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
-    println!("Aftercart is listening on http://{local}");
-    println!("  API:      http://{local}/api/v1/orders   (OpenAPI: http://{local}/api/v1/openapi.json)");
-    println!("  API key:  {key}   (send as 'Authorization: Bearer {key}')");
+    // One write, so a reader that stops after the first line never makes a later print fail.
+    let banner = format!(
+        "Aftercart is listening on http://{local}\n  API:      http://{local}/api/v1/orders   (OpenAPI: http://{local}/api/v1/openapi.json)\n  API key:  {key}   (send as 'Authorization: Bearer {key}')\n"
+    );
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        // A closed stdout (the caller stopped reading) must not stop the server.
+        let _ = out.write_all(banner.as_bytes()).and_then(|_| out.flush());
+    }
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),

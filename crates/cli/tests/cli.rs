@@ -111,8 +111,12 @@ async fn demo_serves_the_dataset() {
     // The first stdout line names the bound address (port 0 = any free port).
     let stdout = server.0.stdout.take().expect("stdout");
     let line = tokio::task::spawn_blocking(move || {
+        let mut reader = BufReader::new(stdout);
         let mut l = String::new();
-        BufReader::new(stdout).read_line(&mut l).map(|_| l)
+        let r = reader.read_line(&mut l).map(|_| l);
+        // Keep draining, as a terminal would, so the server never writes to a closed pipe.
+        std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+        r
     })
     .await
     .expect("join")
@@ -131,7 +135,7 @@ async fn demo_serves_the_dataset() {
             assert_eq!(r.status(), 200);
             break r.json().await.expect("json");
         }
-        assert!(Instant::now() < deadline, "demo server did not answer");
+        assert!(Instant::now() < deadline, "demo server did not answer: {r:?}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     let items = orders["items"].as_array().expect("items");
