@@ -17,7 +17,9 @@ pub fn action(method: &Method, path: &str) -> Option<Action> {
         ("POST", "/api/v1/accounts") | ("PATCH", "/api/v1/accounts/{id}") => AccountWrite,
         ("PUT", "/api/v1/accounts/{id}/contract-prices/{product_id}") => AccountWrite,
         ("GET", "/api/v1/accounts" | "/api/v1/accounts/{id}" | "/api/v1/accounts/{id}/timeline") => AccountRead,
-        ("POST", "/api/v1/accounts/{id}/locations") => LocationsManage,
+        ("POST", "/api/v1/accounts/{id}/locations") | ("PATCH", "/api/v1/accounts/{id}/locations/{location_id}") => {
+            LocationsManage
+        }
         ("GET", "/api/v1/accounts/{id}/open-invoices") => BillingRead,
 
         ("POST", "/api/v1/products" | "/api/v1/fulfilment-locations") => CatalogWrite,

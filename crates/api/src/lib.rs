@@ -57,6 +57,7 @@ fn api_router() -> OpenApiRouter<ApiState> {
         .routes(routes!(accounts::create_account, accounts::list_accounts))
         .routes(routes!(accounts::get_account, accounts::update_account))
         .routes(routes!(accounts::add_location))
+        .routes(routes!(accounts::update_location))
         .routes(routes!(accounts::set_contract_price))
         .routes(routes!(accounts::open_invoices))
         .routes(routes!(accounts::account_timeline))

@@ -339,7 +339,67 @@ async fn policy_and_user_refusals(t: TestApp) {
     .refused(422, "unknown_reference", "token");
 }
 
+async fn account_admin_manages_locations_and_users(t: TestApp) {
+    let w = t.world().await;
+    let admin = t.person(&w, "Adam Admin", &["account_admin"]).await;
+    let buyer = t.person(&w, "Bea Buyer", &["buyer"]).await;
+    let loc = format!("/api/v1/accounts/{}/locations/{}", w.account, w.store);
+    let r = t
+        .as_(
+            &admin,
+            Method::PATCH,
+            &loc,
+            Some(json!({"name": "Round Rock store #2", "city": "Round Rock, TX"})),
+        )
+        .await
+        .ok();
+    let store = r.body["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == w.store.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(store["name"], "Round Rock store #2");
+    // A ship-to that open lines may go to cannot stop receiving goods; another account is not theirs.
+    t.as_(&admin, Method::PATCH, &loc, Some(json!({"kind": "bill_to"})))
+        .await
+        .refused(409, "invalid_state", "kind");
+    let other = format!("/api/v1/accounts/{}/locations/{}", w.other_account, w.other_ship_to);
+    t.as_(&admin, Method::PATCH, &other, Some(json!({"name": "Mine now"})))
+        .await
+        .refused(404, "not_found", "");
+    // Buyers do not manage locations.
+    t.as_(&buyer, Method::PATCH, &loc, Some(json!({"name": "x"})))
+        .await
+        .refused(403, "forbidden", "");
+    // The admin scopes the buyer to the dock, then deactivates them; their key stops working.
+    t.as_(
+        &admin,
+        Method::PATCH,
+        &format!("/api/v1/users/{}", buyer.id),
+        Some(json!({"scope": {"kind": "only", "locations": [w.dock]}})),
+    )
+    .await
+    .ok();
+    let body = json!({"account_id": w.account, "lines": [{"product_id": w.gloves, "quantity": 1, "ship_to": w.store}]});
+    t.as_(&buyer, Method::POST, "/api/v1/orders", Some(body))
+        .await
+        .refused(422, "out_of_scope", "lines[0].ship_to");
+    t.as_(
+        &admin,
+        Method::POST,
+        &format!("/api/v1/users/{}/deactivate", buyer.id),
+        Some(json!({})),
+    )
+    .await
+    .ok();
+    let gone = t.as_(&buyer, Method::GET, "/api/v1/orders", None).await;
+    assert_eq!(gone.status.as_u16(), 401, "{}", gone.body);
+}
+
 both_stores!(
+    account_admin_manages_locations_and_users,
     approvals_in_sequence_with_a_delegate,
     rejected_order_never_reaches_fulfilment,
     reminders_then_escalation,

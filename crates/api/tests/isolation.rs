@@ -801,6 +801,20 @@ fn cases(method: &str, path: &str, fx: &Fx) -> Vec<Case> {
         ) => each(&accounts, Value::Null),
         ("patch", "/api/v1/accounts/{id}") => each(&accounts, json!({"name": ""})),
         ("post", "/api/v1/accounts/{id}/locations") => each(&accounts, json!({"kind": "ship_to", "name": ""})),
+        ("patch", "/api/v1/accounts/{id}/locations/{location_id}") => vec![
+            one(
+                "A",
+                format!("/api/v1/accounts/{}/locations/{}", w.account, w.dock),
+                json!({"name": ""}),
+                vec![(fx.acct_a.clone(), Ref::Path)],
+            ),
+            one(
+                "B",
+                format!("/api/v1/accounts/{}/locations/{}", w.other_account, w.other_ship_to),
+                json!({"name": ""}),
+                vec![(fx.acct_b.clone(), Ref::Path)],
+            ),
+        ],
         ("put", "/api/v1/accounts/{id}/contract-prices/{product_id}") => {
             each(&accounts, json!({"unit_price": usd("-1.00")}))
         }

@@ -233,6 +233,45 @@ impl App {
         })
     }
 
+    pub async fn plan_update_location(
+        &self,
+        ctx: &Ctx,
+        id: AccountId,
+        location: LocationId,
+        patch: &aftercart_domain::account::LocationPatch,
+    ) -> Result<Planned<Versioned<Account>>> {
+        let Versioned {
+            value: mut account,
+            version,
+        } = self.load::<Account>(ctx, id.0).await?;
+        check_version(ctx, version)?;
+        if !ctx.principal.sees_location(location) {
+            return Err(crate::AppError::not_found("location"));
+        }
+        account.update_location(location, patch.clone())?;
+        let commit = Commit {
+            docs: vec![write(&account, WriteMode::Update(version))?],
+            events: vec![event(
+                &ctx.principal.actor(),
+                self.clock.now(),
+                "account.location_updated",
+                "account",
+                id.0,
+                Some(id),
+                None,
+                json!({"location_id": location.0, "name": patch.name, "city": patch.city}),
+            )],
+            ..Default::default()
+        };
+        Ok(Planned {
+            value: Versioned {
+                value: account,
+                version: version + 1,
+            },
+            commit,
+        })
+    }
+
     pub async fn plan_set_contract_price(
         &self,
         ctx: &Ctx,

@@ -35,6 +35,17 @@ pub struct Location {
     pub country: String,
 }
 
+/// Changes to a location; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct LocationPatch {
+    pub kind: Option<LocationKind>,
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub postcode: Option<String>,
+    pub country: Option<String>,
+}
+
 /// Net payment terms: the invoice is due `net_days` after it is issued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentTerms {
@@ -107,6 +118,66 @@ impl Account {
                 product_id: product,
                 unit_price: price,
             }),
+        }
+        Ok(())
+    }
+
+    /// Changes a location's details. Its id stays, so orders and budgets that name it keep
+    /// pointing at it; a location that receives goods cannot stop receiving them here, because
+    /// open order lines may ship to it.
+    pub fn update_location(&mut self, id: LocationId, patch: LocationPatch) -> Result<(), Rejection> {
+        let Some(idx) = self.locations.iter().position(|l| l.id == id) else {
+            return Err(Rejection::new(
+                ErrorCode::UnknownReference,
+                "location_id",
+                "no such location on this account",
+            ));
+        };
+        if let Some(n) = &patch.name {
+            if n.trim().is_empty() {
+                return Err(Rejection::new(
+                    ErrorCode::InvalidValue,
+                    "name",
+                    "a location needs a name",
+                ));
+            }
+            if self
+                .locations
+                .iter()
+                .any(|l| l.id != id && l.name.eq_ignore_ascii_case(n.trim()))
+            {
+                return Err(Rejection::new(
+                    ErrorCode::InvalidValue,
+                    "name",
+                    format!("the account already has a location named '{n}'"),
+                ));
+            }
+        }
+        if let Some(k) = patch.kind {
+            if self.locations[idx].kind.can_receive() && !k.can_receive() {
+                return Err(Rejection::new(
+                    ErrorCode::InvalidState,
+                    "kind",
+                    "a ship-to location cannot stop receiving goods",
+                ));
+            }
+        }
+        let l = &mut self.locations[idx];
+        if let Some(n) = patch.name {
+            l.name = n.trim().to_owned();
+        }
+        if let Some(k) = patch.kind {
+            l.kind = k;
+        }
+        for (field, value) in [
+            (&mut l.address, patch.address),
+            (&mut l.city, patch.city),
+            (&mut l.postcode, patch.postcode),
+            (&mut l.country, patch.country),
+        ] {
+            if let Some(v) = value {
+                *field = v;
+            }
         }
         Ok(())
     }

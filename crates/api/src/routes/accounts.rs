@@ -253,6 +253,58 @@ pub async fn add_location(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+pub struct LocationPatchIn {
+    /// ship_to, bill_to or both
+    pub kind: Option<String>,
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub postcode: Option<String>,
+    pub country: Option<String>,
+}
+
+#[utoipa::path(patch, path = "/api/v1/accounts/{id}/locations/{location_id}", tag = "accounts", request_body = LocationPatchIn,
+    params(("id" = Uuid, Path), ("location_id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
+    responses((status = 200, body = AccountOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_location(
+    State(st): State<ApiState>,
+    PathParam((id, location)): PathParam<(Uuid, Uuid)>,
+    cmd: Command<LocationPatchIn>,
+) -> ApiResult<Response> {
+    let b = &cmd.body;
+    let kind = match b.kind.as_deref() {
+        None => None,
+        Some("ship_to") => Some(LocationKind::ShipTo),
+        Some("bill_to") => Some(LocationKind::BillTo),
+        Some("both") => Some(LocationKind::Both),
+        Some(o) => {
+            return Err(ApiError::invalid(
+                "kind",
+                format!("'{o}' is not one of ship_to, bill_to, both"),
+            ));
+        }
+    };
+    let patch = aftercart_domain::account::LocationPatch {
+        kind,
+        name: b.name.clone(),
+        address: b.address.clone(),
+        city: b.city.clone(),
+        postcode: b.postcode.clone(),
+        country: b.country.clone(),
+    };
+    let (app, ctx) = (&st.app, &cmd.ctx);
+    let v = app
+        .execute(
+            ctx,
+            || app.plan_update_location(ctx, AccountId(id), location.into(), &patch),
+            |v| stored(StatusCode::OK, &out(v)),
+        )
+        .await?;
+    Ok(respond(StatusCode::OK, &out(&v), Some(v.version)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ContractPriceIn {
     pub unit_price: MoneyDto,
 }
