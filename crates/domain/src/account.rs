@@ -153,14 +153,15 @@ impl Account {
                 ));
             }
         }
-        if let Some(k) = patch.kind {
-            if self.locations[idx].kind.can_receive() && !k.can_receive() {
-                return Err(Rejection::new(
-                    ErrorCode::InvalidState,
-                    "kind",
-                    "a ship-to location cannot stop receiving goods",
-                ));
-            }
+        if let Some(k) = patch.kind
+            && self.locations[idx].kind.can_receive()
+            && !k.can_receive()
+        {
+            return Err(Rejection::new(
+                ErrorCode::InvalidState,
+                "kind",
+                "a ship-to location cannot stop receiving goods",
+            ));
         }
         let l = &mut self.locations[idx];
         if let Some(n) = patch.name {
