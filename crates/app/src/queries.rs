@@ -177,24 +177,38 @@ impl App {
     }
 
     async fn names_for(&self, ctx: &Ctx, order: &Order) -> Result<Names> {
-        // Names only (suppliers may not read the account itself, but may see where lines go).
-        let account = self.load::<Account>(&Ctx::system(), order.account_id.0).await?.value;
-        let mut names = Names::default();
-        for l in account.locations {
-            names.locations.insert(l.id, l.name);
-        }
+        let mut names = Names { locations: self.location_names(order.account_id).await?, ..Default::default() };
         let needed: Vec<FulfilmentLocationId> = order
             .shipments
             .iter()
             .map(|s| s.from)
-            .chain(
-                order
-                    .lines
-                    .iter()
-                    .flat_map(|l| l.allocations.iter().map(|a| a.location)),
-            )
+            .chain(order.lines.iter().flat_map(|l| l.allocations.iter().map(|a| a.location)))
             .collect();
         names.fulfilment = self.fulfilment_names(ctx, &needed).await?;
+        Ok(names)
+    }
+
+    /// Location names of an account, cached for a few seconds: every status read needs them, and
+    /// reading and decoding the whole account each time cost a quarter of a status read. A renamed
+    /// location shows its old name in sentences for at most `NAMES_TTL`.
+    async fn location_names(&self, account: AccountId) -> Result<std::collections::HashMap<LocationId, String>> {
+        type Cache = std::sync::Mutex<std::collections::HashMap<AccountId, (std::time::Instant, std::collections::HashMap<LocationId, String>)>>;
+        const NAMES_TTL: std::time::Duration = std::time::Duration::from_secs(10);
+        static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+        let cache = CACHE.get_or_init(Default::default);
+        if let Some((at, names)) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&account)
+            && at.elapsed() < NAMES_TTL
+        {
+            return Ok(names.clone());
+        }
+        // Names only: suppliers may not read the account, but may see where their lines go.
+        let acct = self.load::<Account>(&Ctx::system(), account.0).await?.value;
+        let names: std::collections::HashMap<LocationId, String> = acct.locations.into_iter().map(|l| (l.id, l.name)).collect();
+        let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
+        if c.len() > 10_000 {
+            c.clear();
+        }
+        c.insert(account, (std::time::Instant::now(), names.clone()));
         Ok(names)
     }
 

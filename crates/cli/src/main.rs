@@ -11,6 +11,10 @@ use config::Settings;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+// glibc malloc was ~14% of a status read under load (perf); mimalloc is the usual cure.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "aftercart",
