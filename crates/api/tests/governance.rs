@@ -339,10 +339,24 @@ async fn policy_and_user_refusals(t: TestApp) {
     .refused(422, "unknown_reference", "token");
     // Nothing changed: the refused password left the invitation usable, and the refused invite
     // created no user.
-    t.post("/api/v1/invitations/accept", json!({"token": token, "password": PASSWORD})).await.ok();
+    t.post(
+        "/api/v1/invitations/accept",
+        json!({"token": token, "password": PASSWORD}),
+    )
+    .await
+    .ok();
     let users = t.get(&format!("/api/v1/users?account_id={}", w.account)).await.ok();
-    let emails: Vec<&str> = users.body["items"].as_array().unwrap().iter().map(|u| u["email"].as_str().unwrap()).collect();
-    assert_eq!(emails, ["z@northwind.example"], "only the valid invitation created a user");
+    let emails: Vec<&str> = users.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        emails,
+        ["z@northwind.example"],
+        "only the valid invitation created a user"
+    );
 }
 
 async fn account_admin_manages_locations_and_users(t: TestApp) {

@@ -177,12 +177,20 @@ impl App {
     }
 
     async fn names_for(&self, ctx: &Ctx, order: &Order) -> Result<Names> {
-        let mut names = Names { locations: self.location_names(order.account_id).await?, ..Default::default() };
+        let mut names = Names {
+            locations: self.location_names(order.account_id).await?,
+            ..Default::default()
+        };
         let needed: Vec<FulfilmentLocationId> = order
             .shipments
             .iter()
             .map(|s| s.from)
-            .chain(order.lines.iter().flat_map(|l| l.allocations.iter().map(|a| a.location)))
+            .chain(
+                order
+                    .lines
+                    .iter()
+                    .flat_map(|l| l.allocations.iter().map(|a| a.location)),
+            )
             .collect();
         names.fulfilment = self.fulfilment_names(ctx, &needed).await?;
         Ok(names)
@@ -192,7 +200,9 @@ impl App {
     /// reading and decoding the whole account each time cost a quarter of a status read. A renamed
     /// location shows its old name in sentences for at most `NAMES_TTL`.
     async fn location_names(&self, account: AccountId) -> Result<std::collections::HashMap<LocationId, String>> {
-        type Cache = std::sync::Mutex<std::collections::HashMap<AccountId, (std::time::Instant, std::collections::HashMap<LocationId, String>)>>;
+        type Cache = std::sync::Mutex<
+            std::collections::HashMap<AccountId, (std::time::Instant, std::collections::HashMap<LocationId, String>)>,
+        >;
         const NAMES_TTL: std::time::Duration = std::time::Duration::from_secs(10);
         static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
         let cache = CACHE.get_or_init(Default::default);
@@ -203,7 +213,8 @@ impl App {
         }
         // Names only: suppliers may not read the account, but may see where their lines go.
         let acct = self.load::<Account>(&Ctx::system(), account.0).await?.value;
-        let names: std::collections::HashMap<LocationId, String> = acct.locations.into_iter().map(|l| (l.id, l.name)).collect();
+        let names: std::collections::HashMap<LocationId, String> =
+            acct.locations.into_iter().map(|l| (l.id, l.name)).collect();
         let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
         if c.len() > 10_000 {
             c.clear();
