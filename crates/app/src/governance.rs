@@ -205,35 +205,25 @@ impl App {
     /// Every order and invoice of an account (for budgets; a projection is the next step for
     /// accounts with many thousands of orders).
     async fn account_books(&self, account: AccountId) -> Result<(Vec<Order>, Vec<Invoice>)> {
-        let sys = Ctx::system();
-        let mut orders = Vec::new();
-        let mut f = ListFilter {
-            account_id: Some(account),
-            limit: 500,
-            ..Default::default()
-        };
-        loop {
-            let p = self.list_docs::<Order>(&sys, &f, None).await?;
-            orders.extend(p.items.into_iter().map(|v| v.value));
-            match p.next {
-                Some(n) => f.before = Some(n),
-                None => break,
-            }
-        }
-        let mut invoices = Vec::new();
-        let mut f = ListFilter {
-            account_id: Some(account),
-            limit: 500,
-            ..Default::default()
-        };
-        loop {
-            let p = self.list_docs::<Invoice>(&sys, &f, None).await?;
-            invoices.extend(p.items.into_iter().map(|v| v.value));
-            match p.next {
-                Some(n) => f.before = Some(n),
-                None => break,
-            }
-        }
+        let (sys, f) = (
+            Ctx::system(),
+            ListFilter {
+                account_id: Some(account),
+                ..Default::default()
+            },
+        );
+        let orders = self
+            .all_docs::<Order>(&sys, &f)
+            .await?
+            .into_iter()
+            .map(|v| v.value)
+            .collect();
+        let invoices = self
+            .all_docs::<Invoice>(&sys, &f)
+            .await?
+            .into_iter()
+            .map(|v| v.value)
+            .collect();
         Ok((orders, invoices))
     }
 

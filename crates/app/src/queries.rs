@@ -98,6 +98,24 @@ impl App {
         Ok(Page { items, next })
     }
 
+    /// Every document of a kind matching `f`, all pages: for the few reads that need a whole
+    /// account's records (budgets, spend).
+    pub(crate) async fn all_docs<T: Doc>(&self, ctx: &Ctx, f: &ListFilter) -> Result<Vec<Versioned<T>>> {
+        let mut f = ListFilter {
+            limit: 500,
+            ..f.clone()
+        };
+        let mut out = Vec::new();
+        loop {
+            let page = self.list_docs::<T>(ctx, &f, None).await?;
+            out.extend(page.items);
+            match page.next {
+                Some(n) => f.before = Some(n),
+                None => return Ok(out),
+            }
+        }
+    }
+
     pub async fn list_accounts(&self, ctx: &Ctx, f: &ListFilter) -> Result<Page<Versioned<Account>>> {
         self.list_docs(
             ctx,

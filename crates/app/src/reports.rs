@@ -152,29 +152,16 @@ impl App {
         from: Option<time::OffsetDateTime>,
         to: Option<time::OffsetDateTime>,
     ) -> Result<Vec<Versioned<T>>> {
-        let mut out = Vec::new();
-        let mut before = None;
-        loop {
-            let page = self
-                .list_docs::<T>(
-                    ctx,
-                    &ListFilter {
-                        account_id: Some(account),
-                        from,
-                        to,
-                        before,
-                        limit: 500,
-                        ..Default::default()
-                    },
-                    None,
-                )
-                .await?;
-            out.extend(page.items);
-            match page.next {
-                Some(n) => before = Some(n),
-                None => return Ok(out),
-            }
-        }
+        self.all_docs::<T>(
+            ctx,
+            &ListFilter {
+                account_id: Some(account),
+                from,
+                to,
+                ..Default::default()
+            },
+        )
+        .await
     }
 
     /// Spend of an account grouped by location, cost centre, category or month, between `from`
