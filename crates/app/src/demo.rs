@@ -54,6 +54,63 @@ pub struct DemoSummary {
 
 /// Loads the demo dataset through the application commands. Does nothing (and returns an
 /// all-zero summary) when the store already has orders, so it is safe to call on every start.
+/// Password of the demo's sample users (printed by `aftercart demo`; never use it elsewhere).
+pub const DEMO_PASSWORD: &str = "northwind-demo-2026";
+
+/// Sample users of the first demo account, to sign in as each role: (email, name, roles).
+pub const DEMO_USERS: [(&str, &str, &[crate::CustomerRole]); 4] = [
+    (
+        "alex@northwind.example",
+        "Alex Morgan",
+        &[crate::CustomerRole::AccountAdmin],
+    ),
+    ("bea@northwind.example", "Bea Buyer", &[crate::CustomerRole::Buyer]),
+    (
+        "ana@northwind.example",
+        "Ana Approver",
+        &[crate::CustomerRole::Approver],
+    ),
+    (
+        "fin@northwind.example",
+        "Frank Finance",
+        &[crate::CustomerRole::Finance],
+    ),
+];
+
+/// Users of every customer role for the first account, and a policy that sends its orders over
+/// USD 5,000 to an approver, so governance can be tried at once.
+async fn people(app: &App, account: AccountId, usd: Currency) -> Result<()> {
+    use aftercart_domain::approval::{ApprovalCondition, ApprovalPolicy, ApprovalRule, Approver};
+    let ctx = Ctx::system();
+    for (email, name, roles) in DEMO_USERS {
+        let new = crate::NewUser {
+            email: email.into(),
+            name: name.into(),
+            kind: crate::UserKind::Customer {
+                account_id: account,
+                roles: roles.to_vec(),
+                scope: crate::LocationScope::All,
+            },
+        };
+        let invitation = app.run(&ctx, || app.plan_invite_user(&ctx, &new)).await?;
+        app.accept_invitation(&invitation.token, DEMO_PASSWORD).await?;
+    }
+    let policy = ApprovalPolicy {
+        rules: vec![ApprovalRule {
+            id: aftercart_domain::ids::ApprovalRuleId(uuid::Uuid::now_v7()),
+            name: "Orders over USD 5,000".into(),
+            condition: ApprovalCondition::OrderTotalOver(Money::from_minor(500_000, usd)),
+            levels: vec![Approver::Role],
+            active: true,
+        }],
+        remind_after_hours: 24,
+        escalate_after_hours: 72,
+    };
+    app.run(&ctx, || app.plan_set_approval_policy(&ctx, account, &policy))
+        .await?;
+    Ok(())
+}
+
 pub async fn load(app: &App) -> Result<DemoSummary> {
     if app.store.count("order").await? > 0 {
         return Ok(DemoSummary::default());
@@ -98,6 +155,7 @@ pub async fn load(app: &App) -> Result<DemoSummary> {
         usd,
     };
     demo.run_all().await?;
+    people(app, demo.world.accounts[0].id, usd).await?;
     let count =
         async |kind: &'static str| -> Result<usize> { Ok(usize::try_from(app.store.count(kind).await?).unwrap_or(0)) };
     Ok(DemoSummary {

@@ -113,6 +113,15 @@ async fn run(cli: Cli) -> Result<(), String> {
                     summary.invoices,
                     summary.payments
                 );
+                let users: Vec<&str> = aftercart_app::demo::DEMO_USERS
+                    .iter()
+                    .map(|(email, _, _)| *email)
+                    .collect();
+                eprintln!(
+                    "sign in (POST /api/v1/session) as {} with password {}",
+                    users.join(", "),
+                    aftercart_app::demo::DEMO_PASSWORD
+                );
             } else {
                 eprintln!("database already has orders; demo data not loaded again");
             }

@@ -159,6 +159,38 @@ async fn demo_serves_the_dataset() {
         .await
         .expect("request");
     assert_eq!(unauth.status(), 401);
+    // A demo customer admin signs in with the printed password and sees only their account.
+    let login = client
+        .post(format!("{base}/api/v1/session"))
+        .json(&serde_json::json!({"email": "alex@northwind.example", "password": "northwind-demo-2026"}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(login.status(), 200);
+    let cookie = login.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_owned();
+    assert!(cookie.starts_with("aftercart_session="), "{cookie}");
+    let accounts: serde_json::Value = client
+        .get(format!("{base}/api/v1/accounts"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("accounts")
+        .json()
+        .await
+        .expect("json");
+    let names: Vec<&str> = accounts["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|a| a["name"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(names, ["Northwind Clinics"], "a customer sees only their own account");
     drop(server);
     let _ = std::fs::remove_dir_all(dir);
 }
