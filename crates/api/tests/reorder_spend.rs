@@ -698,6 +698,17 @@ async fn customers_see_only_their_own(t: TestApp) {
     assert_eq!(lines[0]["ship_to"], w.dock.as_str());
     let p = get(format!("/api/v1/saved-lists/{list}/reorder")).await.ok();
     assert_eq!(p.body["lines"].as_array().unwrap().len(), 1);
+    // Reading the mixed list itself shows only the dock's lines too (staff see all of them).
+    let all = t.get(&format!("/api/v1/saved-lists/{list}")).await.ok();
+    assert!(all.body["lines"].as_array().unwrap().len() > 1, "{}", all.body);
+    let seen = get(format!("/api/v1/saved-lists/{list}")).await.ok();
+    let ships: Vec<&str> = seen.body["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["ship_to"].as_str().unwrap())
+        .collect();
+    assert_eq!(ships, [w.dock.as_str()], "{}", seen.body);
     let placed = t
         .request(
             axum::http::Method::POST,

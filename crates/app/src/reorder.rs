@@ -76,6 +76,12 @@ impl Doc for SavedList {
     }
 }
 
+/// A saved list as a location-scoped user may read it: only the lines for their locations.
+fn restrict_list(ctx: &Ctx, mut v: Versioned<SavedList>) -> Versioned<SavedList> {
+    v.value.lines.retain(|l| ctx.principal.sees_location(l.ship_to));
+    v
+}
+
 #[derive(Debug, Clone)]
 pub struct SavedListLineInput {
     pub product: ProductRef,
@@ -417,11 +423,14 @@ impl App {
     }
 
     pub async fn saved_list(&self, ctx: &Ctx, id: SavedListId) -> Result<Versioned<SavedList>> {
-        self.load(ctx, id.0).await
+        let v = self.load(ctx, id.0).await?;
+        Ok(restrict_list(ctx, v))
     }
 
     pub async fn list_saved_lists(&self, ctx: &Ctx, f: &ListFilter) -> Result<Page<Versioned<SavedList>>> {
-        self.list_docs(ctx, f, None).await
+        let mut page: Page<Versioned<SavedList>> = self.list_docs(ctx, f, None).await?;
+        page.items = page.items.into_iter().map(|v| restrict_list(ctx, v)).collect();
+        Ok(page)
     }
 
     /// What a reorder would place today, line by line, with what changed. The caller must be able
