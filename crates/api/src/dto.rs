@@ -40,6 +40,19 @@ pub fn money_opt(m: &Option<MoneyDto>, field: &str) -> Result<Option<Money>, Api
     m.as_ref().map(|m| m.parse(field)).transpose()
 }
 
+/// A product named by id or, failing that, by SKU.
+pub fn product_ref(
+    id: Option<uuid::Uuid>,
+    sku: &Option<String>,
+    field: &str,
+) -> Result<aftercart_app::ProductRef, ApiError> {
+    match (id, sku) {
+        (Some(id), _) => Ok(aftercart_app::ProductRef::Id(id.into())),
+        (None, Some(sku)) => Ok(aftercart_app::ProductRef::Sku(sku.clone())),
+        (None, None) => Err(ApiError::invalid(field, "give product_id or sku")),
+    }
+}
+
 pub fn qty(n: i64, field: &str) -> Result<Qty, ApiError> {
     Ok(Qty::positive(n, field)?)
 }

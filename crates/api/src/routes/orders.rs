@@ -3,11 +3,11 @@
 use super::shipments::ShipmentOut;
 use super::{page, respond, stored};
 use crate::ApiState;
-use crate::dto::{ListParams, MoneyDto, PageDto, d, date, money_opt, qty, timestamp, ts};
+use crate::dto::{ListParams, MoneyDto, PageDto, d, date, money_opt, product_ref, qty, timestamp, ts};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Caller, Command, PathParam, QueryParams};
 use aftercart_app::{
-    Allocate, BackorderInput, CancelInput, OrderLineInput, PlaceOrder, ProductRef, Reschedule, TimelineOf, Versioned,
+    Allocate, BackorderInput, CancelInput, OrderLineInput, PlaceOrder, Reschedule, TimelineOf, Versioned,
 };
 use aftercart_domain::ids::OrderId;
 use aftercart_domain::order::{Channel, LineLedger, Order};
@@ -72,11 +72,7 @@ impl OrderIn {
         let mut lines = Vec::with_capacity(self.lines.len());
         for (i, l) in self.lines.iter().enumerate() {
             let f = |s: &str| format!("lines[{i}].{s}");
-            let product = match (&l.product_id, &l.sku) {
-                (Some(id), _) => ProductRef::Id((*id).into()),
-                (None, Some(sku)) => ProductRef::Sku(sku.clone()),
-                (None, None) => return Err(ApiError::invalid(&f("product_id"), "give product_id or sku")),
-            };
+            let product = product_ref(l.product_id, &l.sku, &f("product_id"))?;
             lines.push(OrderLineInput {
                 product,
                 quantity: qty(l.quantity, &f("quantity"))?,

@@ -5,11 +5,11 @@
 use super::orders::OrderOut;
 use super::{page, respond, stored};
 use crate::ApiState;
-use crate::dto::{ListParams, MoneyDto, PageDto, qty, ts};
+use crate::dto::{ListParams, MoneyDto, PageDto, product_ref, qty, ts};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Caller, Command, PathParam, QueryParams};
 use aftercart_app::{
-    NewSavedList, ProductRef, ReorderPreview, ReorderSource, SavedList, SavedListId, SavedListLineInput, Versioned,
+    NewSavedList, ReorderPreview, ReorderSource, SavedList, SavedListId, SavedListLineInput, Versioned,
 };
 use aftercart_domain::ids::OrderId;
 use aftercart_domain::order::Order;
@@ -229,11 +229,7 @@ impl SavedListIn {
         let mut lines = Vec::with_capacity(self.lines.len());
         for (i, l) in self.lines.iter().enumerate() {
             let f = |s: &str| format!("lines[{i}].{s}");
-            let product = match (&l.product_id, &l.sku) {
-                (Some(id), _) => ProductRef::Id((*id).into()),
-                (None, Some(sku)) => ProductRef::Sku(sku.clone()),
-                (None, None) => return Err(ApiError::invalid(&f("product_id"), "give product_id or sku")),
-            };
+            let product = product_ref(l.product_id, &l.sku, &f("product_id"))?;
             lines.push(SavedListLineInput {
                 product,
                 quantity: qty(l.quantity, &f("quantity"))?,
