@@ -2,10 +2,10 @@
 //! exists: every operation refuses a missing or wrong API key with 401 problem+json, except the
 //! public health check. (Account-scoped principals extend this matrix in the governance issue.)
 
-mod harness;
+
 
 use axum::http::Method;
-use harness::TestApp;
+use crate::harness::TestApp;
 
 const PUBLIC: &[(&str, &str)] = &[
     ("get", "/healthz"),

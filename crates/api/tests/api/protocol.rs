@@ -1,11 +1,11 @@
-mod harness;
+
 
 // The API's conventions on both stores: Idempotency-Key replay, ETag / If-Match, cursor
 // pagination and list filters, the OpenAPI document, /healthz, timeline paging and scope, and
 // tracking-event de-duplication and ordering.
 
 use axum::http::Method;
-use harness::{Resp, TestApp, World, usd};
+use crate::harness::{Resp, TestApp, World, usd};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::sync::Arc;

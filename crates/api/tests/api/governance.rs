@@ -2,9 +2,9 @@
 //! sequence with a delegate, rejection holding an order from fulfilment, budget impact shown to
 //! the approver, reminders and escalation, and self-service user management.
 
-mod harness;
 
-use harness::{TestApp, World, usd};
+
+use crate::harness::{TestApp, World, usd};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "correct horse battery staple 42";
@@ -46,7 +46,7 @@ impl TestApp {
         }
     }
 
-    async fn as_(&self, p: &Person, method: axum::http::Method, path: &str, body: Option<Value>) -> harness::Resp {
+    async fn as_(&self, p: &Person, method: axum::http::Method, path: &str, body: Option<Value>) -> crate::harness::Resp {
         let auth = format!("Bearer {}", p.key);
         self.request(method, path, body.as_ref(), &[("authorization", &auth)])
             .await

@@ -2,9 +2,9 @@
 //! first) and spend reporting (by location, cost centre, category and month, on ordered and
 //! invoiced amounts), on both stores.
 
-mod harness;
 
-use harness::{TestApp, World, usd};
+
+use crate::harness::{TestApp, World, usd};
 use serde_json::{Value, json};
 
 /// A customer user's API key: invited by staff, accepted, keyed.

@@ -1,9 +1,9 @@
 //! End-to-end flows through the HTTP API on both stores: the order-to-cash path and the four
 //! answers on it.
 
-mod harness;
 
-use harness::{TestApp, usd};
+
+use crate::harness::{TestApp, usd};
 use serde_json::json;
 
 async fn order_to_cash(t: TestApp) {

@@ -1,0 +1,13 @@
+//! The api crate's one integration-test binary (link time dominates on small machines): every
+//! scenario module runs through the real router on SQLite and on PostgreSQL.
+
+#[macro_use]
+mod harness;
+
+mod access;
+mod bad_input;
+mod flows;
+mod governance;
+mod isolation;
+mod protocol;
+mod reorder_spend;
