@@ -29,7 +29,8 @@ PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/test}
 KEEP=${KEEP:-0}
 read -r -a RUN_EXTRA <<<"${RUN_ARGS:-}"
 STAMP=$(date +%Y%m%d%H%M%S)
-KEY="bench-key-$STAMP-$RANDOM$RANDOM"
+# 32+ characters: serve refuses shorter bootstrap keys.
+KEY="bench-key-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d " \n")"
 ADDR="127.0.0.1:$PORT"
 URL="http://$ADDR"
 

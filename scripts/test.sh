@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The test command: makes sure PostgreSQL is up (installing and starting it if needed), then runs
-# the whole suite. Every API scenario runs twice, on SQLite and on PostgreSQL; the PostgreSQL
-# variants fail (never skip) if the database cannot be reached.
+# The test command: makes sure PostgreSQL is up (installing and starting it if needed), runs the
+# whole suite, then a bounded schemathesis run (scripts/schemathesis.sh; skip it with
+# AFTERCART_SKIP_SCHEMATHESIS=1). Every API scenario runs twice, on SQLite and on PostgreSQL;
+# the PostgreSQL variants fail (never skip) if the database cannot be reached.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,4 +25,11 @@ pg_up || { echo "error: PostgreSQL is required for the test suite (127.0.0.1:543
 psql -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'test'" | grep -q 1 \
   || psql -h 127.0.0.1 -U postgres -d postgres -c "CREATE DATABASE test" >/dev/null
 
+# Includes the crash test (crates/cli/tests/cli/crash.rs): the real binary on SQLite and on
+# PostgreSQL, SIGKILLed mid-stream and restarted, several times.
 cargo test --workspace --all-targets "$@"
+
+# Generated-request testing against a running demo server (bounded: about 2.5 minutes).
+if [[ "${AFTERCART_SKIP_SCHEMATHESIS:-}" != 1 ]]; then
+  ./scripts/schemathesis.sh
+fi

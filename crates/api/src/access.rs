@@ -13,6 +13,11 @@ pub fn action(method: &Method, path: &str) -> Option<Action> {
         ("GET", "/healthz" | "/api/v1/openapi.json") => Public,
         ("POST", "/api/v1/session" | "/api/v1/invitations/accept") => Public,
         ("DELETE", "/api/v1/session") | ("GET", "/api/v1/me") => SelfService,
+        // One's own password and sessions (a user's credential; the static key has none).
+        ("POST", "/api/v1/me/password" | "/api/v1/me/sessions/revoke") => SelfService,
+        // Who may receive an invitation's token is decided in the app (privileged users: only
+        // seller admins); failed sign-ins are for those who manage users.
+        ("POST", "/api/v1/users/{id}/invitation") | ("GET", "/api/v1/sign-in-failures") => UsersManage,
 
         ("POST", "/api/v1/accounts") | ("PATCH", "/api/v1/accounts/{id}") => AccountWrite,
         ("PUT", "/api/v1/accounts/{id}/contract-prices/{product_id}") => AccountWrite,
@@ -84,6 +89,10 @@ pub fn action(method: &Method, path: &str) -> Option<Action> {
         ("PUT", "/api/v1/accounts/{id}/approval-policy") => ApprovalRulesManage,
         ("GET", "/api/v1/accounts/{id}/approval-policy") => AccountRead,
         ("POST", "/api/v1/accounts/{id}/delegations" | "/api/v1/orders/{id}/approvals/decision") => Approve,
+        // Listing names the account's approvers and delegates; ending one is the delegator's
+        // own act (or an account admin's), checked in the app.
+        ("GET", "/api/v1/accounts/{id}/delegations")
+        | ("POST", "/api/v1/accounts/{id}/delegations/{delegation_id}/end") => Approve,
         ("GET", "/api/v1/orders/{id}/approvals") => OrderRead,
         ("POST", "/api/v1/accounts/{id}/budgets") => BudgetsManage,
         ("GET", "/api/v1/accounts/{id}/budgets") => ReportsRead,

@@ -8,6 +8,82 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+/// Every problem `code` the server can send, with what it means. This one list feeds the OpenAPI
+/// document (the `Problem.code` enum) and README.md's list; `tests/api/hygiene.rs` fails when the
+/// source sends a code that is missing here or from the README.
+pub const PROBLEM_CODES: &[(&str, &str)] = &[
+    (
+        "malformed_json",
+        "400: the body is not valid JSON (or has data after it)",
+    ),
+    (
+        "unreadable_body",
+        "400: the body could not be read (e.g. the connection broke off)",
+    ),
+    (
+        "invalid_if_match",
+        "400: `If-Match` is not an ETag from this API (`field`: `If-Match`)",
+    ),
+    ("unauthenticated", "401: no valid API key or session"),
+    ("forbidden", "403: the caller's role does not allow this"),
+    (
+        "csrf_failed",
+        "403: a session request without the session's `X-CSRF-Token`",
+    ),
+    ("not_approver", "403: the acting user may not decide this approval step"),
+    ("not_found", "404: no such resource, or not visible to the caller"),
+    ("method_not_allowed", "405: the endpoint does not support this method"),
+    ("invalid_state", "409: the record's state does not allow this now"),
+    ("conflict", "409: a concurrent change or an existing record"),
+    ("duplicate", "409: this message was already processed"),
+    (
+        "order_not_approved",
+        "409: the order was rejected in approval or is still waiting for it",
+    ),
+    (
+        "idempotency_in_progress",
+        "409: a request with this `Idempotency-Key` is still being processed",
+    ),
+    (
+        "precondition_failed",
+        "412: the resource changed since the ETag sent in `If-Match`",
+    ),
+    ("payload_too_large", "413: the body is larger than the limit"),
+    (
+        "unsupported_media_type",
+        "415: the body is not sent as `application/json` (`field`: `Content-Type`)",
+    ),
+    (
+        "invalid_value",
+        "422: a value is missing, malformed, too long or not allowed (`field` names it)",
+    ),
+    ("invalid_quantity", "422: a quantity is not a whole number in range"),
+    ("invalid_currency", "422: not an ISO 4217 currency this API knows"),
+    ("currency_mismatch", "422: amounts in different currencies"),
+    ("foreign_account", "422: a referenced record belongs to another account"),
+    ("unknown_reference", "422: a referenced record does not exist"),
+    ("over_allocation", "422: more allocated than ordered and open"),
+    ("over_shipment", "422: more shipped than allocated and unshipped"),
+    ("over_cancellation", "422: more cancelled than open"),
+    ("over_backorder", "422: more backordered than open"),
+    ("over_receipt", "422: more received than shipped"),
+    (
+        "over_application",
+        "422: more applied than the payment, credit or invoice allows",
+    ),
+    ("ship_to_mismatch", "422: a line's ship-to is not the shipment's"),
+    ("out_of_scope", "422: outside the caller's locations or lines"),
+    (
+        "idempotency_key_reused",
+        "422: this `Idempotency-Key` was used for a different request",
+    ),
+    ("rate_limited", "429: too many attempts; wait and retry"),
+    (
+        "internal",
+        "500: something went wrong on our side (logged with the error id)",
+    ),
+];
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
     /// A URI naming the problem type (`about:blank`-style: the code repeated).
@@ -47,6 +123,17 @@ impl ApiError {
     pub fn invalid(field: &str, detail: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value", detail).field(field)
     }
+    /// A fault in a request header, named in `field` (e.g. `Content-Type`, `Idempotency-Key`).
+    pub fn header(status: StatusCode, code: &'static str, header: &str, detail: impl Into<String>) -> ApiError {
+        ApiError::new(status, code, detail).field(header)
+    }
+    pub fn payload_too_large(limit: usize) -> ApiError {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the body is larger than the limit of {limit} bytes"),
+        )
+    }
     pub fn not_found(what: &str) -> ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
     }
@@ -55,7 +142,7 @@ impl ApiError {
 impl From<aftercart_domain::Rejection> for ApiError {
     fn from(r: aftercart_domain::Rejection) -> ApiError {
         let status = match r.code {
-            ErrorCode::InvalidState => StatusCode::CONFLICT,
+            ErrorCode::InvalidState | ErrorCode::OrderNotApproved => StatusCode::CONFLICT,
             ErrorCode::NotApprover => StatusCode::FORBIDDEN,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
@@ -81,7 +168,9 @@ impl From<AppError> for ApiError {
             .field(f),
             AppError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", m),
             AppError::Unauthenticated(m) => ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", m),
-            AppError::PreconditionFailed(m) => ApiError::new(StatusCode::PRECONDITION_FAILED, "precondition_failed", m),
+            AppError::PreconditionFailed(m) => {
+                ApiError::header(StatusCode::PRECONDITION_FAILED, "precondition_failed", "If-Match", m)
+            }
             AppError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
             AppError::IdempotencyRace => ApiError::new(
                 StatusCode::CONFLICT,

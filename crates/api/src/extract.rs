@@ -20,9 +20,20 @@ pub fn key_hash(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
 }
 
-pub const SESSION_COOKIE: &str = "aftercart_session";
+/// The session cookie's name. The `__Host-` prefix makes browsers accept it only with `Secure`,
+/// `Path=/` and no `Domain`, so no sibling subdomain or plain-http page can plant or shadow it.
+pub const SESSION_COOKIE: &str = "__Host-aftercart_session";
+/// The name in development mode ([`ApiState::dev_cookies`]): without `Secure` a `__Host-` cookie
+/// would be refused over plain `http://127.0.0.1`.
+pub const DEV_SESSION_COOKIE: &str = "aftercart_session";
 
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+/// Constant-time equality of two secrets (CSRF tokens, key hashes).
+pub fn same_secret(a: &str, b: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -34,7 +45,9 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// Who is calling: a configured staff key, a stored API key, or a portal session (whose unsafe
-/// requests must echo the session's CSRF token in `X-CSRF-Token`).
+/// requests must echo the session's CSRF token in `X-CSRF-Token`). Failed API-key
+/// authentications are counted per client address; past the limit that address is refused (429)
+/// for the rest of the minute, whatever key it sends.
 async fn principal(state: &ApiState, parts: &Parts) -> Result<Principal, ApiError> {
     let headers = &parts.headers;
     let unauthenticated = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", m.to_owned());
@@ -46,23 +59,36 @@ async fn principal(state: &ApiState, parts: &Parts) -> Result<Principal, ApiErro
         .map(str::trim)
         .filter(|k| !k.is_empty());
     if let Some(key) = presented {
+        let address = crate::limits::parts_address(parts);
+        if address.is_some_and(|a| crate::limits::KEY_FAILURES.over(a)) {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "too many invalid API keys from this address; wait a minute",
+            ));
+        }
         // Keys are kept hashed; comparing hashes also keeps the comparison independent of the key text.
         let h = key_hash(key);
-        if let Some((_, p)) = state.keys.iter().find(|(hash, _)| *hash == h) {
+        if let Some((_, p)) = state.keys.iter().find(|(hash, _)| same_secret(hash, &h)) {
             return Ok(p.clone());
         }
         return match state.app.authenticate_key(key).await.map_err(ApiError::from)? {
             Some(p) => Ok(p),
-            None => Err(unauthenticated("the API key is not valid")),
+            None => {
+                if let Some(a) = address {
+                    crate::limits::KEY_FAILURES.hit(a);
+                }
+                Err(unauthenticated("the API key is not valid"))
+            }
         };
     }
-    if let Some(token) = cookie(headers, SESSION_COOKIE) {
+    if let Some(token) = cookie(headers, state.session_cookie_name()) {
         let Some((p, csrf)) = state.app.authenticate_session(token).await.map_err(ApiError::from)? else {
             return Err(unauthenticated("the session has ended; sign in again"));
         };
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         let echoed = headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
-        if !safe && echoed != Some(csrf.as_str()) {
+        if !safe && !echoed.is_some_and(|e| same_secret(e, &csrf)) {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "csrf_failed",
@@ -136,6 +162,84 @@ impl FromRequestParts<ApiState> for Caller {
     }
 }
 
+/// The largest request body accepted, in bytes (also set as the router's `DefaultBodyLimit`).
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// The longest `Idempotency-Key` accepted.
+pub const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+/// Whether a `Content-Type` names JSON: `application/json` or any `application/*+json`
+/// (RFC 6839), with optional parameters, of which only `charset=utf-8` means anything (JSON is
+/// UTF-8, RFC 8259). The media type is parsed (RFC 9110 §8.3.1), so `application/jsonx` or
+/// `application/json-seq` are not JSON.
+pub fn is_json_media_type(v: &str) -> bool {
+    fn token(s: &str) -> bool {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    }
+    let mut pieces = v.split(';');
+    let essence = pieces.next().unwrap_or("").trim();
+    let Some((ty, sub)) = essence.split_once('/') else {
+        return false;
+    };
+    if !token(ty) || !token(sub) || !ty.eq_ignore_ascii_case("application") {
+        return false;
+    }
+    let sub = sub.to_ascii_lowercase();
+    if sub != "json" && !(sub.len() > "+json".len() && sub.ends_with("+json")) {
+        return false;
+    }
+    pieces.all(|p| {
+        let p = p.trim();
+        if p.is_empty() {
+            return true;
+        }
+        let Some((k, v)) = p.split_once('=') else {
+            return false;
+        };
+        let (k, v) = (k.trim(), v.trim().trim_matches('"'));
+        token(k) && (!k.eq_ignore_ascii_case("charset") || v.eq_ignore_ascii_case("utf-8"))
+    })
+}
+
+/// Checks that a request carries a JSON body and reads it (at most [`MAX_BODY_BYTES`]): the one
+/// place that decides 415 and 413 for every endpoint that takes a body.
+pub async fn json_bytes(req: Request) -> Result<Bytes, ApiError> {
+    let ct = req.headers().get(header::CONTENT_TYPE);
+    let ok = ct.and_then(|v| v.to_str().ok()).is_some_and(is_json_media_type);
+    if !ok {
+        let detail = match ct {
+            None => "send the JSON body with Content-Type: application/json",
+            Some(_) => "only application/json (or application/*+json) bodies are accepted",
+        };
+        return Err(ApiError::header(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Content-Type",
+            detail,
+        ));
+    }
+    Bytes::from_request(req, &()).await.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::payload_too_large(MAX_BODY_BYTES)
+        } else {
+            ApiError::new(StatusCode::BAD_REQUEST, "unreadable_body", "the body could not be read")
+        }
+    })
+}
+
+/// A JSON body for endpoints without a caller (sign-in, accepting an invitation): the same
+/// media-type, size and field-naming rules as [`Command`].
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(JsonBody(parse_json(&json_bytes(req).await?)?))
+    }
+}
+
 /// A command: caller, parsed JSON body, and idempotency. If the Idempotency-Key was used before
 /// with the same request, the stored response is returned (as the "rejection") and the handler
 /// never runs; with a different request it is refused.
@@ -170,7 +274,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             err.field = (path != "." && path != "?").then_some(path);
             return err;
         }
+        let position = format!(" at line {} column {}", inner.line(), inner.column());
         let msg = inner.to_string();
+        let msg = msg.strip_suffix(&position).map(str::to_owned).unwrap_or(msg);
         let mut field = (path != "." && path != "?").then_some(path);
         // "missing field `quantity`" is reported at the parent; name the missing field itself.
         if let Some(name) = msg.strip_prefix("missing field `").and_then(|r| r.split('`').next()) {
@@ -236,26 +342,17 @@ impl<T: DeserializeOwned> FromRequest<ApiState> for Command<T> {
         let Caller(mut ctx) = Caller::from_request_parts(&mut parts, state)
             .await
             .map_err(IntoResponse::into_response)?;
-        let ct = parts
-            .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        if !ct.starts_with("application/json") {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "send a JSON body with Content-Type: application/json",
-            )
-            .into_response());
-        }
-        let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
+        let bytes = json_bytes(Request::from_parts(parts.clone(), body))
             .await
-            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "unreadable_body", e.to_string()).into_response())?;
+            .map_err(IntoResponse::into_response)?;
         if let Some(key) = parts.headers.get("idempotency-key") {
             let key = key.to_str().unwrap_or("").trim().to_owned();
-            if key.is_empty() || key.len() > 255 {
-                return Err(ApiError::invalid("Idempotency-Key", "must be 1 to 255 characters").into_response());
+            if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY {
+                return Err(ApiError::invalid(
+                    "Idempotency-Key",
+                    format!("must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters"),
+                )
+                .into_response());
             }
             let mut h = Sha256::new();
             h.update(parts.method.as_str());

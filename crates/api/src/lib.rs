@@ -8,12 +8,15 @@ pub mod access;
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod limits;
 pub mod routes;
 
 use aftercart_app::{App, Principal};
 use axum::Router;
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use routes::{accounts, billing, catalog, governance, identity, orders, shipments, system};
 use std::sync::Arc;
 use utoipa::OpenApi;
@@ -27,6 +30,31 @@ pub struct ApiState {
     pub app: App,
     /// (sha256 of the key, principal it acts as).
     pub keys: Arc<Vec<(String, Principal)>>,
+    /// Development only: session cookies without `Secure`, so a browser keeps them over plain
+    /// `http://127.0.0.1`. Off unless configured (`--dev-cookies`).
+    pub dev_cookies: bool,
+}
+
+impl ApiState {
+    /// The `Set-Cookie` value for the session cookie (`max_age` 0 clears it): `HttpOnly`,
+    /// `SameSite=Strict`, and `Secure` unless [`ApiState::dev_cookies`] is set.
+    pub fn session_cookie(&self, value: &str, max_age: i64) -> String {
+        let secure = if self.dev_cookies { "" } else { "; Secure" };
+        format!(
+            "{}={value}; Path=/; HttpOnly{secure}; SameSite=Strict; Max-Age={max_age}",
+            self.session_cookie_name()
+        )
+    }
+
+    /// `__Host-aftercart_session`, or plain `aftercart_session` with [`ApiState::dev_cookies`]
+    /// (a `__Host-` cookie requires `Secure`).
+    pub fn session_cookie_name(&self) -> &'static str {
+        if self.dev_cookies {
+            extract::DEV_SESSION_COOKIE
+        } else {
+            extract::SESSION_COOKIE
+        }
+    }
 }
 
 #[derive(OpenApi)]
@@ -48,6 +76,151 @@ impl utoipa::Modify for BearerAuth {
             "api_key",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Documents the problem responses any operation can send (so generated-request testing and
+/// clients see every status), and lists every problem code as the `Problem.code` enum.
+struct CommonProblems;
+
+/// Statuses any operation may answer with a problem: bad header or JSON, no or wrong credentials,
+/// not visible, conflict, stale ETag, body too large, not JSON, invalid value, rate limit, bug.
+pub const COMMON_PROBLEM_STATUSES: &[(u16, &str)] = &[
+    (
+        400,
+        "Malformed request: invalid JSON or a bad header (`field` names it).",
+    ),
+    (401, "No valid API key or session."),
+    (403, "The caller may not do this (role, CSRF token, approver)."),
+    (404, "No such resource, or not visible to the caller."),
+    (409, "Conflict with the resource's state or a concurrent request."),
+    (412, "The resource changed since the ETag sent in If-Match."),
+    (413, "The body is larger than the limit (`payload_too_large`)."),
+    (415, "The body is not application/json (`unsupported_media_type`)."),
+    (422, "A value is invalid (`field` names it)."),
+    (429, "Too many attempts."),
+    (500, "Something went wrong on our side."),
+];
+
+impl utoipa::Modify for CommonProblems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{Ref, Schema};
+        use utoipa::openapi::{ContentBuilder, RefOr, ResponseBuilder};
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+                &mut item.head,
+                &mut item.options,
+            ];
+            for op in ops.into_iter().flatten() {
+                for p in op.parameters.iter_mut().flatten() {
+                    if let RefOr::T(p) = p
+                        && p.name.eq_ignore_ascii_case("Idempotency-Key")
+                        && let Some(RefOr::T(Schema::Object(s))) = &mut p.schema
+                    {
+                        s.min_length = Some(1);
+                        s.max_length = Some(extract::MAX_IDEMPOTENCY_KEY);
+                    }
+                }
+                // Problems are sent as application/problem+json: say so where a route
+                // documented one as plain JSON.
+                for r in op.responses.responses.values_mut() {
+                    let RefOr::T(r) = r else { continue };
+                    let is_problem = r.content.get("application/json").is_some_and(|c| {
+                        matches!(c, RefOr::T(c) if matches!(&c.schema, Some(RefOr::Ref(x)) if x.ref_location.ends_with("/Problem")))
+                    });
+                    if is_problem && let Some(c) = r.content.shift_remove("application/json") {
+                        r.content.insert("application/problem+json".to_owned(), c);
+                    }
+                }
+                for (status, description) in COMMON_PROBLEM_STATUSES {
+                    let r = op
+                        .responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| RefOr::T(problem(description)));
+                    // A status documented with another body (a batch's per-item results) can
+                    // still be a problem: a body the route never reached.
+                    if let RefOr::T(r) = r
+                        && !r.content.contains_key("application/problem+json")
+                        && let Some(c) = problem(description).content.shift_remove("application/problem+json")
+                    {
+                        r.content.insert("application/problem+json".to_owned(), c);
+                    }
+                }
+            }
+        }
+        let components = openapi.components.get_or_insert_with(Default::default);
+        if let Some(RefOr::T(Schema::Object(p))) = components.schemas.get_mut("Problem")
+            && let Some(RefOr::T(Schema::Object(code))) = p.properties.get_mut("code")
+        {
+            code.enum_values = Some(error::PROBLEM_CODES.iter().map(|(c, _)| (*c).into()).collect());
+            let list: Vec<String> = error::PROBLEM_CODES
+                .iter()
+                .map(|(c, m)| format!("`{c}` ({m})"))
+                .collect();
+            code.description = Some(format!("Stable machine-readable code, one of: {}.", list.join("; ")));
+        }
+    }
+}
+
+/// `Content-Security-Policy` of the JSON API: nothing may load, frame or submit anything.
+pub const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// `Content-Security-Policy` for server-rendered pages (the portal): own scripts, styles and
+/// images only, no inline code, forms only to this origin, never framed.
+pub const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+     connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Adds the security headers to every response of `router`: `X-Content-Type-Options: nosniff`,
+/// the given `Content-Security-Policy` (unless the handler set its own, e.g. with a nonce),
+/// `Referrer-Policy: no-referrer`, `X-Frame-Options: DENY` (for old browsers), and
+/// `Cache-Control: no-store` on every response to a request with credentials or that sets a
+/// cookie (unless the handler chose a cache policy). Use it for the API ([`API_CSP`]) and the
+/// portal ([`PAGE_CSP`]).
+pub fn with_security_headers<S: Clone + Send + Sync + 'static>(router: Router<S>, csp: &'static str) -> Router<S> {
+    router.layer(axum::middleware::from_fn(move |req: Request, next: Next| async move {
+        let h = req.headers();
+        let credentialed =
+            h.contains_key(header::AUTHORIZATION) || h.contains_key("x-api-key") || h.contains_key(header::COOKIE);
+        let mut res = next.run(req).await;
+        // A body-limit refusal from outside our extractors still answers with a problem.
+        if res.status() == StatusCode::PAYLOAD_TOO_LARGE
+            && res.headers().get(header::CONTENT_TYPE) != Some(&HeaderValue::from_static("application/problem+json"))
+        {
+            res = error::ApiError::payload_too_large(extract::MAX_BODY_BYTES).into_response();
+        }
+        secure_response(&mut res, csp, credentialed);
+        res
+    }))
+}
+
+fn secure_response(res: &mut Response, csp: &'static str, credentialed: bool) {
+    let sets_cookie = res.headers().contains_key(header::SET_COOKIE);
+    let h = res.headers_mut();
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(csp));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if credentialed || sets_cookie {
+        h.entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("no-store"));
     }
 }
 
@@ -106,27 +279,39 @@ fn api_router() -> OpenApiRouter<ApiState> {
         .routes(routes!(identity::invite_user, identity::list_users))
         .routes(routes!(identity::get_user, identity::update_user))
         .routes(routes!(identity::deactivate_user))
+        .routes(routes!(identity::reissue_invitation))
+        .routes(routes!(identity::change_password))
+        .routes(routes!(identity::end_all_sessions))
+        .routes(routes!(identity::sign_in_failures))
         .routes(routes!(identity::accept_invitation))
         .routes(routes!(identity::login, identity::logout))
         .routes(routes!(identity::me))
         .routes(routes!(identity::create_api_key, identity::list_api_keys))
         .routes(routes!(identity::revoke_api_key))
         .routes(routes!(governance::set_policy, governance::get_policy))
-        .routes(routes!(governance::delegate))
+        .routes(routes!(governance::delegate, governance::list_delegations))
+        .routes(routes!(governance::end_delegation))
         .routes(routes!(governance::approvals))
         .routes(routes!(governance::decide))
         .routes(routes!(governance::create_budget, governance::list_budgets))
 }
 
+/// The routes and their OpenAPI document, completed once every route is in it.
+fn routes_and_doc() -> (Router<ApiState>, utoipa::openapi::OpenApi) {
+    let (router, mut doc) = api_router().split_for_parts();
+    utoipa::Modify::modify(&CommonProblems, &mut doc);
+    (router, doc)
+}
+
 /// The OpenAPI 3.1 document of every route.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api_router().split_for_parts().1
+    routes_and_doc().1
 }
 
 pub fn router(state: ApiState) -> Router {
-    let (router, doc) = api_router().split_for_parts();
+    let (router, doc) = routes_and_doc();
     let doc = Arc::new(doc.to_json().unwrap_or_default());
-    router
+    let router = router
         .route(
             "/api/v1/openapi.json",
             axum::routing::get(move || {
@@ -145,5 +330,7 @@ pub fn router(state: ApiState) -> Router {
             )
             .into_response()
         })
-        .with_state(state)
+        .layer(axum::extract::DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
+        .with_state(state);
+    with_security_headers(router, API_CSP)
 }

@@ -456,3 +456,64 @@ impl App {
             .collect())
     }
 }
+
+/// "Can I pay this now?" — an account's open invoices (oldest due first) beside the payments
+/// and credits it has not applied yet, and the balance that results.
+pub struct OpenPositionAnswer {
+    pub account: Account,
+    pub invoices: Vec<Versioned<aftercart_domain::invoice::Invoice>>,
+    /// Payments with an unapplied remainder, oldest first.
+    pub payments: Vec<Versioned<aftercart_domain::invoice::Payment>>,
+    /// Credit memos issued without an invoice (so not applied to any), oldest first.
+    pub credit_memos: Vec<Versioned<aftercart_domain::invoice::CreditMemo>>,
+    pub position: aftercart_domain::invoice::OpenPosition,
+    pub today: time::Date,
+}
+
+impl App {
+    pub async fn open_position(&self, ctx: &Ctx, id: AccountId) -> Result<OpenPositionAnswer> {
+        use aftercart_domain::invoice::{CreditMemo, Invoice, OpenPosition, Payment};
+        let account = self.account(ctx, id).await?.value;
+        let today = self.clock.now().date();
+        let f = crate::ListFilter {
+            account_id: Some(account.id),
+            ..Default::default()
+        };
+        let mut invoices: Vec<Versioned<Invoice>> = self
+            .all_docs::<Invoice>(ctx, &f)
+            .await?
+            .into_iter()
+            .filter(|v| v.value.balance().is_positive())
+            .collect();
+        invoices.sort_by_key(|v| (v.value.due_on, v.value.number.clone()));
+        let mut payments: Vec<Versioned<Payment>> = self
+            .all_docs::<Payment>(ctx, &f)
+            .await?
+            .into_iter()
+            .filter(|v| v.value.unapplied().is_positive())
+            .collect();
+        payments.sort_by_key(|v| v.value.received_at);
+        let mut credit_memos: Vec<Versioned<CreditMemo>> = self
+            .all_docs::<CreditMemo>(ctx, &f)
+            .await?
+            .into_iter()
+            .filter(|v| v.value.invoice_id.is_none())
+            .collect();
+        credit_memos.sort_by_key(|v| (v.value.issued_on, v.value.number.clone()));
+        let position = OpenPosition::of(
+            account.currency,
+            &invoices.iter().map(|v| &v.value).collect::<Vec<_>>(),
+            &payments.iter().map(|v| &v.value).collect::<Vec<_>>(),
+            &credit_memos.iter().map(|v| &v.value).collect::<Vec<_>>(),
+            today,
+        );
+        Ok(OpenPositionAnswer {
+            account,
+            invoices,
+            payments,
+            credit_memos,
+            position,
+            today,
+        })
+    }
+}

@@ -237,8 +237,12 @@ pub(crate) fn event(
     subject_id: Uuid,
     account: Option<AccountId>,
     reason: Option<String>,
-    data: serde_json::Value,
+    mut data: serde_json::Value,
 ) -> EventWrite {
+    // Through an API key someone else created: the creator is recorded beside the owner.
+    if let (Some(via), Some(obj)) = (actor.via_json(), data.as_object_mut()) {
+        obj.insert("actor_via".into(), via);
+    }
     EventWrite {
         id: Uuid::now_v7(),
         at,

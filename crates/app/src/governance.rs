@@ -8,16 +8,18 @@ use crate::principal::{Action, CustomerRole, PrincipalKind};
 use crate::{App, Ctx, ListFilter, Planned};
 use aftercart_domain::account::Account;
 use aftercart_domain::approval::{
-    ApprovalCondition, ApprovalPolicy, ApprovalState, ApprovalWorkflow, Deciding, Delegation, DueAction, OrderFacts,
+    ApprovalCondition, ApprovalPolicy, ApprovalState, ApprovalWorkflow, Deciding, Delegation, DelegationState,
+    DueAction, OrderFacts,
 };
 use aftercart_domain::budget::{Budget, BudgetUse, Impact, NewBudget, affected, budget_impact, budget_use};
 use aftercart_domain::error::{ErrorCode, Rejection};
-use aftercart_domain::ids::{AccountId, BudgetId, OrderId, UserId};
+use aftercart_domain::ids::{AccountId, BudgetId, DelegationId, OrderId, UserId};
 use aftercart_domain::invoice::Invoice;
 use aftercart_domain::order::Order;
 use aftercart_store::{Commit, KeyWrite, WriteMode};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// An account's approval policy and its approvers' delegations (one document per account).
@@ -59,6 +61,26 @@ pub struct ApprovalsAnswer {
     pub order: Versioned<Order>,
     pub workflow: Option<ApprovalWorkflow>,
     pub impacts: Vec<(Budget, Impact)>,
+}
+
+/// A delegation with the names of the people in it and where it stands today.
+#[derive(Debug, Clone)]
+pub struct DelegationAnswer {
+    pub delegation: Delegation,
+    pub from_name: Option<String>,
+    pub to_name: Option<String>,
+    pub state: DelegationState,
+}
+
+impl DelegationAnswer {
+    fn of(d: &Delegation, names: &HashMap<UserId, String>, today: time::Date) -> DelegationAnswer {
+        DelegationAnswer {
+            delegation: d.clone(),
+            from_name: names.get(&d.from).cloned(),
+            to_name: names.get(&d.to).cloned(),
+            state: d.state(today),
+        }
+    }
 }
 
 pub struct BudgetAnswer {
@@ -164,7 +186,7 @@ impl App {
         ctx: &Ctx,
         account: AccountId,
         delegation: &Delegation,
-    ) -> Result<Planned<Versioned<Governance>>> {
+    ) -> Result<Planned<DelegationAnswer>> {
         let Versioned { value: mut g, version } = self.governance(ctx, account).await?;
         check_version(ctx, version)?;
         let is_admin = ctx.principal.is_seller()
@@ -180,7 +202,18 @@ impl App {
                 );
             }
         }
-        g.delegations.retain(|d| d.from != delegation.from);
+        let now = self.clock.now();
+        let today = now.date();
+        // A new delegation replaces the delegator's current or scheduled one; ended and expired
+        // ones stay listed as history.
+        g.delegations.retain(|d| {
+            d.from != delegation.from || matches!(d.state(today), DelegationState::Ended | DelegationState::Expired)
+        });
+        let delegation = Delegation {
+            id: DelegationId(Uuid::now_v7()),
+            ended_at: None,
+            ..delegation.clone()
+        };
         g.delegations.push(delegation.clone());
         let mut commit = Self::governance_write(&mut g, version)?;
         commit.events.push(event(
@@ -191,13 +224,73 @@ impl App {
             account.0,
             Some(account),
             None,
-            json!({"from": delegation.from, "to": delegation.to, "from_date": delegation.from_date.to_string(), "until": delegation.until.to_string()}),
+            json!({"delegation_id": delegation.id, "from": delegation.from, "to": delegation.to, "from_date": delegation.from_date.to_string(), "until": delegation.until.to_string()}),
         ));
+        let names = self.user_names(account).await?;
         Ok(Planned {
-            value: Versioned {
-                value: g,
-                version: version + 1,
-            },
+            value: DelegationAnswer::of(&delegation, &names, today),
+            commit,
+        })
+    }
+
+    /// Display names of an account's users, for answers that name people (delegations,
+    /// approvals) to principals who may not read the user directory.
+    async fn user_names(&self, account: AccountId) -> Result<HashMap<UserId, String>> {
+        Ok(self
+            .account_users(account)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.name))
+            .collect())
+    }
+
+    /// The account's delegations, newest first, with the people's names and where each stands today.
+    pub async fn delegations(&self, ctx: &Ctx, account: AccountId) -> Result<Vec<DelegationAnswer>> {
+        let g = self.governance(ctx, account).await?.value;
+        let names = self.user_names(account).await?;
+        let today = self.clock.now().date();
+        Ok(g.delegations
+            .iter()
+            .rev()
+            .map(|d| DelegationAnswer::of(d, &names, today))
+            .collect())
+    }
+
+    /// Ends a delegation early: from now on the delegate can no longer decide for the delegator.
+    /// The delegator may end their own; an account admin (or seller staff) anyone's.
+    pub async fn plan_end_delegation(
+        &self,
+        ctx: &Ctx,
+        account: AccountId,
+        id: DelegationId,
+    ) -> Result<Planned<DelegationAnswer>> {
+        let Versioned { value: mut g, version } = self.governance(ctx, account).await?;
+        check_version(ctx, version)?;
+        let Some(d) = g.delegations.iter_mut().find(|d| d.id == id) else {
+            return Err(AppError::not_found("delegation"));
+        };
+        let is_admin = ctx.principal.is_seller()
+            || matches!(&ctx.principal.kind, PrincipalKind::Customer { roles, .. } if roles.contains(&CustomerRole::AccountAdmin));
+        if !is_admin && user_id_of(ctx) != Some(d.from) {
+            return Err(AppError::Forbidden("you may only end your own delegations".into()));
+        }
+        let now = self.clock.now();
+        d.end(now)?;
+        let ended = d.clone();
+        let mut commit = Self::governance_write(&mut g, version)?;
+        commit.events.push(event(
+            &ctx.principal.actor(),
+            now,
+            "approval.delegation_ended",
+            "account",
+            account.0,
+            Some(account),
+            None,
+            json!({"delegation_id": ended.id, "from": ended.from, "to": ended.to}),
+        ));
+        let names = self.user_names(account).await?;
+        Ok(Planned {
+            value: DelegationAnswer::of(&ended, &names, now.date()),
             commit,
         })
     }
@@ -300,10 +393,14 @@ impl App {
             _ => None,
         };
         let now = self.clock.now();
-        let wf = ApprovalWorkflow::start(&g.policy, &OrderFacts::of(order, placed_by, over_budget), now);
+        let mut wf = ApprovalWorkflow::start(&g.policy, &OrderFacts::of(order, placed_by, over_budget), now);
         if wf.steps.is_empty() {
             return Ok(Vec::new());
         }
+        // Named approvers are recorded by name now, so "who does this wait for?" can be answered
+        // to everyone who may read the order without reading the user directory.
+        let names = self.user_names(order.account_id).await?;
+        wf.name_approvers(|u| names.get(&u).cloned());
         let ev = event(
             &ctx.principal.actor(),
             now,
@@ -373,6 +470,13 @@ impl App {
             Some(gid) => self.load::<Governance>(&Ctx::system(), *gid).await?.value.delegations,
             None => Vec::new(),
         };
+        if wf.steps.iter().any(|s| {
+            matches!(s.required.approver, aftercart_domain::approval::Approver::User(_))
+                && s.required.approver_name.is_none()
+        }) {
+            let names = self.user_names(order.account_id).await?;
+            wf.name_approvers(|u| names.get(&u).cloned());
+        }
         let now = self.clock.now();
         let deciding = Deciding {
             user,

@@ -29,7 +29,9 @@ pub use error::{AppError, Result};
 pub use governance::*;
 pub use identity::*;
 pub use orders::*;
-pub use principal::{Action, Actor, CustomerRole, LocationScope, Principal, PrincipalKind, StaffRole, restrict_order};
+pub use principal::{
+    Action, Actor, CustomerRole, KeyVia, LocationScope, Principal, PrincipalKind, StaffRole, restrict_order,
+};
 pub use queries::*;
 pub use reorder::*;
 pub use reports::*;

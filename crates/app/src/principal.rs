@@ -44,6 +44,15 @@ impl LocationScope {
             LocationScope::Only(v) => v.contains(&l),
         }
     }
+
+    /// Whether every location of `self` is also in `outer`.
+    pub fn within(&self, outer: &LocationScope) -> bool {
+        match (self, outer) {
+            (_, LocationScope::All) => true,
+            (LocationScope::All, LocationScope::Only(_)) => false,
+            (LocationScope::Only(v), LocationScope::Only(_)) => v.iter().all(|l| outer.includes(*l)),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +77,18 @@ pub struct Principal {
     pub id: String,
     pub name: String,
     pub kind: PrincipalKind,
+    /// Set when the principal acts through an API key that someone other than its owner
+    /// created: every event then records the creator beside the owner.
+    pub via: Option<KeyVia>,
+}
+
+/// The API key a request came through, when its creator is not its owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyVia {
+    pub key_id: String,
+    pub key_name: String,
+    pub created_by_id: String,
+    pub created_by_name: String,
 }
 
 /// Everything a route can do, at the granularity roles are granted.
@@ -103,6 +124,32 @@ pub enum Action {
     SelfService,
 }
 
+impl Action {
+    /// Every action a role can be granted (not `Public` or `SelfService`, which everyone has).
+    pub const GRANTED: [Action; 20] = [
+        Action::CatalogRead,
+        Action::CatalogWrite,
+        Action::AccountRead,
+        Action::AccountWrite,
+        Action::LocationsManage,
+        Action::UsersManage,
+        Action::OrderRead,
+        Action::OrderPlace,
+        Action::OrderFulfil,
+        Action::ShipmentCreate,
+        Action::TrackingIngest,
+        Action::ReceiptRecord,
+        Action::BillingRead,
+        Action::BillingWrite,
+        Action::PaymentRecord,
+        Action::Approve,
+        Action::ApprovalRulesManage,
+        Action::BudgetsManage,
+        Action::ReportsRead,
+        Action::SelfService,
+    ];
+}
+
 impl Principal {
     pub fn staff(id: impl Into<String>, name: impl Into<String>) -> Principal {
         Principal::with_role(id, name, StaffRole::Admin)
@@ -113,6 +160,7 @@ impl Principal {
             id: id.into(),
             name: name.into(),
             kind: PrincipalKind::Staff(role),
+            via: None,
         }
     }
 
@@ -121,6 +169,7 @@ impl Principal {
             id: "system".into(),
             name: "Aftercart".into(),
             kind: PrincipalKind::System,
+            via: None,
         }
     }
 
@@ -172,6 +221,45 @@ impl Principal {
                 matches!(action, CatalogRead | OrderRead | ShipmentCreate | TrackingIngest)
             }
         }
+    }
+
+    /// A seller admin (or the system): the only principals that manage staff users, staff keys
+    /// and privileged credentials of others.
+    pub fn is_seller_admin(&self) -> bool {
+        matches!(
+            self.kind,
+            PrincipalKind::Staff(StaffRole::Admin) | PrincipalKind::System
+        )
+    }
+
+    /// Whether `other`'s rights lie entirely within this principal's own: it may do nothing
+    /// this principal may not, on no account or location this principal cannot reach. The test
+    /// for handing out a credential that acts as `other` (an API key, an invitation token) and
+    /// for granting roles and scopes.
+    pub fn covers(&self, other: &PrincipalKind) -> bool {
+        if self.is_seller_admin() {
+            return true;
+        }
+        let probe = Principal {
+            id: String::new(),
+            name: String::new(),
+            kind: other.clone(),
+            via: None,
+        };
+        let actions = Action::GRANTED.iter().all(|a| !probe.may(*a) || self.may(*a));
+        let reach = match (&self.kind, other) {
+            (PrincipalKind::Staff(_), PrincipalKind::Customer { .. }) => true,
+            (
+                PrincipalKind::Customer { account, scope, .. },
+                PrincipalKind::Customer {
+                    account: a, scope: s, ..
+                },
+            ) => account == a && s.within(scope),
+            (PrincipalKind::Supplier { location }, PrincipalKind::Supplier { location: l }) => location == l,
+            // Staff users and keys are a seller admin's alone; nobody else reaches a supplier.
+            _ => false,
+        };
+        actions && reach
     }
 
     pub fn is_seller(&self) -> bool {
@@ -250,6 +338,7 @@ impl Principal {
             _ => Actor::User {
                 id: self.id.clone(),
                 name: self.name.clone(),
+                via: self.via.clone().map(Box::new),
             },
         }
     }
@@ -270,9 +359,16 @@ pub fn restrict_order(order: &mut Order, visible: &[u32]) {
 /// Who an event is attributed to on the timeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
-    User { id: String, name: String },
+    /// `via`: the API key acted through, when someone other than the user created it.
+    User {
+        id: String,
+        name: String,
+        via: Option<Box<KeyVia>>,
+    },
     System,
-    Integration { name: String },
+    Integration {
+        name: String,
+    },
 }
 
 impl Actor {
@@ -295,6 +391,19 @@ impl Actor {
             Actor::System => "Aftercart".into(),
         }
     }
+    /// The key and its creator, recorded beside the actor (`actor_via` in the event data).
+    pub fn via_json(&self) -> Option<serde_json::Value> {
+        match self {
+            Actor::User { via: Some(v), .. } => Some(serde_json::json!({
+                "kind": "api_key",
+                "key_id": v.key_id,
+                "key_name": v.key_name,
+                "created_by": {"id": v.created_by_id, "name": v.created_by_name},
+                "summary": format!("via key '{}' created by {}", v.key_name, v.created_by_name),
+            })),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -310,7 +419,46 @@ mod tests {
                 roles,
                 scope: LocationScope::All,
             },
+            via: None,
         }
+    }
+
+    #[test]
+    fn covers_only_rights_within_ones_own() {
+        let loc = |n: u128| LocationId(uuid::Uuid::from_u128(n));
+        let cust = |roles: Vec<CustomerRole>, scope: LocationScope| PrincipalKind::Customer {
+            account: AccountId(uuid::Uuid::nil()),
+            roles,
+            scope,
+        };
+        let admin = customer(vec![CustomerRole::AccountAdmin]);
+        assert!(admin.covers(&cust(
+            vec![CustomerRole::Buyer, CustomerRole::Approver],
+            LocationScope::All
+        )));
+        let mut dock_admin = admin.clone();
+        dock_admin.kind = cust(vec![CustomerRole::AccountAdmin], LocationScope::Only(vec![loc(1)]));
+        assert!(!dock_admin.covers(&cust(vec![CustomerRole::Buyer], LocationScope::All)));
+        assert!(!dock_admin.covers(&cust(
+            vec![CustomerRole::Buyer],
+            LocationScope::Only(vec![loc(1), loc(2)])
+        )));
+        assert!(dock_admin.covers(&cust(vec![CustomerRole::Buyer], LocationScope::Only(vec![loc(1)]))));
+        let mut other = cust(vec![CustomerRole::Viewer], LocationScope::All);
+        if let PrincipalKind::Customer { account, .. } = &mut other {
+            *account = AccountId(uuid::Uuid::max());
+        }
+        assert!(!admin.covers(&other), "another account");
+        let agent = Principal::with_role("a", "A", StaffRole::Agent);
+        assert!(agent.covers(&cust(
+            vec![CustomerRole::Buyer, CustomerRole::Viewer],
+            LocationScope::All
+        )));
+        assert!(!agent.covers(&cust(vec![CustomerRole::Approver], LocationScope::All)));
+        assert!(!agent.covers(&cust(vec![CustomerRole::AccountAdmin], LocationScope::All)));
+        assert!(!agent.covers(&PrincipalKind::Staff(StaffRole::Operations)));
+        assert!(Principal::staff("s", "S").covers(&PrincipalKind::Staff(StaffRole::Admin)));
+        assert!(!customer(vec![CustomerRole::Buyer]).covers(&cust(vec![CustomerRole::Finance], LocationScope::All)));
     }
 
     #[test]
@@ -337,6 +485,7 @@ mod tests {
             kind: PrincipalKind::Supplier {
                 location: FulfilmentLocationId(uuid::Uuid::nil()),
             },
+            via: None,
         };
         assert!(sup.may(Action::ShipmentCreate) && !sup.may(Action::BillingRead) && !sup.may(Action::AccountRead));
     }

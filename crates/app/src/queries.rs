@@ -9,10 +9,39 @@ use aftercart_domain::invoice::{CreditMemo, Invoice, Payment};
 use aftercart_domain::matching::{MatchReport, match_invoice};
 use aftercart_domain::order::Order;
 use aftercart_domain::product::Product;
-use aftercart_domain::status::{Names, OrderView, order_view};
+use aftercart_domain::status::{LineStatus, Names, OrderView, order_view};
 use aftercart_store::{EventFilter, EventRow, ListQuery};
 use time::OffsetDateTime;
 use uuid::Uuid;
+
+/// Every value `GET /orders?status=` accepts.
+pub const ORDER_STATUSES: [&str; 11] = [
+    "awaiting_approval",
+    "rejected",
+    "pending",
+    "backordered",
+    "allocated",
+    "partially_shipped",
+    "shipped",
+    "partially_delivered",
+    "partially_delivered_partially_shipped",
+    "delivered",
+    "cancelled",
+];
+
+/// A location-scoped user filtering on a location outside their scope is refused, never answered
+/// with a partial hit (an order that also has a line there) or a silent empty page.
+fn refuse_out_of_scope_location(ctx: &Ctx, f: &ListFilter) -> Result<()> {
+    match f.location.filter(|l| !ctx.principal.sees_location(*l)) {
+        Some(l) => Err(aftercart_domain::Rejection::new(
+            aftercart_domain::ErrorCode::OutOfScope,
+            "location_id",
+            format!("location {l} is outside the locations your access covers"),
+        )
+        .into()),
+        None => Ok(()),
+    }
+}
 
 /// One page of a list, newest first; `next` is the cursor for the following page.
 #[derive(Debug, Clone)]
@@ -140,21 +169,111 @@ impl App {
         .await
     }
 
+    /// Orders, newest first, each as the caller may see it.
+    ///
+    /// `status` is an approval state (`awaiting_approval`, `rejected`) or a progress status;
+    /// `partially_shipped` and `partially_delivered` also find `partially_delivered_partially_shipped`
+    /// (see [`LineStatus::matching`]).
+    ///
+    /// A location-scoped customer never learns about lines outside their scope: a `location`
+    /// filter on a location outside it is refused (`out_of_scope` on `location_id`), and the
+    /// status filter applies to the order as they see it (their lines only), not to the whole
+    /// order, so a page may hold fewer items than `limit` (follow `next`).
     pub async fn list_orders(&self, ctx: &Ctx, f: &ListFilter) -> Result<Page<Versioned<Order>>> {
+        let statuses: Option<Vec<String>> = match f.status.as_deref() {
+            None => None,
+            Some(s @ ("awaiting_approval" | "rejected")) => Some(vec![s.to_owned()]),
+            Some(s) => match LineStatus::matching(s) {
+                Some(v) => Some(v.into_iter().map(|x| x.as_str().to_owned()).collect()),
+                None => {
+                    return Err(aftercart_domain::Rejection::new(
+                        aftercart_domain::ErrorCode::InvalidValue,
+                        "status",
+                        format!("'{s}' is not one of {}", ORDER_STATUSES.join(", ")),
+                    )
+                    .into());
+                }
+            },
+        };
+        let scoped = matches!(
+            &ctx.principal.kind,
+            crate::PrincipalKind::Customer {
+                scope: crate::LocationScope::Only(_),
+                ..
+            }
+        );
+        refuse_out_of_scope_location(ctx, f)?;
         // Suppliers list through the orders routed to them; location filters combine by page filter.
         let key = match ctx.principal.supplier_location() {
             Some(loc) => Some(("order_fulfilment", loc.0.to_string())),
             None => f.location.map(|l| ("order_location", l.0.to_string())),
         };
-        let mut page: Page<Versioned<Order>> = self.list_docs(ctx, f, key).await?;
+        let mut page: Page<Versioned<Order>> = match &statuses {
+            // The stored status is the whole order's; a scoped user filters on their part of it.
+            Some(_) if scoped => {
+                let all = ListFilter {
+                    status: None,
+                    ..f.clone()
+                };
+                self.list_docs(ctx, &all, key).await?
+            }
+            None => self.list_docs(ctx, f, key).await?,
+            Some(v) if v.len() == 1 => self.list_docs(ctx, f, key).await?,
+            Some(v) => self.list_docs_any_status(ctx, f, v, key).await?,
+        };
         if let (Some(l), Some(_)) = (f.location, ctx.principal.supplier_location()) {
             page.items.retain(|o| o.value.lines.iter().any(|x| x.ship_to == l));
         }
         page.items = page.items.into_iter().map(|v| self.order_view(ctx, v)).collect();
+        if let (Some(v), true) = (&statuses, scoped) {
+            page.items.retain(|o| {
+                let seen = crate::governance::approval_status(&o.value)
+                    .unwrap_or(aftercart_domain::status::order_progress(&o.value).as_str());
+                v.iter().any(|s| s == seen)
+            });
+        }
         Ok(page)
     }
 
+    /// One page of documents whose stored status is any of `statuses`: one query per status,
+    /// merged newest first. The merged page is complete down to the highest of the sub-pages'
+    /// cursors, which becomes its own cursor.
+    async fn list_docs_any_status<T: Doc>(
+        &self,
+        ctx: &Ctx,
+        f: &ListFilter,
+        statuses: &[String],
+        key: Option<(&'static str, String)>,
+    ) -> Result<Page<Versioned<T>>> {
+        let limit = f.limit.clamp(1, 500) as usize;
+        let mut items: Vec<Versioned<T>> = Vec::new();
+        let mut cutoff: Option<Uuid> = None;
+        for s in statuses {
+            let one = ListFilter {
+                status: Some(s.clone()),
+                ..f.clone()
+            };
+            let p = self.list_docs::<T>(ctx, &one, key.clone()).await?;
+            if let Some(n) = p.next {
+                cutoff = Some(cutoff.map_or(n, |c| c.max(n)));
+            }
+            items.extend(p.items);
+        }
+        items.sort_by_key(|v| std::cmp::Reverse(v.value.doc_id()));
+        if let Some(c) = cutoff {
+            items.retain(|v| v.value.doc_id() >= c);
+        }
+        let mut next = cutoff;
+        if items.len() > limit {
+            items.truncate(limit);
+            next = items.last().map(|v| v.value.doc_id());
+        }
+        Ok(Page { items, next })
+    }
+
+    /// Shipments, newest first; a scoped user's `location` outside their scope is refused as for orders.
     pub async fn list_shipments(&self, ctx: &Ctx, f: &ListFilter) -> Result<Page<Versioned<ShipmentDoc>>> {
+        refuse_out_of_scope_location(ctx, f)?;
         let key = match ctx.principal.supplier_location() {
             Some(loc) => Some(("shipment_from", loc.0.to_string())),
             None => f.location.map(|l| ("shipment_location", l.0.to_string())),

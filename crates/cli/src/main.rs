@@ -40,6 +40,14 @@ pub struct Common {
     /// The staff API key clients send as `Authorization: Bearer <key>`.
     #[arg(long, env = "AFTERCART_API_KEY", hide_env_values = true)]
     api_key: Option<String>,
+    /// Development only: send the session cookie without `Secure`, so a browser keeps it over
+    /// plain http://127.0.0.1. Never in production.
+    #[arg(long, env = "AFTERCART_DEV_COOKIES", value_parser = clap::builder::BoolishValueParser::new())]
+    dev_cookies: bool,
+    /// Take client addresses (sign-in and API-key throttling, the record of failed sign-ins)
+    /// from the last `X-Forwarded-For` entry. Only behind a proxy that sets that header.
+    #[arg(long, env = "AFTERCART_TRUST_FORWARDED_FOR")]
+    trust_forwarded_for: bool,
 }
 
 #[derive(Subcommand)]
@@ -93,11 +101,27 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .clone()
                 .ok_or("no API key: set --api-key, AFTERCART_API_KEY or api_key in the config file")?;
             let app = start(&s.db).await?;
-            serve(app, &s.addr, &key).await
+            // A key given by the operator is shown only by its prefix.
+            let shown = config::key_prefix(&key);
+            serve(app, &s, &key, &shown).await
         }
         Command::Demo(c) => {
             let s = Settings::resolve(&c, &file, true)?;
-            let key = s.api_key.clone().unwrap_or_else(|| "demo-staff-key".into());
+            // The documented demo key works only on a loopback address; anywhere else a fresh
+            // key is generated. Either is printed in full (it is needed to try the demo); a key
+            // given with --api-key is shown only by its prefix.
+            let loopback = s.addr.parse::<std::net::SocketAddr>().is_ok_and(|a| a.ip().is_loopback());
+            let (key, shown) = match s.api_key.clone() {
+                Some(k) => {
+                    let shown = config::key_prefix(&k);
+                    (k, shown)
+                }
+                None if loopback => (DEMO_KEY.to_owned(), DEMO_KEY.to_owned()),
+                None => {
+                    let k = config::generate_api_key();
+                    (k.clone(), k)
+                }
+            };
             let app = start(&s.db).await?;
             let t = std::time::Instant::now();
             let summary = aftercart_app::demo::load(&app)
@@ -125,7 +149,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             } else {
                 eprintln!("database already has orders; demo data not loaded again");
             }
-            serve(app, &s.addr, &key).await
+            serve(app, &s, &key, &shown).await
         }
         Command::Bench(args) => bench::run(args).await,
     }
@@ -143,7 +167,15 @@ async fn start(db: &str) -> Result<App, String> {
     Ok(App::new(store, Arc::new(SystemClock)))
 }
 
-async fn serve(app: App, addr: &str, key: &str) -> Result<(), String> {
+/// The staff key `demo` uses on a loopback address when none is given (documented in README).
+const DEMO_KEY: &str = "demo-staff-key";
+
+/// `shown`: what the banner prints of the key (a prefix, unless the key is the demo's own).
+async fn serve(app: App, s: &Settings, key: &str, shown: &str) -> Result<(), String> {
+    let addr = s.addr.as_str();
+    if s.dev_cookies {
+        tracing::warn!("dev_cookies is on: session cookies are sent without Secure (development only)");
+    }
     // Approval reminders and escalations: checked every minute; one pass is a bounded scan of
     // the orders waiting for approval.
     let worker = app.clone();
@@ -164,14 +196,16 @@ async fn serve(app: App, addr: &str, key: &str) -> Result<(), String> {
             aftercart_api::key_hash(key),
             Principal::staff("staff-api-key", "Staff API key"),
         )]),
+        dev_cookies: s.dev_cookies,
     };
+    aftercart_api::limits::set_trust_forwarded_for(s.trust_forwarded_for);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     // One write, so a reader that stops after the first line never makes a later print fail.
     let banner = format!(
-        "Aftercart is listening on http://{local}\n  API:      http://{local}/api/v1/orders   (OpenAPI: http://{local}/api/v1/openapi.json)\n  API key:  {key}   (send as 'Authorization: Bearer {key}')\n"
+        "Aftercart is listening on http://{local}\n  API:      http://{local}/api/v1/orders   (OpenAPI: http://{local}/api/v1/openapi.json)\n  API key:  {shown}   (send as 'Authorization: Bearer <key>')\n"
     );
     {
         use std::io::Write;

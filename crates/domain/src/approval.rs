@@ -26,7 +26,7 @@
 //!   Zero switches either off.
 
 use crate::error::{ErrorCode, Rejection, Result};
-use crate::ids::{ApprovalRuleId, UserId};
+use crate::ids::{ApprovalRuleId, DelegationId, UserId};
 use crate::money::{Currency, Money};
 use crate::order::Order;
 use crate::status::fmt_date;
@@ -281,6 +281,7 @@ impl ApprovalPolicy {
                     rule_name: rule.name.clone(),
                     level: u32::try_from(k + 1).unwrap_or(u32::MAX),
                     approver: *approver,
+                    approver_name: None,
                     reason: reason.clone(),
                 });
             }
@@ -333,6 +334,11 @@ pub struct RequiredStep {
     /// 1-based level within the rule.
     pub level: u32,
     pub approver: Approver,
+    /// The named approver's display name, recorded when the workflow starts (see
+    /// [`ApprovalWorkflow::name_approvers`]), so everyone who may read the order sees who it
+    /// waits for without reading the user directory. `None` for role steps.
+    #[serde(default)]
+    pub approver_name: Option<String>,
     /// Why the rule applies, in plain language.
     pub reason: String,
 }
@@ -346,6 +352,9 @@ pub struct Decision {
     pub by_name: String,
     /// The named approver the decider stood in for (delegation).
     pub on_behalf_of: Option<UserId>,
+    /// Their display name at decision time.
+    #[serde(default)]
+    pub on_behalf_of_name: Option<String>,
     pub approved: bool,
     pub comment: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
@@ -391,10 +400,43 @@ pub enum ApprovalState {
 /// `until` inclusive (dates as seen in the decision's offset).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Delegation {
+    /// Assigned by the application when the delegation is recorded (nil until then).
+    #[serde(default = "nil_delegation")]
+    pub id: DelegationId,
     pub from: UserId,
     pub to: UserId,
     pub from_date: Date,
     pub until: Date,
+    /// When it was ended early; an ended delegation never lets the delegate decide again.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub ended_at: Option<OffsetDateTime>,
+}
+
+fn nil_delegation() -> DelegationId {
+    DelegationId(uuid::Uuid::nil())
+}
+
+/// Where a delegation stands on a given day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DelegationState {
+    /// Starts later.
+    Scheduled,
+    Active,
+    /// Its last day has passed.
+    Expired,
+    /// Ended early by the delegator or an administrator.
+    Ended,
+}
+
+impl DelegationState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DelegationState::Scheduled => "scheduled",
+            DelegationState::Active => "active",
+            DelegationState::Expired => "expired",
+            DelegationState::Ended => "ended",
+        }
+    }
 }
 
 impl Delegation {
@@ -414,15 +456,50 @@ impl Delegation {
             ));
         }
         Ok(Delegation {
+            id: nil_delegation(),
             from,
             to,
             from_date,
             until,
+            ended_at: None,
         })
     }
 
     pub fn is_active(&self, on: Date) -> bool {
-        self.from_date <= on && on <= self.until
+        self.state(on) == DelegationState::Active
+    }
+
+    pub fn state(&self, on: Date) -> DelegationState {
+        if self.ended_at.is_some() {
+            DelegationState::Ended
+        } else if on < self.from_date {
+            DelegationState::Scheduled
+        } else if on > self.until {
+            DelegationState::Expired
+        } else {
+            DelegationState::Active
+        }
+    }
+
+    /// Ends the delegation now: from `at` the delegate can no longer decide for the delegator.
+    /// Refused when it already ended or expired (nothing to end).
+    pub fn end(&mut self, at: OffsetDateTime) -> Result<()> {
+        match self.state(at.date()) {
+            DelegationState::Ended => Err(Rejection::new(
+                ErrorCode::InvalidState,
+                "delegation_id",
+                "this delegation was already ended",
+            )),
+            DelegationState::Expired => Err(Rejection::new(
+                ErrorCode::InvalidState,
+                "delegation_id",
+                format!("this delegation already expired on {}", self.until),
+            )),
+            DelegationState::Scheduled | DelegationState::Active => {
+                self.ended_at = Some(at);
+                Ok(())
+            }
+        }
     }
 }
 
@@ -470,6 +547,16 @@ impl ApprovalWorkflow {
                 .collect(),
             placed_by: facts.placed_by,
             started_at: at,
+        }
+    }
+
+    /// Records the display name of every named approver that has none yet (`name_of` looks
+    /// them up), so the workflow can be explained by name to everyone who may read the order.
+    pub fn name_approvers(&mut self, name_of: impl Fn(UserId) -> Option<String>) {
+        for s in &mut self.steps {
+            if let (Approver::User(u), None) = (s.required.approver, &s.required.approver_name) {
+                s.required.approver_name = name_of(u);
+            }
         }
     }
 
@@ -598,10 +685,12 @@ impl ApprovalWorkflow {
                 "a decision cannot predate the step it decides",
             ));
         }
+        let on_behalf_of_name = on_behalf_of.and(self.steps[index].required.approver_name.clone());
         self.steps[index].decision = Some(Decision {
             by: actor.user,
             by_name: actor.name.clone(),
             on_behalf_of,
+            on_behalf_of_name,
             approved,
             comment,
             at,
@@ -697,10 +786,10 @@ impl ApprovalWorkflow {
         for s in &self.steps {
             let Some(d) = &s.decision else { break };
             let verb = if d.approved { "approved" } else { "rejected" };
-            let stand_in = if d.on_behalf_of.is_some() {
-                " for the named approver, who is away"
-            } else {
-                ""
+            let stand_in = match (&d.on_behalf_of, &d.on_behalf_of_name) {
+                (Some(_), Some(name)) => format!(" on behalf of {name}, who is away"),
+                (Some(_), None) => " for the named approver, who is away".to_owned(),
+                (None, _) => String::new(),
             };
             let comment = d.comment.as_ref().map(|c| format!(" — '{c}'")).unwrap_or_default();
             parts.push(format!(
@@ -723,7 +812,10 @@ impl ApprovalWorkflow {
                     .unwrap_or_default();
                 parts.push(format!(
                     "waiting for {} (level {} of '{}') since {}{escalated}",
-                    s.required.approver.describe(),
+                    s.required
+                        .approver_name
+                        .as_deref()
+                        .unwrap_or(s.required.approver.describe()),
                     s.required.level,
                     s.required.rule_name,
                     day(self.waiting_since(step_index))

@@ -24,6 +24,8 @@ pub enum ErrorCode {
     OutOfScope,
     /// The acting user may not decide this approval step (not its approver, nor standing in).
     NotApprover,
+    /// The order is awaiting approval or was rejected in approval, so it cannot be invoiced.
+    OrderNotApproved,
 }
 
 impl ErrorCode {
@@ -45,6 +47,7 @@ impl ErrorCode {
             ErrorCode::InvalidState => "invalid_state",
             ErrorCode::NotApprover => "not_approver",
             ErrorCode::OutOfScope => "out_of_scope",
+            ErrorCode::OrderNotApproved => "order_not_approved",
         }
     }
 }

@@ -40,4 +40,5 @@ id_type!(
     UserId,
     ApprovalRuleId,
     BudgetId,
+    DelegationId,
 );

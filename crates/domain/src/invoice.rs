@@ -2,6 +2,7 @@
 //! payments and credits settle invoices partially or in full.
 
 use crate::account::Account;
+use crate::approval::ApprovalState;
 use crate::error::{ErrorCode, Rejection, Result};
 use crate::ids::{AccountId, CreditMemoId, InvoiceId, OrderId, PaymentId, ShipmentId};
 use crate::money::{Currency, Money};
@@ -137,6 +138,31 @@ impl Invoice {
                     f("order_id"),
                     format!("order {} belongs to another account", order.number),
                 ));
+            }
+            if let Some(wf) = &order.approval {
+                match wf.state() {
+                    ApprovalState::Approved => {}
+                    ApprovalState::Pending { .. } => {
+                        return Err(Rejection::new(
+                            ErrorCode::OrderNotApproved,
+                            f("order_id"),
+                            format!(
+                                "order {} is still awaiting approval; it cannot be invoiced until it is approved",
+                                order.number
+                            ),
+                        ));
+                    }
+                    ApprovalState::Rejected => {
+                        return Err(Rejection::new(
+                            ErrorCode::OrderNotApproved,
+                            f("order_id"),
+                            format!(
+                                "order {} was rejected in approval and will not be fulfilled; it cannot be invoiced",
+                                order.number
+                            ),
+                        ));
+                    }
+                }
             }
             let line = order.line(nl.order_line).ok_or_else(|| {
                 Rejection::new(
@@ -282,6 +308,35 @@ pub enum PaymentMethod {
     Cheque,
 }
 
+impl PaymentMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentMethod::Card => "card",
+            PaymentMethod::Ach => "ach",
+            PaymentMethod::Wire => "wire",
+            PaymentMethod::Cheque => "cheque",
+        }
+    }
+
+    /// Parses a payment method ignoring ASCII case and surrounding spaces (`"ACH"`, `"Card"`);
+    /// `check` is accepted for `cheque`.
+    pub fn parse(s: &str, field: &str) -> Result<PaymentMethod> {
+        Ok(match s.trim().to_ascii_lowercase().as_str() {
+            "card" => PaymentMethod::Card,
+            "ach" => PaymentMethod::Ach,
+            "wire" => PaymentMethod::Wire,
+            "cheque" | "check" => PaymentMethod::Cheque,
+            _ => {
+                return Err(Rejection::new(
+                    ErrorCode::InvalidValue,
+                    field,
+                    format!("'{s}' is not one of card, ach, wire, cheque"),
+                ));
+            }
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentApplication {
     pub invoice_id: InvoiceId,
@@ -407,5 +462,57 @@ impl CreditMemo {
             account_id: account.id,
             ..memo
         })
+    }
+}
+
+/// An account's open position: what it owes on open invoices, and the cash and credit it has
+/// given that is not applied to any invoice yet (an overpayment, a payment on account, a credit
+/// memo issued without an invoice). `balance` = open invoices − unapplied payments − unapplied
+/// credits; negative when the account is in credit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenPosition {
+    pub total_open: Money,
+    pub total_overdue: Money,
+    pub unapplied_payments: Money,
+    pub unapplied_credits: Money,
+    pub balance: Money,
+}
+
+impl OpenPosition {
+    /// Sums the position in `currency`; records in another currency are left out of the sums
+    /// (an account bills in one currency, so there are none).
+    pub fn of(
+        currency: Currency,
+        invoices: &[&Invoice],
+        payments: &[&Payment],
+        memos: &[&CreditMemo],
+        today: Date,
+    ) -> OpenPosition {
+        let zero = Money::zero(currency);
+        let add = |a: Money, m: Money| a.checked_add(m).unwrap_or(a);
+        let open = invoices.iter().filter(|i| i.balance().is_positive());
+        let total_open = open.clone().fold(zero, |a, i| add(a, i.balance()));
+        let total_overdue = open
+            .filter(|i| i.status(today) == InvoiceStatus::Overdue)
+            .fold(zero, |a, i| add(a, i.balance()));
+        let unapplied_payments = payments.iter().fold(zero, |a, p| add(a, p.unapplied()));
+        let unapplied_credits = memos
+            .iter()
+            .filter(|m| m.invoice_id.is_none())
+            .fold(zero, |a, m| add(a, m.amount));
+        let balance = Money::from_minor(
+            total_open
+                .minor()
+                .saturating_sub(unapplied_payments.minor())
+                .saturating_sub(unapplied_credits.minor()),
+            currency,
+        );
+        OpenPosition {
+            total_open,
+            total_overdue,
+            unapplied_payments,
+            unapplied_credits,
+            balance,
+        }
     }
 }

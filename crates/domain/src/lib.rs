@@ -17,6 +17,7 @@ pub mod order;
 pub mod product;
 pub mod quantity;
 pub mod status;
+pub mod text;
 pub mod tracking;
 
 pub use error::{ErrorCode, Rejection};

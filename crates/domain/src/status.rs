@@ -29,6 +29,10 @@ impl Risk {
     }
 }
 
+/// The progress of a line or an order. The partial states say both halves:
+/// - `partially_shipped`: some has shipped, some has not, nothing delivered yet;
+/// - `partially_delivered`: some delivered and everything else has shipped (it is on its way);
+/// - `partially_delivered_partially_shipped`: some delivered and some not shipped at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LineStatus {
     Pending,
@@ -37,6 +41,7 @@ pub enum LineStatus {
     PartiallyShipped,
     Shipped,
     PartiallyDelivered,
+    PartiallyDeliveredPartiallyShipped,
     Delivered,
     Cancelled,
 }
@@ -50,17 +55,47 @@ impl LineStatus {
             LineStatus::PartiallyShipped => "partially_shipped",
             LineStatus::Shipped => "shipped",
             LineStatus::PartiallyDelivered => "partially_delivered",
+            LineStatus::PartiallyDeliveredPartiallyShipped => "partially_delivered_partially_shipped",
             LineStatus::Delivered => "delivered",
             LineStatus::Cancelled => "cancelled",
         }
     }
 
+    /// Every progress value, in the order a line moves through them.
+    pub const ALL: [LineStatus; 9] = [
+        LineStatus::Pending,
+        LineStatus::Backordered,
+        LineStatus::Allocated,
+        LineStatus::PartiallyShipped,
+        LineStatus::Shipped,
+        LineStatus::PartiallyDelivered,
+        LineStatus::PartiallyDeliveredPartiallyShipped,
+        LineStatus::Delivered,
+        LineStatus::Cancelled,
+    ];
+
+    /// The statuses a `?status=` filter value finds: itself, and for `partially_shipped` and
+    /// `partially_delivered` also `partially_delivered_partially_shipped` (which is both).
+    /// `None` for a value that is not a progress status.
+    pub fn matching(filter: &str) -> Option<Vec<LineStatus>> {
+        let s = LineStatus::ALL.into_iter().find(|s| s.as_str() == filter)?;
+        Some(match s {
+            LineStatus::PartiallyShipped | LineStatus::PartiallyDelivered => {
+                vec![s, LineStatus::PartiallyDeliveredPartiallyShipped]
+            }
+            _ => vec![s],
+        })
+    }
+
     fn of(l: &LineLedger) -> LineStatus {
         let active = l.active();
+        let unshipped = l.unallocated + l.backordered + l.allocated;
         if active.is_zero() {
             LineStatus::Cancelled
         } else if l.delivered == active {
             LineStatus::Delivered
+        } else if !l.delivered.is_zero() && !unshipped.is_zero() {
+            LineStatus::PartiallyDeliveredPartiallyShipped
         } else if !l.delivered.is_zero() {
             LineStatus::PartiallyDelivered
         } else if l.in_transit == active {
@@ -524,9 +559,27 @@ fn combine(statuses: &[LineStatus]) -> LineStatus {
     }
     let all = |s: LineStatus| active.iter().all(|l| *l == s);
     let any = |f: &dyn Fn(LineStatus) -> bool| active.iter().any(|l| f(*l));
+    let some_delivered = any(&|s| {
+        matches!(
+            s,
+            LineStatus::Delivered | LineStatus::PartiallyDelivered | LineStatus::PartiallyDeliveredPartiallyShipped
+        )
+    });
+    let some_unshipped = any(&|s| {
+        matches!(
+            s,
+            LineStatus::Pending
+                | LineStatus::Backordered
+                | LineStatus::Allocated
+                | LineStatus::PartiallyShipped
+                | LineStatus::PartiallyDeliveredPartiallyShipped
+        )
+    });
     if all(LineStatus::Delivered) {
         LineStatus::Delivered
-    } else if any(&|s| matches!(s, LineStatus::Delivered | LineStatus::PartiallyDelivered)) {
+    } else if some_delivered && some_unshipped {
+        LineStatus::PartiallyDeliveredPartiallyShipped
+    } else if some_delivered {
         LineStatus::PartiallyDelivered
     } else if all(LineStatus::Shipped) {
         LineStatus::Shipped

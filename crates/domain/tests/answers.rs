@@ -1254,3 +1254,322 @@ fn line_billed_then_shipment_billed_is_flagged() {
     assert_eq!(r.lines[0].billed_before, Qty::new(10), "{r:#?}");
     assert!(!r.matches, "20 chairs billed for 10 shipped, yet: {}", r.summary);
 }
+
+// ---------------------------------------------------------------- rules of issue 6
+
+/// 10 chairs to the dock, all allocated to Dallas; `shipped` of them shipped and delivered.
+fn part_delivered(f: &Fx, shipped: u32) -> Order {
+    let mut o = place(&f.account, 40, &[(&f.chair, 10, f.dock, None)], None);
+    o.allocate(1, &f.dallas, Qty::new(10)).unwrap();
+    let s = ship(
+        &mut o,
+        Ship {
+            n: 40,
+            from: &f.dallas,
+            to: f.dock,
+            lines: &[(1, shipped)],
+            carrier: "UPS",
+            shipped_at: datetime!(2026-11-06 10:00 UTC),
+            promised: None,
+        },
+    );
+    scan(
+        &mut o,
+        s,
+        TrackingStatus::Delivered,
+        datetime!(2026-11-09 14:00 UTC),
+        "Dallas, TX",
+        None,
+    );
+    o
+}
+
+#[test]
+fn part_delivered_and_part_not_shipped_says_both() {
+    let f = fx();
+    let mut o = part_delivered(&f, 4);
+    let v = order_view(&o, &f.names, NOW);
+    assert_eq!(v.lines[0].status, LineStatus::PartiallyDeliveredPartiallyShipped);
+    assert_eq!(v.status, LineStatus::PartiallyDeliveredPartiallyShipped);
+    assert_eq!(order_progress(&o), LineStatus::PartiallyDeliveredPartiallyShipped);
+    assert_eq!(v.status.as_str(), "partially_delivered_partially_shipped");
+    // The other 6 ship: everything has shipped, part is delivered.
+    ship(
+        &mut o,
+        Ship {
+            n: 41,
+            from: &f.dallas,
+            to: f.dock,
+            lines: &[(1, 6)],
+            carrier: "UPS",
+            shipped_at: datetime!(2026-11-10 10:00 UTC),
+            promised: None,
+        },
+    );
+    assert_eq!(order_progress(&o), LineStatus::PartiallyDelivered);
+}
+
+#[test]
+fn an_order_with_a_delivered_line_and_an_unshipped_one_says_both() {
+    let f = fx();
+    let mut o = place(
+        &f.account,
+        42,
+        &[(&f.chair, 2, f.dock, None), (&f.desk, 1, f.store, None)],
+        None,
+    );
+    o.allocate(1, &f.dallas, Qty::new(2)).unwrap();
+    let s = ship(
+        &mut o,
+        Ship {
+            n: 42,
+            from: &f.dallas,
+            to: f.dock,
+            lines: &[(1, 2)],
+            carrier: "UPS",
+            shipped_at: datetime!(2026-11-06 10:00 UTC),
+            promised: None,
+        },
+    );
+    scan(
+        &mut o,
+        s,
+        TrackingStatus::Delivered,
+        datetime!(2026-11-09 14:00 UTC),
+        "Dallas, TX",
+        None,
+    );
+    let v = order_view(&o, &f.names, NOW);
+    assert_eq!(
+        (v.lines[0].status, v.lines[1].status, v.status),
+        (
+            LineStatus::Delivered,
+            LineStatus::Pending,
+            LineStatus::PartiallyDeliveredPartiallyShipped
+        )
+    );
+}
+
+#[test]
+fn status_filters_find_the_mixed_state_under_either_half() {
+    let m = |s: &str| LineStatus::matching(s).map(|v| v.iter().map(|x| x.as_str()).collect::<Vec<_>>());
+    assert_eq!(
+        m("partially_shipped"),
+        Some(vec!["partially_shipped", "partially_delivered_partially_shipped"])
+    );
+    assert_eq!(
+        m("partially_delivered"),
+        Some(vec!["partially_delivered", "partially_delivered_partially_shipped"])
+    );
+    assert_eq!(m("shipped"), Some(vec!["shipped"]));
+    assert_eq!(m("half_done"), None);
+    for s in LineStatus::ALL {
+        assert!(m(s.as_str()).is_some_and(|v| v.contains(&s.as_str())), "{s:?}");
+    }
+}
+
+fn held(f: &Fx, n: u128) -> Order {
+    use aftercart_domain::approval::{
+        ApprovalCondition, ApprovalPolicy, ApprovalRule, ApprovalWorkflow, Approver, OrderFacts,
+    };
+    let mut o = place(&f.account, n, &[(&f.chair, 10, f.dock, None)], None);
+    let policy = ApprovalPolicy {
+        rules: vec![ApprovalRule {
+            id: id(60),
+            name: "Everything".into(),
+            condition: ApprovalCondition::OrderTotalOver(usd_amt("0.00")),
+            levels: vec![Approver::Role],
+            active: true,
+        }],
+        remind_after_hours: 0,
+        escalate_after_hours: 0,
+    };
+    o.approval = Some(ApprovalWorkflow::start(
+        &policy,
+        &OrderFacts::of(&o, None, false),
+        datetime!(2026-11-02 14:30 UTC),
+    ));
+    o
+}
+
+fn try_invoice(f: &Fx, o: &Order) -> Result<Invoice, aftercart_domain::Rejection> {
+    Invoice::issue(
+        &f.account,
+        &[o],
+        NewInvoice {
+            id: id(790),
+            number: "INV-790".into(),
+            currency: usd(),
+            issued_on: date!(2026 - 11 - 12),
+            lines: vec![NewInvoiceLine {
+                order_id: o.id,
+                order_line: 1,
+                shipment_id: None,
+                quantity: Qty::new(10),
+                unit_price: usd_amt("89.00"),
+            }],
+            tax: usd_amt("0.00"),
+            freight: usd_amt("0.00"),
+            recorded_at: NOW,
+        },
+    )
+}
+
+#[test]
+fn orders_held_or_rejected_in_approval_cannot_be_invoiced() {
+    use aftercart_domain::approval::Deciding;
+    let f = fx();
+    let approver = Deciding {
+        user: id(77),
+        name: "Ana Ruiz".into(),
+        is_approver_role: true,
+        delegations: Vec::new(),
+    };
+    let mut o = held(&f, 43);
+    let e = try_invoice(&f, &o).unwrap_err();
+    assert_eq!(
+        (e.code, e.field.as_str()),
+        (ErrorCode::OrderNotApproved, "lines[0].order_id")
+    );
+    assert!(e.message.contains("awaiting approval"), "{e}");
+    let mut rejected = o.clone();
+    rejected
+        .approval
+        .as_mut()
+        .unwrap()
+        .decide(&approver, false, Some("no".into()), NOW)
+        .unwrap();
+    let e = try_invoice(&f, &rejected).unwrap_err();
+    assert_eq!(e.code, ErrorCode::OrderNotApproved);
+    assert!(e.message.contains("rejected"), "{e}");
+    assert_eq!(e.code.as_str(), "order_not_approved");
+    o.approval.as_mut().unwrap().decide(&approver, true, None, NOW).unwrap();
+    try_invoice(&f, &o).expect("an approved order can be invoiced");
+}
+
+#[test]
+fn the_open_position_counts_unapplied_payments_and_credits() {
+    use aftercart_domain::invoice::OpenPosition;
+    let f = fx();
+    let mut invs = two_invoices(&f, &f.account, 120);
+    // Invoice 1 is 1,000.00; pay 1,200.00 against it: 200.00 unapplied.
+    let total = invs[0].total();
+    let p = Payment::receive(
+        &f.account,
+        payment("1200.00", &[(&invs[0], &total.amount_string())]),
+        &mut invs,
+    )
+    .unwrap();
+    assert_eq!(p.unapplied(), usd_amt("200.00"));
+    let memo = CreditMemo {
+        id: id(850),
+        number: "CM-1".into(),
+        account_id: f.account.id,
+        invoice_id: None,
+        amount: usd_amt("50.00"),
+        reason: "goodwill".into(),
+        issued_on: date!(2026 - 11 - 01),
+    };
+    let pos = OpenPosition::of(
+        usd(),
+        &invs.iter().collect::<Vec<_>>(),
+        &[&p],
+        &[&memo],
+        date!(2026 - 11 - 01),
+    );
+    let open = invs[1].balance();
+    assert_eq!(pos.total_open, open);
+    assert_eq!(pos.unapplied_payments, usd_amt("200.00"));
+    assert_eq!(pos.unapplied_credits, usd_amt("50.00"));
+    assert_eq!(pos.balance.minor(), open.minor() - 25_000, "open − 200.00 − 50.00");
+    // More unapplied cash than is open: the account is in credit, and the balance says so.
+    let big = Payment {
+        id: id(801),
+        ..payment("10000.00", &[])
+    };
+    let pos = OpenPosition::of(
+        usd(),
+        &invs.iter().collect::<Vec<_>>(),
+        &[&p, &big],
+        &[],
+        date!(2026 - 11 - 01),
+    );
+    assert_eq!(pos.balance.minor(), open.minor() - 1_020_000);
+    assert!(pos.balance.is_negative(), "{pos:?}");
+}
+
+#[test]
+fn payment_methods_parse_in_any_case() {
+    for (s, m) in [
+        ("ACH", PaymentMethod::Ach),
+        ("Card", PaymentMethod::Card),
+        (" wire ", PaymentMethod::Wire),
+        ("Check", PaymentMethod::Cheque),
+    ] {
+        assert_eq!(PaymentMethod::parse(s, "method").unwrap(), m, "{s}");
+    }
+    let e = PaymentMethod::parse("bitcoin", "method").unwrap_err();
+    assert_eq!((e.code, e.field.as_str()), (ErrorCode::InvalidValue, "method"));
+}
+
+#[test]
+fn an_ended_delegation_no_longer_lets_the_delegate_decide() {
+    use aftercart_domain::approval::{
+        ApprovalCondition, ApprovalPolicy, ApprovalRule, ApprovalWorkflow, Approver, Deciding, Delegation,
+        DelegationState, OrderFacts,
+    };
+    use aftercart_domain::ids::UserId;
+    let (bo, dee): (UserId, UserId) = (id(2), id(4));
+    let policy = ApprovalPolicy {
+        rules: vec![ApprovalRule {
+            id: id(61),
+            name: "Bo signs".into(),
+            condition: ApprovalCondition::OrderTotalOver(usd_amt("0.00")),
+            levels: vec![Approver::User(bo)],
+            active: true,
+        }],
+        remind_after_hours: 0,
+        escalate_after_hours: 0,
+    };
+    let f = fx();
+    let o = place(&f.account, 44, &[(&f.chair, 1, f.dock, None)], None);
+    let mut wf = ApprovalWorkflow::start(&policy, &OrderFacts::of(&o, None, false), NOW);
+    wf.name_approvers(|u| (u == bo).then(|| "Bo Lee".to_owned()));
+    assert_eq!(wf.steps[0].required.approver_name.as_deref(), Some("Bo Lee"));
+    assert!(wf.explain().contains("waiting for Bo Lee"), "{}", wf.explain());
+
+    let mut d = Delegation::new(bo, dee, date!(2026 - 11 - 10), date!(2026 - 11 - 20)).unwrap();
+    assert_eq!(d.state(NOW.date()), DelegationState::Active);
+    let mut ended = d.clone();
+    ended.end(NOW).unwrap();
+    assert_eq!(ended.state(NOW.date()), DelegationState::Ended);
+    assert_eq!(ended.end(NOW).unwrap_err().code, ErrorCode::InvalidState, "ended once");
+    let as_dee = |ds: Vec<Delegation>| Deciding {
+        user: dee,
+        name: "Dee Park".into(),
+        is_approver_role: false,
+        delegations: ds,
+    };
+    let mut refused = wf.clone();
+    let e = refused.decide(&as_dee(vec![ended]), true, None, NOW).unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotApprover);
+    assert_eq!(refused, wf, "a refused decision changes nothing");
+
+    wf.decide(&as_dee(vec![d.clone()]), true, None, NOW).unwrap();
+    let dec = wf.steps[0].decision.as_ref().unwrap();
+    assert_eq!(
+        (dec.on_behalf_of, dec.on_behalf_of_name.as_deref()),
+        (Some(bo), Some("Bo Lee"))
+    );
+    assert!(
+        wf.explain()
+            .contains("Approved by Dee Park on behalf of Bo Lee, who is away"),
+        "{}",
+        wf.explain()
+    );
+    // An expired delegation cannot be ended.
+    assert_eq!(
+        d.end(datetime!(2026-11-25 09:00 UTC)).unwrap_err().code,
+        ErrorCode::InvalidState
+    );
+}

@@ -16,6 +16,12 @@ pub use sqlite::SqliteStore;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+// Text contract, both backends: `data` (documents and event data) and `EventWrite::reason` are
+// stored and returned exactly, any valid Unicode included (U+0000 too). The other text fields
+// (kinds, numbers, statuses, keys, actor names) are identifiers: they must not contain U+0000,
+// which PostgreSQL's `text` cannot hold; a write carrying one is refused with a `StoreError`, and
+// a lookup for one finds nothing (no stored value can contain it).
+
 /// Insert (when `expected_version` is `None`) or update of one aggregate document.
 #[derive(Debug, Clone)]
 pub struct DocWrite {
@@ -243,5 +249,45 @@ impl Store {
     }
 }
 
+/// Identifier columns never hold U+0000 (PostgreSQL's `text` cannot; free text lives in JSON or
+/// in `events.reason`): a commit carrying one is a caller's bug, refused by both backends before
+/// anything is written, so they keep one contract.
+pub(crate) fn refuse_nul(c: &Commit) -> Result<(), CommitError> {
+    let mut texts: Vec<(&str, &str)> = Vec::new();
+    for d in &c.docs {
+        texts.push(("document kind", d.kind));
+        texts.extend(d.number.as_deref().map(|n| ("document number", n)));
+        texts.extend(d.status.as_deref().map(|n| ("document status", n)));
+        texts.push(("document data", &d.data));
+    }
+    for k in &c.keys {
+        texts.push(("key kind", k.kind));
+        texts.push(("key", &k.key));
+    }
+    for e in &c.events {
+        texts.push(("event kind", &e.kind));
+        texts.push(("event actor name", &e.actor_name));
+        texts.extend(e.actor_id.as_deref().map(|a| ("event actor id", a)));
+        texts.push(("event data", &e.data));
+    }
+    for (_, k) in &c.dedup {
+        texts.push(("de-duplication key", k));
+    }
+    if let Some(i) = &c.idempotency {
+        texts.push(("idempotency principal", &i.principal));
+        texts.push(("idempotency key", &i.key));
+        texts.push(("idempotency body", &i.body));
+    }
+    match texts.into_iter().find(|(_, t)| t.contains('\0')) {
+        Some((what, _)) => Err(CommitError::Store(StoreError(format!(
+            "{what} contains U+0000, which only free text (documents, event reasons) may hold"
+        )))),
+        None => Ok(()),
+    }
+}
+
 pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
-pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_init.sql")),
+    (2, include_str!("../migrations/postgres/0002_lossless_text.sql")),
+];

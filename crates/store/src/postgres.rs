@@ -36,6 +36,16 @@ fn doc_row(r: &Row) -> DocRow {
     }
 }
 
+/// PostgreSQL's `text` cannot hold U+0000: a lookup for such a value finds nothing.
+fn has_nul(s: &str) -> bool {
+    s.contains('\0')
+}
+
+/// An event reason as the JSON string stored in `events.reason`.
+fn reason_json(r: &Option<String>) -> Option<String> {
+    r.as_ref().map(|r| serde_json::Value::String(r.clone()).to_string())
+}
+
 /// The constraint a unique violation hit, if that is what `e` is.
 fn unique_violation(e: &tokio_postgres::Error) -> Option<String> {
     let db = e.as_db_error()?;
@@ -135,6 +145,9 @@ impl PgStore {
     }
 
     pub async fn by_key(&self, kind: &'static str, key: &str) -> Result<Vec<Uuid>> {
+        if has_nul(key) {
+            return Ok(Vec::new());
+        }
         let c = self.client().await?;
         let st = c
             .prepare_cached("SELECT doc_id FROM doc_keys WHERE kind = $1 AND key = $2")
@@ -149,6 +162,9 @@ impl PgStore {
     }
 
     pub async fn by_number(&self, kind: &'static str, number: &str) -> Result<Option<DocRow>> {
+        if has_nul(number) {
+            return Ok(None);
+        }
         let c = self.client().await?;
         let st = c
             .prepare_cached(&format!("{DOC_COLS} WHERE kind = $1 AND number = $2"))
@@ -162,6 +178,9 @@ impl PgStore {
     }
 
     pub async fn list(&self, q: ListQuery) -> Result<Vec<DocRow>> {
+        if q.status.as_deref().is_some_and(has_nul) || q.key.as_ref().is_some_and(|(_, k)| has_nul(k)) {
+            return Ok(Vec::new());
+        }
         let mut sql = String::from(
             "SELECT d.id, d.kind, d.account_id, d.version, d.created_at, d.updated_at, d.data::text FROM docs d",
         );
@@ -206,7 +225,7 @@ impl PgStore {
         let c = self.client().await?;
         let st = c
             .prepare_cached(&format!(
-                "SELECT seq, id, at, kind, subject_kind, subject_id, account_id, actor_kind, actor_id, actor_name, reason, data::text \
+                "SELECT seq, id, at, kind, subject_kind, subject_id, account_id, actor_kind, actor_id, actor_name, reason::text, data::text \
                  FROM events WHERE {col} = $1 AND seq > $2 ORDER BY seq LIMIT $3"
             ))
             .await
@@ -228,13 +247,18 @@ impl PgStore {
                 actor_kind: r.get(7),
                 actor_id: r.get(8),
                 actor_name: r.get(9),
-                reason: r.get(10),
+                reason: r
+                    .get::<_, Option<String>>(10)
+                    .map(|j| serde_json::from_str(&j).unwrap_or(j)),
                 data: r.get(11),
             })
             .collect())
     }
 
     pub async fn idempotency(&self, principal: &str, key: &str) -> Result<Option<IdempotencyRecord>> {
+        if has_nul(principal) || has_nul(key) {
+            return Ok(None);
+        }
         let c = self.client().await?;
         let st = c
             .prepare_cached("SELECT request_hash, status, body FROM idempotency WHERE principal = $1 AND key = $2")
@@ -286,6 +310,7 @@ impl PgStore {
 
 async fn apply(tx: &deadpool_postgres::Transaction<'_>, commit: &Commit) -> Result<(), CommitError> {
     let store = |e: tokio_postgres::Error| CommitError::Store(err(e));
+    crate::refuse_nul(commit)?;
     let now = OffsetDateTime::now_utc();
     // On any error the caller drops the transaction (rolled back), so nothing is half-written.
     for (scope, key) in &commit.dedup {
@@ -321,21 +346,21 @@ async fn apply(tx: &deadpool_postgres::Transaction<'_>, commit: &Commit) -> Resu
     let insert = tx
         .prepare_cached(
             "INSERT INTO docs(id, kind, account_id, number, status, at, version, created_at, updated_at, data) \
-             VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7, ($8::text)::jsonb)",
+             VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7, ($8::text)::json)",
         )
         .await
         .map_err(store)?;
     let update = tx
         .prepare_cached(
             "UPDATE docs SET account_id = $2, number = $3, status = $4, at = $5, version = version + 1, \
-             updated_at = $6, data = ($7::text)::jsonb WHERE id = $1 AND version = $8",
+             updated_at = $6, data = ($7::text)::json WHERE id = $1 AND version = $8",
         )
         .await
         .map_err(store)?;
     let upsert = tx
         .prepare_cached(
             "INSERT INTO docs(id, kind, account_id, number, status, at, version, created_at, updated_at, data) \
-             VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7, ($8::text)::jsonb) ON CONFLICT (id) DO UPDATE SET \
+             VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7, ($8::text)::json) ON CONFLICT (id) DO UPDATE SET \
              account_id = excluded.account_id, number = excluded.number, status = excluded.status, at = excluded.at, \
              version = docs.version + 1, updated_at = excluded.updated_at, data = excluded.data",
         )
@@ -389,19 +414,20 @@ async fn apply(tx: &deadpool_postgres::Transaction<'_>, commit: &Commit) -> Resu
     let ev_st = tx
         .prepare_cached(
             "INSERT INTO events(id, at, kind, subject_kind, subject_id, account_id, actor_kind, actor_id, actor_name, reason, data) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, ($11::text)::jsonb)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, ($10::text)::json, ($11::text)::json)",
         )
         .await
         .map_err(store)?;
     let key_kinds: Vec<&str> = commit.keys.iter().map(|k| k.kind).collect();
     let ev_kinds: Vec<(&str, &str)> = commit.events.iter().map(|e| (e.subject_kind, e.actor_kind)).collect();
+    let reasons: Vec<Option<String>> = commit.events.iter().map(|e| reason_json(&e.reason)).collect();
     let mut futs = Vec::with_capacity(commit.keys.len() + commit.events.len());
     for (k, kind) in commit.keys.iter().zip(&key_kinds) {
         let params: Vec<&(dyn ToSql + Sync)> = vec![kind, &k.key, &k.doc_id];
         futs.push(tx.execute_raw(&key_st, params));
     }
     let mut ev_futs = Vec::with_capacity(commit.events.len());
-    for (e, (sk, ak)) in commit.events.iter().zip(&ev_kinds) {
+    for ((e, (sk, ak)), reason) in commit.events.iter().zip(&ev_kinds).zip(&reasons) {
         let params: Vec<&(dyn ToSql + Sync)> = vec![
             &e.id,
             &e.at,
@@ -412,7 +438,7 @@ async fn apply(tx: &deadpool_postgres::Transaction<'_>, commit: &Commit) -> Resu
             ak,
             &e.actor_id,
             &e.actor_name,
-            &e.reason,
+            reason,
             &e.data,
         ];
         ev_futs.push(tx.execute_raw(&ev_st, params));

@@ -404,6 +404,7 @@ fn is_constraint(e: &rusqlite::Error) -> Option<String> {
 }
 
 fn apply(c: &Connection, commit: &Commit) -> Result<(), CommitError> {
+    crate::refuse_nul(commit)?;
     let store = |e: rusqlite::Error| CommitError::Store(err(e));
     let now = to_text(OffsetDateTime::now_utc());
     for (scope, key) in &commit.dedup {

@@ -1,17 +1,16 @@
 //! Customer accounts: create, read, list, update terms, locations, contract prices; open invoices
 //! ("Can I pay this now?") and the account timeline.
 
-use super::billing::InvoiceOut;
+use super::billing::{CreditMemoOut, InvoiceOut, PaymentOut, memo_out, payment_out};
 use super::orders::{TimelineOut, TimelineParams, timeline_of};
 use super::{page, respond, stored};
 use crate::ApiState;
-use crate::dto::{ListParams, MoneyDto, PageDto};
+use crate::dto::{Code, FreeText, Ident, ListParams, MoneyDto, Name, PageDto, opt};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Caller, Command, PathParam, QueryParams};
-use aftercart_app::{AccountPatch, ListFilter, NewAccount, NewLocation, TimelineOf, Versioned};
+use aftercart_app::{AccountPatch, NewAccount, NewLocation, TimelineOf, Versioned};
 use aftercart_domain::account::{Account, LocationKind, PaymentTerms};
 use aftercart_domain::ids::{AccountId, ProductId};
-use aftercart_domain::invoice::InvoiceStatus;
 use aftercart_domain::money::{Currency, Money};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -24,16 +23,16 @@ use uuid::Uuid;
 #[serde(deny_unknown_fields)]
 pub struct LocationIn {
     /// ship_to, bill_to or both
-    pub kind: String,
-    pub name: String,
+    pub kind: Code,
+    pub name: Name,
     #[serde(default)]
-    pub address: String,
+    pub address: FreeText,
     #[serde(default)]
-    pub city: String,
+    pub city: Name,
     #[serde(default)]
-    pub postcode: String,
+    pub postcode: Ident,
     #[serde(default)]
-    pub country: String,
+    pub country: Name,
 }
 
 impl LocationIn {
@@ -51,11 +50,11 @@ impl LocationIn {
         };
         Ok(NewLocation {
             kind,
-            name: self.name.clone(),
-            address: self.address.clone(),
-            city: self.city.clone(),
-            postcode: self.postcode.clone(),
-            country: self.country.clone(),
+            name: self.name.to_string(),
+            address: self.address.to_string(),
+            city: self.city.to_string(),
+            postcode: self.postcode.to_string(),
+            country: self.country.to_string(),
         })
     }
 }
@@ -64,9 +63,9 @@ impl LocationIn {
 #[serde(deny_unknown_fields)]
 pub struct AccountIn {
     /// Your customer number; generated when absent.
-    pub number: Option<String>,
-    pub name: String,
-    pub currency: String,
+    pub number: Option<Ident>,
+    pub name: Name,
+    pub currency: Code,
     /// Net payment terms in days (invoice due date = issue date + this).
     pub payment_terms_days: u16,
     pub credit_limit: MoneyDto,
@@ -77,7 +76,7 @@ pub struct AccountIn {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountPatchIn {
-    pub name: Option<String>,
+    pub name: Option<Name>,
     pub payment_terms_days: Option<u16>,
     pub credit_limit: Option<MoneyDto>,
 }
@@ -164,8 +163,8 @@ pub async fn create_account(State(st): State<ApiState>, cmd: Command<AccountIn>)
         locations.push(l.parse(&format!("locations[{i}]."))?);
     }
     let input = NewAccount {
-        number: b.number.clone(),
-        name: b.name.clone(),
+        number: opt(&b.number),
+        name: b.name.to_string(),
         currency,
         terms: PaymentTerms {
             net_days: b.payment_terms_days,
@@ -216,7 +215,7 @@ pub async fn update_account(
 ) -> ApiResult<Response> {
     let b = &cmd.body;
     let patch = AccountPatch {
-        name: b.name.clone(),
+        name: opt(&b.name),
         terms: b.payment_terms_days.map(|n| PaymentTerms { net_days: n }),
         credit_limit: b.credit_limit.as_ref().map(|m| m.parse("credit_limit")).transpose()?,
     };
@@ -255,12 +254,12 @@ pub async fn add_location(
 #[serde(deny_unknown_fields)]
 pub struct LocationPatchIn {
     /// ship_to, bill_to or both
-    pub kind: Option<String>,
-    pub name: Option<String>,
-    pub address: Option<String>,
-    pub city: Option<String>,
-    pub postcode: Option<String>,
-    pub country: Option<String>,
+    pub kind: Option<Code>,
+    pub name: Option<Name>,
+    pub address: Option<FreeText>,
+    pub city: Option<Name>,
+    pub postcode: Option<Ident>,
+    pub country: Option<Name>,
 }
 
 #[utoipa::path(patch, path = "/api/v1/accounts/{id}/locations/{location_id}", tag = "accounts", request_body = LocationPatchIn,
@@ -286,11 +285,11 @@ pub async fn update_location(
     };
     let patch = aftercart_domain::account::LocationPatch {
         kind,
-        name: b.name.clone(),
-        address: b.address.clone(),
-        city: b.city.clone(),
-        postcode: b.postcode.clone(),
-        country: b.country.clone(),
+        name: opt(&b.name),
+        address: opt(&b.address),
+        city: opt(&b.city),
+        postcode: opt(&b.postcode),
+        country: opt(&b.country),
     };
     let (app, ctx) = (&st.app, &cmd.ctx);
     let v = app
@@ -329,16 +328,31 @@ pub async fn set_contract_price(
     Ok(respond(StatusCode::OK, &out(&v), Some(v.version)))
 }
 
-/// "Can I pay this now?": every invoice with a balance, oldest due first, with totals.
+/// "Can I pay this now?" — the account's open position: every invoice with a balance (oldest due
+/// first) beside the payments and credits not applied to any invoice yet, and the balance that
+/// results. `balance` = `total_open` − `unapplied_payments` − `unapplied_credits`; negative when
+/// the account is in credit.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OpenInvoicesOut {
     pub account_id: Uuid,
     pub currency: String,
+    /// Sum of the open invoices' balances.
     pub total_open: MoneyDto,
     pub total_overdue: MoneyDto,
+    /// Sum of the payments' unapplied remainders (overpayments, payments on account).
+    pub unapplied_payments: MoneyDto,
+    /// Sum of credit memos issued without an invoice (not applied to any).
+    pub unapplied_credits: MoneyDto,
+    /// What the account owes net of its unapplied cash and credit.
+    pub balance: MoneyDto,
     pub credit_limit: MoneyDto,
+    /// `credit_limit` − `balance` (never below zero).
     pub credit_available: MoneyDto,
     pub invoices: Vec<InvoiceOut>,
+    /// Payments with an unapplied remainder (see each one's `unapplied`), oldest first.
+    pub payments: Vec<PaymentOut>,
+    /// Credit memos not applied to any invoice, oldest first.
+    pub credit_memos: Vec<CreditMemoOut>,
 }
 
 #[utoipa::path(get, path = "/api/v1/accounts/{id}/open-invoices", tag = "accounts", params(("id" = Uuid, Path)),
@@ -348,48 +362,29 @@ pub async fn open_invoices(
     Caller(ctx): Caller,
     PathParam(id): PathParam<Uuid>,
 ) -> ApiResult<Response> {
-    let account = st.app.account(&ctx, AccountId(id)).await?.value;
-    let today = st.app.clock.now().date();
-    let mut invoices = Vec::new();
-    let mut f = ListFilter {
-        account_id: Some(account.id),
-        status: Some("open".into()),
-        limit: 500,
-        ..Default::default()
-    };
-    loop {
-        let p = st.app.list_invoices(&ctx, &f).await?;
-        invoices.extend(p.items);
-        match p.next {
-            Some(n) => f.before = Some(n),
-            None => break,
-        }
-    }
-    invoices.sort_by_key(|v| (v.value.due_on, v.value.number.clone()));
-    let zero = Money::zero(account.currency);
-    let sum = |pred: &dyn Fn(&aftercart_domain::invoice::Invoice) -> bool| {
-        invoices
-            .iter()
-            .filter(|v| pred(&v.value))
-            .fold(zero, |a, v| a.checked_add(v.value.balance()).unwrap_or(a))
-    };
-    let total_open = sum(&|_| true);
-    let total_overdue = sum(&|i| i.status(today) == InvoiceStatus::Overdue);
+    let a = st.app.open_position(&ctx, AccountId(id)).await?;
+    let (account, p) = (&a.account, &a.position);
     let body = OpenInvoicesOut {
         account_id: account.id.0,
         currency: account.currency.code().to_owned(),
-        total_open: total_open.into(),
-        total_overdue: total_overdue.into(),
+        total_open: p.total_open.into(),
+        total_overdue: p.total_overdue.into(),
+        unapplied_payments: p.unapplied_payments.into(),
+        unapplied_credits: p.unapplied_credits.into(),
+        balance: p.balance.into(),
         credit_limit: account.credit_limit.into(),
         credit_available: Money::from_minor(
-            (account.credit_limit.minor() - total_open.minor()).max(0),
+            account.credit_limit.minor().saturating_sub(p.balance.minor()).max(0),
             account.currency,
         )
         .into(),
-        invoices: invoices
+        invoices: a
+            .invoices
             .iter()
-            .map(|v| InvoiceOut::new(&v.value, v.version, today))
+            .map(|v| InvoiceOut::new(&v.value, v.version, a.today))
             .collect(),
+        payments: a.payments.iter().map(|v| payment_out(&v.value)).collect(),
+        credit_memos: a.credit_memos.iter().map(|v| memo_out(&v.value)).collect(),
     };
     Ok(respond(StatusCode::OK, &body, None))
 }

@@ -3,8 +3,8 @@
 use super::orders::{TimelineOut, TimelineParams, timeline_of};
 use super::{page, respond, stored};
 use crate::ApiState;
-use crate::dto::{ListParams, MoneyDto, PageDto, d, date, qty, timestamp, ts};
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::dto::{Code, FreeText, Ident, ListParams, MoneyDto, PageDto, d, date, opt, qty, timestamp, ts};
+use crate::error::{ApiResult, Problem};
 use crate::extract::{Caller, Command, PathParam, QueryParams};
 use aftercart_app::{InvoiceLineInput, IssueCreditMemo, IssueInvoice, ReceivePayment, TimelineOf, Versioned};
 use aftercart_domain::ids::{CreditMemoId, InvoiceId, PaymentId};
@@ -33,10 +33,10 @@ pub struct InvoiceLineIn {
 #[serde(deny_unknown_fields)]
 pub struct InvoiceIn {
     pub account_id: Uuid,
-    pub number: Option<String>,
-    pub currency: String,
+    pub number: Option<Ident>,
+    pub currency: Code,
     /// `YYYY-MM-DD`, default today; the due date follows from the account's terms.
-    pub issued_on: Option<String>,
+    pub issued_on: Option<Code>,
     pub lines: Vec<InvoiceLineIn>,
     pub tax: Option<MoneyDto>,
     pub freight: Option<MoneyDto>,
@@ -167,7 +167,7 @@ pub async fn create_invoice(State(st): State<ApiState>, cmd: Command<InvoiceIn>)
     let zero = aftercart_domain::Money::zero(currency);
     let input = IssueInvoice {
         account_id: b.account_id.into(),
-        number: b.number.clone(),
+        number: opt(&b.number),
         currency,
         issued_on: date(&b.issued_on, "issued_on")?,
         lines,
@@ -337,8 +337,8 @@ pub struct CreditMemoIn {
     /// The invoice the credit is applied to, if any.
     pub invoice_id: Option<Uuid>,
     pub amount: MoneyDto,
-    pub reason: String,
-    pub issued_on: Option<String>,
+    pub reason: FreeText,
+    pub issued_on: Option<Code>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -352,7 +352,7 @@ pub struct CreditMemoOut {
     pub issued_on: String,
 }
 
-fn memo_out(m: &CreditMemo) -> CreditMemoOut {
+pub(crate) fn memo_out(m: &CreditMemo) -> CreditMemoOut {
     CreditMemoOut {
         id: m.id.0,
         number: m.number.clone(),
@@ -373,7 +373,7 @@ pub async fn create_credit_memo(State(st): State<ApiState>, cmd: Command<CreditM
         account_id: b.account_id.into(),
         invoice_id: b.invoice_id.map(Into::into),
         amount: b.amount.parse("amount")?,
-        reason: b.reason.clone(),
+        reason: b.reason.to_string(),
         issued_on: date(&b.issued_on, "issued_on")?,
     };
     let (app, ctx) = (&st.app, &cmd.ctx);
@@ -424,11 +424,11 @@ pub struct PaymentApplicationIn {
 #[serde(deny_unknown_fields)]
 pub struct PaymentIn {
     pub account_id: Uuid,
-    /// card, ach, wire or cheque
-    pub method: String,
+    /// card, ach, wire or cheque (`check` too), in any letter case ("ACH", "Card").
+    pub method: Code,
     pub amount: MoneyDto,
-    pub reference: Option<String>,
-    pub received_at: Option<String>,
+    pub reference: Option<Ident>,
+    pub received_at: Option<Code>,
     /// How the payment settles invoices; the rest stays unapplied on the account.
     pub applications: Vec<PaymentApplicationIn>,
 }
@@ -451,11 +451,11 @@ pub struct PaymentOut {
     pub applications: Vec<PaymentApplicationOut>,
 }
 
-fn payment_out(p: &Payment) -> PaymentOut {
+pub(crate) fn payment_out(p: &Payment) -> PaymentOut {
     PaymentOut {
         id: p.id.0,
         account_id: p.account_id.0,
-        method: format!("{:?}", p.method).to_lowercase(),
+        method: p.method.as_str().to_owned(),
         amount: p.amount.into(),
         unapplied: p.unapplied().into(),
         reference: p.reference.clone(),
@@ -476,18 +476,7 @@ fn payment_out(p: &Payment) -> PaymentOut {
     responses((status = 201, body = PaymentOut), (status = 422, body = Problem)))]
 pub async fn create_payment(State(st): State<ApiState>, cmd: Command<PaymentIn>) -> ApiResult<Response> {
     let b = &cmd.body;
-    let method = match b.method.as_str() {
-        "card" => PaymentMethod::Card,
-        "ach" => PaymentMethod::Ach,
-        "wire" => PaymentMethod::Wire,
-        "cheque" | "check" => PaymentMethod::Cheque,
-        o => {
-            return Err(ApiError::invalid(
-                "method",
-                format!("'{o}' is not one of card, ach, wire, cheque"),
-            ));
-        }
-    };
+    let method = PaymentMethod::parse(&b.method, "method")?;
     let mut applications = Vec::new();
     for (i, a) in b.applications.iter().enumerate() {
         applications.push(PaymentApplication {
@@ -499,7 +488,7 @@ pub async fn create_payment(State(st): State<ApiState>, cmd: Command<PaymentIn>)
         account_id: b.account_id.into(),
         method,
         amount: b.amount.parse("amount")?,
-        reference: b.reference.clone(),
+        reference: opt(&b.reference),
         received_at: timestamp(&b.received_at, "received_at")?,
         applications,
     };

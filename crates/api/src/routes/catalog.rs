@@ -2,7 +2,7 @@
 
 use super::{page, respond, stored};
 use crate::ApiState;
-use crate::dto::{ListParams, MoneyDto, PageDto};
+use crate::dto::{Code, Ident, ListParams, LongText, MoneyDto, Name, PageDto, opt};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Caller, Command, PathParam, QueryParams};
 use aftercart_app::{NewFulfilmentLocation, NewProduct, Versioned};
@@ -19,13 +19,13 @@ use uuid::Uuid;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductIn {
-    pub sku: String,
-    pub name: String,
+    pub sku: Ident,
+    pub name: Name,
     #[serde(default)]
-    pub category: String,
+    pub category: Name,
     pub list_price: MoneyDto,
-    pub setup_guide: Option<String>,
-    pub care_instructions: Option<String>,
+    pub setup_guide: Option<LongText>,
+    pub care_instructions: Option<LongText>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -62,12 +62,12 @@ fn product_out(v: &Versioned<Product>) -> ProductOut {
 pub async fn create_product(State(st): State<ApiState>, cmd: Command<ProductIn>) -> ApiResult<Response> {
     let b = &cmd.body;
     let input = NewProduct {
-        sku: b.sku.clone(),
-        name: b.name.clone(),
-        category: b.category.clone(),
+        sku: b.sku.to_string(),
+        name: b.name.to_string(),
+        category: b.category.to_string(),
         list_price: b.list_price.parse("list_price")?,
-        setup_guide: b.setup_guide.clone(),
-        care_instructions: b.care_instructions.clone(),
+        setup_guide: opt(&b.setup_guide),
+        care_instructions: opt(&b.care_instructions),
     };
     let (app, ctx) = (&st.app, &cmd.ctx);
     let v = app
@@ -132,12 +132,12 @@ pub async fn discontinue_product(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FulfilmentLocationIn {
-    pub code: String,
-    pub name: String,
+    pub code: Ident,
+    pub name: Name,
     /// warehouse, store or dropship_supplier
-    pub kind: String,
+    pub kind: Code,
     #[serde(default)]
-    pub city: String,
+    pub city: Name,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -184,10 +184,10 @@ pub async fn create_fulfilment_location(
         }
     };
     let input = NewFulfilmentLocation {
-        code: b.code.clone(),
-        name: b.name.clone(),
+        code: b.code.to_string(),
+        name: b.name.to_string(),
         kind,
-        city: b.city.clone(),
+        city: b.city.to_string(),
     };
     let (app, ctx) = (&st.app, &cmd.ctx);
     let v = app

@@ -3,15 +3,15 @@
 use super::orders::OrderOut;
 use super::{respond, stored};
 use crate::ApiState;
-use crate::dto::{MoneyDto, d, date, ts};
+use crate::dto::{Code, FreeText, MoneyDto, Name, d, date, opt, ts};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Caller, Command, PathParam};
-use aftercart_app::{Governance, Versioned};
+use aftercart_app::{DelegationAnswer, Governance, Versioned};
 use aftercart_domain::approval::{
     ApprovalCondition, ApprovalPolicy, ApprovalRule, ApprovalState, Approver, Delegation,
 };
 use aftercart_domain::budget::{Budget, BudgetDimension, BudgetUse, NewBudget, Period};
-use aftercart_domain::ids::{AccountId, ApprovalRuleId, BudgetId, OrderId, UserId};
+use aftercart_domain::ids::{AccountId, ApprovalRuleId, BudgetId, DelegationId, OrderId, UserId};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -23,9 +23,10 @@ use uuid::Uuid;
 #[serde(deny_unknown_fields)]
 pub struct ConditionDto {
     /// order_total_over, category, cost_centre, over_budget or placed_by
-    pub kind: String,
+    pub kind: Code,
     pub amount: Option<MoneyDto>,
-    pub value: Option<String>,
+    /// The category or cost centre.
+    pub value: Option<Name>,
     pub user_id: Option<Uuid>,
 }
 
@@ -33,7 +34,7 @@ pub struct ConditionDto {
 #[serde(deny_unknown_fields)]
 pub struct ApproverDto {
     /// `role` (any approver of the account) or `user`
-    pub kind: String,
+    pub kind: Code,
     pub user_id: Option<Uuid>,
 }
 
@@ -41,7 +42,7 @@ pub struct ApproverDto {
 #[serde(deny_unknown_fields)]
 pub struct RuleDto {
     pub id: Option<Uuid>,
-    pub name: String,
+    pub name: Name,
     pub condition: ConditionDto,
     /// Approval levels in sequence.
     pub levels: Vec<ApproverDto>,
@@ -61,7 +62,15 @@ pub struct PolicyDto {
     pub remind_after_hours: u32,
     #[serde(default)]
     pub escalate_after_hours: u32,
-    #[serde(default, skip_deserializing)]
+}
+
+/// An account's approval policy as stored; `version` is also its ETag. (A separate type from
+/// the request body, whose schema allows no other fields.)
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PolicyOut {
+    pub rules: Vec<RuleDto>,
+    pub remind_after_hours: u32,
+    pub escalate_after_hours: u32,
     pub version: i64,
 }
 
@@ -78,14 +87,10 @@ fn parse_policy(p: &PolicyDto) -> ApiResult<ApprovalPolicy> {
                     .parse(&f("condition.amount"))?,
             ),
             "category" => ApprovalCondition::Category(
-                c.value
-                    .clone()
-                    .ok_or_else(|| ApiError::invalid(&f("condition.value"), "name the category"))?,
+                opt(&c.value).ok_or_else(|| ApiError::invalid(&f("condition.value"), "name the category"))?,
             ),
             "cost_centre" => ApprovalCondition::CostCentre(
-                c.value
-                    .clone()
-                    .ok_or_else(|| ApiError::invalid(&f("condition.value"), "name the cost centre"))?,
+                opt(&c.value).ok_or_else(|| ApiError::invalid(&f("condition.value"), "name the cost centre"))?,
             ),
             "over_budget" => ApprovalCondition::OverBudget,
             "placed_by" => ApprovalCondition::PlacedBy(UserId(
@@ -114,7 +119,7 @@ fn parse_policy(p: &PolicyDto) -> ApiResult<ApprovalPolicy> {
         }
         rules.push(ApprovalRule {
             id: ApprovalRuleId(r.id.unwrap_or_else(Uuid::now_v7)),
-            name: r.name.clone(),
+            name: r.name.to_string(),
             condition,
             levels,
             active: r.active,
@@ -127,8 +132,8 @@ fn parse_policy(p: &PolicyDto) -> ApiResult<ApprovalPolicy> {
     })
 }
 
-fn policy_out(g: &Versioned<Governance>) -> PolicyDto {
-    PolicyDto {
+fn policy_out(g: &Versioned<Governance>) -> PolicyOut {
+    PolicyOut {
         rules: g
             .value
             .policy
@@ -136,7 +141,7 @@ fn policy_out(g: &Versioned<Governance>) -> PolicyDto {
             .iter()
             .map(|r| RuleDto {
                 id: Some(r.id.0),
-                name: r.name.clone(),
+                name: r.name.clone().into(),
                 condition: match &r.condition {
                     ApprovalCondition::OrderTotalOver(m) => ConditionDto {
                         kind: "order_total_over".into(),
@@ -147,13 +152,13 @@ fn policy_out(g: &Versioned<Governance>) -> PolicyDto {
                     ApprovalCondition::Category(v) => ConditionDto {
                         kind: "category".into(),
                         amount: None,
-                        value: Some(v.clone()),
+                        value: Some(v.clone().into()),
                         user_id: None,
                     },
                     ApprovalCondition::CostCentre(v) => ConditionDto {
                         kind: "cost_centre".into(),
                         amount: None,
-                        value: Some(v.clone()),
+                        value: Some(v.clone().into()),
                         user_id: None,
                     },
                     ApprovalCondition::OverBudget => ConditionDto {
@@ -194,7 +199,7 @@ fn policy_out(g: &Versioned<Governance>) -> PolicyDto {
 
 #[utoipa::path(put, path = "/api/v1/accounts/{id}/approval-policy", tag = "governance", request_body = PolicyDto,
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
-    responses((status = 200, body = PolicyDto), (status = 422, body = Problem)))]
+    responses((status = 200, body = PolicyOut), (status = 422, body = Problem)))]
 pub async fn set_policy(
     State(st): State<ApiState>,
     PathParam(id): PathParam<Uuid>,
@@ -213,7 +218,7 @@ pub async fn set_policy(
 }
 
 #[utoipa::path(get, path = "/api/v1/accounts/{id}/approval-policy", tag = "governance", params(("id" = Uuid, Path)),
-    responses((status = 200, body = PolicyDto), (status = 404, body = Problem)))]
+    responses((status = 200, body = PolicyOut), (status = 404, body = Problem)))]
 pub async fn get_policy(
     State(st): State<ApiState>,
     Caller(ctx): Caller,
@@ -230,12 +235,73 @@ pub struct DelegationIn {
     pub from: Uuid,
     /// Who decides for them meanwhile.
     pub to: Uuid,
+    pub from_date: Code,
+    pub until: Code,
+}
+
+/// A delegation: `to` decides `from`'s named approval steps on the days `from_date`..`until`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DelegationOut {
+    pub id: Uuid,
+    pub from: Uuid,
+    pub from_name: Option<String>,
+    pub to: Uuid,
+    pub to_name: Option<String>,
     pub from_date: String,
     pub until: String,
+    /// scheduled, active, expired or ended (ended early through the API)
+    pub state: String,
+    pub ended_at: Option<String>,
+}
+
+fn delegation_out(a: &DelegationAnswer) -> DelegationOut {
+    let x = &a.delegation;
+    DelegationOut {
+        id: x.id.0,
+        from: x.from.0,
+        from_name: a.from_name.clone(),
+        to: x.to.0,
+        to_name: a.to_name.clone(),
+        from_date: d(x.from_date),
+        until: d(x.until),
+        state: a.state.as_str().to_owned(),
+        ended_at: x.ended_at.map(ts),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/accounts/{id}/delegations", tag = "governance", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<DelegationOut>), (status = 404, body = Problem)))]
+pub async fn list_delegations(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam(id): PathParam<Uuid>,
+) -> ApiResult<Response> {
+    let all = st.app.delegations(&ctx, AccountId(id)).await?;
+    let body: Vec<DelegationOut> = all.iter().map(delegation_out).collect();
+    Ok(respond(StatusCode::OK, &body, None))
+}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/delegations/{delegation_id}/end", tag = "governance", request_body = super::identity::Empty,
+    params(("id" = Uuid, Path), ("delegation_id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
+    responses((status = 200, body = DelegationOut), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn end_delegation(
+    State(st): State<ApiState>,
+    PathParam((id, delegation)): PathParam<(Uuid, Uuid)>,
+    cmd: Command<super::identity::Empty>,
+) -> ApiResult<Response> {
+    let (app, ctx) = (&st.app, &cmd.ctx);
+    let a = app
+        .execute(
+            ctx,
+            || app.plan_end_delegation(ctx, AccountId(id), DelegationId(delegation)),
+            |a| stored(StatusCode::OK, &delegation_out(a)),
+        )
+        .await?;
+    Ok(respond(StatusCode::OK, &delegation_out(&a), None))
 }
 
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/delegations", tag = "governance", request_body = DelegationIn,
-    params(("id" = Uuid, Path)), responses((status = 200, body = PolicyDto), (status = 422, body = Problem)))]
+    params(("id" = Uuid, Path)), responses((status = 201, body = DelegationOut), (status = 422, body = Problem)))]
 pub async fn delegate(
     State(st): State<ApiState>,
     PathParam(id): PathParam<Uuid>,
@@ -246,21 +312,25 @@ pub async fn delegate(
     let until = date(&Some(b.until.clone()), "until")?.expect("given");
     let delegation = Delegation::new(UserId(b.from), UserId(b.to), from_date, until)?;
     let (app, ctx) = (&st.app, &cmd.ctx);
-    let g = app
+    let a = app
         .execute(
             ctx,
             || app.plan_set_delegation(ctx, AccountId(id), &delegation),
-            |g| stored(StatusCode::OK, &policy_out(g)),
+            |a| stored(StatusCode::CREATED, &delegation_out(a)),
         )
         .await?;
-    Ok(respond(StatusCode::OK, &policy_out(&g), Some(g.version)))
+    Ok(respond(StatusCode::CREATED, &delegation_out(&a), None))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DecisionOut {
     pub by: Uuid,
+    /// The decider's name as it was when they decided.
     pub by_name: String,
+    /// The named approver the decider stood in for (a delegation).
     pub on_behalf_of: Option<Uuid>,
+    /// Their name as it was at decision time.
+    pub on_behalf_of_name: Option<String>,
     pub approved: bool,
     pub comment: Option<String>,
     pub at: String,
@@ -272,6 +342,8 @@ pub struct StepOut {
     pub level: u32,
     /// `role` or the named approver's user id
     pub approver: String,
+    /// The named approver's name (absent for `role` steps), shown to everyone who may read the order.
+    pub approver_name: Option<String>,
     /// Why this approval is required.
     pub reason: String,
     pub decision: Option<DecisionOut>,
@@ -336,11 +408,13 @@ pub async fn approvals(
                         Approver::Role => "role".into(),
                         Approver::User(u) => u.0.to_string(),
                     },
+                    approver_name: s.required.approver_name.clone(),
                     reason: s.required.reason.clone(),
                     decision: s.decision.as_ref().map(|x| DecisionOut {
                         by: x.by.0,
                         by_name: x.by_name.clone(),
                         on_behalf_of: x.on_behalf_of.map(|u| u.0),
+                        on_behalf_of_name: x.on_behalf_of_name.clone(),
                         approved: x.approved,
                         comment: x.comment.clone(),
                         at: ts(x.at),
@@ -381,7 +455,7 @@ pub async fn approvals(
 pub struct DecisionIn {
     pub approve: bool,
     /// Required when rejecting.
-    pub comment: Option<String>,
+    pub comment: Option<FreeText>,
 }
 
 #[utoipa::path(post, path = "/api/v1/orders/{id}/approvals/decision", tag = "governance", request_body = DecisionIn,
@@ -396,7 +470,7 @@ pub async fn decide(
     let v = app
         .execute(
             ctx,
-            || app.plan_decide(ctx, OrderId(id), b.approve, b.comment.clone()),
+            || app.plan_decide(ctx, OrderId(id), b.approve, opt(&b.comment)),
             |v| stored(StatusCode::OK, &OrderOut::new(&v.value, v.version)),
         )
         .await?;
@@ -411,13 +485,13 @@ pub async fn decide(
 #[serde(deny_unknown_fields)]
 pub struct BudgetIn {
     /// cost_centre, department, project or location
-    pub dimension: String,
+    pub dimension: Code,
     /// The cost centre / department / project name, or the location id.
-    pub value: String,
+    pub value: Name,
     /// month, quarter or year
-    pub period: String,
+    pub period: Code,
     /// First day of the period, `YYYY-MM-DD`.
-    pub starts_on: String,
+    pub starts_on: Code,
     pub amount: MoneyDto,
 }
 
@@ -468,9 +542,9 @@ pub async fn create_budget(
 ) -> ApiResult<Response> {
     let b = &cmd.body;
     let dimension = match b.dimension.as_str() {
-        "cost_centre" => BudgetDimension::CostCentre(b.value.clone()),
-        "department" => BudgetDimension::Department(b.value.clone()),
-        "project" => BudgetDimension::Project(b.value.clone()),
+        "cost_centre" => BudgetDimension::CostCentre(b.value.to_string()),
+        "department" => BudgetDimension::Department(b.value.to_string()),
+        "project" => BudgetDimension::Project(b.value.to_string()),
         "location" => BudgetDimension::Location(
             Uuid::parse_str(&b.value)
                 .map_err(|_| ApiError::invalid("value", "a location budget names the location id"))?

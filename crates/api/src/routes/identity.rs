@@ -2,22 +2,18 @@
 
 use super::{page, respond, stored};
 use crate::ApiState;
-use crate::dto::{ListParams, PageDto, ts};
+use crate::dto::{Code, Email, ListParams, Name, PageDto, Secret, opt, ts};
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Caller, Command, PathParam, QueryParams, SESSION_COOKIE, parse_json};
+use crate::extract::{Caller, Command, JsonBody, PathParam, QueryParams, json_bytes, parse_json};
 use aftercart_app::{
     ApiKey, CreatedKey, CustomerRole, Invitation, LocationScope, NewUser, StaffRole, User, UserKind, UserPatch,
     Versioned,
 };
 use aftercart_domain::ids::{AccountId, FulfilmentLocationId, UserId};
-use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -36,7 +32,7 @@ fn staff_role(s: &str, field: &str) -> ApiResult<StaffRole> {
     })
 }
 
-fn customer_roles(v: &[String], field: &str) -> ApiResult<Vec<CustomerRole>> {
+fn customer_roles(v: &[Code], field: &str) -> ApiResult<Vec<CustomerRole>> {
     v.iter()
         .enumerate()
         .map(|(i, s)| {
@@ -62,7 +58,7 @@ fn customer_roles(v: &[String], field: &str) -> ApiResult<Vec<CustomerRole>> {
 #[serde(deny_unknown_fields)]
 pub struct ScopeDto {
     /// `all` or `only`
-    pub kind: String,
+    pub kind: Code,
     #[serde(default)]
     pub locations: Vec<Uuid>,
 }
@@ -98,19 +94,19 @@ impl ScopeDto {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserIn {
-    pub email: String,
-    pub name: String,
+    pub email: Email,
+    pub name: Name,
     /// `customer`, `staff` or `supplier`
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: Code,
     /// Customer users: their account.
     pub account_id: Option<Uuid>,
     /// Customer users: account_admin, buyer, approver, finance, viewer.
     #[serde(default)]
-    pub roles: Vec<String>,
+    pub roles: Vec<Code>,
     pub scope: Option<ScopeDto>,
     /// Staff users: admin, agent, finance_ops or operations.
-    pub role: Option<String>,
+    pub role: Option<Code>,
     /// Supplier users: the dropship supplier's fulfilment location.
     pub fulfilment_location_id: Option<Uuid>,
 }
@@ -129,7 +125,6 @@ pub struct UserOut {
     pub fulfilment_location_id: Option<Uuid>,
     /// invited, active or deactivated
     pub status: String,
-    pub locked_until: Option<String>,
     pub created_at: String,
     pub version: i64,
 }
@@ -176,7 +171,6 @@ pub fn user_out(u: &User, version: i64) -> UserOut {
         role,
         fulfilment_location_id: floc,
         status: snake(u.status),
-        locked_until: u.locked_until.map(ts),
         created_at: ts(u.created_at),
         version,
     }
@@ -185,16 +179,32 @@ pub fn user_out(u: &User, version: i64) -> UserOut {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct InvitationOut {
     pub user: UserOut,
-    /// The one-time token; send it to the user (email delivery arrives with SMTP support).
-    pub invitation_token: String,
-    pub invite_link: String,
+    /// The one-time token; send it to the user (email delivery arrives with SMTP support). Only
+    /// in the response that issues it (never in an idempotent replay), and absent when the
+    /// inviter may not hold it: a privileged user (staff, account admin) or one with rights
+    /// beyond the inviter's own — a seller admin then issues it with
+    /// `POST /api/v1/users/{id}/invitation`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invitation_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invite_link: Option<String>,
+    /// `returned` (the token is in this response), `held` (a seller admin must issue it), or
+    /// `replayed` (an idempotent replay: the token was shown once and is not stored).
+    pub token: String,
 }
 
-fn invitation_out(i: &Invitation) -> InvitationOut {
+fn invitation_out(i: &Invitation, secret: bool) -> InvitationOut {
+    let token = i.token.as_ref().filter(|_| secret);
     InvitationOut {
         user: user_out(&i.user.value, i.user.version),
-        invitation_token: i.token.clone(),
-        invite_link: format!("/invitations/accept?token={}", i.token),
+        invitation_token: token.cloned(),
+        invite_link: token.map(|t| format!("/invitations/accept?token={t}")),
+        token: match (&i.token, secret) {
+            (None, _) => "held",
+            (Some(_), true) => "returned",
+            (Some(_), false) => "replayed",
+        }
+        .into(),
     }
 }
 
@@ -233,8 +243,8 @@ pub async fn invite_user(State(st): State<ApiState>, cmd: Command<UserIn>) -> Ap
             }
         };
     let input = NewUser {
-        email: b.email.clone(),
-        name: b.name.clone(),
+        email: b.email.to_string(),
+        name: b.name.to_string(),
         kind,
     };
     let (app, ctx) = (&st.app, &cmd.ctx);
@@ -242,7 +252,8 @@ pub async fn invite_user(State(st): State<ApiState>, cmd: Command<UserIn>) -> Ap
         .execute(
             ctx,
             || app.plan_invite_user(ctx, &input),
-            |i| stored(StatusCode::CREATED, &invitation_out(i)),
+            // The replay never carries the secret: it is shown once, here.
+            |i| stored(StatusCode::CREATED, &invitation_out(i, false)),
         )
         .await
         .map_err(|e| match e {
@@ -251,11 +262,11 @@ pub async fn invite_user(State(st): State<ApiState>, cmd: Command<UserIn>) -> Ap
             }
             e => e.into(),
         })?;
-    Ok(respond(
+    Ok(no_store(respond(
         StatusCode::CREATED,
-        &invitation_out(&inv),
+        &invitation_out(&inv, true),
         Some(inv.user.version),
-    ))
+    )))
 }
 
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(ListParams),
@@ -287,10 +298,10 @@ pub async fn get_user(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatchIn {
-    pub name: Option<String>,
-    pub roles: Option<Vec<String>>,
+    pub name: Option<Name>,
+    pub roles: Option<Vec<Code>>,
     pub scope: Option<ScopeDto>,
-    pub role: Option<String>,
+    pub role: Option<Code>,
 }
 
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", request_body = UserPatchIn,
@@ -303,7 +314,7 @@ pub async fn update_user(
 ) -> ApiResult<Response> {
     let b = &cmd.body;
     let patch = UserPatch {
-        name: b.name.clone(),
+        name: opt(&b.name),
         roles: b.roles.as_ref().map(|r| customer_roles(r, "roles")).transpose()?,
         staff_role: b.role.as_deref().map(|r| staff_role(r, "role")).transpose()?,
         scope: b.scope.as_ref().map(ScopeDto::parse).transpose()?,
@@ -344,18 +355,43 @@ pub async fn deactivate_user(
     Ok(respond(StatusCode::OK, &user_out(&v.value, v.version), Some(v.version)))
 }
 
+/// Issues a fresh invitation token for an invited user (the previous one stops working): after
+/// it expired, or when it was withheld from the inviter (a privileged invitation, or one beyond
+/// the inviter's rights: only a seller admin issues those).
+#[utoipa::path(post, path = "/api/v1/users/{id}/invitation", tag = "users", request_body = Empty,
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = InvitationOut), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn reissue_invitation(
+    State(st): State<ApiState>,
+    PathParam(id): PathParam<Uuid>,
+    cmd: Command<Empty>,
+) -> ApiResult<Response> {
+    let (app, ctx) = (&st.app, &cmd.ctx);
+    let inv = app
+        .execute(
+            ctx,
+            || app.plan_reissue_invitation(ctx, UserId(id)),
+            |i| stored(StatusCode::OK, &invitation_out(i, false)),
+        )
+        .await?;
+    Ok(no_store(respond(
+        StatusCode::OK,
+        &invitation_out(&inv, true),
+        Some(inv.user.version),
+    )))
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AcceptIn {
-    pub token: String,
+    pub token: Secret,
     /// At least 12 characters; not a common word; not your email name.
-    pub password: String,
+    pub password: Secret,
 }
 
 #[utoipa::path(post, path = "/api/v1/invitations/accept", tag = "users", request_body = AcceptIn, security(()),
     responses((status = 200, body = UserOut), (status = 422, body = Problem)))]
-pub async fn accept_invitation(State(st): State<ApiState>, body: Bytes) -> ApiResult<Response> {
-    let b: AcceptIn = parse_json(&body)?;
+pub async fn accept_invitation(State(st): State<ApiState>, JsonBody(b): JsonBody<AcceptIn>) -> ApiResult<Response> {
     let user = st.app.accept_invitation(&b.token, &b.password).await?;
     Ok(respond(StatusCode::OK, &user_out(&user, 0), None))
 }
@@ -363,8 +399,8 @@ pub async fn accept_invitation(State(st): State<ApiState>, body: Bytes) -> ApiRe
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginIn {
-    pub email: String,
-    pub password: String,
+    pub email: Email,
+    pub password: Secret,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -375,43 +411,40 @@ pub struct SessionOut {
     pub expires_at: String,
 }
 
-/// Sign-in attempts allowed per client address per minute (on top of per-user lockout).
-const LOGINS_PER_MINUTE: u32 = 20;
-
-fn rate_limited(ip: IpAddr) -> bool {
-    static SEEN: std::sync::OnceLock<Mutex<HashMap<IpAddr, (std::time::Instant, u32)>>> = std::sync::OnceLock::new();
-    let mut seen = SEEN
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    let now = std::time::Instant::now();
-    if seen.len() > 10_000 {
-        seen.retain(|_, (t, _)| now.duration_since(*t).as_secs() < 60);
-    }
-    let e = seen.entry(ip).or_insert((now, 0));
-    if now.duration_since(e.0).as_secs() >= 60 {
-        *e = (now, 0);
-    }
-    e.1 += 1;
-    e.1 > LOGINS_PER_MINUTE
+/// `Cache-Control: no-store`: responses carrying a secret (session, CSRF token, API key,
+/// invitation token) must never be kept by a cache.
+fn no_store(mut r: Response) -> Response {
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    r
 }
 
+fn session_token(st: &ApiState, headers: &axum::http::HeaderMap) -> Option<String> {
+    crate::extract::cookie(headers, st.session_cookie_name()).map(str::to_owned)
+}
+
+/// Signs in. Every failure answers 401 with the same message after the same work (see
+/// `aftercart_app::throttle` for the per-address and per-user backoff); each attempt is
+/// recorded with the client address. A session cookie already present is ended: a sign-in
+/// always starts a new session (no fixation).
 #[utoipa::path(post, path = "/api/v1/session", tag = "users", request_body = LoginIn, security(()),
     responses((status = 200, body = SessionOut), (status = 401, body = Problem), (status = 429, body = Problem)))]
 pub async fn login(State(st): State<ApiState>, req: Request) -> ApiResult<Response> {
-    let ip = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-    if ip.is_some_and(rate_limited) {
+    let ip = crate::limits::client_address(req.headers(), req.extensions());
+    if ip.is_some_and(|a| crate::limits::SIGN_INS.hit(a)) {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
             "too many sign-in attempts; wait a minute",
         ));
     }
-    let body = axum::body::to_bytes(req.into_body(), 64 * 1024)
-        .await
-        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "unreadable_body", "the body could not be read"))?;
-    let b: LoginIn = parse_json(&body)?;
-    let s = st.app.login(&b.email, &b.password).await?;
+    let previous = session_token(&st, req.headers());
+    let b: LoginIn = parse_json(&json_bytes(req).await?)?;
+    let address = ip.map(|a| a.to_string());
+    let s = st.app.login(&b.email, &b.password, address.as_deref()).await?;
+    if let Some(old) = previous {
+        st.app.logout(&old).await?;
+    }
     let out = SessionOut {
         user: user_out(&s.user, 0),
         csrf_token: s.csrf_token.clone(),
@@ -419,14 +452,11 @@ pub async fn login(State(st): State<ApiState>, req: Request) -> ApiResult<Respon
     };
     let mut r = respond(StatusCode::OK, &out, None);
     let max_age = (s.expires_at - st.app.clock.now()).whole_seconds().max(0);
-    let cookie = format!(
-        "{SESSION_COOKIE}={}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={max_age}",
-        s.token
-    );
+    let cookie = st.session_cookie(&s.token, max_age);
     if let Ok(v) = cookie.parse() {
         r.headers_mut().insert(header::SET_COOKIE, v);
     }
-    Ok(r)
+    Ok(no_store(r))
 }
 
 #[utoipa::path(delete, path = "/api/v1/session", tag = "users", responses((status = 204)))]
@@ -435,19 +465,115 @@ pub async fn logout(
     Caller(_ctx): Caller,
     headers: axum::http::HeaderMap,
 ) -> ApiResult<Response> {
-    if let Some(token) = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
-        .map(|(_, v)| v.to_owned())
-    {
+    if let Some(token) = session_token(&st, &headers) {
         st.app.logout(&token).await?;
     }
-    let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0");
+    let clear = st.session_cookie("", 0);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChangeIn {
+    pub current_password: Secret,
+    /// At least 12 characters; not a common password; not your email name.
+    pub new_password: Secret,
+}
+
+/// Changes the caller's own password (the current one is required). Every session of the user
+/// ends, this one included: sign in again with the new password. API keys keep working.
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "users", request_body = PasswordChangeIn,
+    responses((status = 204), (status = 422, body = Problem), (status = 403, body = Problem)))]
+pub async fn change_password(State(st): State<ApiState>, cmd: Command<PasswordChangeIn>) -> ApiResult<Response> {
+    let (app, ctx, b) = (&st.app, &cmd.ctx, &cmd.body);
+    app.execute(
+        ctx,
+        || app.plan_change_password(ctx, &b.current_password, &b.new_password),
+        |_| (204, String::new()),
+    )
+    .await?;
+    let clear = st.session_cookie("", 0);
+    Ok(no_store(
+        (StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response(),
+    ))
+}
+
+/// Signs the caller out everywhere: every portal session of the user ends (API keys do not).
+#[utoipa::path(post, path = "/api/v1/me/sessions/revoke", tag = "users", request_body = Empty,
+    responses((status = 204), (status = 403, body = Problem)))]
+pub async fn end_all_sessions(State(st): State<ApiState>, cmd: Command<Empty>) -> ApiResult<Response> {
+    let (app, ctx) = (&st.app, &cmd.ctx);
+    app.execute(ctx, || app.plan_end_all_sessions(ctx), |_| (204, String::new()))
+        .await?;
+    let clear = st.session_cookie("", 0);
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct SignInFailureParams {
+    /// Only this user's failed sign-ins.
+    pub user_id: Option<Uuid>,
+    /// Only this customer account's users.
+    pub account_id: Option<Uuid>,
+    /// From (inclusive), RFC 3339 or a date.
+    pub from: Option<Code>,
+    /// To (exclusive), RFC 3339 or a date.
+    pub to: Option<Code>,
+    pub cursor: Option<Code>,
+    /// Page size, 1–500 (default 50).
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignInFailureOut {
+    pub id: Uuid,
+    /// The email that was given.
+    pub email: String,
+    /// The user it names, if any (absent for unknown emails).
+    pub user_id: Option<Uuid>,
+    pub account_id: Option<Uuid>,
+    /// The client address, when known.
+    pub address: Option<String>,
+    pub at: String,
+    /// Refused without checking the password, because the address or user had to wait.
+    pub throttled: bool,
+}
+
+/// Failed sign-ins, newest first: who (the email given and the user it names), when, from
+/// where. An account admin sees their account's users'; seller staff see all, including
+/// attempts on unknown emails.
+#[utoipa::path(get, path = "/api/v1/sign-in-failures", tag = "users", params(SignInFailureParams),
+    responses((status = 200, body = PageDto<SignInFailureOut>)))]
+pub async fn sign_in_failures(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    QueryParams(q): QueryParams<SignInFailureParams>,
+) -> ApiResult<Response> {
+    let f = ListParams {
+        account_id: q.account_id,
+        from: q.from.clone(),
+        to: q.to.clone(),
+        cursor: q.cursor.clone(),
+        limit: q.limit,
+        ..Default::default()
+    }
+    .filter()?;
+    let p = st.app.list_sign_in_failures(&ctx, &f, q.user_id.map(UserId)).await?;
+    Ok(respond(
+        StatusCode::OK,
+        &page(p, |v: &Versioned<aftercart_app::SignInAttempt>| SignInFailureOut {
+            id: v.value.id,
+            email: v.value.email.clone(),
+            user_id: v.value.user_id.map(|u| u.0),
+            account_id: v.value.account_id.map(|a| a.0),
+            address: v.value.address.clone(),
+            at: ts(v.value.at),
+            throttled: v.value.throttled,
+        }),
+        None,
+    ))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -481,7 +607,7 @@ pub async fn me(Caller(ctx): Caller) -> ApiResult<Response> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApiKeyIn {
-    pub name: String,
+    pub name: Name,
     /// The user the key acts as.
     pub user_id: Uuid,
 }
@@ -495,13 +621,26 @@ pub struct ApiKeyOut {
     pub created_at: String,
     pub last_used_at: Option<String>,
     pub revoked_at: Option<String>,
+    /// Who created the key (absent for keys made before creators were recorded). Actions
+    /// through a key created by someone else name both on the timeline (`actor.via`).
+    pub created_by: Option<CreatedByOut>,
     /// Only in the response that creates the key; it is never shown again.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedByOut {
+    pub id: String,
+    pub name: String,
+}
+
 fn key_out(k: &ApiKey, secret: Option<&str>) -> ApiKeyOut {
     ApiKeyOut {
+        created_by: k.created_by.as_ref().map(|c| CreatedByOut {
+            id: c.id.clone(),
+            name: c.name.clone(),
+        }),
         id: k.id,
         name: k.name.clone(),
         user_id: k.user_id.0,
@@ -525,7 +664,11 @@ pub async fn create_api_key(State(st): State<ApiState>, cmd: Command<ApiKeyIn>) 
             |c| stored(StatusCode::CREATED, &key_out(&c.key, None)),
         )
         .await?;
-    Ok(respond(StatusCode::CREATED, &key_out(&c.key, Some(&c.secret)), None))
+    Ok(no_store(respond(
+        StatusCode::CREATED,
+        &key_out(&c.key, Some(&c.secret)),
+        None,
+    )))
 }
 
 #[utoipa::path(get, path = "/api/v1/api-keys", tag = "users", params(ListParams),

@@ -3,7 +3,9 @@
 use super::shipments::ShipmentOut;
 use super::{page, respond, stored};
 use crate::ApiState;
-use crate::dto::{ListParams, MoneyDto, PageDto, d, date, money_opt, product_ref, qty, timestamp, ts};
+use crate::dto::{
+    Code, FreeText, Ident, ListParams, MoneyDto, PageDto, d, date, money_opt, opt, product_ref, qty, timestamp, ts,
+};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Caller, Command, PathParam, QueryParams};
 use aftercart_app::{
@@ -25,14 +27,14 @@ use uuid::Uuid;
 pub struct OrderLineIn {
     /// The product, by id or by `sku`.
     pub product_id: Option<Uuid>,
-    pub sku: Option<String>,
+    pub sku: Option<Ident>,
     pub quantity: i64,
     /// The customer location this line ships to (each line may go elsewhere).
     pub ship_to: Uuid,
     /// Date the buyer wants it, `YYYY-MM-DD`.
-    pub requested_date: Option<String>,
-    pub po_number: Option<String>,
-    pub cost_centre: Option<String>,
+    pub requested_date: Option<Code>,
+    pub po_number: Option<Ident>,
+    pub cost_centre: Option<Ident>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -40,18 +42,18 @@ pub struct OrderLineIn {
 pub struct OrderIn {
     pub account_id: Uuid,
     /// Your own order number (e.g. from an ERP); generated when absent.
-    pub number: Option<String>,
+    pub number: Option<Ident>,
     pub bill_to: Option<Uuid>,
-    pub po_number: Option<String>,
+    pub po_number: Option<Ident>,
     /// portal, api, punchout, erp or edi (default api).
-    pub channel: Option<String>,
+    pub channel: Option<Code>,
     pub freight: Option<MoneyDto>,
     /// When the order was placed (imports); default now.
-    pub placed_at: Option<String>,
+    pub placed_at: Option<Code>,
     pub lines: Vec<OrderLineIn>,
 }
 
-fn channel(s: &Option<String>) -> ApiResult<Channel> {
+fn channel(s: &Option<Code>) -> ApiResult<Channel> {
     Ok(match s.as_deref() {
         None | Some("api") => Channel::Api,
         Some("portal") => Channel::Portal,
@@ -78,15 +80,15 @@ impl OrderIn {
                 quantity: qty(l.quantity, &f("quantity"))?,
                 ship_to: l.ship_to.into(),
                 requested_date: date(&l.requested_date, &f("requested_date"))?,
-                po_number: l.po_number.clone(),
-                cost_centre: l.cost_centre.clone(),
+                po_number: opt(&l.po_number),
+                cost_centre: opt(&l.cost_centre),
             });
         }
         Ok(PlaceOrder {
             account_id: self.account_id.into(),
-            number: self.number.clone(),
+            number: opt(&self.number),
             bill_to: self.bill_to.map(Into::into),
-            po_number: self.po_number.clone(),
+            po_number: opt(&self.po_number),
             channel: channel(&self.channel)?,
             freight: money_opt(&self.freight, "freight")?,
             placed_at: timestamp(&self.placed_at, "placed_at")?,
@@ -178,9 +180,18 @@ pub struct OrderOut {
     pub po_number: Option<String>,
     pub channel: String,
     pub placed_at: String,
-    /// Derived progress: pending, allocated, backordered, partially_shipped, shipped, partially_delivered, delivered, cancelled.
+    /// awaiting_approval or rejected while approval holds the order; otherwise the derived
+    /// progress: pending, allocated, backordered, partially_shipped (some shipped, some not,
+    /// nothing delivered), shipped, partially_delivered (some delivered, the rest all shipped),
+    /// partially_delivered_partially_shipped (some delivered, some not shipped at all),
+    /// delivered, cancelled.
     pub status: String,
+    /// Freight quoted when the order was placed.
     pub freight: MoneyDto,
+    /// The lines' goods net of cancellations, excluding freight (and tax, which is not known
+    /// until invoicing).
+    pub goods_total: MoneyDto,
+    /// `goods_total` + `freight`.
     pub total: MoneyDto,
     pub lines: Vec<OrderLineOut>,
     pub shipments: Vec<ShipmentOut>,
@@ -202,7 +213,8 @@ impl OrderOut {
                 .unwrap_or(order_progress(o).as_str())
                 .to_owned(),
             freight: o.freight.into(),
-            total: o.goods_total().into(),
+            goods_total: o.goods_total().into(),
+            total: o.goods_total().checked_add(o.freight).unwrap_or(o.goods_total()).into(),
             lines: o
                 .lines
                 .iter()
@@ -287,30 +299,15 @@ pub async fn get_order(
 }
 
 #[utoipa::path(get, path = "/api/v1/orders", tag = "orders", params(ListParams),
-    responses((status = 200, body = PageDto<OrderOut>)))]
+    responses((status = 200, body = PageDto<OrderOut>),
+        (status = 422, body = Problem, description = "An unknown `status`, or (`out_of_scope`) a `location_id` outside the caller's locations")))]
 pub async fn list_orders(
     State(st): State<ApiState>,
     Caller(ctx): Caller,
     QueryParams(q): QueryParams<ListParams>,
 ) -> ApiResult<Response> {
-    const STATUSES: [&str; 10] = [
-        "awaiting_approval",
-        "rejected",
-        "pending",
-        "backordered",
-        "allocated",
-        "partially_shipped",
-        "shipped",
-        "partially_delivered",
-        "delivered",
-        "cancelled",
-    ];
-    if let Some(s) = q.status.as_deref().filter(|s| !STATUSES.contains(s)) {
-        return Err(ApiError::invalid(
-            "status",
-            format!("'{s}' is not one of {}", STATUSES.join(", ")),
-        ));
-    }
+    // The app checks `status` against `aftercart_app::ORDER_STATUSES` and a scoped user's
+    // `location_id` against their scope.
     let p = st.app.list_orders(&ctx, &q.filter()?).await?;
     Ok(respond(StatusCode::OK, &page(p, out), None))
 }
@@ -354,8 +351,8 @@ pub struct BackorderIn {
     pub line: u32,
     pub quantity: i64,
     /// `YYYY-MM-DD`; absent when not known yet.
-    pub expected_date: Option<String>,
-    pub reason: String,
+    pub expected_date: Option<Code>,
+    pub reason: FreeText,
 }
 
 #[utoipa::path(post, path = "/api/v1/orders/{id}/backorders", tag = "orders", request_body = BackorderIn,
@@ -371,7 +368,7 @@ pub async fn backorder(
         line: b.line,
         quantity: qty(b.quantity, "quantity")?,
         expected: date(&b.expected_date, "expected_date")?,
-        reason: b.reason.clone(),
+        reason: b.reason.to_string(),
     };
     let (app, ctx) = (&st.app, &cmd.ctx);
     let v = app
@@ -387,8 +384,8 @@ pub async fn backorder(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RescheduleIn {
-    pub expected_date: Option<String>,
-    pub reason: String,
+    pub expected_date: Option<Code>,
+    pub reason: FreeText,
 }
 
 #[utoipa::path(post, path = "/api/v1/orders/{id}/lines/{line}/backorder-date", tag = "orders", request_body = RescheduleIn,
@@ -402,7 +399,7 @@ pub async fn reschedule(
     let input = Reschedule {
         line,
         expected: date(&cmd.body.expected_date, "expected_date")?,
-        reason: cmd.body.reason.clone(),
+        reason: cmd.body.reason.to_string(),
     };
     let (app, ctx) = (&st.app, &cmd.ctx);
     let v = app
@@ -420,7 +417,7 @@ pub async fn reschedule(
 pub struct CancellationIn {
     pub line: u32,
     pub quantity: i64,
-    pub reason: String,
+    pub reason: FreeText,
 }
 
 #[utoipa::path(post, path = "/api/v1/orders/{id}/cancellations", tag = "orders", request_body = CancellationIn,
@@ -435,7 +432,7 @@ pub async fn cancel(
     let input = CancelInput {
         line: b.line,
         quantity: qty(b.quantity, "quantity")?,
-        reason: b.reason.clone(),
+        reason: b.reason.to_string(),
     };
     let (app, ctx) = (&st.app, &cmd.ctx);
     let v = app
@@ -483,14 +480,18 @@ pub struct LineStatusOut {
     pub description: String,
     pub ship_to: String,
     pub requested_date: Option<String>,
+    /// pending, allocated, backordered, partially_shipped, shipped, partially_delivered,
+    /// partially_delivered_partially_shipped, delivered or cancelled (as on the order).
     pub status: String,
     /// on_track, at_risk or late
     pub risk: String,
     pub reasons: Vec<String>,
     /// One plain sentence a buyer would understand.
     pub summary: String,
-    pub quantities: LedgerOut,
-    pub shipped: Vec<ShippedPartOut>,
+    /// The line's quantity ledger (the same object as `lines[].ledger` on the order).
+    pub ledger: LedgerOut,
+    /// Each shipment's share of the line (`ledger.shipped` is their total quantity).
+    pub shipments: Vec<ShippedPartOut>,
     pub not_shipped: Vec<UnshippedOut>,
 }
 
@@ -518,8 +519,8 @@ fn line_status(l: &LineView) -> LineStatusOut {
         risk: l.assessment.risk.as_str().to_owned(),
         reasons: l.assessment.reasons.clone(),
         summary: l.sentence.clone(),
-        quantities: (&l.ledger).into(),
-        shipped: l
+        ledger: (&l.ledger).into(),
+        shipments: l
             .shipped
             .iter()
             .map(|s| ShippedPartOut {
@@ -580,6 +581,11 @@ pub struct ActorOut {
     pub kind: String,
     pub id: Option<String>,
     pub name: String,
+    /// When the user acted through an API key someone else created: `{"kind": "api_key",
+    /// "key_id", "key_name", "created_by": {"id", "name"}, "summary"}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub via: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -620,20 +626,26 @@ pub fn timeline_out(rows: Vec<EventRow>, limit: u32) -> TimelineOut {
     TimelineOut {
         items: rows
             .into_iter()
-            .map(|r| EventOut {
-                seq: r.seq,
-                id: r.id,
-                at: ts(r.at),
-                kind: r.kind,
-                subject_kind: r.subject_kind,
-                subject_id: r.subject_id,
-                actor: ActorOut {
-                    kind: r.actor_kind,
-                    id: r.actor_id,
-                    name: r.actor_name,
-                },
-                reason: r.reason,
-                data: serde_json::from_str(&r.data).unwrap_or(serde_json::Value::Null),
+            .map(|r| {
+                let mut data = serde_json::from_str(&r.data).unwrap_or(serde_json::Value::Null);
+                // Recorded in the event's data (`actor_via`), shown beside the actor.
+                let via = data.as_object_mut().and_then(|d| d.remove("actor_via"));
+                EventOut {
+                    seq: r.seq,
+                    id: r.id,
+                    at: ts(r.at),
+                    kind: r.kind,
+                    subject_kind: r.subject_kind,
+                    subject_id: r.subject_id,
+                    actor: ActorOut {
+                        kind: r.actor_kind,
+                        id: r.actor_id,
+                        name: r.actor_name,
+                        via,
+                    },
+                    reason: r.reason,
+                    data,
+                }
             })
             .collect(),
         next_after,

@@ -5,7 +5,7 @@
 use super::orders::OrderOut;
 use super::{page, respond, stored};
 use crate::ApiState;
-use crate::dto::{ListParams, MoneyDto, PageDto, product_ref, qty, ts};
+use crate::dto::{Ident, ListParams, MoneyDto, Name, PageDto, opt, product_ref, qty, ts};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Caller, Command, PathParam, QueryParams};
 use aftercart_app::{
@@ -109,7 +109,7 @@ fn preview_out(p: &ReorderPreview) -> ReorderPreviewOut {
 #[serde(deny_unknown_fields)]
 pub struct ReorderIn {
     /// The purchase order number for the new order.
-    pub po_number: Option<String>,
+    pub po_number: Option<Ident>,
 }
 
 fn order_out(v: &Versioned<Order>) -> OrderOut {
@@ -123,7 +123,7 @@ async fn preview(st: &ApiState, ctx: &aftercart_app::Ctx, source: ReorderSource)
 
 async fn place(st: &ApiState, cmd: &Command<ReorderIn>, source: ReorderSource) -> ApiResult<Response> {
     let (app, ctx) = (&st.app, &cmd.ctx);
-    let po = cmd.body.po_number.clone();
+    let po = opt(&cmd.body.po_number);
     let v = app
         .execute(
             ctx,
@@ -160,17 +160,17 @@ pub async fn reorder_order(
 pub struct SavedListLineIn {
     /// The product, by id or by `sku`.
     pub product_id: Option<Uuid>,
-    pub sku: Option<String>,
+    pub sku: Option<Ident>,
     pub quantity: i64,
     pub ship_to: Uuid,
-    pub cost_centre: Option<String>,
+    pub cost_centre: Option<Ident>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SavedListIn {
     pub account_id: Uuid,
-    pub name: String,
+    pub name: Name,
     pub lines: Vec<SavedListLineIn>,
 }
 
@@ -234,12 +234,12 @@ impl SavedListIn {
                 product,
                 quantity: qty(l.quantity, &f("quantity"))?,
                 ship_to: l.ship_to.into(),
-                cost_centre: l.cost_centre.clone(),
+                cost_centre: opt(&l.cost_centre),
             });
         }
         Ok(NewSavedList {
             account_id: self.account_id.into(),
-            name: self.name.clone(),
+            name: self.name.to_string(),
             lines,
         })
     }

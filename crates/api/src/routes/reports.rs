@@ -3,7 +3,7 @@
 
 use super::respond;
 use crate::ApiState;
-use crate::dto::{MoneyDto, d, date};
+use crate::dto::{Code, MoneyDto, d, date};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Caller, PathParam, QueryParams};
 use aftercart_app::{SpendBasis, SpendGroup, SpendReport};
@@ -19,14 +19,14 @@ use uuid::Uuid;
 #[into_params(parameter_in = Query)]
 pub struct SpendParams {
     /// location, cost_centre, category or month (required).
-    pub group_by: Option<String>,
+    pub group_by: Option<Code>,
     /// ordered (default: unit price × quantity net of cancellations, by order date) or invoiced
     /// (invoice line amounts before tax and freight, by issue date).
-    pub basis: Option<String>,
+    pub basis: Option<Code>,
     /// First day included, `YYYY-MM-DD`.
-    pub from: Option<String>,
+    pub from: Option<Code>,
     /// Last day included, `YYYY-MM-DD`.
-    pub to: Option<String>,
+    pub to: Option<Code>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -2,7 +2,7 @@
 
 use super::{page, respond, stored};
 use crate::ApiState;
-use crate::dto::{ListParams, PageDto, d, date, qty, qty0, timestamp, ts};
+use crate::dto::{Code, FreeText, Ident, ListParams, Name, PageDto, Url, d, date, opt, qty, qty0, timestamp, ts};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Caller, Command, PathParam, QueryParams};
 use aftercart_app::{ReceiveInput, ShipInput, ShipmentDoc, ShipmentRef, ShipmentView, TrackingInput, Versioned};
@@ -151,14 +151,14 @@ pub struct ShipmentIn {
     /// The customer's ship-to location it goes to.
     pub to_location_id: Uuid,
     pub lines: Vec<ShipmentLineIn>,
-    pub carrier: String,
-    pub service: Option<String>,
-    pub tracking_number: Option<String>,
-    pub tracking_url: Option<String>,
-    pub packing_slip: Option<String>,
-    pub shipped_at: Option<String>,
-    pub promised_delivery: Option<String>,
-    pub estimated_delivery: Option<String>,
+    pub carrier: Name,
+    pub service: Option<Name>,
+    pub tracking_number: Option<Ident>,
+    pub tracking_url: Option<Url>,
+    pub packing_slip: Option<Ident>,
+    pub shipped_at: Option<Code>,
+    pub promised_delivery: Option<Code>,
+    pub estimated_delivery: Option<Code>,
 }
 
 #[utoipa::path(post, path = "/api/v1/shipments", tag = "shipments", request_body = ShipmentIn,
@@ -175,11 +175,11 @@ pub async fn create_shipment(State(st): State<ApiState>, cmd: Command<ShipmentIn
         from: b.from_location_id.into(),
         to: b.to_location_id.into(),
         lines,
-        carrier: b.carrier.clone(),
-        service: b.service.clone(),
-        tracking_number: b.tracking_number.clone().filter(|t| !t.trim().is_empty()),
-        tracking_url: b.tracking_url.clone(),
-        packing_slip: b.packing_slip.clone(),
+        carrier: b.carrier.to_string(),
+        service: opt(&b.service),
+        tracking_number: opt(&b.tracking_number).filter(|t| !t.trim().is_empty()),
+        tracking_url: opt(&b.tracking_url),
+        packing_slip: opt(&b.packing_slip),
         shipped_at: timestamp(&b.shipped_at, "shipped_at")?,
         promised_delivery: date(&b.promised_delivery, "promised_delivery")?,
         estimated_delivery: date(&b.estimated_delivery, "estimated_delivery")?,
@@ -207,14 +207,15 @@ pub async fn get_shipment(
 }
 
 #[utoipa::path(get, path = "/api/v1/shipments", tag = "shipments", params(ListParams),
-    responses((status = 200, body = PageDto<ShipmentOut>)))]
+    responses((status = 200, body = PageDto<ShipmentOut>),
+        (status = 422, body = Problem, description = "`out_of_scope`: a `location_id` outside the caller's locations")))]
 pub async fn list_shipments(
     State(st): State<ApiState>,
     Caller(ctx): Caller,
     QueryParams(q): QueryParams<ListParams>,
 ) -> ApiResult<Response> {
     if let Some(s) = &q.status
-        && TrackingStatus::ALL.iter().all(|t| t.as_str() != s)
+        && TrackingStatus::ALL.iter().all(|t| t.as_str() != s.as_str())
     {
         return Err(ApiError::invalid("status", format!("'{s}' is not a tracking status")));
     }
@@ -230,18 +231,18 @@ pub async fn list_shipments(
 #[serde(deny_unknown_fields)]
 pub struct TrackingEventIn {
     /// Which shipment: by tracking number or by id.
-    pub tracking_number: Option<String>,
+    pub tracking_number: Option<Ident>,
     pub shipment_id: Option<Uuid>,
     /// Our vocabulary or a common carrier/aggregator word (e.g. `OutForDelivery`, `return_to_sender`).
-    pub status: String,
-    pub occurred_at: String,
-    pub location: Option<String>,
-    pub description: Option<String>,
+    pub status: Code,
+    pub occurred_at: Code,
+    pub location: Option<Name>,
+    pub description: Option<FreeText>,
     /// The sender's event id, used to drop repeats; without it status+time+location identify an event.
-    pub event_id: Option<String>,
+    pub event_id: Option<Ident>,
     /// Carrier or aggregator name, shown on the timeline.
-    pub source: Option<String>,
-    pub estimated_delivery: Option<String>,
+    pub source: Option<Name>,
+    pub estimated_delivery: Option<Code>,
 }
 
 impl TrackingEventIn {
@@ -267,10 +268,10 @@ impl TrackingEventIn {
             shipment,
             status,
             occurred_at: timestamp(&Some(self.occurred_at.clone()), &f("occurred_at"))?.expect("given"),
-            location: self.location.clone(),
-            description: self.description.clone(),
-            event_id: self.event_id.clone(),
-            source: self.source.clone().unwrap_or_else(|| "carrier".into()),
+            location: opt(&self.location),
+            description: opt(&self.description),
+            event_id: opt(&self.event_id),
+            source: opt(&self.source).unwrap_or_else(|| "carrier".into()),
             estimated_delivery: date(&self.estimated_delivery, &f("estimated_delivery"))?,
         })
     }
@@ -305,7 +306,11 @@ pub struct TrackingBatchOut {
 const TRACKING_CONCURRENCY: usize = 64;
 
 #[utoipa::path(post, path = "/api/v1/tracking-events", tag = "shipments", request_body = TrackingBatchIn,
-    responses((status = 200, body = TrackingBatchOut), (status = 400, body = Problem)))]
+    responses(
+        (status = 200, body = TrackingBatchOut, description = "At least one event was applied or was a duplicate; see each result"),
+        (status = 422, description = "Every event was refused (nothing changed): each result carries its problem; or the body itself is invalid (a problem)",
+            content((TrackingBatchOut = "application/json"), (Problem = "application/problem+json"))),
+        (status = 400, body = Problem)))]
 pub async fn ingest_tracking(State(st): State<ApiState>, cmd: Command<TrackingBatchIn>) -> ApiResult<Response> {
     let events = &cmd.body.events;
     if events.is_empty() || events.len() > 1000 {
@@ -322,7 +327,7 @@ pub async fn ingest_tracking(State(st): State<ApiState>, cmd: Command<TrackingBa
         let key = e
             .shipment_id
             .map(|s| s.to_string())
-            .or_else(|| e.tracking_number.clone())
+            .or_else(|| opt(&e.tracking_number))
             .unwrap_or_default();
         match groups.iter_mut().find(|(k, _)| *k == key) {
             Some((_, v)) => v.push(i),
@@ -394,8 +399,15 @@ pub async fn ingest_tracking(State(st): State<ApiState>, cmd: Command<TrackingBa
         rejected: count("rejected"),
         results,
     };
+    // A batch of which every event was refused changed nothing: say so with 422 (the body still
+    // carries each event's problem). Any applied or duplicate event makes it a 200.
+    let status = if body.rejected == body.results.len() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     if let Some(k) = &cmd.ctx.idempotency {
-        let (status, json) = stored(StatusCode::OK, &body);
+        let (status, json) = stored(status, &body);
         let record = aftercart_store::IdempotencyRecord {
             principal: cmd.ctx.principal.id.clone(),
             key: k.key.clone(),
@@ -417,7 +429,7 @@ pub async fn ingest_tracking(State(st): State<ApiState>, cmd: Command<TrackingBa
             Err(e) => return Err(aftercart_app::AppError::Store(aftercart_store::StoreError(e.to_string())).into()),
         }
     }
-    Ok(respond(StatusCode::OK, &body, None))
+    Ok(respond(status, &body, None))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -428,7 +440,7 @@ pub struct ReceiptLineIn {
     pub received: i64,
     pub damaged: Option<i64>,
     pub wrong_item: Option<i64>,
-    pub note: Option<String>,
+    pub note: Option<FreeText>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -453,7 +465,7 @@ pub async fn receive(
             received: qty0(Some(l.received), &f("received"))?,
             damaged: qty0(l.damaged, &f("damaged"))?,
             wrong_item: qty0(l.wrong_item, &f("wrong_item"))?,
-            note: l.note.clone(),
+            note: opt(&l.note),
         });
     }
     let input = ReceiveInput { lines };

@@ -76,10 +76,10 @@ async fn order_to_cash(t: TestApp) {
     assert_eq!(st.body["status"], "partially_shipped");
     assert_eq!(st.body["risk"], "at_risk");
     let l1 = &st.body["lines"][0];
-    assert_eq!(l1["quantities"]["in_transit"], 6);
-    assert_eq!(l1["quantities"]["allocated"], 4);
-    assert_eq!(l1["shipped"][0]["from"], "Dallas DC");
-    assert_eq!(l1["shipped"][0]["to"], "Main St receiving dock");
+    assert_eq!(l1["ledger"]["in_transit"], 6);
+    assert_eq!(l1["ledger"]["allocated"], 4);
+    assert_eq!(l1["shipments"][0]["from"], "Dallas DC");
+    assert_eq!(l1["shipments"][0]["to"], "Main St receiving dock");
     assert!(l1["summary"].as_str().unwrap().contains("Memphis"), "{}", l1["summary"]);
     let l2 = &st.body["lines"][1];
     assert_eq!(l2["status"], "backordered");

@@ -292,7 +292,7 @@ async fn etags_and_if_match(t: TestApp) {
     let stale = t
         .patch_with(&path, json!({"name": "Lost update"}), &[("if-match", "\"v1\"")])
         .await;
-    stale.refused(412, "precondition_failed", "");
+    stale.refused(412, "precondition_failed", "If-Match");
     let star = t
         .patch_with(&path, json!({"payment_terms_days": 45}), &[("if-match", "*")])
         .await;
@@ -304,7 +304,7 @@ async fn etags_and_if_match(t: TestApp) {
     // If-Match compares strongly: a weak tag never matches, even of the current version.
     t.patch_with(&path, json!({"name": "x"}), &[("if-match", "W/\"v3\"")])
         .await
-        .refused(412, "precondition_failed", "");
+        .refused(412, "precondition_failed", "If-Match");
     let got = t.get(&path).await.ok();
     assert_eq!(got.etag(), "\"v3\"");
     assert_eq!(got.body["name"], "Fabrikam Inc.", "the stale PATCH changed nothing");
@@ -326,7 +326,7 @@ async fn etags_and_if_match(t: TestApp) {
     let alloc_path = format!("{ORDERS}/{oid}/allocations");
     t.post_with(&alloc_path, alloc.clone(), &[("if-match", "\"v1\"")])
         .await
-        .refused(412, "precondition_failed", "");
+        .refused(412, "precondition_failed", "If-Match");
     let b = t.post_with(&alloc_path, alloc, &[("if-match", "\"v2\"")]).await.ok();
     assert_eq!(b.etag(), "\"v3\"");
     assert_eq!(t.get(&status_path).await.ok().etag(), "\"v3\"");

@@ -136,6 +136,7 @@ impl TestApp {
         let state = ApiState {
             app: app.clone(),
             keys: Arc::new(vec![(key_hash(KEY), Principal::staff("staff-1", "Sam Staff"))]),
+            dev_cookies: false,
         };
         TestApp {
             app,
@@ -198,6 +199,16 @@ impl TestApp {
         } else {
             serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
         };
+        Resp { status, body, headers }
+    }
+
+    /// Sends a request exactly as built (no default key or Content-Type).
+    pub async fn raw(&self, req: Request<Body>) -> Resp {
+        let res = self.router.clone().oneshot(req).await.expect("router");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()));
         Resp { status, body, headers }
     }
 

@@ -1,5 +1,8 @@
 //! The binary as a user runs it: bad configuration gives a clear message and a non-zero exit;
-//! `migrate` is idempotent; `demo` serves the demo dataset over real HTTP.
+//! `migrate` is idempotent; `demo` serves the demo dataset over real HTTP; `serve` survives
+//! SIGKILL without losing or half-writing anything (`crash`).
+
+mod crash;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -40,15 +43,7 @@ fn refuses_bad_configuration_with_a_message() {
     fails_with(bin().args(["serve", "--db", &db]), "no API key");
     fails_with(bin().args(["serve", "--db", &db, "--api-key", "short"]), "--api-key");
     fails_with(
-        bin().args([
-            "serve",
-            "--db",
-            &db,
-            "--api-key",
-            "long-enough-key",
-            "--addr",
-            "nonsense",
-        ]),
+        bin().args(["serve", "--db", &db, "--api-key", DEMO_KEY, "--addr", "nonsense"]),
         "--addr",
     );
     fails_with(
@@ -89,24 +84,15 @@ impl Drop for Server {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn demo_serves_the_dataset() {
-    let dir = temp_dir("demo");
-    let db = format!("sqlite:{}", dir.join("demo.db").display());
-    let child = bin()
-        .args([
-            "demo",
-            "--addr",
-            "127.0.0.1:0",
-            "--db",
-            &db,
-            "--api-key",
-            "cli-test-key-1",
-        ])
+/// Spawns a server command (`serve`/`demo` with `--addr 127.0.0.1:0`) and returns it with its
+/// base URL, read from the first line it prints. Its stderr goes to `log`.
+async fn spawn_server(mut cmd: Command, log: &std::path::Path) -> (Server, String) {
+    let err = std::fs::File::create(log).expect("server log");
+    let child = cmd
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::from(err))
         .spawn()
-        .expect("spawn demo");
+        .expect("spawn aftercart");
     let mut server = Server(child);
     // The first stdout line names the bound address (port 0 = any free port).
     let stdout = server.0.stdout.take().expect("stdout");
@@ -121,14 +107,37 @@ async fn demo_serves_the_dataset() {
     .await
     .expect("join")
     .expect("read");
-    let base = line.trim().rsplit(' ').next().expect("url").to_owned();
+    let base = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| {
+            panic!(
+                "no URL in the first line {line:?}; server log: {}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            )
+        })
+        .trim_end_matches('/')
+        .to_owned();
     assert!(base.starts_with("http://127.0.0.1:"), "{line}");
+    (server, base)
+}
+
+/// Long and random-looking, so it passes however strict the key rules get.
+const DEMO_KEY: &str = "cli-test-demo-key-7f3a9c2e5b8d1f4a6c0e9b2d5f8a1c4e";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_serves_the_dataset() {
+    let dir = temp_dir("demo");
+    let db = format!("sqlite:{}", dir.join("demo.db").display());
+    let mut cmd = bin();
+    cmd.args(["demo", "--addr", "127.0.0.1:0", "--db", &db, "--api-key", DEMO_KEY]);
+    let (server, base) = spawn_server(cmd, &dir.join("server.log")).await;
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(30);
     let orders: serde_json::Value = loop {
         let r = client
             .get(format!("{base}/api/v1/orders?limit=500"))
-            .bearer_auth("cli-test-key-1")
+            .bearer_auth(DEMO_KEY)
             .send()
             .await;
         if let Ok(r) = r {
@@ -143,7 +152,7 @@ async fn demo_serves_the_dataset() {
     let id = items[0]["id"].as_str().expect("id");
     let st = client
         .get(format!("{base}/api/v1/orders/{id}/status"))
-        .bearer_auth("cli-test-key-1")
+        .bearer_auth(DEMO_KEY)
         .send()
         .await
         .expect("status");
@@ -174,7 +183,11 @@ async fn demo_serves_the_dataset() {
         .next()
         .expect("pair")
         .to_owned();
-    assert!(cookie.starts_with("aftercart_session="), "{cookie}");
+    // `__Host-aftercart_session` over HTTPS, plain `aftercart_session` in development mode.
+    assert!(
+        cookie.starts_with("aftercart_session=") || cookie.starts_with("__Host-aftercart_session="),
+        "{cookie}"
+    );
     let accounts: serde_json::Value = client
         .get(format!("{base}/api/v1/accounts"))
         .header("cookie", &cookie)
