@@ -9,6 +9,7 @@
 # Installs schemathesis (pinned, from PyPI) into a venv under ~/.cache/aftercart the first time.
 # Knobs: SCHEMATHESIS_MAX_TIME (seconds, default 120), SCHEMATHESIS_MAX_EXAMPLES (per operation,
 # default 15), SCHEMATHESIS_SEED (default 1: CI is reproducible; vary it locally to explore),
+# SCHEMATHESIS_CHECKS (comma-separated schemathesis checks, default the four above),
 # AFTERCART_BIN (default: builds and uses target/debug/aftercart).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +29,7 @@ VENV="${XDG_CACHE_HOME:-$HOME/.cache}/aftercart/schemathesis-$VERSION-py$PYV"
 MAX_TIME="${SCHEMATHESIS_MAX_TIME:-120}"
 MAX_EXAMPLES="${SCHEMATHESIS_MAX_EXAMPLES:-15}"
 SEED="${SCHEMATHESIS_SEED:-1}"
+CHECKS="${SCHEMATHESIS_CHECKS:-not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance}"
 OUT="target/schemathesis"
 
 if ! "$VENV/bin/schemathesis" --version 2>/dev/null | grep -q "$VERSION"; then
@@ -177,7 +179,7 @@ set +e
 "$VENV/bin/schemathesis" --config-file "$tmp/schemathesis.toml" run "$base/api/v1/openapi.json" \
   --url "$base" \
   -H "Authorization: Bearer $KEY" \
-  --checks not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance \
+  --checks "$CHECKS" \
   --phases examples,coverage,fuzzing \
   --max-examples "$MAX_EXAMPLES" \
   --max-time "$MAX_TIME" \
@@ -200,5 +202,11 @@ fi
 if grep -q "panicked" "$OUT/server.log"; then
   echo "error: the server panicked during the run; see $OUT/server.log" >&2
   exit 1
+fi
+# A plain closing line for log readers: generated requests passed and failed.
+passed=$(grep -oE '[0-9]+ passed' "$OUT/run.log" | tail -n 1 | grep -oE '[0-9]+' || true)
+failures=$(grep -oE '[0-9]+ unique failures' "$OUT/run.log" | tail -n 1 | grep -oE '[0-9]+' || true)
+if [[ -n "$passed" || -n "$failures" ]]; then
+  echo "schemathesis: ${passed:-0} passed, ${failures:-0} failed"
 fi
 exit "$rc"

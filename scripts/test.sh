@@ -25,6 +25,9 @@ pg_up || { echo "error: PostgreSQL is required for the test suite (127.0.0.1:543
 psql -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'test'" | grep -q 1 \
   || psql -h 127.0.0.1 -U postgres -d postgres -c "CREATE DATABASE test" >/dev/null
 
+# The web crate's real-browser suite needs Chromium, chromedriver and axe-core (installed when missing).
+./scripts/browser-deps.sh
+
 # Includes the crash test (crates/cli/tests/cli/crash.rs): the real binary on SQLite and on
 # PostgreSQL, SIGKILLed mid-stream and restarted, several times.
 cargo test --workspace --all-targets "$@"

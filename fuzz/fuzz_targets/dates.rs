@@ -11,7 +11,11 @@ fuzz_target!(|data: &[u8]| {
         match date(&Some(s), "requested_date") {
             Ok(Some(v)) => {
                 let back = d(v);
-                assert_eq!(date(&Some(back.as_str()), "x").ok().flatten(), Some(v), "{s:?} -> {back:?}");
+                assert_eq!(
+                    date(&Some(back.as_str()), "x").ok().flatten(),
+                    Some(v),
+                    "{s:?} -> {back:?}"
+                );
             }
             Ok(None) => unreachable!(),
             Err(e) => assert_eq!(e.field.as_deref(), Some("requested_date")),

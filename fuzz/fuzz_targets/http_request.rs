@@ -46,7 +46,10 @@ async fn call(router: &axum::Router, method: Method, path: &str, body: Value) ->
 fn env() -> &'static Env {
     static ENV: OnceLock<Env> = OnceLock::new();
     ENV.get_or_init(|| {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
         let router = rt.block_on(async {
             let store = Store::open("sqlite::memory:").await.expect("store");
             store.migrate().await.expect("migrate");
@@ -62,35 +65,86 @@ fn env() -> &'static Env {
         rt.block_on(async {
             let r = &router;
             let usd = |a: &str| json!({"amount": a, "currency": "USD"});
-            let wh = call(r, Method::POST, "/api/v1/fulfilment-locations",
-                json!({"code": "DAL", "name": "Dallas DC", "kind": "warehouse", "city": "Dallas"})).await;
-            let p = call(r, Method::POST, "/api/v1/products",
-                json!({"sku": "GLV-NIT-M", "name": "Gloves", "category": "safety", "list_price": usd("14.00")})).await;
-            let a = call(r, Method::POST, "/api/v1/accounts", json!({
+            let wh = call(
+                r,
+                Method::POST,
+                "/api/v1/fulfilment-locations",
+                json!({"code": "DAL", "name": "Dallas DC", "kind": "warehouse", "city": "Dallas"}),
+            )
+            .await;
+            let p = call(
+                r,
+                Method::POST,
+                "/api/v1/products",
+                json!({"sku": "GLV-NIT-M", "name": "Gloves", "category": "safety", "list_price": usd("14.00")}),
+            )
+            .await;
+            let a = call(
+                r,
+                Method::POST,
+                "/api/v1/accounts",
+                json!({
                 "number": "C-1001", "name": "Northwind", "currency": "USD", "payment_terms_days": 30,
                 "credit_limit": usd("50000.00"),
                 "locations": [{"kind": "bill_to", "name": "AP", "city": "Austin"},
-                              {"kind": "ship_to", "name": "Dock", "city": "Austin"}]})).await;
+                              {"kind": "ship_to", "name": "Dock", "city": "Austin"}]}),
+            )
+            .await;
             let ship_to = a["locations"][1]["id"].as_str().unwrap_or_default().to_owned();
             let acct = a["id"].as_str().unwrap_or_default().to_owned();
-            let o = call(r, Method::POST, "/api/v1/orders", json!({
-                "account_id": acct, "lines": [{"product_id": p["id"], "quantity": 10, "ship_to": ship_to}]})).await;
+            let o = call(
+                r,
+                Method::POST,
+                "/api/v1/orders",
+                json!({
+                "account_id": acct, "lines": [{"product_id": p["id"], "quantity": 10, "ship_to": ship_to}]}),
+            )
+            .await;
             let oid = o["id"].as_str().unwrap_or_default().to_owned();
-            call(r, Method::POST, &format!("/api/v1/orders/{oid}/allocations"),
-                json!({"line": 1, "fulfilment_location_id": wh["id"], "quantity": 6})).await;
-            let s = call(r, Method::POST, "/api/v1/shipments", json!({
+            call(
+                r,
+                Method::POST,
+                &format!("/api/v1/orders/{oid}/allocations"),
+                json!({"line": 1, "fulfilment_location_id": wh["id"], "quantity": 6}),
+            )
+            .await;
+            let s = call(
+                r,
+                Method::POST,
+                "/api/v1/shipments",
+                json!({
                 "order_id": oid, "from_location_id": wh["id"], "to_location_id": ship_to,
-                "lines": [{"line": 1, "quantity": 4}], "carrier": "UPS", "tracking_number": "1Z999AA10123456784"})).await;
-            let inv = call(r, Method::POST, "/api/v1/invoices", json!({
+                "lines": [{"line": 1, "quantity": 4}], "carrier": "UPS", "tracking_number": "1Z999AA10123456784"}),
+            )
+            .await;
+            let inv = call(
+                r,
+                Method::POST,
+                "/api/v1/invoices",
+                json!({
                 "account_id": acct, "currency": "USD", "issued_on": "2026-11-22",
-                "lines": [{"order_id": oid, "order_line": 1, "quantity": 4, "unit_price": usd("14.00")}]})).await;
-            let pay = call(r, Method::POST, "/api/v1/payments", json!({
-                "account_id": acct, "method": "ach", "amount": usd("10.00"), "applications": []})).await;
+                "lines": [{"order_id": oid, "order_line": 1, "quantity": 4, "unit_price": usd("14.00")}]}),
+            )
+            .await;
+            let pay = call(
+                r,
+                Method::POST,
+                "/api/v1/payments",
+                json!({
+                "account_id": acct, "method": "ach", "amount": usd("10.00"), "applications": []}),
+            )
+            .await;
             let id = |v: &Value| v["id"].as_str().unwrap_or_default().to_owned();
             ids.insert("fulfilment-locations", vec![id(&wh)]);
             ids.insert("products", vec![id(&p)]);
             ids.insert("accounts", vec![acct.clone()]);
-            ids.insert("locations", vec![ship_to.clone(), a["locations"][0]["id"].as_str().unwrap_or_default().to_owned()]);
+            ids.insert(
+                "locations",
+                vec![
+                    ship_to.clone(),
+                    a["locations"][0]["id"].as_str().unwrap_or_default().to_owned(),
+                ],
+            );
             ids.insert("orders", vec![oid]);
             ids.insert("shipments", vec![id(&s)]);
             ids.insert("invoices", vec![id(&inv)]);
@@ -103,15 +157,30 @@ fn env() -> &'static Env {
             .iter()
             .map(|(p, item)| {
                 let mut m = Vec::new();
-                if item.get.is_some() { m.push(Method::GET) }
-                if item.post.is_some() { m.push(Method::POST) }
-                if item.put.is_some() { m.push(Method::PUT) }
-                if item.patch.is_some() { m.push(Method::PATCH) }
-                if item.delete.is_some() { m.push(Method::DELETE) }
+                if item.get.is_some() {
+                    m.push(Method::GET)
+                }
+                if item.post.is_some() {
+                    m.push(Method::POST)
+                }
+                if item.put.is_some() {
+                    m.push(Method::PUT)
+                }
+                if item.patch.is_some() {
+                    m.push(Method::PATCH)
+                }
+                if item.delete.is_some() {
+                    m.push(Method::DELETE)
+                }
                 (p.clone(), m)
             })
             .collect();
-        Env { rt, router, routes, ids }
+        Env {
+            rt,
+            router,
+            routes,
+            ids,
+        }
     })
 }
 
@@ -189,8 +258,21 @@ fuzz_target!(|data: &[u8]| {
                 Some(i) => (&chunk[..i], &chunk[i + 1..]),
                 None => (chunk, &[][..]),
             };
-            let names = ["account_id", "status", "location_id", "from", "to", "cursor", "limit", "after"];
-            let key = if k.len() == 1 { names[usize::from(k[0]) % names.len()].to_owned() } else { encode(k) };
+            let names = [
+                "account_id",
+                "status",
+                "location_id",
+                "from",
+                "to",
+                "cursor",
+                "limit",
+                "after",
+            ];
+            let key = if k.len() == 1 {
+                names[usize::from(k[0]) % names.len()].to_owned()
+            } else {
+                encode(k)
+            };
             path.push_str(&format!("{key}={}", encode(v)));
         }
     }
@@ -216,7 +298,9 @@ fuzz_target!(|data: &[u8]| {
     if flags & 0x40 != 0 {
         b = b.header("x-csrf-token", header_text.as_bytes());
     }
-    let Ok(req) = b.body(Body::from(body.to_vec())) else { return };
+    let Ok(req) = b.body(Body::from(body.to_vec())) else {
+        return;
+    };
     let (status, ct) = env.rt.block_on(async {
         let res = env.router.clone().oneshot(req).await.expect("router");
         let ct = res
@@ -229,7 +313,11 @@ fuzz_target!(|data: &[u8]| {
         let _ = res.into_body().collect().await;
         (status, ct)
     });
-    assert!(status.as_u16() < 500, "{status} for {path} (flags {flags:#x}, body {:?})", String::from_utf8_lossy(body));
+    assert!(
+        status.as_u16() < 500,
+        "{status} for {path} (flags {flags:#x}, body {:?})",
+        String::from_utf8_lossy(body)
+    );
     if status.is_client_error() {
         assert_eq!(ct, "application/problem+json", "{status} for {path}");
     }

@@ -12,13 +12,19 @@ fn run<T: serde::de::DeserializeOwned>(bytes: &[u8]) {
     let r: Result<T, ApiError> = parse_json(bytes);
     if let Err(e) = r {
         let s = e.status.as_u16();
-        assert!(s == 400 || s == 422, "status {s} for {:?}", String::from_utf8_lossy(bytes));
+        assert!(
+            s == 400 || s == 422,
+            "status {s} for {:?}",
+            String::from_utf8_lossy(bytes)
+        );
         assert!(!e.code.is_empty());
     }
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&pick, body)) = data.split_first() else { return };
+    let Some((&pick, body)) = data.split_first() else {
+        return;
+    };
     match pick % 24 {
         0 => run::<orders::OrderIn>(body),
         1 => run::<orders::AllocationIn>(body),

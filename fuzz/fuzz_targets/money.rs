@@ -10,7 +10,9 @@ use libfuzzer_sys::fuzz_target;
 const CURRENCIES: [&str; 6] = ["USD", "JPY", "KWD", "CLF", "EUR", "BHD"];
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&pick, rest)) = data.split_first() else { return };
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
     let Ok(s) = std::str::from_utf8(rest) else { return };
     // Currency: the first three characters when asked, else a known one.
     let code = if pick & 0x80 != 0 {
@@ -18,10 +20,17 @@ fuzz_target!(|data: &[u8]| {
     } else {
         CURRENCIES[usize::from(pick) % CURRENCIES.len()]
     };
-    let amount = if pick & 0x80 != 0 { s.get(3.min(s.len())..).unwrap_or("") } else { s };
+    let amount = if pick & 0x80 != 0 {
+        s.get(3.min(s.len())..).unwrap_or("")
+    } else {
+        s
+    };
     match Currency::parse(code, "currency") {
         Ok(c) => {
-            assert!(code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()), "{code:?}");
+            assert!(
+                code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()),
+                "{code:?}"
+            );
             assert_eq!(c.code(), code);
             if let Ok(m) = Money::parse(amount, c, "amount") {
                 assert_eq!(m.currency(), c);
@@ -39,7 +48,10 @@ fuzz_target!(|data: &[u8]| {
         Err(e) => assert_eq!(e.field, "currency"),
     }
     // The wire type: errors name the sub-field.
-    let dto = MoneyDto { amount: amount.into(), currency: code.into() };
+    let dto = MoneyDto {
+        amount: amount.into(),
+        currency: code.into(),
+    };
     if let Err(e) = dto.parse("unit_price") {
         let f = e.field.unwrap_or_default();
         assert!(f == "unit_price.amount" || f == "unit_price.currency", "{f}");

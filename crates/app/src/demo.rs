@@ -77,6 +77,11 @@ pub const DEMO_USERS: [(&str, &str, &[crate::CustomerRole]); 4] = [
     ),
 ];
 
+/// A seller staff user (service agent) and a dropship supplier's user, to sign in to the
+/// service console and the supplier's view of the portal: (email, name).
+pub const DEMO_AGENT: (&str, &str) = ("sam@aftercart-demo.example", "Sam Agent");
+pub const DEMO_SUPPLIER: (&str, &str) = ("sue@acme-lighting.example", "Sue Supplier");
+
 /// Users of every customer role for the first account, and a policy that sends its orders over
 /// USD 5,000 to an approver, so governance can be tried at once.
 async fn people(app: &App, account: AccountId, usd: Currency) -> Result<()> {
@@ -94,6 +99,35 @@ async fn people(app: &App, account: AccountId, usd: Currency) -> Result<()> {
         };
         let invitation = app.run(&ctx, || app.plan_invite_user(&ctx, &new)).await?;
         // The system inviting always holds the token.
+        let token = invitation.token.as_deref().unwrap_or_default();
+        app.accept_invitation(token, DEMO_PASSWORD).await?;
+    }
+    let supplier = app
+        .fulfilment_locations(&ctx)
+        .await?
+        .into_iter()
+        .find(|l| l.kind == FulfilmentKind::DropshipSupplier);
+    let mut others = vec![(
+        DEMO_AGENT,
+        crate::UserKind::Staff {
+            role: crate::StaffRole::Agent,
+        },
+    )];
+    if let Some(l) = supplier {
+        others.push((
+            DEMO_SUPPLIER,
+            crate::UserKind::Supplier {
+                fulfilment_location_id: l.id,
+            },
+        ));
+    }
+    for ((email, name), kind) in others {
+        let new = crate::NewUser {
+            email: email.into(),
+            name: name.into(),
+            kind,
+        };
+        let invitation = app.run(&ctx, || app.plan_invite_user(&ctx, &new)).await?;
         let token = invitation.token.as_deref().unwrap_or_default();
         app.accept_invitation(token, DEMO_PASSWORD).await?;
     }

@@ -387,6 +387,17 @@ impl App {
             .collect())
     }
 
+    /// The order with this number (exact, as printed: `SO-1042`), as the caller may see it; an
+    /// order they may not see is "not found", like a number that does not exist. The portal's
+    /// order-number search.
+    pub async fn order_by_number(&self, ctx: &Ctx, number: &str) -> Result<Versioned<Order>> {
+        let Some(row) = self.store.by_number(Order::KIND, number.trim()).await? else {
+            return Err(crate::AppError::not_found_field(Order::WHAT, "number"));
+        };
+        let v = self.load::<Order>(ctx, row.id).await?;
+        Ok(self.order_view(ctx, v))
+    }
+
     /// "Did this ship?" for an order, derived now.
     pub async fn order_status(&self, ctx: &Ctx, id: OrderId) -> Result<StatusAnswer> {
         let order = self.load::<Order>(ctx, id.0).await?;

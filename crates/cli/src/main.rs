@@ -137,14 +137,19 @@ async fn run(cli: Cli) -> Result<(), String> {
                     summary.invoices,
                     summary.payments
                 );
-                let users: Vec<&str> = aftercart_app::demo::DEMO_USERS
+                let mut users: Vec<String> = aftercart_app::demo::DEMO_USERS
                     .iter()
-                    .map(|(email, _, _)| *email)
+                    .map(|(email, _, roles)| {
+                        let role = roles.first().map(|r| format!("{r:?}")).unwrap_or_default();
+                        format!("    {role:<14} {email}")
+                    })
                     .collect();
+                users.push(format!("    {:<14} {}", "Service agent", aftercart_app::demo::DEMO_AGENT.0));
+                users.push(format!("    {:<14} {}", "Supplier", aftercart_app::demo::DEMO_SUPPLIER.0));
                 eprintln!(
-                    "sign in (POST /api/v1/session) as {} with password {}",
-                    users.join(", "),
-                    aftercart_app::demo::DEMO_PASSWORD
+                    "demo users (portal: open the Portal URL below and sign in; API: POST /api/v1/session), password {}:\n{}",
+                    aftercart_app::demo::DEMO_PASSWORD,
+                    users.join("\n")
                 );
             } else {
                 eprintln!("database already has orders; demo data not loaded again");
@@ -165,6 +170,30 @@ async fn start(db: &str) -> Result<App, String> {
     let store = open(db).await?;
     store.migrate().await.map_err(|e| format!("migrating {db}: {e}"))?;
     Ok(App::new(store, Arc::new(SystemClock)))
+}
+
+/// The API and the portal on one origin: `/api/…` and `/healthz` go to the JSON API (its own
+/// 404s are problem+json), everything else to the portal's pages, which get the page security
+/// headers (`PAGE_CSP`). Both read the same session cookie.
+fn compose(state: ApiState) -> axum::Router {
+    use tower::ServiceExt;
+    let web = aftercart_api::with_security_headers(
+        aftercart_web::router(aftercart_web::WebState {
+            app: state.app.clone(),
+            dev_cookies: state.dev_cookies,
+        }),
+        aftercart_api::PAGE_CSP,
+    );
+    let api = router(state);
+    axum::Router::new().fallback_service(tower::service_fn(move |req: axum::extract::Request| {
+        let path = req.uri().path();
+        let to = if path == "/api" || path.starts_with("/api/") || path == "/healthz" {
+            api.clone()
+        } else {
+            web.clone()
+        };
+        async move { to.oneshot(req).await }
+    }))
 }
 
 /// The staff key `demo` uses on a loopback address when none is given (documented in README).
@@ -205,7 +234,7 @@ async fn serve(app: App, s: &Settings, key: &str, shown: &str) -> Result<(), Str
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     // One write, so a reader that stops after the first line never makes a later print fail.
     let banner = format!(
-        "Aftercart is listening on http://{local}\n  API:      http://{local}/api/v1/orders   (OpenAPI: http://{local}/api/v1/openapi.json)\n  API key:  {shown}   (send as 'Authorization: Bearer <key>')\n"
+        "Aftercart is listening on http://{local}\n  Portal:   http://{local}/   (sign in with a portal user)\n  API:      http://{local}/api/v1/orders   (OpenAPI: http://{local}/api/v1/openapi.json)\n  API key:  {shown}   (send as 'Authorization: Bearer <key>')\n"
     );
     {
         use std::io::Write;
@@ -215,7 +244,7 @@ async fn serve(app: App, s: &Settings, key: &str, shown: &str) -> Result<(), Str
     }
     axum::serve(
         listener,
-        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        compose(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(async {
         let ctrl_c = tokio::signal::ctrl_c();
@@ -232,4 +261,50 @@ async fn serve(app: App, s: &Settings, key: &str, shown: &str) -> Result<(), Str
     })
     .await
     .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod portal_tests {
+    use super::*;
+    use tower::ServiceExt;
+
+    #[test]
+    fn portal_and_api_read_the_same_session_cookie() {
+        assert_eq!(aftercart_web::session::SESSION_COOKIE, aftercart_api::extract::SESSION_COOKIE);
+        assert_eq!(
+            aftercart_web::session::DEV_SESSION_COOKIE,
+            aftercart_api::extract::DEV_SESSION_COOKIE
+        );
+    }
+
+    #[tokio::test]
+    async fn pages_and_the_api_share_one_origin_with_their_own_headers() {
+        let store = Store::open("sqlite::memory:").await.expect("store");
+        store.migrate().await.expect("migrate");
+        let state = ApiState {
+            app: App::new(store, Arc::new(SystemClock)),
+            keys: Arc::new(vec![]),
+            dev_cookies: false,
+        };
+        let app = compose(state);
+        let get = |path: &str| {
+            axum::http::Request::builder()
+                .uri(path)
+                .body(axum::body::Body::empty())
+                .expect("request")
+        };
+        let page = app.clone().oneshot(get("/sign-in")).await.expect("page");
+        assert_eq!(page.status(), 200);
+        assert_eq!(page.headers()["content-security-policy"], aftercart_api::PAGE_CSP);
+        assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+        let missing_page = app.clone().oneshot(get("/no-such-page")).await.expect("page");
+        assert_eq!(missing_page.status(), 404);
+        assert_eq!(missing_page.headers()["content-type"], "text/html; charset=utf-8");
+        let api = app.clone().oneshot(get("/api/v1/no-such-thing")).await.expect("api");
+        assert_eq!(api.status(), 404);
+        assert_eq!(api.headers()["content-type"], "application/problem+json");
+        assert_eq!(api.headers()["content-security-policy"], aftercart_api::API_CSP);
+        let health = app.oneshot(get("/healthz")).await.expect("health");
+        assert_eq!(health.status(), 200);
+    }
 }

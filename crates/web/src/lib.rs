@@ -1,1 +1,108 @@
-pub fn _x(){}
+//! Aftercart's web portal: server-rendered pages for the people the product exists for.
+//!
+//! Pages call the same application layer the JSON API calls (never the API over HTTP, never the
+//! store). The foundation every later page extends:
+//! - **one access table** ([`access::rule`]): every page route maps to an [`aftercart_app::Action`]
+//!   and an audience; the guard ([`session::guard`]) checks it before any handler runs, and a
+//!   route registered without a rule makes building the router panic (a test walks the list);
+//! - **one session**: the portal's session cookie is the API's (same name and attributes), and
+//!   every state-changing form carries the session's CSRF token, checked in the guard;
+//! - **one way to render** ([`render`]): a template with a [`render::Layout`] (title, "who am I",
+//!   navigation), a status, and error pages rendered in one place — a record that is not yours
+//!   is the same 404 page as a missing one;
+//! - **one form pattern** ([`form::Errors`]): GOV.UK's error summary ("There is a problem", a
+//!   link to each field at fault), errors beside fields, values kept.
+//!
+//! The binary composes this router with the API's and adds the page security headers
+//! (`aftercart_api::with_security_headers(router, aftercart_api::PAGE_CSP)`).
+
+pub mod access;
+pub mod assets;
+pub mod form;
+pub mod format;
+pub mod limits;
+pub mod pages;
+pub mod render;
+pub mod session;
+
+use aftercart_app::App;
+use axum::Router;
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::routing::MethodRouter;
+
+#[derive(Clone)]
+pub struct WebState {
+    pub app: App,
+    /// Development only: the session cookie without `Secure` (plain `http://127.0.0.1`); the
+    /// same switch as the API's, so both read the same cookie.
+    pub dev_cookies: bool,
+}
+
+/// Registers pages, refusing any route without an access rule.
+struct Pages {
+    router: Router<WebState>,
+    list: Vec<(Method, &'static str)>,
+}
+
+impl Pages {
+    fn add<H, T>(mut self, method: Method, path: &'static str, h: H) -> Pages
+    where
+        H: Handler<T, WebState>,
+        T: 'static,
+    {
+        assert!(
+            access::rule(&method, path).is_some(),
+            "page {method} {path} has no access rule in access::rule"
+        );
+        let mr: MethodRouter<WebState> = match method {
+            Method::GET => axum::routing::get(h),
+            Method::POST => axum::routing::post(h),
+            _ => panic!("pages are GET or POST"),
+        };
+        self.router = self.router.route(path, mr);
+        self.list.push((method, path));
+        self
+    }
+    fn get<H: Handler<T, WebState>, T: 'static>(self, path: &'static str, h: H) -> Pages {
+        self.add(Method::GET, path, h)
+    }
+    fn post<H: Handler<T, WebState>, T: 'static>(self, path: &'static str, h: H) -> Pages {
+        self.add(Method::POST, path, h)
+    }
+}
+
+fn pages() -> Pages {
+    use pages::*;
+    Pages {
+        router: Router::new(),
+        list: Vec::new(),
+    }
+    .get("/", auth::home)
+    .get("/sign-in", auth::sign_in_form)
+    .post("/sign-in", auth::sign_in)
+    .post("/sign-out", auth::sign_out)
+    .get("/invitations/accept", auth::accept_form)
+    .post("/invitations/accept", auth::accept)
+    .get("/dashboard", dashboard::dashboard)
+    .get("/orders", orders::list)
+    .get("/orders/{id}", orders::detail)
+    .get("/invoices", invoices::list)
+    .get("/invoices/{id}", invoices::detail)
+    .get("/console", console::console)
+    .get(assets::CSS_ROUTE, assets::stylesheet)
+}
+
+/// Every page route (method, path pattern), as registered: for tests that walk the pages.
+pub fn page_routes() -> Vec<(Method, &'static str)> {
+    pages().list
+}
+
+/// The portal's router: every page behind the access guard, and the 404 page for the rest.
+pub fn router(state: WebState) -> Router {
+    pages()
+        .router
+        .fallback(session::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), session::guard))
+        .with_state(state)
+}

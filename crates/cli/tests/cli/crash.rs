@@ -218,7 +218,7 @@ async fn setup(http: &reqwest::Client, base: &str) -> World {
 /// left, or a payment.
 fn next_write(rng: &mut StdRng, log: &Mutex<Log>, w: &World, key: String) -> Write {
     let roll = rng.random_range(0..10);
-    if roll >= 4 && roll < 8 {
+    if (4..8).contains(&roll) {
         let log = log.lock().expect("log");
         let mut taken: HashMap<&str, u64> = HashMap::new();
         for x in &log.writes {

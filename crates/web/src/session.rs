@@ -1,0 +1,223 @@
+//! The portal session and the access guard.
+//!
+//! The session cookie is the API's own (same name, `HttpOnly`, `SameSite=Strict`, `Secure`
+//! unless `dev_cookies`), so a signed-in browser can use both. The guard runs before every page:
+//! it finds the page's rule ([`crate::access::rule`]), the session, checks the role, and for a
+//! form post the session's CSRF token (a hidden `csrf` field, compared in constant time). It
+//! then renders any [`PageError`] the handler returned, with the viewer's layout.
+
+use crate::WebState;
+use crate::access::Rule;
+use crate::render::{PageError, Who, customer_role, error_page, staff_role};
+use aftercart_app::{Ctx, PrincipalKind};
+use axum::body::Body;
+use axum::extract::{FromRequestParts, MatchedPath, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// The session cookie's name — the same as the API's (`aftercart_api::extract::SESSION_COOKIE`;
+/// the binary's tests check they agree).
+pub const SESSION_COOKIE: &str = "__Host-aftercart_session";
+/// Its name with `dev_cookies` (a `__Host-` cookie needs `Secure`).
+pub const DEV_SESSION_COOKIE: &str = "aftercart_session";
+
+/// The largest form body a page accepts.
+pub const MAX_FORM_BYTES: usize = 64 * 1024;
+
+impl WebState {
+    pub fn cookie_name(&self) -> &'static str {
+        if self.dev_cookies {
+            DEV_SESSION_COOKIE
+        } else {
+            SESSION_COOKIE
+        }
+    }
+
+    /// The `Set-Cookie` value for the session (`max_age` 0 clears it), as the API sets it.
+    pub fn session_cookie(&self, value: &str, max_age: i64) -> String {
+        let secure = if self.dev_cookies { "" } else { "; Secure" };
+        format!(
+            "{}={value}; Path=/; HttpOnly{secure}; SameSite=Strict; Max-Age={max_age}",
+            self.cookie_name()
+        )
+    }
+}
+
+/// Constant-time equality of two secrets.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The signed-in person behind a request (set by the guard).
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub ctx: Ctx,
+    pub csrf: String,
+    pub token: String,
+    pub who: Who,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Viewer {
+    type Rejection = PageError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<Viewer>().cloned().ok_or(PageError::SignIn)
+    }
+}
+
+/// The viewer when someone is signed in (public pages).
+#[derive(Debug, Clone)]
+pub struct MaybeViewer(pub Option<Viewer>);
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeViewer {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(MaybeViewer(parts.extensions.get::<Viewer>().cloned()))
+    }
+}
+
+/// A 303 redirect (after a form post, or to sign in).
+pub fn redirect(to: &str) -> Response {
+    let mut r = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(to) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r
+}
+
+/// A `next` target that stays on this site: a path, never `//host` or a scheme.
+pub fn local_path(next: &str) -> Option<&str> {
+    (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.contains(['\r', '\n']))
+        .then_some(next)
+}
+
+async fn viewer(state: &WebState, headers: &HeaderMap) -> Option<Viewer> {
+    let token = cookie(headers, state.cookie_name())?;
+    let (p, csrf) = match state.app.authenticate_session(token).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return None,
+        Err(e) => {
+            tracing::warn!(error = %e, "session lookup failed");
+            return None;
+        }
+    };
+    let ctx = Ctx::new(p);
+    let p = &ctx.principal;
+    let (org, role) = match &p.kind {
+        PrincipalKind::Customer { account, roles, .. } => (
+            state
+                .app
+                .account(&ctx, *account)
+                .await
+                .map(|a| a.value.name)
+                .unwrap_or_default(),
+            roles.iter().map(|r| customer_role(*r)).collect::<Vec<_>>().join(", "),
+        ),
+        PrincipalKind::Staff(r) => ("Seller staff".to_owned(), staff_role(*r).to_owned()),
+        PrincipalKind::Supplier { location } => (
+            state
+                .app
+                .fulfilment_location(&ctx, *location)
+                .await
+                .map(|l| l.value.name)
+                .unwrap_or_default(),
+            "Supplier".to_owned(),
+        ),
+        PrincipalKind::System => ("Aftercart".to_owned(), "System".to_owned()),
+    };
+    let who = Who {
+        name: p.name.clone(),
+        org,
+        role,
+    };
+    Some(Viewer {
+        ctx,
+        csrf,
+        token: token.to_owned(),
+        who,
+    })
+}
+
+/// Reads a form body (at most [`MAX_FORM_BYTES`]) and gives it back with its fields.
+async fn buffer_form(req: Request) -> Result<(Request, Vec<(String, String)>), PageError> {
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
+        .await
+        .map_err(|_| PageError::Forbidden("the form is too large".into()))?;
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+    Ok((Request::from_parts(parts, Body::from(bytes)), fields))
+}
+
+/// The guard in front of every page (see the module documentation).
+pub async fn guard(State(state): State<WebState>, mut req: Request, next: Next) -> Response {
+    let Some(path) = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()) else {
+        // The fallback: no such page.
+        let v = viewer(&state, req.headers()).await;
+        return error_page(&PageError::NotFound, v.as_ref());
+    };
+    let Some(rule) = crate::access::rule(req.method(), &path) else {
+        tracing::error!(method = %req.method(), path, "page without an access rule");
+        return error_page(&PageError::Internal, None);
+    };
+    let v = viewer(&state, req.headers()).await;
+    if let Rule::SignedIn(..) = rule {
+        let Some(v) = &v else {
+            let here = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+            let to = if req.method() == Method::GET {
+                format!("/sign-in?next={}", urlencode(here))
+            } else {
+                "/sign-in".to_owned()
+            };
+            return redirect(&to);
+        };
+        if !rule.admits(&v.ctx.principal) {
+            return error_page(&PageError::Forbidden("not for your role".into()), Some(v));
+        }
+        if req.method() == Method::POST {
+            let (r, fields) = match buffer_form(req).await {
+                Ok(x) => x,
+                Err(e) => return error_page(&e, Some(v)),
+            };
+            req = r;
+            let sent = fields.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str());
+            if !sent.is_some_and(|s| same_secret(s, &v.csrf)) {
+                return error_page(
+                    &PageError::Forbidden("the form had expired; go back, reload the page and try again".into()),
+                    Some(v),
+                );
+            }
+        }
+    }
+    if let Some(v) = &v {
+        req.extensions_mut().insert(v.clone());
+    }
+    let res = next.run(req).await;
+    match res.extensions().get::<PageError>() {
+        Some(e) => error_page(e, v.as_ref()),
+        None => res,
+    }
+}
+
+/// The fallback handler (the guard renders the 404 page before it is reached).
+pub async fn not_found() -> Response {
+    PageError::NotFound.into_response()
+}
+
+pub fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)])
+        .map(|e| e.trim_start_matches('=').to_owned())
+        .unwrap_or_default()
+}

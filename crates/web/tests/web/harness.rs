@@ -1,0 +1,387 @@
+//! Test harness: the portal's real router in-process, on SQLite (a fresh temp file) or
+//! PostgreSQL (a fresh schema in the local `test` database, dropped afterwards), with the demo
+//! data loaded and a few more users (a seller agent, a supplier, another account's user and a
+//! location-scoped user). PostgreSQL is never skipped: unreachable, the variant fails.
+#![allow(dead_code)]
+
+use aftercart_app::{App, Ctx, CustomerRole, FixedClock, LocationScope, NewUser, UserKind};
+use aftercart_store::Store;
+use aftercart_web::{WebState, router};
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use scraper::{Html, Selector};
+use std::sync::Arc;
+use time::macros::datetime;
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = aftercart_app::demo::DEMO_PASSWORD;
+pub const BUYER: &str = "bea@northwind.example";
+pub const APPROVER: &str = "ana@northwind.example";
+pub const FINANCE: &str = "fin@northwind.example";
+pub const ADMIN: &str = "alex@northwind.example";
+pub const AGENT: &str = aftercart_app::demo::DEMO_AGENT.0;
+pub const SUPPLIER: &str = aftercart_app::demo::DEMO_SUPPLIER.0;
+pub const OTHER: &str = "olga@cascade.example";
+pub const SCOPED: &str = "scott@northwind.example";
+
+pub fn pg_url() -> String {
+    std::env::var("AFTERCART_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// Runs a scenario `async fn name(t: TestWeb)` once on each store.
+#[macro_export]
+macro_rules! both_stores {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::harness::TestWeb::sqlite().await).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::harness::TestWeb::postgres().await).await
+            }
+        }
+    )*};
+}
+
+pub struct TestWeb {
+    pub app: App,
+    pub clock: Arc<FixedClock>,
+    router: axum::Router,
+    cleanup: Option<Cleanup>,
+}
+
+enum Cleanup {
+    File(std::path::PathBuf),
+    Schema(String),
+}
+
+impl Drop for TestWeb {
+    fn drop(&mut self) {
+        match self.cleanup.take() {
+            Some(Cleanup::File(dir)) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Some(Cleanup::Schema(schema)) => {
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("runtime");
+                    rt.block_on(async {
+                        if let Ok((client, conn)) = tokio_postgres::connect(&pg_url(), tokio_postgres::NoTls).await {
+                            tokio::spawn(conn);
+                            let _ = client
+                                .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                                .await;
+                        }
+                    });
+                })
+                .join();
+            }
+            None => {}
+        }
+    }
+}
+
+/// A rendered response: status, headers and the parsed document.
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+    pub doc: Html,
+}
+
+impl Page {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+    pub fn location(&self) -> &str {
+        self.header("location")
+    }
+    /// The text of every element matching `css`, whitespace collapsed.
+    pub fn texts(&self, css: &str) -> Vec<String> {
+        let sel = Selector::parse(css).unwrap_or_else(|e| panic!("selector {css}: {e:?}"));
+        self.doc
+            .select(&sel)
+            .map(|e| {
+                e.text()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    }
+    #[track_caller]
+    pub fn text(&self, css: &str) -> String {
+        let t = self.texts(css);
+        assert!(!t.is_empty(), "no element matches {css} in:\n{}", self.body);
+        t.into_iter().next().unwrap_or_default()
+    }
+    pub fn attrs(&self, css: &str, attr: &str) -> Vec<String> {
+        let sel = Selector::parse(css).unwrap_or_else(|e| panic!("selector {css}: {e:?}"));
+        self.doc
+            .select(&sel)
+            .filter_map(|e| e.value().attr(attr).map(str::to_owned))
+            .collect()
+    }
+    /// The error summary's links: (href, text).
+    pub fn error_summary(&self) -> Vec<(String, String)> {
+        let sel = Selector::parse(".error-summary a").unwrap_or_else(|e| panic!("{e:?}"));
+        self.doc
+            .select(&sel)
+            .map(|e| {
+                (
+                    e.value().attr("href").unwrap_or("").to_owned(),
+                    e.text().collect::<String>(),
+                )
+            })
+            .collect()
+    }
+    /// The error message shown beside field `id` (inside its `.field` wrapper).
+    pub fn field_error(&self, id: &str) -> Option<String> {
+        self.texts(&format!(".field-error #{id}-error")).into_iter().next()
+    }
+    #[track_caller]
+    pub fn ok(self) -> Page {
+        assert_eq!(self.status, StatusCode::OK, "body:\n{}", self.body);
+        self
+    }
+}
+
+/// A browser's session: its cookie and the CSRF token of its forms.
+#[derive(Clone, Debug, Default)]
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+impl TestWeb {
+    async fn build(store: Store, cleanup: Cleanup) -> TestWeb {
+        let clock = Arc::new(FixedClock::new(datetime!(2026-11-20 15:00 UTC)));
+        let app = App::new(store, clock.clone());
+        TestWeb {
+            router: router(WebState {
+                app: app.clone(),
+                dev_cookies: false,
+            }),
+            app,
+            clock,
+            cleanup: Some(cleanup),
+        }
+    }
+
+    /// A store with nothing in it (access-table tests).
+    pub async fn sqlite_empty() -> TestWeb {
+        let dir = std::env::temp_dir().join(format!("aftercart-web-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let store = Store::open(&format!("sqlite:{}", dir.join("t.db").display()))
+            .await
+            .expect("open sqlite");
+        store.migrate().await.expect("migrate sqlite");
+        TestWeb::build(store, Cleanup::File(dir)).await
+    }
+
+    pub async fn sqlite() -> TestWeb {
+        let t = TestWeb::sqlite_empty().await;
+        t.seed().await;
+        t
+    }
+
+    pub async fn postgres() -> TestWeb {
+        let schema = format!("w_{}", uuid::Uuid::now_v7().simple());
+        let (client, conn) = tokio_postgres::connect(&pg_url(), tokio_postgres::NoTls)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL at {} is required for this test: {e}", pg_url()));
+        tokio::spawn(conn);
+        client
+            .batch_execute(&format!("CREATE SCHEMA {schema}"))
+            .await
+            .expect("create schema");
+        let sep = if pg_url().contains('?') { '&' } else { '?' };
+        let url = format!("{}{sep}options=-csearch_path%3D{schema}", pg_url());
+        let store = Store::open(&url).await.expect("open postgres");
+        store.migrate().await.expect("migrate postgres");
+        let t = TestWeb::build(store, Cleanup::Schema(schema)).await;
+        t.seed().await;
+        t
+    }
+
+    async fn seed(&self) {
+        let app = &self.app;
+        aftercart_app::demo::load(app).await.expect("demo loads");
+        let ctx = Ctx::system();
+        let accounts = app
+            .list_accounts(
+                &ctx,
+                &aftercart_app::ListFilter {
+                    limit: 50,
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("accounts")
+            .items;
+        let by_name = |n: &str| {
+            accounts
+                .iter()
+                .find(|a| a.value.name == n)
+                .unwrap_or_else(|| panic!("demo account {n}"))
+                .value
+                .clone()
+        };
+        let northwind = by_name("Northwind Clinics");
+        let cascade = by_name("Cascade Property Management");
+        let first_ship_to = northwind
+            .locations
+            .iter()
+            .find(|l| l.kind == aftercart_domain::account::LocationKind::ShipTo)
+            .expect("a ship-to location")
+            .id;
+        let users = [
+            (
+                OTHER,
+                "Olga Other",
+                UserKind::Customer {
+                    account_id: cascade.id,
+                    roles: vec![CustomerRole::AccountAdmin, CustomerRole::Buyer, CustomerRole::Finance],
+                    scope: LocationScope::All,
+                },
+            ),
+            (
+                SCOPED,
+                "Scott Scoped",
+                UserKind::Customer {
+                    account_id: northwind.id,
+                    roles: vec![CustomerRole::Buyer, CustomerRole::Finance],
+                    scope: LocationScope::Only(vec![first_ship_to]),
+                },
+            ),
+        ];
+        for (email, name, kind) in users {
+            self.add_user(email, name, kind).await;
+        }
+    }
+
+    /// Invites and activates a user with [`PASSWORD`].
+    pub async fn add_user(&self, email: &str, name: &str, kind: UserKind) {
+        let token = self.invite(email, name, kind).await;
+        self.app.accept_invitation(&token, PASSWORD).await.expect("accept");
+    }
+
+    /// Invites a user; returns the invitation token.
+    pub async fn invite(&self, email: &str, name: &str, kind: UserKind) -> String {
+        let ctx = Ctx::system();
+        let new = NewUser {
+            email: email.into(),
+            name: name.into(),
+            kind,
+        };
+        let inv = self
+            .app
+            .run(&ctx, || self.app.plan_invite_user(&ctx, &new))
+            .await
+            .expect("invite");
+        inv.token.expect("the system holds the token")
+    }
+
+    pub async fn send(&self, method: Method, path: &str, body: Option<String>, headers: &[(&str, &str)]) -> Page {
+        self.send_from(None, method, path, body, headers).await
+    }
+
+    /// [`TestWeb::send`] from a client address (as the server's connection info gives it).
+    pub async fn send_from(
+        &self,
+        peer: Option<std::net::SocketAddr>,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+        headers: &[(&str, &str)],
+    ) -> Page {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", "portal.test");
+        if let Some(p) = peer {
+            b = b.extension(axum::extract::ConnectInfo(p));
+        }
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        let req = match body {
+            Some(s) => b
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(Body::from(s)),
+            None => b.body(Body::empty()),
+        }
+        .expect("request");
+        let res = self.router.clone().oneshot(req).await.expect("router");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        let body = String::from_utf8_lossy(&bytes).into_owned();
+        let doc = Html::parse_document(&body);
+        Page {
+            status,
+            headers,
+            body,
+            doc,
+        }
+    }
+
+    pub async fn get(&self, path: &str, s: &Session) -> Page {
+        let cookie = s.cookie.clone();
+        let h: Vec<(&str, &str)> = if cookie.is_empty() {
+            vec![]
+        } else {
+            vec![("cookie", cookie.as_str())]
+        };
+        self.send(Method::GET, path, None, &h).await
+    }
+
+    /// Posts a form as that session, with its CSRF token unless `fields` has one already.
+    pub async fn post(&self, path: &str, s: &Session, fields: &[(&str, &str)]) -> Page {
+        let mut f: Vec<(&str, &str)> = fields.to_vec();
+        if !s.csrf.is_empty() && !fields.iter().any(|(k, _)| *k == "csrf") {
+            f.push(("csrf", &s.csrf));
+        }
+        let body = serde_urlencoded::to_string(&f).expect("form");
+        let cookie = s.cookie.clone();
+        let h: Vec<(&str, &str)> = if cookie.is_empty() {
+            vec![]
+        } else {
+            vec![("cookie", cookie.as_str())]
+        };
+        self.send(Method::POST, path, Some(body), &h).await
+    }
+
+    /// Signs in through the form; returns the session (cookie and the CSRF token from a page).
+    pub async fn sign_in(&self, email: &str) -> Session {
+        let p = self
+            .post(
+                "/sign-in",
+                &Session::default(),
+                &[("email", email), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "sign-in as {email}: {}", p.body);
+        let set = p.header("set-cookie");
+        let cookie = set.split(';').next().unwrap_or("").to_owned();
+        assert!(cookie.starts_with("__Host-aftercart_session="), "{set}");
+        let mut s = Session {
+            cookie,
+            csrf: String::new(),
+        };
+        let home = self.get(p.location(), &s).await;
+        s.csrf = home
+            .attrs("form[action='/sign-out'] input[name=csrf]", "value")
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("a sign-out form with the CSRF token on {}: {}", p.location(), home.body));
+        s
+    }
+}
