@@ -106,3 +106,33 @@ pub fn router(state: WebState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), session::guard))
         .with_state(state)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn page() -> &'static str {
+        "x"
+    }
+
+    #[test]
+    #[should_panic(expected = "has no access rule")]
+    fn a_page_without_an_access_rule_cannot_be_registered() {
+        let _ = Pages {
+            router: Router::new(),
+            list: Vec::new(),
+        }
+        .get("/unruled", page);
+    }
+
+    #[test]
+    fn every_registered_page_has_a_rule() {
+        let routes = page_routes();
+        for (m, p) in &routes {
+            assert!(access::rule(m, p).is_some(), "{m} {p}");
+        }
+        let mut seen = routes.clone();
+        seen.dedup();
+        assert_eq!(seen.len(), routes.len(), "each route registered once");
+    }
+}

@@ -14,7 +14,10 @@ pub const SIGN_INS_PER_MINUTE: u32 = 20;
 /// Counts one sign-in attempt from `ip`; true when the address has gone over the limit.
 pub fn sign_in_over_limit(ip: IpAddr) -> bool {
     static SEEN: OnceLock<Mutex<HashMap<IpAddr, (Instant, u32)>>> = OnceLock::new();
-    let mut seen = SEEN.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    let mut seen = SEEN
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
     let now = Instant::now();
     if seen.len() > 10_000 {
         seen.retain(|_, (t, _)| now.duration_since(*t).as_secs() < 60);

@@ -157,7 +157,10 @@ pub async fn sign_in(
     }
     if peer.is_some_and(|a| crate::limits::sign_in_over_limit(a.ip())) {
         let mut e = Errors::default();
-        e.add("email", "Too many sign-in attempts from your network; wait a minute and try again");
+        e.add(
+            "email",
+            "Too many sign-in attempts from your network; wait a minute and try again",
+        );
         return Ok(render(
             StatusCode::TOO_MANY_REQUESTS,
             &SignInPage {

@@ -242,7 +242,9 @@ async fn sign_in_attempts_from_one_address_are_limited() {
     // Another address is not affected.
     let other: std::net::SocketAddr = "10.9.8.8:4000".parse().unwrap_or_else(|e| panic!("{e}"));
     let body = serde_urlencoded::to_string([("email", "x@example.com"), ("password", "guess")]).unwrap_or_default();
-    let p = t.send_from(Some(other), Method::POST, "/sign-in", Some(body), &[]).await;
+    let p = t
+        .send_from(Some(other), Method::POST, "/sign-in", Some(body), &[])
+        .await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 

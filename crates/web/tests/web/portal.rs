@@ -389,3 +389,95 @@ both_stores!(
     records_not_yours_are_the_same_404_as_missing,
     staff_see_every_account_and_the_same_answers
 );
+
+/// The principal behind a signed-in test session (to act through the app as that user).
+async fn principal_of(t: &TestWeb, s: &crate::harness::Session) -> aftercart_app::Principal {
+    let token = s.cookie.split_once('=').map(|(_, v)| v).unwrap_or("");
+    t.app
+        .authenticate_session(token)
+        .await
+        .expect("session")
+        .expect("a live session")
+        .0
+}
+
+async fn approver_sees_what_waits_and_everyone_sees_who_approved(t: TestWeb) {
+    let nw = account(&t, "Northwind Clinics").await;
+    let orders = orders_of(&t, &nw).await;
+    let line = &orders[0].lines[0];
+    let buyer = t.sign_in(BUYER).await;
+    let bea = Ctx::new(principal_of(&t, &buyer).await);
+    // Over the demo policy's USD 5,000: it waits for an approver.
+    let qty = (500_000 / line.unit_price.minor().max(1) + 1) as i64;
+    let input = aftercart_app::PlaceOrder {
+        account_id: nw.id,
+        number: None,
+        bill_to: None,
+        po_number: Some("PO-BIG-1".into()),
+        channel: aftercart_domain::order::Channel::Portal,
+        freight: None,
+        placed_at: None,
+        lines: vec![aftercart_app::OrderLineInput {
+            product: aftercart_app::ProductRef::Sku(line.sku.clone()),
+            quantity: aftercart_domain::quantity::Qty::positive(qty, "quantity").expect("qty"),
+            ship_to: line.ship_to,
+            requested_date: None,
+            po_number: None,
+            cost_centre: None,
+        }],
+    };
+    let placed = t
+        .app
+        .run(&bea, || t.app.plan_place_order(&bea, &input))
+        .await
+        .expect("placed");
+    let id = placed.value.id;
+
+    let approver = t.sign_in(APPROVER).await;
+    let d = t.get("/dashboard", &approver).await.ok();
+    let waiting = d.attrs("section[aria-labelledby=approvals] a", "href");
+    assert_eq!(waiting, vec![format!("/orders/{}#approvals", id.0)]);
+    // The buyer who placed it is not asked to approve it.
+    let d = t.get("/dashboard", &buyer).await.ok();
+    assert!(d.texts("#approvals").is_empty());
+
+    let p = t.get(&format!("/orders/{}", id.0), &buyer).await.ok();
+    assert!(p.text("h1").contains("Awaiting approval"), "{}", p.text("h1"));
+    assert!(
+        p.text(".approval-explained").contains("waiting for an approver"),
+        "{}",
+        p.text(".approval-explained")
+    );
+    assert!(
+        p.texts("#approvals + p + .table-wrap tbody tr")
+            .iter()
+            .any(|r| r.contains("Waiting"))
+    );
+
+    let ana = Ctx::new(principal_of(&t, &approver).await);
+    t.app
+        .run(&ana, || t.app.plan_decide(&ana, id, true, Some("ok for Q4".into())))
+        .await
+        .expect("approved");
+    let p = t.get(&format!("/orders/{}", id.0), &buyer).await.ok();
+    let steps = p.texts("#approvals + p + .table-wrap tbody tr");
+    assert!(
+        steps
+            .iter()
+            .any(|r| r.contains("Approved by Ana Approver") && r.contains("ok for Q4")),
+        "{steps:?}"
+    );
+    let explained = p.text(".approval-explained");
+    assert!(
+        explained.to_lowercase().contains("approved by ana approver"),
+        "{explained}"
+    );
+    let d = t.get("/dashboard", &approver).await.ok();
+    assert!(d.attrs("section[aria-labelledby=approvals] a", "href").is_empty());
+    assert_eq!(
+        d.text("section[aria-labelledby=approvals] .empty"),
+        "Nothing is waiting for your approval."
+    );
+}
+
+both_stores!(approver_sees_what_waits_and_everyone_sees_who_approved);
