@@ -106,11 +106,17 @@ async fn run(cli: Cli) -> Result<(), String> {
             serve(app, &s, &key, &shown).await
         }
         Command::Demo(c) => {
-            let s = Settings::resolve(&c, &file, true)?;
+            let mut s = Settings::resolve(&c, &file, true)?;
             // The documented demo key works only on a loopback address; anywhere else a fresh
             // key is generated. Either is printed in full (it is needed to try the demo); a key
             // given with --api-key is shown only by its prefix.
-            let loopback = s.addr.parse::<std::net::SocketAddr>().is_ok_and(|a| a.ip().is_loopback());
+            let loopback = s
+                .addr
+                .parse::<std::net::SocketAddr>()
+                .is_ok_and(|a| a.ip().is_loopback());
+            // A browser opening the demo reaches it over plain http on loopback, where a `Secure`
+            // `__Host-` cookie would not be kept by every browser: the demo signs in either way.
+            s.dev_cookies |= loopback;
             let (key, shown) = match s.api_key.clone() {
                 Some(k) => {
                     let shown = config::key_prefix(&k);
@@ -137,23 +143,31 @@ async fn run(cli: Cli) -> Result<(), String> {
                     summary.invoices,
                     summary.payments
                 );
-                let mut users: Vec<String> = aftercart_app::demo::DEMO_USERS
-                    .iter()
-                    .map(|(email, _, roles)| {
-                        let role = roles.first().map(|r| format!("{r:?}")).unwrap_or_default();
-                        format!("    {role:<14} {email}")
-                    })
-                    .collect();
-                users.push(format!("    {:<14} {}", "Service agent", aftercart_app::demo::DEMO_AGENT.0));
-                users.push(format!("    {:<14} {}", "Supplier", aftercart_app::demo::DEMO_SUPPLIER.0));
-                eprintln!(
-                    "demo users (portal: open the Portal URL below and sign in; API: POST /api/v1/session), password {}:\n{}",
-                    aftercart_app::demo::DEMO_PASSWORD,
-                    users.join("\n")
-                );
             } else {
                 eprintln!("database already has orders; demo data not loaded again");
             }
+            let mut users: Vec<String> = aftercart_app::demo::DEMO_USERS
+                .iter()
+                .map(|(email, _, roles)| {
+                    let role = roles.first().map(|r| format!("{r:?}")).unwrap_or_default();
+                    format!("    {role:<14} {email}")
+                })
+                .collect();
+            users.push(format!(
+                "    {:<14} {}",
+                "Service agent",
+                aftercart_app::demo::DEMO_AGENT.0
+            ));
+            users.push(format!(
+                "    {:<14} {}",
+                "Supplier",
+                aftercart_app::demo::DEMO_SUPPLIER.0
+            ));
+            eprintln!(
+                "demo users (portal: open the Portal URL below and sign in; API: POST /api/v1/session), password {}:\n{}",
+                aftercart_app::demo::DEMO_PASSWORD,
+                users.join("\n")
+            );
             serve(app, &s, &key, &shown).await
         }
         Command::Bench(args) => bench::run(args).await,
@@ -270,7 +284,10 @@ mod portal_tests {
 
     #[test]
     fn portal_and_api_read_the_same_session_cookie() {
-        assert_eq!(aftercart_web::session::SESSION_COOKIE, aftercart_api::extract::SESSION_COOKIE);
+        assert_eq!(
+            aftercart_web::session::SESSION_COOKIE,
+            aftercart_api::extract::SESSION_COOKIE
+        );
         assert_eq!(
             aftercart_web::session::DEV_SESSION_COOKIE,
             aftercart_api::extract::DEV_SESSION_COOKIE

@@ -2,10 +2,8 @@
 //! exists: every operation refuses a missing or wrong API key with 401 problem+json, except the
 //! public health check. (Account-scoped principals extend this matrix in the governance issue.)
 
-
-
-use axum::http::Method;
 use crate::harness::TestApp;
+use axum::http::Method;
 
 const PUBLIC: &[(&str, &str)] = &[
     ("get", "/healthz"),

@@ -3,13 +3,11 @@
 //! resources are read (body including `version`, and the number of timeline items) before and
 //! after each refused request and must be identical.
 
-
-
+use crate::harness::{KEY, Resp, TestApp, World, usd};
 use aftercart_api::{ApiState, key_hash, router};
 use aftercart_app::Principal;
 use axum::body::Body;
 use axum::http::{Method, Request};
-use crate::harness::{KEY, Resp, TestApp, World, usd};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use std::sync::Arc;

@@ -1,8 +1,6 @@
 //! End-to-end flows through the HTTP API on both stores: the order-to-cash path and the four
 //! answers on it.
 
-
-
 use crate::harness::{TestApp, usd};
 use serde_json::json;
 

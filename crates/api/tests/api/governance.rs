@@ -2,8 +2,6 @@
 //! sequence with a delegate, rejection holding an order from fulfilment, budget impact shown to
 //! the approver, reminders and escalation, and self-service user management.
 
-
-
 use crate::harness::{TestApp, World, usd};
 use serde_json::{Value, json};
 
@@ -46,7 +44,13 @@ impl TestApp {
         }
     }
 
-    async fn as_(&self, p: &Person, method: axum::http::Method, path: &str, body: Option<Value>) -> crate::harness::Resp {
+    async fn as_(
+        &self,
+        p: &Person,
+        method: axum::http::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> crate::harness::Resp {
         let auth = format!("Bearer {}", p.key);
         self.request(method, path, body.as_ref(), &[("authorization", &auth)])
             .await

@@ -15,12 +15,10 @@
 //! Scenario tests below spell the important rules out one by one. Defects found while writing
 //! this suite are kept as `#[ignore = "bug: ..."]` tests that assert the correct behaviour.
 
-
-
+use crate::harness::{Resp, TestApp, World, usd};
 use aftercart_app::{CustomerRole, LocationScope, Principal, PrincipalKind, StaffRole};
 use aftercart_domain::ids::{AccountId, FulfilmentLocationId, LocationId};
 use axum::http::Method;
-use crate::harness::{Resp, TestApp, World, usd};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "correct horse battery staple 42";

@@ -1,11 +1,9 @@
-
-
 // The API's conventions on both stores: Idempotency-Key replay, ETag / If-Match, cursor
 // pagination and list filters, the OpenAPI document, /healthz, timeline paging and scope, and
 // tracking-event de-duplication and ordering.
 
-use axum::http::Method;
 use crate::harness::{Resp, TestApp, World, usd};
+use axum::http::Method;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::sync::Arc;

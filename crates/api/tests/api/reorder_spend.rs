@@ -2,8 +2,6 @@
 //! first) and spend reporting (by location, cost centre, category and month, on ordered and
 //! invoiced amounts), on both stores.
 
-
-
 use crate::harness::{TestApp, World, usd};
 use serde_json::{Value, json};
 

@@ -14,7 +14,7 @@
 //! sentence, the line numbers, the match explanation), so they do not depend on page markup
 //! beyond what a reader sees: text, links, labels, focus.
 
-use aftercart_app::{App, Ctx, ListFilter, SystemClock, demo};
+use aftercart_app::{App, Ctx, FixedClock, ListFilter, demo};
 use aftercart_domain::ids::{InvoiceId, OrderId};
 use aftercart_store::Store;
 use aftercart_web::{WebState, router};
@@ -28,6 +28,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use time::macros::datetime;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -130,8 +131,10 @@ impl Portal {
             .await
             .expect("open sqlite");
         store.migrate().await.expect("migrate sqlite");
-        // The real clock, as `aftercart demo` runs: the session cookie's lifetime is real time.
-        let app = App::new(store, Arc::new(SystemClock));
+        // A fixed clock (the in-process tests' moment): the same demo data, journeys and
+        // screenshots on every run. The session cookie's lifetime is relative (Max-Age), so a
+        // clock that does not move is fine for the browser.
+        let app = App::new(store, Arc::new(FixedClock::new(datetime!(2026-11-20 15:00 UTC))));
         let t = Instant::now();
         let summary = demo::load(&app).await.expect("load the demo data");
         eprintln!(
