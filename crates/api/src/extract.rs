@@ -20,18 +20,7 @@ pub fn key_hash(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
 }
 
-/// The session cookie's name. The `__Host-` prefix makes browsers accept it only with `Secure`,
-/// `Path=/` and no `Domain`, so no sibling subdomain or plain-http page can plant or shadow it.
-pub const SESSION_COOKIE: &str = "__Host-aftercart_session";
-/// The name in development mode ([`ApiState::dev_cookies`]): without `Secure` a `__Host-` cookie
-/// would be refused over plain `http://127.0.0.1`.
-pub const DEV_SESSION_COOKIE: &str = "aftercart_session";
-
-/// Constant-time equality of two secrets (CSRF tokens, key hashes).
-pub fn same_secret(a: &str, b: &str) -> bool {
-    use subtle::ConstantTimeEq;
-    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
-}
+pub use aftercart_app::{DEV_SESSION_COOKIE, SESSION_COOKIE, same_secret};
 
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers

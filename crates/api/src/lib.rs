@@ -36,24 +36,18 @@ pub struct ApiState {
 }
 
 impl ApiState {
-    /// The `Set-Cookie` value for the session cookie (`max_age` 0 clears it): `HttpOnly`,
-    /// `SameSite=Strict`, and `Secure` unless [`ApiState::dev_cookies`] is set.
-    pub fn session_cookie(&self, value: &str, max_age: i64) -> String {
-        let secure = if self.dev_cookies { "" } else { "; Secure" };
-        format!(
-            "{}={value}; Path=/; HttpOnly{secure}; SameSite=Strict; Max-Age={max_age}",
-            self.session_cookie_name()
-        )
+    /// The session cookie, shared with the portal ([`aftercart_app::SessionCookie`]).
+    pub fn cookie(&self) -> aftercart_app::SessionCookie {
+        aftercart_app::SessionCookie { dev: self.dev_cookies }
     }
 
-    /// `__Host-aftercart_session`, or plain `aftercart_session` with [`ApiState::dev_cookies`]
-    /// (a `__Host-` cookie requires `Secure`).
+    /// The `Set-Cookie` value for the session cookie (`max_age` 0 clears it).
+    pub fn session_cookie(&self, value: &str, max_age: i64) -> String {
+        self.cookie().set(value, max_age)
+    }
+
     pub fn session_cookie_name(&self) -> &'static str {
-        if self.dev_cookies {
-            extract::DEV_SESSION_COOKIE
-        } else {
-            extract::SESSION_COOKIE
-        }
+        self.cookie().name()
     }
 }
 

@@ -282,18 +282,6 @@ mod portal_tests {
     use super::*;
     use tower::ServiceExt;
 
-    #[test]
-    fn portal_and_api_read_the_same_session_cookie() {
-        assert_eq!(
-            aftercart_web::session::SESSION_COOKIE,
-            aftercart_api::extract::SESSION_COOKIE
-        );
-        assert_eq!(
-            aftercart_web::session::DEV_SESSION_COOKIE,
-            aftercart_api::extract::DEV_SESSION_COOKIE
-        );
-    }
-
     #[tokio::test]
     async fn pages_and_the_api_share_one_origin_with_their_own_headers() {
         let store = Store::open("sqlite::memory:").await.expect("store");

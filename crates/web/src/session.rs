@@ -17,39 +17,26 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-/// The session cookie's name — the same as the API's (`aftercart_api::extract::SESSION_COOKIE`;
-/// the binary's tests check they agree).
-pub const SESSION_COOKIE: &str = "__Host-aftercart_session";
-/// Its name with `dev_cookies` (a `__Host-` cookie needs `Secure`).
-pub const DEV_SESSION_COOKIE: &str = "aftercart_session";
-
 /// The largest form body a page accepts.
 pub const MAX_FORM_BYTES: usize = 64 * 1024;
 
 impl WebState {
+    /// The session cookie: the API's own ([`aftercart_app::SessionCookie`]).
+    pub fn cookie(&self) -> aftercart_app::SessionCookie {
+        aftercart_app::SessionCookie { dev: self.dev_cookies }
+    }
+
     pub fn cookie_name(&self) -> &'static str {
-        if self.dev_cookies {
-            DEV_SESSION_COOKIE
-        } else {
-            SESSION_COOKIE
-        }
+        self.cookie().name()
     }
 
-    /// The `Set-Cookie` value for the session (`max_age` 0 clears it), as the API sets it.
+    /// The `Set-Cookie` value for the session (`max_age` 0 clears it).
     pub fn session_cookie(&self, value: &str, max_age: i64) -> String {
-        let secure = if self.dev_cookies { "" } else { "; Secure" };
-        format!(
-            "{}={value}; Path=/; HttpOnly{secure}; SameSite=Strict; Max-Age={max_age}",
-            self.cookie_name()
-        )
+        self.cookie().set(value, max_age)
     }
 }
 
-/// Constant-time equality of two secrets.
-pub fn same_secret(a: &str, b: &str) -> bool {
-    use subtle::ConstantTimeEq;
-    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
-}
+pub use aftercart_app::same_secret;
 
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers

@@ -15,12 +15,14 @@
 //! - failed sign-ins are recorded one document each (so none is ever lost to a race) and
 //!   throttle further attempts per address and per user with backoff (see [`throttle`]).
 
+pub mod cookie;
 mod keys;
 mod passwords;
 mod sessions;
 pub mod throttle;
 mod users;
 
+pub use cookie::{DEV_SESSION_COOKIE, SESSION_COOKIE, SessionCookie, same_secret};
 pub use keys::*;
 pub use passwords::{MIN_PASSWORD, check_password};
 pub use sessions::*;
