@@ -18,6 +18,7 @@
 pub mod cookie;
 mod keys;
 mod passwords;
+pub mod rate;
 mod sessions;
 pub mod throttle;
 mod users;
@@ -25,6 +26,7 @@ mod users;
 pub use cookie::{DEV_SESSION_COOKIE, SESSION_COOKIE, SessionCookie, same_secret};
 pub use keys::*;
 pub use passwords::{MIN_PASSWORD, check_password};
+pub use rate::{KEY_FAILURES, KEY_FAILURES_PER_MINUTE, PerMinute, SIGN_INS, SIGN_INS_PER_MINUTE};
 pub use sessions::*;
 pub use throttle::{SignInAttempt, SignInOutcome};
 pub use users::*;
