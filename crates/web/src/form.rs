@@ -12,6 +12,44 @@ pub struct Errors {
 }
 
 impl Errors {
+    /// A value picked from a list the page offered (a `<select>`): `None` when left empty, and an
+    /// error on `field` when it is not one of `offered` (a stale or hand-edited link).
+    pub fn choice<T: PartialEq>(
+        &mut self,
+        field: &str,
+        raw: &str,
+        offered: &[(T, String)],
+        wrap: impl Fn(uuid::Uuid) -> T,
+        message: &str,
+    ) -> Option<T> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return None;
+        }
+        let picked = uuid::Uuid::parse_str(raw)
+            .ok()
+            .map(wrap)
+            .filter(|t| offered.iter().any(|(id, _)| id == t));
+        if picked.is_none() {
+            self.add(field, message);
+        }
+        picked
+    }
+
+    /// The cursor of a "Next page" link; a broken one is reported on `field`.
+    pub fn cursor(&mut self, field: &str, raw: &str) -> Option<uuid::Uuid> {
+        match raw.trim() {
+            "" => None,
+            c => {
+                let u = uuid::Uuid::parse_str(c).ok();
+                if u.is_none() {
+                    self.add(field, "That page link is broken; start again from the first page");
+                }
+                u
+            }
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }

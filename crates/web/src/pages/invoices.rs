@@ -61,30 +61,14 @@ pub async fn list(State(st): State<WebState>, v: Viewer, RawQuery(raw): RawQuery
     if !status.is_empty() && !INVOICE_FILTERS.iter().any(|(s, _)| *s == status) {
         e.add("status", "Choose open, overdue or paid");
     }
-    let account = match q.account.trim() {
-        "" => None,
-        a => match Uuid::parse_str(a)
-            .ok()
-            .map(AccountId)
-            .filter(|a| accounts.iter().any(|(id, _)| id == a))
-        {
-            Some(a) => Some(a),
-            None => {
-                e.add("account", "Choose a customer from the list");
-                None
-            }
-        },
-    };
-    let before = match q.cursor.trim() {
-        "" => None,
-        c => match Uuid::parse_str(c) {
-            Ok(u) => Some(u),
-            Err(_) => {
-                e.add("status", "That page link is broken; start again from the first page");
-                None
-            }
-        },
-    };
+    let account = e.choice(
+        "account",
+        &q.account,
+        &accounts,
+        AccountId,
+        "Choose a customer from the list",
+    );
+    let before = e.cursor("status", &q.cursor);
     let mut rows = Vec::new();
     let mut next = String::new();
     if e.is_empty() {

@@ -132,20 +132,13 @@ pub async fn list(State(st): State<WebState>, v: Viewer, RawQuery(raw): RawQuery
     if !status.is_empty() && !ORDER_STATUSES.contains(&status) {
         e.add("status", "Choose a status from the list");
     }
-    let account = match q.account.trim() {
-        "" => None,
-        a => match Uuid::parse_str(a)
-            .ok()
-            .map(AccountId)
-            .filter(|a| accounts.iter().any(|(id, _)| id == a))
-        {
-            Some(a) => Some(a),
-            None => {
-                e.add("account", "Choose a customer from the list");
-                None
-            }
-        },
-    };
+    let account = e.choice(
+        "account",
+        &q.account,
+        &accounts,
+        AccountId,
+        "Choose a customer from the list",
+    );
     // Ship-to locations the viewer works with (a customer's in-scope ones).
     let mut locations: Vec<(LocationId, String)> = Vec::new();
     if let Some(own) = v.ctx.principal.own_account().or(account) {
@@ -157,20 +150,13 @@ pub async fn list(State(st): State<WebState>, v: Viewer, RawQuery(raw): RawQuery
             .map(|l| (l.id, l.name))
             .collect();
     }
-    let location = match q.location.trim() {
-        "" => None,
-        l => match Uuid::parse_str(l)
-            .ok()
-            .map(LocationId)
-            .filter(|l| locations.iter().any(|(id, _)| id == l))
-        {
-            Some(l) => Some(l),
-            None => {
-                e.add("location", "Choose a location from the list");
-                None
-            }
-        },
-    };
+    let location = e.choice(
+        "location",
+        &q.location,
+        &locations,
+        LocationId,
+        "Choose a location from the list",
+    );
     let from = parse_date(&mut e, "from", "The from date", &q.from);
     let to = parse_date(&mut e, "to", "The to date", &q.to);
     if let (Some(f), Some(t)) = (from, to)
@@ -178,16 +164,7 @@ pub async fn list(State(st): State<WebState>, v: Viewer, RawQuery(raw): RawQuery
     {
         e.add("to", "The to date must be the same as or after the from date");
     }
-    let before = match q.cursor.trim() {
-        "" => None,
-        c => match Uuid::parse_str(c) {
-            Ok(u) => Some(u),
-            Err(_) => {
-                e.add("status", "That page link is broken; start again from the first page");
-                None
-            }
-        },
-    };
+    let before = e.cursor("status", &q.cursor);
     let mut rows = Vec::new();
     let mut next = String::new();
     if e.is_empty() {
