@@ -12,12 +12,14 @@ pub fn action(method: &Method, path: &str) -> Option<Action> {
     Some(match (m, path) {
         ("GET", "/healthz" | "/api/v1/openapi.json") => Public,
         ("POST", "/api/v1/session" | "/api/v1/invitations/accept") => Public,
+        ("POST", "/api/v1/password-resets" | "/api/v1/password-resets/complete") => Public,
         ("DELETE", "/api/v1/session") | ("GET", "/api/v1/me") => SelfService,
         // One's own password and sessions (a user's credential; the static key has none).
         ("POST", "/api/v1/me/password" | "/api/v1/me/sessions/revoke") => SelfService,
         // Who may receive an invitation's token is decided in the app (privileged users: only
         // seller admins); failed sign-ins are for those who manage users.
-        ("POST", "/api/v1/users/{id}/invitation") | ("GET", "/api/v1/sign-in-failures") => UsersManage,
+        ("POST", "/api/v1/users/{id}/invitation" | "/api/v1/users/{id}/password-reset")
+        | ("GET", "/api/v1/sign-in-failures") => UsersManage,
 
         ("POST", "/api/v1/accounts") | ("PATCH", "/api/v1/accounts/{id}") => AccountWrite,
         ("PUT", "/api/v1/accounts/{id}/contract-prices/{product_id}") => AccountWrite,
@@ -47,6 +49,8 @@ pub fn action(method: &Method, path: &str) -> Option<Action> {
             | "/api/v1/saved-lists/{id}"
             | "/api/v1/saved-lists/{id}/reorder",
         ) => OrderRead,
+        // -- reorder and saved lists --
+        ("PUT" | "DELETE", "/api/v1/saved-lists/{id}") => OrderPlace,
         ("GET", "/api/v1/accounts/{id}/spend") => ReportsRead,
         ("POST", "/api/v1/products/{id}/discontinue") => CatalogWrite,
         (
@@ -68,6 +72,10 @@ pub fn action(method: &Method, path: &str) -> Option<Action> {
         ("POST", "/api/v1/shipments") => ShipmentCreate,
         ("POST", "/api/v1/shipments/{id}/receipt") => ReceiptRecord,
         ("POST", "/api/v1/tracking-events") => TrackingIngest,
+        // -- supplier portal and shipments --
+        // A location's promise to ship what is allocated to it: the first step of shipping, so
+        // the suppliers' `ShipmentCreate` (the app also requires `OrderFulfil` of seller staff).
+        ("POST", "/api/v1/orders/{id}/supplier-confirmation") => ShipmentCreate,
 
         ("POST", "/api/v1/invoices" | "/api/v1/credit-memos") => BillingWrite,
         (

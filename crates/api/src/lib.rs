@@ -251,7 +251,12 @@ fn api_router() -> OpenApiRouter<ApiState> {
             routes::reorder::create_saved_list,
             routes::reorder::list_saved_lists
         ))
-        .routes(routes!(routes::reorder::get_saved_list))
+        // -- reorder and saved lists --
+        .routes(routes!(
+            routes::reorder::get_saved_list,
+            routes::reorder::update_saved_list,
+            routes::reorder::delete_saved_list
+        ))
         .routes(routes!(
             routes::reorder::list_reorder_preview,
             routes::reorder::reorder_list
@@ -262,6 +267,8 @@ fn api_router() -> OpenApiRouter<ApiState> {
         .routes(routes!(shipments::get_shipment))
         .routes(routes!(shipments::receive))
         .routes(routes!(shipments::ingest_tracking))
+        // -- supplier portal and shipments --
+        .routes(routes!(routes::supplier::confirm))
         .routes(routes!(billing::create_invoice, billing::list_invoices))
         .routes(routes!(billing::get_invoice))
         .routes(routes!(billing::match_invoice))
@@ -278,6 +285,9 @@ fn api_router() -> OpenApiRouter<ApiState> {
         .routes(routes!(identity::end_all_sessions))
         .routes(routes!(identity::sign_in_failures))
         .routes(routes!(identity::accept_invitation))
+        .routes(routes!(identity::request_password_reset))
+        .routes(routes!(identity::issue_password_reset))
+        .routes(routes!(identity::complete_password_reset))
         .routes(routes!(identity::login, identity::logout))
         .routes(routes!(identity::me))
         .routes(routes!(identity::create_api_key, identity::list_api_keys))

@@ -76,6 +76,18 @@ fn location(n: &NewLocation) -> Location {
     }
 }
 
+/// The search keys of an account's name (see [`crate::search`]).
+fn name_keys(a: &Account) -> Vec<aftercart_store::KeyWrite> {
+    crate::search::name_words(&a.name)
+        .into_iter()
+        .map(|w| aftercart_store::KeyWrite {
+            kind: "account_word",
+            key: w,
+            doc_id: a.id.0,
+        })
+        .collect()
+}
+
 impl App {
     pub async fn plan_create_account(&self, ctx: &Ctx, input: &NewAccount) -> Result<Planned<Versioned<Account>>> {
         required(&input.name, "name")?;
@@ -116,6 +128,7 @@ impl App {
         let now = self.clock.now();
         let commit = Commit {
             docs: vec![write(&account, WriteMode::Insert)?],
+            keys: name_keys(&account),
             events: vec![event(
                 &ctx.principal.actor(),
                 now,
@@ -175,6 +188,7 @@ impl App {
         }
         let commit = Commit {
             docs: vec![write(&account, WriteMode::Update(version))?],
+            keys: name_keys(&account),
             events: vec![event(
                 &ctx.principal.actor(),
                 self.clock.now(),

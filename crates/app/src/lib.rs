@@ -17,9 +17,12 @@ mod principal;
 mod accounts;
 mod billing;
 mod orders;
+mod public_tracking;
 mod queries;
 mod reorder;
 mod reports;
+mod search;
+mod supplier;
 
 pub use accounts::*;
 pub use billing::*;
@@ -32,9 +35,12 @@ pub use orders::*;
 pub use principal::{
     Action, Actor, CustomerRole, KeyVia, LocationScope, Principal, PrincipalKind, StaffRole, restrict_order,
 };
+pub use public_tracking::*;
 pub use queries::*;
 pub use reorder::*;
 pub use reports::*;
+pub use search::*;
+pub use supplier::*;
 
 use aftercart_store::{Commit, CommitError, IdempotencyRecord, Store};
 use numbers::Numbers;

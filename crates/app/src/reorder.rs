@@ -4,7 +4,7 @@
 //! order; a timeline event `order.reordered` on the new order says where it came from and what
 //! was left out.
 
-use crate::docs::{Doc, Versioned, event, write};
+use crate::docs::{Doc, Versioned, check_version, event, write};
 use crate::error::{AppError, Result};
 use crate::principal::Principal;
 use crate::queries::{ListFilter, Page};
@@ -56,6 +56,21 @@ pub struct SavedList {
     pub created_by: String,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// When the list was last renamed or its lines replaced.
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub updated_at: Option<OffsetDateTime>,
+    /// Set when the list is deleted: the store keeps documents, so a deleted list is a
+    /// tombstone that nobody sees (it is "not found" and drops out of every listing).
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub deleted_at: Option<OffsetDateTime>,
 }
 
 impl Doc for SavedList {
@@ -71,8 +86,11 @@ impl Doc for SavedList {
         self.created_at
     }
     /// Like an order: a location-scoped user sees a list only if some line ships to its locations.
+    /// A deleted list is visible to nobody.
     fn visible_to(&self, p: &Principal) -> bool {
-        p.sees_account(self.account_id) && self.lines.iter().any(|l| p.sees_location(l.ship_to))
+        self.deleted_at.is_none()
+            && p.sees_account(self.account_id)
+            && self.lines.iter().any(|l| p.sees_location(l.ship_to))
     }
 }
 
@@ -95,6 +113,24 @@ pub struct NewSavedList {
     pub account_id: AccountId,
     pub name: String,
     pub lines: Vec<SavedListLineInput>,
+}
+
+/// A saved list's new name and lines (the whole list is replaced, as with `PUT`). A
+/// location-scoped user replaces only the lines within their scope; the others are kept.
+#[derive(Debug, Clone)]
+pub struct SavedListUpdate {
+    pub name: String,
+    pub lines: Vec<SavedListLineInput>,
+}
+
+/// A reorder as placed: the purchase order number and, per line of the preview, the quantity
+/// to order instead of the original one (by `source_line`; lines not named keep theirs).
+#[derive(Debug, Clone, Default)]
+pub struct ReorderInput {
+    pub po_number: Option<String>,
+    pub quantities: Vec<(u32, Qty)>,
+    /// Where the order comes from (the API when not said).
+    pub channel: Option<Channel>,
 }
 
 /// What to reorder from.
@@ -308,24 +344,23 @@ impl App {
             .collect())
     }
 
-    pub async fn plan_create_saved_list(
+    /// Checks and resolves a saved list's lines (product by id or SKU, not discontinued, at
+    /// least one unit, a receiving ship-to of the account within the caller's scope); every
+    /// error names its field (`lines[2].quantity`).
+    async fn saved_lines(
         &self,
         ctx: &Ctx,
-        input: &NewSavedList,
-    ) -> Result<Planned<Versioned<SavedList>>> {
-        refuse_supplier(&ctx.principal)?;
-        let account = self
-            .load_ref::<Account>(ctx, input.account_id.0, "account_id")
-            .await?
-            .value;
-        required(&input.name, "name")?;
-        if input.lines.is_empty() {
+        account: &Account,
+        input: &[SavedListLineInput],
+        previous: &[SavedListLine],
+    ) -> Result<Vec<SavedListLine>> {
+        if input.is_empty() {
             return Err(
                 Rejection::new(ErrorCode::InvalidValue, "lines", "a saved list needs at least one line").into(),
             );
         }
-        let mut lines = Vec::with_capacity(input.lines.len());
-        for (i, l) in input.lines.iter().enumerate() {
+        let mut lines = Vec::with_capacity(input.len());
+        for (i, l) in input.iter().enumerate() {
             let field = |f: &str| format!("lines[{i}].{f}");
             let product = match &l.product {
                 ProductRef::Id(id) => self.load_ref::<Product>(ctx, id.0, &field("product_id")).await?.value,
@@ -381,15 +416,37 @@ impl App {
                 )
                 .into());
             }
+            // A line kept from before keeps the price it was saved at, so a reorder can still say
+            // what changed since; a new line is priced today.
+            let kept = previous
+                .iter()
+                .find(|p| p.product_id == product.id && p.ship_to == l.ship_to)
+                .and_then(|p| p.unit_price_when_saved);
             lines.push(SavedListLine {
                 product_id: product.id,
-                unit_price_when_saved: Some(account.contract_price(product.id).unwrap_or(product.list_price)),
+                unit_price_when_saved: kept
+                    .or_else(|| Some(account.contract_price(product.id).unwrap_or(product.list_price))),
                 sku: product.sku,
                 quantity: l.quantity,
                 ship_to: l.ship_to,
                 cost_centre: l.cost_centre.clone().filter(|c| !c.trim().is_empty()),
             });
         }
+        Ok(lines)
+    }
+
+    pub async fn plan_create_saved_list(
+        &self,
+        ctx: &Ctx,
+        input: &NewSavedList,
+    ) -> Result<Planned<Versioned<SavedList>>> {
+        refuse_supplier(&ctx.principal)?;
+        let account = self
+            .load_ref::<Account>(ctx, input.account_id.0, "account_id")
+            .await?
+            .value;
+        required(&input.name, "name")?;
+        let lines = self.saved_lines(ctx, &account, &input.lines, &[]).await?;
         let now = self.clock.now();
         let list = SavedList {
             id: SavedListId(Uuid::now_v7()),
@@ -398,6 +455,8 @@ impl App {
             lines,
             created_by: ctx.principal.actor().name(),
             created_at: now,
+            updated_at: None,
+            deleted_at: None,
         };
         let commit = Commit {
             docs: vec![write(&list, WriteMode::Insert)?],
@@ -417,6 +476,115 @@ impl App {
             value: Versioned {
                 value: list,
                 version: 1,
+            },
+            commit,
+        })
+    }
+
+    /// Loads a saved list for a change: visible to the caller (own account, some line in scope,
+    /// not deleted), at the version pinned with If-Match if any.
+    async fn list_for_change(&self, ctx: &Ctx, id: SavedListId) -> Result<Versioned<SavedList>> {
+        refuse_supplier(&ctx.principal)?;
+        let v = self.load::<SavedList>(ctx, id.0).await?;
+        check_version(ctx, v.version)?;
+        Ok(v)
+    }
+
+    /// Renames a saved list and replaces its lines, with the same checks as creating one. Lines a
+    /// location-scoped user cannot see are kept as they were; a kept line keeps the price it was
+    /// saved at.
+    pub async fn plan_update_saved_list(
+        &self,
+        ctx: &Ctx,
+        id: SavedListId,
+        input: &SavedListUpdate,
+    ) -> Result<Planned<Versioned<SavedList>>> {
+        let Versioned {
+            value: mut list,
+            version,
+        } = self.list_for_change(ctx, id).await?;
+        let account = self.load::<Account>(ctx, list.account_id.0).await?.value;
+        required(&input.name, "name")?;
+        let mut lines = self.saved_lines(ctx, &account, &input.lines, &list.lines).await?;
+        let hidden: Vec<SavedListLine> = list
+            .lines
+            .iter()
+            .filter(|l| !ctx.principal.sees_location(l.ship_to))
+            .cloned()
+            .collect();
+        let (before_name, before_lines) = (list.name.clone(), list.lines.len());
+        lines.extend(hidden);
+        let now = self.clock.now();
+        list.name = input.name.trim().to_owned();
+        list.lines = lines;
+        list.updated_at = Some(now);
+        let commit = Commit {
+            docs: vec![write(&list, WriteMode::Update(version))?],
+            events: vec![event(
+                &ctx.principal.actor(),
+                now,
+                "saved_list.updated",
+                SavedList::KIND,
+                list.id.0,
+                Some(list.account_id),
+                None,
+                json!({
+                    "name": list.name,
+                    "previous_name": before_name,
+                    "lines": list.lines.len(),
+                    "previous_lines": before_lines,
+                }),
+            )],
+            ..Default::default()
+        };
+        Ok(Planned {
+            value: restrict_list(
+                ctx,
+                Versioned {
+                    value: list,
+                    version: version + 1,
+                },
+            ),
+            commit,
+        })
+    }
+
+    /// Deletes a saved list: it becomes a tombstone (`deleted_at`) that is "not found" to
+    /// everyone and drops out of every listing; the timeline keeps its history. A
+    /// location-scoped user may delete only a list whose lines are all within their scope.
+    pub async fn plan_delete_saved_list(&self, ctx: &Ctx, id: SavedListId) -> Result<Planned<Versioned<SavedList>>> {
+        let Versioned {
+            value: mut list,
+            version,
+        } = self.list_for_change(ctx, id).await?;
+        if let Some(i) = list.lines.iter().position(|l| !ctx.principal.sees_location(l.ship_to)) {
+            return Err(Rejection::new(
+                ErrorCode::OutOfScope,
+                format!("lines[{i}].ship_to"),
+                "this list also has lines for locations outside your access; ask someone who sees them all",
+            )
+            .into());
+        }
+        let now = self.clock.now();
+        list.deleted_at = Some(now);
+        let commit = Commit {
+            docs: vec![write(&list, WriteMode::Update(version))?],
+            events: vec![event(
+                &ctx.principal.actor(),
+                now,
+                "saved_list.deleted",
+                SavedList::KIND,
+                list.id.0,
+                Some(list.account_id),
+                None,
+                json!({"name": list.name, "lines": list.lines.len()}),
+            )],
+            ..Default::default()
+        };
+        Ok(Planned {
+            value: Versioned {
+                value: list,
+                version: version + 1,
             },
             commit,
         })
@@ -540,7 +708,90 @@ impl App {
         source: ReorderSource,
         po_number: Option<String>,
     ) -> Result<Planned<Versioned<Order>>> {
-        let preview = self.reorder_preview(ctx, source).await?;
+        let input = ReorderInput {
+            po_number,
+            ..Default::default()
+        };
+        self.plan_reorder_with(ctx, source, &input).await
+    }
+
+    /// The preview with the caller's quantities in place of the original ones (a line's
+    /// quantity is named `lines[i].quantity`, `i` its position in the preview, from 0).
+    pub async fn reorder_preview_with(
+        &self,
+        ctx: &Ctx,
+        source: ReorderSource,
+        quantities: &[(u32, Qty)],
+    ) -> Result<ReorderPreview> {
+        let mut p = self.reorder_preview(ctx, source).await?;
+        if quantities.is_empty() {
+            return Ok(p);
+        }
+        for (source_line, q) in quantities {
+            let Some(i) = p.lines.iter().position(|l| l.source_line == *source_line) else {
+                return Err(Rejection::new(
+                    ErrorCode::InvalidValue,
+                    "lines",
+                    format!("there is no line {source_line} to reorder"),
+                )
+                .into());
+            };
+            let field = format!("lines[{i}].quantity");
+            if q.is_zero() {
+                return Err(Rejection::new(ErrorCode::InvalidQuantity, field, "quantity must be at least 1").into());
+            }
+            if q.get() > Qty::MAX_INPUT {
+                return Err(Rejection::new(
+                    ErrorCode::InvalidQuantity,
+                    field,
+                    format!("quantity {} is too large (at most {})", q.get(), Qty::MAX_INPUT),
+                )
+                .into());
+            }
+            p.lines[i].quantity = *q;
+        }
+        let account = self.load::<Account>(ctx, p.account_id.0).await?.value;
+        Ok(Self::preview(p.source, p.source_label, &account, p.lines))
+    }
+
+    /// Whether placing this reorder now would wait for approval under the account's policy, and
+    /// why (one reason per approval step); `None` when it would not. Nothing is recorded.
+    pub async fn reorder_approval(
+        &self,
+        ctx: &Ctx,
+        source: ReorderSource,
+        input: &ReorderInput,
+    ) -> Result<Option<Vec<String>>> {
+        // A fixed number: planning must not use up an order number for a preview.
+        let planned = self
+            .plan_reorder_numbered(ctx, source, input, Some("PREVIEW".to_owned()))
+            .await?;
+        Ok(planned
+            .value
+            .value
+            .approval
+            .as_ref()
+            .map(|wf| wf.steps.iter().map(|s| s.required.reason.clone()).collect()))
+    }
+
+    /// [`App::plan_reorder`] with the caller's quantities.
+    pub async fn plan_reorder_with(
+        &self,
+        ctx: &Ctx,
+        source: ReorderSource,
+        input: &ReorderInput,
+    ) -> Result<Planned<Versioned<Order>>> {
+        self.plan_reorder_numbered(ctx, source, input, None).await
+    }
+
+    async fn plan_reorder_numbered(
+        &self,
+        ctx: &Ctx,
+        source: ReorderSource,
+        reorder: &ReorderInput,
+        number: Option<String>,
+    ) -> Result<Planned<Versioned<Order>>> {
+        let preview = self.reorder_preview_with(ctx, source, &reorder.quantities).await?;
         if !preview.can_place {
             return Err(Rejection::new(
                 ErrorCode::InvalidState,
@@ -572,10 +823,14 @@ impl App {
         };
         let input = PlaceOrder {
             account_id: preview.account_id,
-            number: None,
+            number,
             bill_to,
-            po_number: po_number.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()),
-            channel: Channel::Api,
+            po_number: reorder
+                .po_number
+                .as_ref()
+                .map(|p| p.trim().to_owned())
+                .filter(|p| !p.is_empty()),
+            channel: reorder.channel.unwrap_or(Channel::Api),
             freight: None,
             placed_at: None,
             lines: preview

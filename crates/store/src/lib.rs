@@ -231,6 +231,11 @@ impl Store {
         dispatch!(self, s => s.events(f, after_seq, limit).await)
     }
 
+    /// The newest `limit` events, newest first.
+    pub async fn latest_events(&self, f: EventFilter, limit: u32) -> Result<Vec<EventRow>> {
+        dispatch!(self, s => s.latest_events(f, limit).await)
+    }
+
     pub async fn idempotency(&self, principal: &str, key: &str) -> Result<Option<IdempotencyRecord>> {
         dispatch!(self, s => s.idempotency(principal, key).await)
     }

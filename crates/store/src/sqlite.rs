@@ -294,13 +294,22 @@ impl SqliteStore {
     }
 
     pub async fn events(&self, f: EventFilter, after_seq: i64, limit: u32) -> Result<Vec<EventRow>> {
+        self.events_in(f, after_seq, limit, false).await
+    }
+
+    pub async fn latest_events(&self, f: EventFilter, limit: u32) -> Result<Vec<EventRow>> {
+        self.events_in(f, 0, limit, true).await
+    }
+
+    async fn events_in(&self, f: EventFilter, after_seq: i64, limit: u32, newest: bool) -> Result<Vec<EventRow>> {
+        let order = if newest { "seq DESC" } else { "seq" };
         let (col, id) = match f {
             EventFilter::Subject(id) => ("subject_id", id),
             EventFilter::Account(id) => ("account_id", id),
         };
         let sql = format!(
             "SELECT seq, id, at, kind, subject_kind, subject_id, account_id, actor_kind, actor_id, actor_name, reason, data \
-             FROM events WHERE {col} = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
+             FROM events WHERE {col} = ?1 AND seq > ?2 ORDER BY {order} LIMIT ?3"
         );
         self.read(|c| {
             let mut st = c.prepare_cached(&sql)?;

@@ -16,6 +16,8 @@ pub enum Audience {
     Customer,
     /// Seller staff only (the service console).
     Staff,
+    /// Dropship suppliers' users only (the supplier portal).
+    Supplier,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +38,7 @@ impl Rule {
                     Audience::Any => true,
                     Audience::Customer => matches!(p.kind, PrincipalKind::Customer { .. }),
                     Audience::Staff => matches!(p.kind, PrincipalKind::Staff(_) | PrincipalKind::System),
+                    Audience::Supplier => matches!(p.kind, PrincipalKind::Supplier { .. }),
                 };
                 kind_ok && p.may(action)
             }
@@ -55,6 +58,43 @@ pub fn rule(method: &Method, path: &str) -> Option<Rule> {
         ("GET", "/orders" | "/orders/{id}") => Rule::SignedIn(Any, OrderRead),
         ("GET", "/invoices" | "/invoices/{id}") => Rule::SignedIn(Any, BillingRead),
         ("GET", "/console") => Rule::SignedIn(Staff, AccountRead),
+        // -- approvals and spend --
+        ("GET", "/approvals") | ("POST", "/approvals/{id}") => Rule::SignedIn(Customer, Approve),
+        ("GET", "/spend") => Rule::SignedIn(Customer, ReportsRead),
+        // -- company administration --
+        ("GET", "/admin") => Rule::SignedIn(Customer, UsersManage),
+        (
+            "GET" | "POST",
+            "/admin/users/invite" | "/admin/users/{id}" | "/admin/users/{id}/deactivate" | "/admin/keys",
+        ) => Rule::SignedIn(Customer, UsersManage),
+        ("GET", "/admin/users") | ("POST", "/admin/users/{id}/invitation" | "/admin/keys/{id}/revoke") => {
+            Rule::SignedIn(Customer, UsersManage)
+        }
+        ("GET" | "POST", "/admin/locations/new" | "/admin/locations/{id}") | ("GET", "/admin/locations") => {
+            Rule::SignedIn(Customer, LocationsManage)
+        }
+        ("GET" | "POST", "/admin/policy") => Rule::SignedIn(Customer, ApprovalRulesManage),
+        ("GET" | "POST", "/admin/budgets") => Rule::SignedIn(Customer, BudgetsManage),
+        // -- reorder and saved lists --
+        ("GET", "/lists" | "/lists/{id}") => Rule::SignedIn(Customer, OrderRead),
+        (
+            "GET" | "POST",
+            "/lists/new" | "/lists/{id}/edit" | "/lists/{id}/delete" | "/lists/{id}/reorder" | "/orders/{id}/reorder",
+        ) => Rule::SignedIn(Customer, OrderPlace),
+        ("GET", "/reorder") => Rule::SignedIn(Customer, OrderPlace),
+        // -- supplier portal and shipments --
+        ("GET", "/supplier") => Rule::SignedIn(Supplier, OrderRead),
+        ("POST", "/supplier/orders/{id}/confirm") | ("GET" | "POST", "/supplier/orders/{id}/ship") => {
+            Rule::SignedIn(Supplier, ShipmentCreate)
+        }
+        ("GET" | "POST", "/supplier/shipments/{id}/tracking") => Rule::SignedIn(Supplier, TrackingIngest),
+        ("GET", "/shipments") => Rule::SignedIn(Any, OrderRead),
+        // -- console search, customer 360, tracking, password reset, downloads --
+        ("GET" | "POST", "/forgot-password" | "/reset-password" | "/track") => Rule::Public,
+        ("POST", "/users/{id}/password-reset") => Rule::SignedIn(Any, UsersManage),
+        ("GET", "/search" | "/console/accounts/{id}") => Rule::SignedIn(Staff, AccountRead),
+        ("GET", "/orders.csv") => Rule::SignedIn(Any, OrderRead),
+        ("GET", "/invoices.csv") => Rule::SignedIn(Any, BillingRead),
         _ => return None,
     })
 }

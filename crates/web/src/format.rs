@@ -59,6 +59,13 @@ pub fn time(t: OffsetDateTime) -> String {
     format!("{}, {:02}:{:02} UTC", date(t.date()), t.hour(), t.minute())
 }
 
+/// A machine-readable moment (RFC 3339, UTC) for downloads.
+pub fn iso_datetime(t: OffsetDateTime) -> String {
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
 /// A machine-readable date for `<time datetime>`.
 pub fn iso_date(d: Date) -> String {
     d.to_string()

@@ -18,6 +18,8 @@
 
 pub mod access;
 pub mod assets;
+// -- approvals and spend --
+pub mod charts;
 pub mod form;
 pub mod format;
 pub mod limits;
@@ -91,6 +93,66 @@ fn pages() -> Pages {
     .get("/invoices/{id}", invoices::detail)
     .get("/console", console::console)
     .get(assets::CSS_ROUTE, assets::stylesheet)
+    // -- approvals and spend --
+    .get("/approvals", approvals::inbox)
+    .post("/approvals/{id}", approvals::decide)
+    .get("/spend", spend::spend)
+    // -- company administration --
+    .get("/admin", admin::index)
+    .get("/admin/users", admin::users::list)
+    .get("/admin/users/invite", admin::users::invite_form)
+    .post("/admin/users/invite", admin::users::invite)
+    .get("/admin/users/{id}", admin::users::edit_form)
+    .post("/admin/users/{id}", admin::users::edit)
+    .get("/admin/users/{id}/deactivate", admin::users::deactivate_form)
+    .post("/admin/users/{id}/deactivate", admin::users::deactivate)
+    .post("/admin/users/{id}/invitation", admin::users::reissue)
+    .get("/admin/locations", admin::locations::list)
+    .get("/admin/locations/new", admin::locations::new_form)
+    .post("/admin/locations/new", admin::locations::create)
+    .get("/admin/locations/{id}", admin::locations::edit_form)
+    .post("/admin/locations/{id}", admin::locations::edit)
+    .get("/admin/keys", admin::keys::list)
+    .post("/admin/keys", admin::keys::create)
+    .post("/admin/keys/{id}/revoke", admin::keys::revoke)
+    .get("/admin/policy", admin::policy::form)
+    .post("/admin/policy", admin::policy::save)
+    .get("/admin/budgets", admin::budgets::list)
+    .post("/admin/budgets", admin::budgets::create)
+    // -- reorder and saved lists --
+    .get("/lists", lists::index)
+    .get("/lists/new", lists::new_form)
+    .post("/lists/new", lists::create)
+    .get("/lists/{id}", lists::detail)
+    .get("/lists/{id}/edit", lists::edit_form)
+    .post("/lists/{id}/edit", lists::update)
+    .get("/lists/{id}/delete", lists::delete_form)
+    .post("/lists/{id}/delete", lists::delete)
+    .get("/lists/{id}/reorder", reorder::list_preview)
+    .post("/lists/{id}/reorder", reorder::list_place)
+    .get("/orders/{id}/reorder", reorder::order_preview)
+    .post("/orders/{id}/reorder", reorder::order_place)
+    .get("/reorder", reorder::by_number)
+    // -- supplier portal and shipments --
+    .get("/supplier", supplier::work)
+    .post("/supplier/orders/{id}/confirm", supplier::confirm)
+    .get("/supplier/orders/{id}/ship", supplier::ship_form)
+    .post("/supplier/orders/{id}/ship", supplier::ship)
+    .get("/supplier/shipments/{id}/tracking", supplier::tracking_form)
+    .post("/supplier/shipments/{id}/tracking", supplier::tracking)
+    .get("/shipments", shipments::by_location)
+    // -- console search, customer 360, tracking, password reset, downloads --
+    .get("/forgot-password", password::forgot_form)
+    .post("/forgot-password", password::forgot)
+    .get("/reset-password", password::reset_form)
+    .post("/reset-password", password::reset)
+    .post("/users/{id}/password-reset", password::issue)
+    .get("/track", track::form)
+    .get("/search", search::search)
+    .get("/orders.csv", downloads::orders_csv)
+    .get("/invoices.csv", downloads::invoices_csv)
+    .get("/console/accounts/{id}", customer::customer)
+    .post("/track", track::lookup)
 }
 
 /// Every page route (method, path pattern), as registered: for tests that walk the pages.

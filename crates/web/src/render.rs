@@ -59,13 +59,36 @@ impl Layout {
                 if p.may(Action::BillingRead) {
                     items.push(("/invoices", "Invoices"));
                 }
+                // -- approvals and spend --
+                if p.may(Action::Approve) {
+                    items.push(("/approvals", "Approvals"));
+                }
+                if p.may(Action::ReportsRead) {
+                    items.push(("/spend", "Spend"));
+                }
+                // -- reorder and saved lists --
+                if p.may(Action::OrderPlace) {
+                    items.push(("/lists", "Saved lists"));
+                }
+                // -- supplier portal and shipments --
+                items.push(("/shipments", "Shipments"));
+                // -- company administration --
+                if p.may(Action::UsersManage) {
+                    items.push(("/admin", "Company"));
+                }
             }
             PrincipalKind::Staff(_) | PrincipalKind::System => {
                 items.push(("/console", "Customers"));
                 items.push(("/orders", "Orders"));
                 items.push(("/invoices", "Invoices"));
+                // -- staff nav --
             }
-            PrincipalKind::Supplier { .. } => items.push(("/orders", "Orders")),
+            PrincipalKind::Supplier { .. } => {
+                items.push(("/orders", "Orders"));
+                // -- supplier nav --
+                items.push(("/supplier", "Lines to ship"));
+                items.push(("/shipments", "Shipments"));
+            }
         }
         Layout {
             title: title.into(),

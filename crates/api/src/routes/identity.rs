@@ -697,3 +697,103 @@ pub async fn revoke_api_key(
     let k = app.run(&ctx, || app.plan_revoke_api_key(&ctx, id)).await?;
     Ok(respond(StatusCode::OK, &key_out(&k, None), None))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequestIn {
+    pub email: Email,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResetRequestOut {
+    /// Always `recorded`, whether or not the email belongs to anyone (the answer reveals nothing).
+    pub status: String,
+}
+
+/// "Forgot password": records the request for the user with this email, if there is one. The
+/// answer is the same either way. Until email delivery lands, the link itself is issued by
+/// whoever manages the user (`POST /api/v1/users/{id}/password-reset`).
+#[utoipa::path(post, path = "/api/v1/password-resets", tag = "users", request_body = ResetRequestIn, security(()),
+    responses((status = 202, body = ResetRequestOut), (status = 429, body = Problem)))]
+pub async fn request_password_reset(State(st): State<ApiState>, req: Request) -> ApiResult<Response> {
+    let ip = crate::limits::client_address(req.headers(), req.extensions());
+    if ip.is_some_and(|a| aftercart_app::RESET_REQUESTS.hit(a)) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many password reset requests; wait a minute",
+        ));
+    }
+    let b: ResetRequestIn = parse_json(&json_bytes(req).await?)?;
+    st.app.request_password_reset(&b.email).await?;
+    Ok(respond(
+        StatusCode::ACCEPTED,
+        &ResetRequestOut {
+            status: "recorded".into(),
+        },
+        None,
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PasswordResetOut {
+    pub user: UserOut,
+    /// The one-time token; pass it to the user. Only in the response that issues it (an
+    /// idempotent replay omits it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reset_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reset_link: Option<String>,
+    pub expires_at: String,
+}
+
+fn reset_out(r: &aftercart_app::PasswordReset, secret: bool) -> PasswordResetOut {
+    PasswordResetOut {
+        user: user_out(&r.user.value, r.user.version),
+        reset_token: secret.then(|| r.token.clone()),
+        reset_link: secret.then(|| format!("/reset-password?token={}", r.token)),
+        expires_at: ts(r.expires_at),
+    }
+}
+
+/// Issues a one-time password-reset link for an active user (the previous one stops working;
+/// it works for an hour). The same rules as handing out an invitation: a privileged user's, or
+/// one with rights beyond the caller's, only from a seller admin.
+#[utoipa::path(post, path = "/api/v1/users/{id}/password-reset", tag = "users", request_body = Empty,
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = PasswordResetOut), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn issue_password_reset(
+    State(st): State<ApiState>,
+    PathParam(id): PathParam<Uuid>,
+    cmd: Command<Empty>,
+) -> ApiResult<Response> {
+    let (app, ctx) = (&st.app, &cmd.ctx);
+    let r = app
+        .execute(
+            ctx,
+            || app.plan_issue_password_reset(ctx, UserId(id)),
+            |r| stored(StatusCode::OK, &reset_out(r, false)),
+        )
+        .await?;
+    Ok(no_store(respond(
+        StatusCode::OK,
+        &reset_out(&r, true),
+        Some(r.user.version),
+    )))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetIn {
+    pub token: Secret,
+    /// At least 12 characters; not a common word; not your email name.
+    pub password: Secret,
+}
+
+/// Sets a new password from a reset token. The token is spent and every session of the user ends.
+#[utoipa::path(post, path = "/api/v1/password-resets/complete", tag = "users", request_body = ResetIn, security(()),
+    responses((status = 200, body = UserOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn complete_password_reset(State(st): State<ApiState>, JsonBody(b): JsonBody<ResetIn>) -> ApiResult<Response> {
+    let user = st.app.reset_password(&b.token, &b.password).await?;
+    Ok(respond(StatusCode::OK, &user_out(&user, 0), None))
+}

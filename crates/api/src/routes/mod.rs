@@ -9,6 +9,8 @@ pub mod orders;
 pub mod reorder;
 pub mod reports;
 pub mod shipments;
+// -- supplier portal and shipments --
+pub mod supplier;
 pub mod system;
 
 use crate::dto::{PageDto, encode_cursor};

@@ -150,6 +150,19 @@ pub struct BackorderOut {
 pub struct AllocationOut {
     pub fulfilment_location_id: Uuid,
     pub quantity: u32,
+    /// The location's confirmation that it will ship this allocation (dropship suppliers).
+    pub confirmation: Option<ConfirmationOut>,
+}
+
+/// Who confirmed an allocation, when, for what quantity, and the date promised to ship by.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConfirmationOut {
+    pub by: String,
+    pub at: String,
+    pub quantity: u32,
+    pub ship_by: Option<String>,
+    /// False when more has been allocated since the confirmation.
+    pub covers_allocation: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -257,6 +270,13 @@ impl OrderOut {
                         .map(|a| AllocationOut {
                             fulfilment_location_id: a.location.0,
                             quantity: a.quantity.get(),
+                            confirmation: a.confirmation.as_ref().map(|c| ConfirmationOut {
+                                by: c.by.clone(),
+                                at: ts(c.at),
+                                quantity: c.quantity.get(),
+                                ship_by: c.ship_by.map(d),
+                                covers_allocation: a.is_confirmed(),
+                            }),
                         })
                         .collect(),
                 })

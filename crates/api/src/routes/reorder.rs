@@ -1,6 +1,7 @@
 //! Reorder from a past order or a saved list: preview what changed (price, availability,
 //! discontinued products, gone ship-tos), then place it as a new order (which goes through
-//! approval like any other). Saved lists: create, read, list.
+//! approval like any other). Saved lists: create, read, list, replace (`PUT`) and delete, the
+//! last two only with `If-Match`.
 
 use super::orders::OrderOut;
 use super::{page, respond, stored};
@@ -9,13 +10,13 @@ use crate::dto::{Ident, ListParams, MoneyDto, Name, PageDto, opt, product_ref, q
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Caller, Command, PathParam, QueryParams};
 use aftercart_app::{
-    NewSavedList, ReorderPreview, ReorderSource, SavedList, SavedListId, SavedListLineInput, Versioned,
+    NewSavedList, ReorderPreview, ReorderSource, SavedList, SavedListId, SavedListLineInput, SavedListUpdate, Versioned,
 };
 use aftercart_domain::ids::OrderId;
 use aftercart_domain::order::Order;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -224,25 +225,52 @@ fn list_out(v: &Versioned<SavedList>) -> SavedListOut {
     }
 }
 
+fn parse_lines(lines: &[SavedListLineIn]) -> ApiResult<Vec<SavedListLineInput>> {
+    let mut out = Vec::with_capacity(lines.len());
+    for (i, l) in lines.iter().enumerate() {
+        let f = |s: &str| format!("lines[{i}].{s}");
+        let product = product_ref(l.product_id, &l.sku, &f("product_id"))?;
+        out.push(SavedListLineInput {
+            product,
+            quantity: qty(l.quantity, &f("quantity"))?,
+            ship_to: l.ship_to.into(),
+            cost_centre: opt(&l.cost_centre),
+        });
+    }
+    Ok(out)
+}
+
 impl SavedListIn {
     fn parse(&self) -> ApiResult<NewSavedList> {
-        let mut lines = Vec::with_capacity(self.lines.len());
-        for (i, l) in self.lines.iter().enumerate() {
-            let f = |s: &str| format!("lines[{i}].{s}");
-            let product = product_ref(l.product_id, &l.sku, &f("product_id"))?;
-            lines.push(SavedListLineInput {
-                product,
-                quantity: qty(l.quantity, &f("quantity"))?,
-                ship_to: l.ship_to.into(),
-                cost_centre: opt(&l.cost_centre),
-            });
-        }
         Ok(NewSavedList {
             account_id: self.account_id.into(),
             name: self.name.to_string(),
-            lines,
+            lines: parse_lines(&self.lines)?,
         })
     }
+}
+
+/// The whole list as it should be: its name and its lines (they replace the old ones).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SavedListUpdateIn {
+    pub name: Name,
+    pub lines: Vec<SavedListLineIn>,
+}
+
+/// Changing or deleting a saved list needs `If-Match` (the ETag of the version the caller saw),
+/// checked once the list is known to be visible (so another account's list stays a 404).
+async fn require_if_match(st: &ApiState, ctx: &aftercart_app::Ctx, headers: &HeaderMap, id: Uuid) -> ApiResult<()> {
+    if headers.contains_key(header::IF_MATCH) {
+        return Ok(());
+    }
+    st.app.saved_list(ctx, SavedListId(id)).await?;
+    Err(ApiError::header(
+        StatusCode::PRECONDITION_REQUIRED,
+        "precondition_failed",
+        "If-Match",
+        "send If-Match with the saved list's ETag (e.g. \"v3\") so no one else's change is overwritten",
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/saved-lists", tag = "reorder", request_body = SavedListIn,
@@ -305,4 +333,51 @@ pub async fn reorder_list(
     cmd: Command<ReorderIn>,
 ) -> ApiResult<Response> {
     place(&st, &cmd, ReorderSource::List(SavedListId(id))).await
+}
+
+#[utoipa::path(put, path = "/api/v1/saved-lists/{id}", tag = "reorder", request_body = SavedListUpdateIn,
+    params(("id" = Uuid, Path),
+        ("If-Match" = String, Header, description = "The ETag of the list as last read (required)"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key: a repeated request returns the first response")),
+    responses((status = 200, body = SavedListOut), (status = 404, body = Problem), (status = 412, body = Problem),
+        (status = 422, body = Problem), (status = 428, body = Problem)))]
+pub async fn update_saved_list(
+    State(st): State<ApiState>,
+    PathParam(id): PathParam<Uuid>,
+    headers: HeaderMap,
+    cmd: Command<SavedListUpdateIn>,
+) -> ApiResult<Response> {
+    let (app, ctx) = (&st.app, &cmd.ctx);
+    require_if_match(&st, ctx, &headers, id).await?;
+    let input = SavedListUpdate {
+        name: cmd.body.name.to_string(),
+        lines: parse_lines(&cmd.body.lines)?,
+    };
+    let v = app
+        .execute(
+            ctx,
+            || app.plan_update_saved_list(ctx, SavedListId(id), &input),
+            |v| stored(StatusCode::OK, &list_out(v)),
+        )
+        .await?;
+    Ok(respond(StatusCode::OK, &list_out(&v), Some(v.version)))
+}
+
+#[utoipa::path(delete, path = "/api/v1/saved-lists/{id}", tag = "reorder",
+    params(("id" = Uuid, Path),
+        ("If-Match" = String, Header, description = "The ETag of the list as last read (required)")),
+    responses((status = 204, description = "Deleted: the list is gone from reads and listings"),
+        (status = 404, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem),
+        (status = 428, body = Problem)))]
+pub async fn delete_saved_list(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam(id): PathParam<Uuid>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    require_if_match(&st, &ctx, &headers, id).await?;
+    let app = &st.app;
+    app.run(&ctx, || app.plan_delete_saved_list(&ctx, SavedListId(id)))
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

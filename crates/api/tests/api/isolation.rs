@@ -1116,6 +1116,10 @@ fn cases(method: &str, path: &str, fx: &Fx) -> Vec<Case> {
         ("post", "/api/v1/saved-lists/{id}/reorder") => {
             each(&[&fx.list_a, &fx.list_b], json!({"po_number": "PO-MATRIX"}))
         }
+        // -- reorder and saved lists --
+        // Without If-Match a permitted change ends in 428 (after visibility), so nothing is lost.
+        ("put", "/api/v1/saved-lists/{id}") => each(&[&fx.list_a, &fx.list_b], json!({"name": "", "lines": []})),
+        ("delete", "/api/v1/saved-lists/{id}") => each(&[&fx.list_a, &fx.list_b], Value::Null),
         ("post", "/api/v1/saved-lists") => vec![
             one(
                 "A",
@@ -1154,6 +1158,9 @@ fn cases(method: &str, path: &str, fx: &Fx) -> Vec<Case> {
             })
             .collect(),
         ("post", "/api/v1/products/{id}/discontinue") => each(&[&fx.old_product], json!({})),
+        // -- supplier portal and shipments --
+        // Line 99 exists on no order: a permitted confirmation is refused after the order loads.
+        ("post", "/api/v1/orders/{id}/supplier-confirmation") => each(&orders, json!({"lines": [{"line": 99}]})),
 
         (m, p) => panic!(
             "the isolation matrix does not know how to fill {} {p}: add it to `cases` in \

@@ -13,4 +13,6 @@ mod isolation;
 mod protocol;
 mod reorder_spend;
 mod rules;
+mod saved_lists;
 mod security;
+mod supplier;

@@ -73,6 +73,14 @@ pub struct User {
     /// is recorded for seller staff to resolve (`user.invitation_conflict`).
     #[serde(default)]
     pub email_taken_elsewhere: bool,
+    /// The current one-time password-reset token (its hash) and when it stops working.
+    #[serde(default)]
+    pub reset_token_hash: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option", default)]
+    pub reset_expires_at: Option<OffsetDateTime>,
+    /// When the user last asked for a reset ("forgot password") that nobody has answered yet.
+    #[serde(with = "time::serde::rfc3339::option", default)]
+    pub reset_requested_at: Option<OffsetDateTime>,
 }
 
 impl User {
@@ -228,6 +236,9 @@ impl App {
             created_at: now,
             session_generation: 0,
             email_taken_elsewhere: false,
+            reset_token_hash: None,
+            reset_expires_at: None,
+            reset_requested_at: None,
         };
         let mut events = Vec::new();
         if let Some(row) = self.store.by_number("user", &user.email).await? {

@@ -1,6 +1,6 @@
 //! The HTTP side of the benchmark: the loopback guard and a thin JSON client for fixtures.
 
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+use reqwest::header::{ACCEPT_ENCODING, AUTHORIZATION, COOKIE, HeaderMap, HeaderValue, SET_COOKIE};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::net::IpAddr;
@@ -89,6 +89,27 @@ impl Api {
             .map_err(|_| "--key contains characters not allowed in a header")?;
         auth.set_sensitive(true);
         headers.insert(AUTHORIZATION, auth);
+        Self::build(base, headers, pool)
+    }
+
+    /// A client that sends a portal session cookie (`name=value`) and no API key, as a signed-in
+    /// browser does; `accept_encoding` (e.g. `gzip, br`) is sent as is, and the body is never
+    /// decoded (reqwest is built without decoders), so its length is what crossed the wire.
+    pub fn with_cookie(base: String, cookie: &str, accept_encoding: Option<&str>, pool: usize) -> Result<Api, String> {
+        let mut headers = HeaderMap::new();
+        let mut c = HeaderValue::from_str(cookie).map_err(|_| "the session cookie is not a valid header value")?;
+        c.set_sensitive(true);
+        headers.insert(COOKIE, c);
+        if let Some(e) = accept_encoding {
+            headers.insert(
+                ACCEPT_ENCODING,
+                HeaderValue::from_str(e).map_err(|_| "--accept-encoding is not a valid header value")?,
+            );
+        }
+        Self::build(base, headers, pool)
+    }
+
+    fn build(base: String, headers: HeaderMap, pool: usize) -> Result<Api, String> {
         let http = reqwest::Client::builder()
             // Never leave the machine: no proxies from the environment, no redirects elsewhere.
             .no_proxy()
@@ -153,6 +174,46 @@ impl Api {
     }
 }
 
+/// The `name=value` pair of the portal session cookie in a `Set-Cookie` header value
+/// (`__Host-aftercart_session`, or `aftercart_session` with dev cookies), if that is what it sets.
+pub fn session_pair(set_cookie: &str) -> Option<String> {
+    let pair = set_cookie.split(';').next()?.trim();
+    let (name, value) = pair.split_once('=')?;
+    (name.ends_with("aftercart_session") && !value.is_empty()).then(|| pair.to_owned())
+}
+
+/// Signs in with `POST /api/v1/session` (no API key) and returns the session cookie's
+/// `name=value`, ready for a `Cookie` header.
+pub async fn sign_in(base: &str, email: &str, password: &str) -> Result<String, String> {
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+    let r = http
+        .post(format!("{base}/api/v1/session"))
+        .json(&serde_json::json!({"email": email, "password": password}))
+        .send()
+        .await
+        .map_err(|e| format!("signing in as {email}: {e}"))?;
+    let status = r.status();
+    let pair = r
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(session_pair);
+    let body = r.bytes().await.unwrap_or_default();
+    match pair {
+        Some(p) if status.is_success() => Ok(p),
+        _ => Err(format!(
+            "signing in as {email}: HTTP {status} without a session cookie: {}",
+            short(&String::from_utf8_lossy(&body))
+        )),
+    }
+}
+
 /// At most 400 characters of an error body, on one line.
 pub fn short(s: &str) -> String {
     let one: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
@@ -193,6 +254,21 @@ mod tests {
             Ok("http://127.0.0.1:8080")
         );
         assert_eq!(loopback_base("http://[::1]:9/").await.as_deref(), Ok("http://[::1]:9"));
+    }
+
+    #[test]
+    fn the_session_pair_is_taken_from_set_cookie() {
+        assert_eq!(
+            session_pair("__Host-aftercart_session=ses_abc; Path=/; HttpOnly; Secure; SameSite=Strict").as_deref(),
+            Some("__Host-aftercart_session=ses_abc")
+        );
+        assert_eq!(
+            session_pair("aftercart_session=ses_x;Path=/").as_deref(),
+            Some("aftercart_session=ses_x")
+        );
+        assert_eq!(session_pair("aftercart_session=; Max-Age=0"), None);
+        assert_eq!(session_pair("other=1; Path=/"), None);
+        assert_eq!(session_pair("garbage"), None);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `bench run`: fixtures through the API (not timed), then C concurrent workers on one shared
 //! connection pool for S seconds or MAX requests, whichever comes first, after a warm-up.
 
-use super::client::{Api, loopback_base, short};
+use super::client::{Api, loopback_base, short, sign_in};
 use super::report::{Meta, Rec, report};
 use super::{mix, run_tag};
 use serde::Deserialize;
@@ -28,6 +28,8 @@ const STATUS_SAMPLE: usize = 20_000;
 /// Orders placed for `status` when the server has fewer than `STATUS_MIN` to read.
 const STATUS_MIN: usize = 1_000;
 const STATUS_PLACE: usize = 2_000;
+/// The demo's buyer, whose session page-order and page-dashboard use unless --user says otherwise.
+const DEMO_BUYER: &str = "bea@northwind.example";
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scenario {
@@ -39,6 +41,23 @@ pub enum Scenario {
     Status,
     /// POST /api/v1/tracking-events with 100 events per request.
     Tracking,
+    /// GET /orders/{id} (the portal's order page) for ids the signed-in user sees.
+    PageOrder,
+    /// GET /dashboard (the customer's start page).
+    PageDashboard,
+    /// GET /search?q=… (the service console's search) with real order numbers, PO numbers and
+    /// tracking numbers, in turn.
+    PageSearch,
+}
+
+/// What page-search searches by.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SearchBy {
+    /// Order numbers, PO numbers and tracking numbers in turn.
+    All,
+    Number,
+    Po,
+    Tracking,
 }
 
 impl Scenario {
@@ -48,7 +67,13 @@ impl Scenario {
             Scenario::ShipInvoice => "ship-invoice",
             Scenario::Status => "status",
             Scenario::Tracking => "tracking",
+            Scenario::PageOrder => "page-order",
+            Scenario::PageDashboard => "page-dashboard",
+            Scenario::PageSearch => "page-search",
         }
+    }
+    fn is_page(self) -> bool {
+        matches!(self, Scenario::PageOrder | Scenario::PageDashboard | Scenario::PageSearch)
     }
     fn unit(self) -> &'static str {
         match self {
@@ -56,6 +81,7 @@ impl Scenario {
             Scenario::ShipInvoice => "ship+invoice pairs",
             Scenario::Status => "status reads",
             Scenario::Tracking => "events",
+            Scenario::PageOrder | Scenario::PageDashboard | Scenario::PageSearch => "pages",
         }
     }
     fn requests_per_iteration(self) -> u64 {
@@ -86,9 +112,26 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 1.0)]
     warmup: f64,
     /// Fixtures to prepare: allocated orders (ship-invoice, default 30000), shipments to track
-    /// (tracking, default concurrency × 100 + 1000), order ids to sample (status, default 20000).
+    /// (tracking, default concurrency × 100 + 1000), order ids to sample (status, page-order,
+    /// default 20000), orders and shipments to sample numbers from (page-search, 20000 each).
     #[arg(long)]
     prepare: Option<usize>,
+    /// Page scenarios: the portal user to sign in as (`POST /api/v1/session`, once; every
+    /// connection uses that session). Default: the demo buyer (bea@northwind.example) for
+    /// page-order and page-dashboard; for page-search a staff agent that the run creates through
+    /// the API with --key (invitation, then accepting it with a random password).
+    #[arg(long)]
+    user: Option<String>,
+    /// The password of --user (default: the demo password).
+    #[arg(long, env = "AFTERCART_BENCH_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
+    /// Page scenarios: the Accept-Encoding header of each page request, as a browser sends it
+    /// (`identity` asks for no compression). Bodies are counted as received, never decoded.
+    #[arg(long, default_value = "gzip, br")]
+    accept_encoding: String,
+    /// page-search: search by order number, PO number, tracking number, or all three in turn.
+    #[arg(long, value_enum, default_value_t = SearchBy::All)]
+    search_by: SearchBy,
 }
 
 /// This run's customer, catalogue and warehouses, created through the API.
@@ -122,6 +165,13 @@ enum Work {
         numbers: Vec<String>,
         base: OffsetDateTime,
     },
+    /// Portal pages fetched with one signed-in session: `paths` taken in turn (`cycle`) or at
+    /// random.
+    Pages {
+        client: Api,
+        paths: Vec<String>,
+        cycle: bool,
+    },
 }
 
 enum Step {
@@ -152,6 +202,12 @@ fn validate(a: &RunArgs) -> Result<(), String> {
     if a.prepare.is_some_and(|p| p == 0 || p > MAX_PREPARE) {
         return Err(format!("--prepare must be 1 to {MAX_PREPARE}"));
     }
+    if !a.scenario.is_page() && (a.user.is_some() || a.password.is_some()) {
+        return Err("--user and --password are for the page scenarios".into());
+    }
+    if a.scenario != Scenario::PageSearch && a.search_by != SearchBy::All {
+        return Err("--search-by is for page-search".into());
+    }
     if a.scenario == Scenario::Tracking && a.prepare.is_some_and(|p| (p as u64) < TRACKING_BATCH) {
         return Err(format!(
             "--prepare for tracking must be at least {TRACKING_BATCH} shipments (one batch touches each once)"
@@ -178,6 +234,7 @@ pub async fn run(a: RunArgs) -> Result<(), String> {
         Work::Status(ids) => ids.len(),
         Work::ShipInvoice { ready, .. } => ready.len(),
         Work::Tracking { numbers, .. } => numbers.len(),
+        Work::Pages { paths, .. } => paths.len(),
     };
     eprintln!(
         "{}: {prepared} fixtures ready in {prepare_s:.1} s; warm-up {:.1} s, then {:.1} s at concurrency {}{}",
@@ -336,6 +393,62 @@ async fn send(rec: &mut Rec, req: reqwest::RequestBuilder, keep: bool) -> Option
     }
 }
 
+/// Why a page response does not count as a page served: anything but 200 with an HTML body.
+fn page_problem(status: u16, content_type: Option<&str>) -> Option<String> {
+    let html = content_type.is_some_and(|c| {
+        c.split(';')
+            .next()
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("text/html"))
+    });
+    match (status, html) {
+        (200, true) => None,
+        (200, false) => Some(format!(
+            "HTTP 200 but content type {}, not text/html",
+            content_type.unwrap_or("(none)")
+        )),
+        (s, _) => Some(format!("HTTP {s}")),
+    }
+}
+
+/// Sends one measured page request; true when it was a 200 HTML page. Body bytes are counted as
+/// received (compressed if the server compressed them).
+async fn send_page(rec: &mut Rec, req: reqwest::RequestBuilder) -> bool {
+    let t0 = Instant::now();
+    match req.send().await {
+        Err(e) => {
+            rec.request(t0, Some(format!("transport: {e}")));
+            false
+        }
+        Ok(r) => {
+            let status = r.status().as_u16();
+            let ct = r
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let location = r
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            match r.bytes().await {
+                Err(e) => {
+                    rec.request(t0, Some(format!("reading the body of HTTP {status}: {e}")));
+                    false
+                }
+                Ok(b) => {
+                    let problem = page_problem(status, ct.as_deref())
+                        .map(|p| location.map_or(p.clone(), |l| format!("{p} (to {l})")));
+                    let ok = problem.is_none();
+                    rec.request(t0, problem);
+                    rec.bytes(b.len());
+                    ok
+                }
+            }
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct TrackingCounts {
     applied: u64,
@@ -416,6 +529,13 @@ async fn iteration(api: &Api, work: &Work, i: u64, rec: &mut Rec) -> Step {
                 .await
                 .is_some()
             {
+                rec.iteration(1);
+            }
+        }
+        Work::Pages { client, paths, cycle } => {
+            let n = paths.len() as u64;
+            let k = if *cycle { i % n } else { mix(i) % n };
+            if send_page(rec, client.http.get(client.url(&paths[k as usize]))).await {
                 rec.iteration(1);
             }
         }
@@ -636,6 +756,7 @@ async fn allocate(api: &Api, order: &Value, line: u64, at: Uuid) -> Result<(u64,
 async fn prepare(api: &Api, a: &RunArgs) -> Result<Work, String> {
     let c = a.concurrency;
     match a.scenario {
+        Scenario::PageOrder | Scenario::PageDashboard | Scenario::PageSearch => prepare_pages(api, a).await,
         Scenario::Place => Ok(Work::Place(create_world(api).await?)),
         Scenario::Status => {
             let want = a.prepare.unwrap_or(STATUS_SAMPLE);
@@ -718,22 +839,204 @@ async fn prepare(api: &Api, a: &RunArgs) -> Result<Work, String> {
     }
 }
 
-#[derive(Deserialize)]
-struct IdOnly {
+// ---------------------------------------------------------------------------------------------
+// Portal pages
+
+/// Percent-encodes a query-string value (everything but RFC 3986's unreserved characters).
+fn query_escape(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// One list of each kind, taken in turn (a, b, c, a, b, c, …) until the longest is used up; a
+/// shorter list starts over. Empty lists are left out.
+fn interleave(lists: &[Vec<String>]) -> Vec<String> {
+    let lists: Vec<&Vec<String>> = lists.iter().filter(|l| !l.is_empty()).collect();
+    let longest = lists.iter().map(|l| l.len()).max().unwrap_or(0);
+    let mut out = Vec::with_capacity(longest * lists.len());
+    for k in 0..longest {
+        for l in &lists {
+            out.push(l[k % l.len()].clone());
+        }
+    }
+    out
+}
+
+/// A staff agent created for this run through the API (the key is a seller admin's): invited,
+/// its invitation issued and accepted with a random password. Pages take a session, not a key.
+async fn create_staff(api: &Api) -> Result<(String, String), String> {
+    let tag = run_tag().to_lowercase();
+    let email = format!("bench-agent-{tag}@bench.example");
+    let password = format!("pw-{:016x}{:016x}", rand::random::<u64>(), rand::random::<u64>());
+    let v: Value = api
+        .post(
+            "/api/v1/users",
+            &json!({"email": email, "name": format!("Bench agent {tag}"), "type": "staff", "role": "agent"}),
+        )
+        .await?;
+    let id = v["user"]["id"]
+        .as_str()
+        .ok_or_else(|| format!("inviting a staff agent: no user id in {}", short(&v.to_string())))?
+        .to_owned();
+    let token = match v["invitation_token"].as_str() {
+        Some(t) => t.to_owned(),
+        None => {
+            let r: Value = api.post(&format!("/api/v1/users/{id}/invitation"), &json!({})).await?;
+            r["invitation_token"]
+                .as_str()
+                .ok_or_else(|| format!("issuing the invitation: no token in {}", short(&r.to_string())))?
+                .to_owned()
+        }
+    };
+    let _: Value = api
+        .post("/api/v1/invitations/accept", &json!({"token": token, "password": password}))
+        .await?;
+    Ok((email, password))
+}
+
+/// One untimed GET of a page with the session: its body, or why it is not a page.
+async fn fetch_page(client: &Api, path: &str) -> Result<String, String> {
+    let r = client
+        .http
+        .get(client.url(path))
+        .send()
+        .await
+        .map_err(|e| format!("GET {path}: {e}"))?;
+    let status = r.status().as_u16();
+    let ct = r
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let location = r
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = r.text().await.map_err(|e| format!("GET {path}: {e}"))?;
+    match page_problem(status, ct.as_deref()) {
+        None => Ok(body),
+        Some(p) => Err(format!(
+            "GET {path}: {p}{}: {}",
+            location.map(|l| format!(" (to {l}: is the session accepted?)")).unwrap_or_default(),
+            short(&body)
+        )),
+    }
+}
+
+async fn prepare_pages(api: &Api, a: &RunArgs) -> Result<Work, String> {
+    let demo_password = aftercart_app::demo::DEMO_PASSWORD;
+    let (email, password) = match (&a.user, a.scenario) {
+        (Some(u), _) => (u.clone(), a.password.clone().unwrap_or_else(|| demo_password.to_owned())),
+        (None, Scenario::PageSearch) => {
+            let (e, p) = create_staff(api).await?;
+            eprintln!("page-search: created staff agent {e} through the API");
+            (e, p)
+        }
+        (None, _) => (DEMO_BUYER.to_owned(), a.password.clone().unwrap_or_else(|| demo_password.to_owned())),
+    };
+    let cookie = sign_in(&api.base, &email, &password).await?;
+    let encoding = Some(a.accept_encoding.as_str()).filter(|e| !e.is_empty());
+    let client = Api::with_cookie(api.base.clone(), &cookie, encoding, a.concurrency)?;
+    // Untimed reads (sampling, the check below) ask for bodies they can read.
+    let plain = Api::with_cookie(api.base.clone(), &cookie, None, 8)?;
+    let want = a.prepare.unwrap_or(STATUS_SAMPLE);
+    let (paths, cycle) = match a.scenario {
+        Scenario::PageOrder => {
+            // Through the session: the orders this user may open.
+            let (ids, how) = sample_orders(&plain, want).await?;
+            if ids.is_empty() {
+                return Err(format!("{email} sees no orders; nothing to open"));
+            }
+            eprintln!("page-order: signed in as {email}; sampled {} order ids ({how})", ids.len());
+            (ids.iter().map(|id| format!("/orders/{id}")).collect::<Vec<_>>(), false)
+        }
+        Scenario::PageDashboard => {
+            eprintln!("page-dashboard: signed in as {email}");
+            (vec!["/dashboard".to_owned()], true)
+        }
+        _ => {
+            // Numbers come from the API with the key (every order and shipment).
+            let (orders, how) = sample_list(api, "/api/v1/orders", want).await?;
+            let (shipments, _) = sample_list(api, "/api/v1/shipments", want).await?;
+            let numbers: Vec<String> = orders.iter().filter_map(|o| o.number.clone()).collect();
+            let pos: Vec<String> = orders.iter().filter_map(|o| o.po_number.clone()).collect();
+            let tracking: Vec<String> = shipments.iter().filter_map(|s| s.tracking_number.clone()).collect();
+            eprintln!(
+                "page-search: signed in as {email}; {} order numbers, {} PO numbers ({how}), {} tracking numbers",
+                numbers.len(),
+                pos.len(),
+                tracking.len()
+            );
+            let kinds = [
+                (SearchBy::Number, "order number", numbers),
+                (SearchBy::Po, "PO number", pos),
+                (SearchBy::Tracking, "tracking number", tracking),
+            ];
+            let mut chosen: Vec<Vec<String>> = Vec::new();
+            for (by, what, values) in kinds {
+                if a.search_by != SearchBy::All && a.search_by != by {
+                    continue;
+                }
+                let Some(first) = values.first() else {
+                    if a.search_by == by {
+                        return Err(format!("no {what}s to search for (seed with --ship-every for tracking numbers)"));
+                    }
+                    eprintln!("page-search: no {what}s to search for; searching by the others");
+                    continue;
+                };
+                // Each kind once, untimed: it must find an order.
+                let path = format!("/search?q={}", query_escape(first));
+                let body = fetch_page(&plain, &path).await?;
+                if !body.contains("href=\"/orders/") {
+                    return Err(format!("searching by {what} ({path}) found no order: {}", short(&body)));
+                }
+                chosen.push(values.iter().map(|q| format!("/search?q={}", query_escape(q))).collect());
+            }
+            let paths = interleave(&chosen);
+            if paths.is_empty() {
+                return Err("nothing to search for (no orders or shipments sampled)".into());
+            }
+            (paths, true)
+        }
+    };
+    fetch_page(&plain, &paths[0]).await?;
+    Ok(Work::Pages { client, paths, cycle })
+}
+
+/// What the samplers keep of a listed order or shipment.
+#[derive(Deserialize, Clone, Debug)]
+struct Listed {
     id: Uuid,
+    /// Orders: the order number.
+    #[serde(default)]
+    number: Option<String>,
+    /// Orders: the PO number.
+    #[serde(default)]
+    po_number: Option<String>,
+    /// Shipments: the tracking number.
+    #[serde(default)]
+    tracking_number: Option<String>,
 }
 
 #[derive(Deserialize)]
-struct IdPage {
-    items: Vec<IdOnly>,
+struct ListPage {
+    items: Vec<Listed>,
     next_cursor: Option<String>,
 }
 
-/// GET /api/v1/orders?limit=N[&cursor=C]
-async fn order_page(api: &Api, limit: usize, cursor: Option<&str>) -> Result<IdPage, String> {
+/// GET {list}?limit=N[&cursor=C], e.g. /api/v1/orders
+async fn list_page(api: &Api, list: &str, limit: usize, cursor: Option<&str>) -> Result<ListPage, String> {
     match cursor {
-        Some(c) => api.get(&format!("/api/v1/orders?limit={limit}&cursor={c}")).await,
-        None => api.get(&format!("/api/v1/orders?limit={limit}")).await,
+        Some(c) => api.get(&format!("{list}?limit={limit}&cursor={c}")).await,
+        None => api.get(&format!("{list}?limit={limit}")).await,
     }
 }
 
@@ -769,12 +1072,19 @@ fn cursor_at(ms: u64) -> String {
     b64url(&b)
 }
 
-/// Up to `want` order ids from pages of 500. Order ids are UUIDv7 (time-ordered) and a list
-/// cursor is the id a page starts below, so pages are taken just below random instants between
-/// the oldest and the newest order: the sample covers the whole table, not only its newest end.
-/// Falls back to paging from the newest order when cursors do not look as expected.
+/// Up to `want` order ids (see [`sample_list`]).
 async fn sample_orders(api: &Api, want: usize) -> Result<(Vec<Uuid>, &'static str), String> {
-    let first = order_page(api, 2, None).await?;
+    let (items, how) = sample_list(api, "/api/v1/orders", want).await?;
+    Ok((items.into_iter().map(|o| o.id).collect(), how))
+}
+
+/// Up to `want` items of a list (`/api/v1/orders`, `/api/v1/shipments`) from pages of 500. Ids
+/// are UUIDv7 (time-ordered) and a list cursor is the id a page starts below, so pages are taken
+/// just below random instants between the oldest and the newest item: the sample covers the
+/// whole table, not only its newest end. Falls back to paging from the newest item when cursors
+/// do not look as expected.
+async fn sample_list(api: &Api, list: &str, want: usize) -> Result<(Vec<Listed>, &'static str), String> {
+    let first = list_page(api, list, 2, None).await?;
     let Some(newest) = first.items.first().map(|o| o.id) else {
         return Ok((Vec::new(), "empty"));
     };
@@ -782,28 +1092,28 @@ async fn sample_orders(api: &Api, want: usize) -> Result<(Vec<Uuid>, &'static st
         (Some(c), Some(second)) => *c == b64url(second.id.as_bytes()),
         _ => false,
     };
-    if cursors_are_ids && let Some(ids) = sample_spread(api, newest, want).await? {
-        return Ok((ids, "pages of 500 at random points across all orders"));
+    if cursors_are_ids && let Some(items) = sample_spread(api, list, newest, want).await? {
+        return Ok((items, "pages of 500 at random points across the whole list"));
     }
     let mut ids = Vec::new();
     let mut cursor: Option<String> = None;
     while ids.len() < want {
-        let page = order_page(api, (want - ids.len()).min(500), cursor.as_deref()).await?;
-        ids.extend(page.items.into_iter().map(|o| o.id));
+        let page = list_page(api, list, (want - ids.len()).min(500), cursor.as_deref()).await?;
+        ids.extend(page.items);
         match page.next_cursor {
             Some(c) => cursor = Some(c),
             None => break,
         }
     }
-    Ok((ids, "the newest orders"))
+    Ok((ids, "the newest items"))
 }
 
-async fn sample_spread(api: &Api, newest: Uuid, want: usize) -> Result<Option<Vec<Uuid>>, String> {
+async fn sample_spread(api: &Api, list: &str, newest: Uuid, want: usize) -> Result<Option<Vec<Listed>>, String> {
     // Binary search for the oldest order's millisecond: `lo` has no order before it, `hi` has.
     let (mut lo, mut hi) = (0u64, v7_ms(newest) + 1);
     while hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;
-        match order_page(api, 1, Some(&cursor_at(mid))).await {
+        match list_page(api, list, 1, Some(&cursor_at(mid))).await {
             Ok(p) if p.items.is_empty() => lo = mid,
             Ok(_) => hi = mid,
             Err(_) => return Ok(None),
@@ -819,15 +1129,15 @@ async fn sample_spread(api: &Api, newest: Uuid, want: usize) -> Result<Option<Ve
             break;
         }
         let at = oldest + 1 + mix(seed ^ k) % span;
-        let page = order_page(api, 500, Some(&cursor_at(at))).await?;
-        ids.extend(page.items.into_iter().map(|o| o.id));
+        let page = list_page(api, list, 500, Some(&cursor_at(at))).await?;
+        ids.extend(page.items);
         if (k + 1) % pages == 0 {
-            ids.sort_unstable();
-            ids.dedup();
+            ids.sort_unstable_by_key(|o| o.id);
+            ids.dedup_by_key(|o| o.id);
         }
     }
-    ids.sort_unstable();
-    ids.dedup();
+    ids.sort_unstable_by_key(|o| o.id);
+    ids.dedup_by_key(|o| o.id);
     ids.truncate(want);
     Ok(Some(ids))
 }

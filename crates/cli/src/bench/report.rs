@@ -22,6 +22,9 @@ pub struct Rec {
     pub units: u64,
     /// Events the server reported as rejected inside 2xx tracking batches.
     pub rejected_units: u64,
+    /// Response body bytes as received (compressed when the server compressed them), summed
+    /// over the measured requests of scenarios that count them (pages).
+    pub body_bytes: u64,
     pub last_done: Option<Instant>,
 }
 
@@ -65,6 +68,13 @@ impl Rec {
         }
     }
 
+    /// Counts the body bytes of a measured response.
+    pub fn bytes(&mut self, n: usize) {
+        if self.counts(Instant::now()) {
+            self.body_bytes += n as u64;
+        }
+    }
+
     pub fn iteration(&mut self, units: u64) {
         if self.counts(Instant::now()) {
             self.iterations += 1;
@@ -82,6 +92,7 @@ impl Rec {
         self.iterations += o.iterations;
         self.units += o.units;
         self.rejected_units += o.rejected_units;
+        self.body_bytes += o.body_bytes;
         self.last_done = match (self.last_done, o.last_done) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
@@ -158,6 +169,7 @@ pub fn report(meta: &Meta, mut rec: Rec, window_start: Instant, window_end: Inst
         "prepare_s": (meta.prepare_s * 10.0).round() / 10.0,
         "fixtures_exhausted": meta.exhausted,
         "client_cpu_pct": meta.client_cpu_pct,
+        "body_bytes_per_request": (rec.body_bytes > 0 && rec.requests > 0).then(|| rec.body_bytes / rec.requests),
     });
     eprintln!(
         "{} ({}, concurrency {}): {} {} in {:.2} s = {:.1} {}/s | {} requests ({:.1}/s), {} errors | latency ms p50 {:.2} p90 {:.2} p99 {:.2} max {:.2}",
@@ -179,6 +191,9 @@ pub fn report(meta: &Meta, mut rec: Rec, window_start: Instant, window_end: Inst
     );
     if let Some(c) = meta.client_cpu_pct {
         eprintln!("load generator CPU: {c:.0}% of one core (it shares the cores with the server)");
+    }
+    if rec.body_bytes > 0 && rec.requests > 0 {
+        eprintln!("response bodies: {} bytes per request as received", rec.body_bytes / rec.requests);
     }
     if let Some(e) = &rec.first_error {
         eprintln!("first error: {e}");

@@ -48,6 +48,30 @@ impl Line {
 pub struct Allocation {
     pub location: FulfilmentLocationId,
     pub quantity: Qty,
+    /// The fulfilment location's promise to ship this allocation (a dropship supplier confirming
+    /// the lines routed to it); absent until confirmed, and in documents written before there
+    /// were confirmations. Not a quantity state: the ledger ignores it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmation: Option<Confirmation>,
+}
+
+impl Allocation {
+    /// Whether the whole allocated quantity is confirmed (more allocated since needs confirming again).
+    pub fn is_confirmed(&self) -> bool {
+        self.confirmation.as_ref().is_some_and(|c| c.quantity >= self.quantity)
+    }
+}
+
+/// Who confirmed an allocation, when, for how much, and the date they promised to ship by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirmation {
+    pub by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// The allocated quantity when it was (last) confirmed.
+    pub quantity: Qty,
+    #[serde(default)]
+    pub ship_by: Option<Date>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

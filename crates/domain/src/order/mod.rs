@@ -1,12 +1,14 @@
 //! The order aggregate: lines (each with its own ship-to), allocations, backorders, shipments and
 //! receipts. Every command validates fully before it mutates, so a refused command changes nothing.
 
+mod confirm;
 mod ledger;
 mod line;
 mod shipment;
 
+pub use confirm::{ConfirmLine, Confirmed};
 pub use ledger::LineLedger;
-pub use line::{Allocation, Backorder, BackorderChange, Line};
+pub use line::{Allocation, Backorder, BackorderChange, Confirmation, Line};
 pub use shipment::{Receipt, ReceiptLine, Shipment, ShipmentLine};
 
 use crate::account::{Account, FulfilmentLocation};
@@ -254,6 +256,7 @@ impl Order {
             None => line.allocations.push(Allocation {
                 location: location.id,
                 quantity: qty,
+                confirmation: None,
             }),
         }
         Ok(())

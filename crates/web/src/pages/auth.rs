@@ -30,7 +30,7 @@ pub fn home_of(v: &Viewer) -> &'static str {
     match v.ctx.principal.kind {
         PrincipalKind::Customer { .. } => "/dashboard",
         PrincipalKind::Staff(_) | PrincipalKind::System => "/console",
-        PrincipalKind::Supplier { .. } => "/orders",
+        PrincipalKind::Supplier { .. } => "/supplier",
     }
 }
 
@@ -56,6 +56,7 @@ struct SignInPage {
 pub struct SignInQuery {
     next: Option<String>,
     accepted: Option<String>,
+    reset: Option<String>,
     signed_out: Option<String>,
 }
 
@@ -63,7 +64,7 @@ pub async fn sign_in_form(MaybeViewer(v): MaybeViewer, Query(q): Query<SignInQue
     if let Some(v) = v {
         return redirect(home_of(&v));
     }
-    let notice = if q.accepted.is_some() {
+    let notice = if q.accepted.is_some() || q.reset.is_some() {
         "Your password is set. Sign in with your email address and new password."
     } else if q.signed_out.is_some() {
         "You have signed out."
@@ -191,7 +192,7 @@ pub async fn sign_in(
     let to = if next.is_empty() {
         match s.user.principal().kind {
             PrincipalKind::Customer { .. } => "/dashboard",
-            PrincipalKind::Supplier { .. } => "/orders",
+            PrincipalKind::Supplier { .. } => "/supplier",
             _ => "/console",
         }
         .to_owned()
@@ -205,7 +206,7 @@ pub async fn sign_in(
     Ok(r)
 }
 
-fn capitalise(s: &str) -> String {
+pub(crate) fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),

@@ -21,6 +21,8 @@ pub struct AccountRow {
 #[template(path = "console.html")]
 struct ConsolePage {
     l: Layout,
+    e: crate::form::Errors,
+    q: String,
     rows: Vec<AccountRow>,
 }
 
@@ -49,6 +51,8 @@ pub async fn console(State(st): State<WebState>, v: Viewer) -> PageResult {
         StatusCode::OK,
         &ConsolePage {
             l: Layout::for_viewer("Customers", &v, "/console"),
+            e: crate::form::Errors::default(),
+            q: String::new(),
             rows,
         },
     ))

@@ -5,6 +5,23 @@ pub mod console;
 pub mod dashboard;
 pub mod invoices;
 pub mod orders;
+// -- page modules added per area below --
+// -- supplier portal and shipments --
+pub mod shipments;
+pub mod supplier;
+// -- company administration --
+pub mod admin;
+// -- approvals and spend --
+pub mod approvals;
+pub mod spend;
+pub mod customer;
+pub mod downloads;
+pub mod password;
+pub mod search;
+pub mod track;
+// -- reorder and saved lists --
+pub mod lists;
+pub mod reorder;
 
 use aftercart_domain::status::Risk;
 

@@ -353,7 +353,7 @@ struct OrderPage {
     total: String,
 }
 
-fn event_words(kind: &str) -> String {
+pub(crate) fn event_words(kind: &str) -> String {
     format::words(&kind.replace('.', " "))
 }
 

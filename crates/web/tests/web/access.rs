@@ -95,7 +95,7 @@ async fn pages_refuse_the_wrong_persona(t: TestWeb) {
     // `/` takes each persona to its start page.
     assert_eq!(t.get("/", &buyer).await.location(), "/dashboard");
     assert_eq!(t.get("/", &agent).await.location(), "/console");
-    assert_eq!(t.get("/", &supplier).await.location(), "/orders");
+    assert_eq!(t.get("/", &supplier).await.location(), "/supplier");
     assert_eq!(t.get("/", &Session::default()).await.location(), "/sign-in");
     // An unknown page is the 404 page, in the viewer's layout.
     let p = t.get("/no-such-page", &buyer).await;

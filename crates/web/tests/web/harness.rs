@@ -1,6 +1,6 @@
 //! Test harness: the portal's real router in-process, on SQLite (a fresh temp file) or
-//! PostgreSQL (a fresh schema in the local `test` database, dropped afterwards), with the demo
-//! data loaded and a few more users (a seller agent, a supplier, another account's user and a
+//! PostgreSQL (a fresh database on the local server, dropped afterwards), each a copy of a
+//! template holding the demo data and a few more users (a seller agent, a supplier, another account's user and a
 //! location-scoped user). PostgreSQL is never skipped: unreachable, the variant fails.
 #![allow(dead_code)]
 
@@ -55,7 +55,146 @@ pub struct TestWeb {
 
 enum Cleanup {
     File(std::path::PathBuf),
-    Schema(String),
+    Database(String),
+    /// The template itself: kept.
+    None,
+}
+
+/// A fresh directory, in memory when the machine has /dev/shm (the demo load's fsyncs then
+/// cost nothing); the store behaves the same.
+fn temp_dir() -> std::path::PathBuf {
+    temp_dir_named("aftercart-web-")
+}
+
+fn temp_base() -> std::path::PathBuf {
+    let shm = std::path::Path::new("/dev/shm");
+    if shm.is_dir() {
+        shm.to_path_buf()
+    } else {
+        std::env::temp_dir()
+    }
+}
+
+fn temp_dir_named(prefix: &str) -> std::path::PathBuf {
+    let dir = temp_base().join(format!("{prefix}{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Whether a name ending in a UUIDv7 after `prefix` was made more than an hour ago.
+fn older_than_an_hour(name: &str, prefix: &str) -> bool {
+    let now_ms = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+    name.strip_prefix(prefix)
+        .and_then(|u| uuid::Uuid::parse_str(u).ok())
+        .and_then(|u| u.get_timestamp())
+        .is_some_and(|t| now_ms - (t.to_unix().0 as i64) * 1000 > 3_600_000)
+}
+
+/// The demo data and the harness's users are loaded once per test process into a template
+/// (a SQLite file; a PostgreSQL database) and every test starts from a copy: the same data
+/// as loading it each time (fixed clock, fixed seed), at a fraction of the cost.
+static SQLITE_TEMPLATE: tokio::sync::OnceCell<std::path::PathBuf> = tokio::sync::OnceCell::const_new();
+static PG_TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+
+async fn sqlite_template() -> &'static std::path::PathBuf {
+    SQLITE_TEMPLATE
+        .get_or_init(|| async {
+            // Templates of earlier runs are removed (a test process running now may use a
+            // younger one).
+            if let Ok(entries) = std::fs::read_dir(temp_base()) {
+                for e in entries.flatten() {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    if older_than_an_hour(&name, "aftercart-webtpl-") {
+                        let _ = std::fs::remove_dir_all(e.path());
+                    }
+                }
+            }
+            let dir = temp_dir_named("aftercart-webtpl-");
+            let store = Store::open(&format!("sqlite:{}", dir.join("t.db").display()))
+                .await
+                .expect("open sqlite");
+            store.migrate().await.expect("migrate sqlite");
+            let t = TestWeb::build(store, Cleanup::None).await;
+            t.seed().await;
+            drop(t);
+            // The last connection to close checkpoints the WAL into the file and deletes it;
+            // copying before then could copy a file mid-checkpoint.
+            let wal = dir.join("t.db-wal");
+            for _ in 0..400 {
+                if !wal.exists() {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+            }
+            assert!(!wal.exists(), "the template's connections did not close");
+            dir.join("t.db")
+        })
+        .await
+}
+
+/// The URL of database `name` on the test server.
+fn db_url(name: &str) -> String {
+    let url = pg_url();
+    let (base, query) = url.split_once('?').map_or((url.as_str(), None), |(b, q)| (b, Some(q)));
+    let server = base.rsplit_once('/').map_or(base, |(s, _)| s);
+    match query {
+        Some(q) => format!("{server}/{name}?{q}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
+async fn pg_admin() -> tokio_postgres::Client {
+    let (client, conn) = tokio_postgres::connect(&pg_url(), tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL at {} is required for this test: {e}", pg_url()));
+    tokio::spawn(conn);
+    client
+}
+
+async fn pg_template() -> &'static str {
+    PG_TEMPLATE
+        .get_or_init(|| async {
+            let admin = pg_admin().await;
+            // Templates of earlier runs (older than an hour: a test process running now may use
+            // a younger one) are dropped; the name carries its UUIDv7's creation time.
+            for row in admin
+                .query(
+                    "SELECT datname FROM pg_database WHERE datname LIKE 'aftercart_wtpl_%'",
+                    &[],
+                )
+                .await
+                .expect("list templates")
+            {
+                let name: String = row.get(0);
+                if older_than_an_hour(&name, "aftercart_wtpl_") {
+                    let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                }
+            }
+            let name = format!("aftercart_wtpl_{}", uuid::Uuid::now_v7().simple());
+            admin
+                .batch_execute(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create the template database");
+            let store = Store::open(&db_url(&name)).await.expect("open postgres");
+            store.migrate().await.expect("migrate postgres");
+            let t = TestWeb::build(store, Cleanup::None).await;
+            t.seed().await;
+            drop(t);
+            // A database with connections cannot be copied: wait for the pool's to close.
+            for _ in 0..200 {
+                let n: i64 = admin
+                    .query_one("SELECT count(*) FROM pg_stat_activity WHERE datname = $1", &[&name])
+                    .await
+                    .expect("count connections")
+                    .get(0);
+                if n == 0 {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            name
+        })
+        .await
 }
 
 impl Drop for TestWeb {
@@ -64,7 +203,7 @@ impl Drop for TestWeb {
             Some(Cleanup::File(dir)) => {
                 let _ = std::fs::remove_dir_all(dir);
             }
-            Some(Cleanup::Schema(schema)) => {
+            Some(Cleanup::Database(name)) => {
                 let _ = std::thread::spawn(move || {
                     let rt = tokio::runtime::Builder::new_current_thread()
                         .enable_all()
@@ -74,14 +213,14 @@ impl Drop for TestWeb {
                         if let Ok((client, conn)) = tokio_postgres::connect(&pg_url(), tokio_postgres::NoTls).await {
                             tokio::spawn(conn);
                             let _ = client
-                                .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                                .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                                 .await;
                         }
                     });
                 })
                 .join();
             }
-            None => {}
+            Some(Cleanup::None) | None => {}
         }
     }
 }
@@ -177,16 +316,7 @@ impl TestWeb {
 
     /// A store with nothing in it (access-table tests).
     pub async fn sqlite_empty() -> TestWeb {
-        // In memory when the machine has /dev/shm: the demo load's fsyncs then cost nothing
-        // (about 5 s instead of 19 s a test here); the store behaves the same.
-        let shm = std::path::Path::new("/dev/shm");
-        let base = if shm.is_dir() {
-            shm.to_path_buf()
-        } else {
-            std::env::temp_dir()
-        };
-        let dir = base.join(format!("aftercart-web-{}", uuid::Uuid::now_v7().simple()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
+        let dir = temp_dir();
         let store = Store::open(&format!("sqlite:{}", dir.join("t.db").display()))
             .await
             .expect("open sqlite");
@@ -194,29 +324,31 @@ impl TestWeb {
         TestWeb::build(store, Cleanup::File(dir)).await
     }
 
+    /// A fresh copy of the seeded SQLite template (the demo is loaded once per test process).
     pub async fn sqlite() -> TestWeb {
-        let t = TestWeb::sqlite_empty().await;
-        t.seed().await;
-        t
+        let template = sqlite_template().await;
+        let dir = temp_dir();
+        let db = dir.join("t.db");
+        std::fs::copy(template, &db).expect("copy the template");
+        let store = Store::open(&format!("sqlite:{}", db.display()))
+            .await
+            .expect("open sqlite");
+        store.migrate().await.expect("migrate sqlite");
+        TestWeb::build(store, Cleanup::File(dir)).await
     }
 
+    /// A fresh database created from the seeded PostgreSQL template database.
     pub async fn postgres() -> TestWeb {
-        let schema = format!("w_{}", uuid::Uuid::now_v7().simple());
-        let (client, conn) = tokio_postgres::connect(&pg_url(), tokio_postgres::NoTls)
+        let template = pg_template().await;
+        let name = format!("aftercart_w_{}", uuid::Uuid::now_v7().simple());
+        let admin = pg_admin().await;
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
             .await
-            .unwrap_or_else(|e| panic!("PostgreSQL at {} is required for this test: {e}", pg_url()));
-        tokio::spawn(conn);
-        client
-            .batch_execute(&format!("CREATE SCHEMA {schema}"))
-            .await
-            .expect("create schema");
-        let sep = if pg_url().contains('?') { '&' } else { '?' };
-        let url = format!("{}{sep}options=-csearch_path%3D{schema}", pg_url());
-        let store = Store::open(&url).await.expect("open postgres");
+            .unwrap_or_else(|e| panic!("create database from the template: {e}"));
+        let store = Store::open(&db_url(&name)).await.expect("open postgres");
         store.migrate().await.expect("migrate postgres");
-        let t = TestWeb::build(store, Cleanup::Schema(schema)).await;
-        t.seed().await;
-        t
+        TestWeb::build(store, Cleanup::Database(name)).await
     }
 
     async fn seed(&self) {

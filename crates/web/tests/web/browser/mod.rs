@@ -43,6 +43,17 @@ const FINANCE: &str = "fin@northwind.example";
 /// throttle a user's sign-in).
 const APPROVER: &str = "ana@northwind.example";
 const WIDE: u32 = 1280;
+
+// Journeys of each area live in their own child module (they see this module's private helpers).
+// -- journey modules --
+mod lists; // -- reorder and saved lists --
+use lists::buyer_reorders_and_keeps_a_list;
+mod admin;
+use admin::admin_invites_a_user;
+mod approvals; // -- approvals and spend --
+use approvals::approver_approves_with_comment;
+mod supplier; // -- supplier portal and shipments --
+use supplier::supplier_ships_a_line;
 const NARROW: u32 = 320;
 
 fn workspace() -> PathBuf {
@@ -881,9 +892,11 @@ async fn browser_journeys() {
     eprintln!("browser: ready after {:.1}s", started.elapsed().as_secs_f64());
 
     let mut failed: Vec<String> = Vec::new();
+    let mut journeys = 0;
     macro_rules! journey {
         ($name:ident $(, $arg:expr)*) => {{
             let t = Instant::now();
+            journeys += 1;
             b.reset().await;
             let r = AssertUnwindSafe($name(&mut b, &f $(, $arg)*)).catch_unwind().await;
             let outcome = match r {
@@ -907,6 +920,15 @@ async fn browser_journeys() {
     journey!(wrong_password_shows_error_summary);
     journey!(pages_fit_320_px);
     journey!(agent_opens_customer_order_from_console, &portal.app);
+    // -- approvals and spend --
+    journey!(approver_approves_with_comment, &portal.app);
+    // -- company administration --
+    journey!(admin_invites_a_user, &portal.app);
+    // -- reorder and saved lists --
+    journey!(buyer_reorders_and_keeps_a_list, &portal.app);
+    // -- supplier portal and shipments --
+    journey!(supplier_ships_a_line, &portal.app);
+    // -- console search, customer 360, tracking --
 
     let violations = std::mem::take(&mut b.violations);
     let audited = std::mem::take(&mut b.audited);
@@ -914,7 +936,7 @@ async fn browser_journeys() {
     drop(driver);
     eprintln!(
         "browser: {} journeys, {} pages audited, in {:.1}s",
-        6,
+        journeys,
         audited.len(),
         started.elapsed().as_secs_f64()
     );

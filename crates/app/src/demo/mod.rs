@@ -20,6 +20,13 @@
 //! Order, invoice and account numbers are taken from the caller's numbering, so orders created
 //! afterwards follow on (SO-221, …).
 
+// -- approvals and spend --
+mod governance;
+// -- reorder and saved lists --
+mod lists;
+// -- supplier portal and shipments --
+mod supplier;
+
 use crate::error::{AppError, Result};
 use crate::{
     Allocate, App, BackorderInput, CancelInput, Ctx, FixedClock, InvoiceLineInput, IssueCreditMemo, IssueInvoice,
@@ -192,6 +199,12 @@ pub async fn load(app: &App) -> Result<DemoSummary> {
     };
     demo.run_all().await?;
     people(app, demo.world.accounts[0].id, usd).await?;
+    // -- supplier portal and shipments --
+    supplier::supplier_work(app, demo.world.accounts[0].id).await?;
+    // -- approvals and spend --
+    governance::load(app, demo.world.accounts[0].id, usd).await?;
+    // -- reorder and saved lists --
+    lists::saved_lists(app, demo.world.accounts[0].id, usd).await?;
     let count =
         async |kind: &'static str| -> Result<usize> { Ok(usize::try_from(app.store.count(kind).await?).unwrap_or(0)) };
     Ok(DemoSummary {

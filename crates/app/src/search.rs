@@ -1,0 +1,213 @@
+//! The service console's one search box, and the customer 360.
+//!
+//! Search answers from indexes only, so its cost does not grow with the number of orders: exact
+//! numbers through the documents' unique `number` column (order, invoice, account, product SKU,
+//! user email) and secondary keys (`order_po`, `tracking`, `order_sku`, `account_word`), each one
+//! indexed lookup. A query is tried as typed and upper-cased (numbers and tracking numbers are
+//! usually upper case, people type them in lower case).
+
+use crate::docs::{Doc, Versioned, decode};
+use crate::identity::User;
+use crate::{
+    Action, App, AppError, Ctx, ListFilter, OpenPositionAnswer, Page, Result, ShipmentDoc, TimelineOf,
+};
+use aftercart_domain::account::Account;
+use aftercart_domain::ids::AccountId;
+use aftercart_domain::invoice::{Invoice, Payment};
+use aftercart_domain::order::Order;
+use aftercart_domain::product::Product;
+use aftercart_store::{EventFilter, EventRow, ListQuery};
+use uuid::Uuid;
+
+/// Results per group.
+pub const SEARCH_LIMIT: usize = 20;
+/// The longest query searched.
+pub const MAX_QUERY: usize = 200;
+
+#[derive(Debug, Clone, Default)]
+pub struct SearchResults {
+    pub orders: Vec<Order>,
+    pub invoices: Vec<Invoice>,
+    /// Shipments found by tracking number, with their order.
+    pub shipments: Vec<(ShipmentDoc, Order)>,
+    /// Products found by SKU, each with its newest orders.
+    pub products: Vec<(Product, Vec<Order>)>,
+    pub accounts: Vec<Account>,
+    pub users: Vec<User>,
+}
+
+impl SearchResults {
+    pub fn is_empty(&self) -> bool {
+        self.orders.is_empty()
+            && self.invoices.is_empty()
+            && self.shipments.is_empty()
+            && self.products.is_empty()
+            && self.accounts.is_empty()
+            && self.users.is_empty()
+    }
+}
+
+/// The words of an account name that search finds it by.
+pub(crate) fn name_words(name: &str) -> Vec<String> {
+    let mut w: Vec<String> = name
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 2)
+        .map(str::to_lowercase)
+        .collect();
+    w.sort();
+    w.dedup();
+    w
+}
+
+impl App {
+    /// Searches orders (number, PO), invoices (number), shipments (tracking number), products
+    /// (SKU, with their orders), accounts (number or words of the name) and users (email). Seller
+    /// staff only.
+    pub async fn search(&self, ctx: &Ctx, query: &str) -> Result<SearchResults> {
+        if !ctx.principal.is_seller() {
+            return Err(AppError::Forbidden("search is for seller staff".into()));
+        }
+        let q = query.trim();
+        let mut out = SearchResults::default();
+        if q.is_empty() || q.chars().count() > MAX_QUERY || q.contains('\0') {
+            return Ok(out);
+        }
+        let mut variants = vec![q.to_owned()];
+        if q.to_uppercase() != q {
+            variants.push(q.to_uppercase());
+        }
+        let mut order_ids: Vec<Uuid> = Vec::new();
+        let mut shipment_ids: Vec<Uuid> = Vec::new();
+        for v in &variants {
+            if let Some(r) = self.store.by_number("order", v).await? {
+                order_ids.push(r.id);
+            }
+            order_ids.extend(self.store.by_key("order_po", v).await?.into_iter().take(SEARCH_LIMIT));
+            if let Some(r) = self.store.by_number("invoice", v).await? {
+                out.invoices.push(decode::<Invoice>(&r)?.value);
+            }
+            shipment_ids.extend(self.store.by_key("tracking", v).await?.into_iter().take(SEARCH_LIMIT));
+            if let Some(r) = self.store.by_number("product", v).await? {
+                let p = decode::<Product>(&r)?.value;
+                let orders = self
+                    .store
+                    .list(ListQuery {
+                        kind: Order::KIND,
+                        key: Some(("order_sku", p.sku.to_uppercase())),
+                        limit: 10,
+                        ..Default::default()
+                    })
+                    .await?
+                    .iter()
+                    .map(|r| decode::<Order>(r).map(|v| v.value))
+                    .collect::<Result<Vec<_>>>()?;
+                out.products.push((p, orders));
+            }
+            if let Some(r) = self.store.by_number("account", v).await? {
+                out.accounts.push(decode::<Account>(&r)?.value);
+            }
+        }
+        order_ids.sort();
+        order_ids.dedup();
+        out.orders = self.docs_of::<Order>(&order_ids).await?;
+        out.orders.sort_by(|a, b| b.placed_at.cmp(&a.placed_at));
+        shipment_ids.sort();
+        shipment_ids.dedup();
+        for s in self.docs_of::<ShipmentDoc>(&shipment_ids).await? {
+            if let Some(r) = self.store.get(s.order_id.0).await? {
+                out.shipments.push((s, decode::<Order>(&r)?.value));
+            }
+        }
+        // Accounts by name: every word of the query must be a word of the name.
+        let words = name_words(q);
+        if !words.is_empty() && words.len() <= 8 {
+            let mut common: Option<Vec<Uuid>> = None;
+            for w in &words {
+                let mut ids = self.store.by_key("account_word", w).await?;
+                ids.sort();
+                common = Some(match common {
+                    None => ids,
+                    Some(prev) => prev.into_iter().filter(|id| ids.binary_search(id).is_ok()).collect(),
+                });
+            }
+            let ids: Vec<Uuid> = common.unwrap_or_default().into_iter().take(SEARCH_LIMIT * 2).collect();
+            for a in self.docs_of::<Account>(&ids).await? {
+                // A renamed account keeps its old words' keys: check the name as it is now.
+                let now = name_words(&a.name);
+                if words.iter().all(|w| now.contains(w)) && !out.accounts.iter().any(|x| x.id == a.id) {
+                    out.accounts.push(a);
+                }
+            }
+        }
+        out.accounts.truncate(SEARCH_LIMIT);
+        if q.contains('@')
+            && let Some(r) = self.store.by_number("user", &q.to_lowercase()).await?
+        {
+            out.users.push(decode::<User>(&r)?.value);
+        }
+        out.invoices.dedup_by_key(|i| i.id);
+        out.products.dedup_by_key(|(p, _)| p.id);
+        Ok(out)
+    }
+
+    async fn docs_of<T: Doc>(&self, ids: &[Uuid]) -> Result<Vec<T>> {
+        self.store
+            .get_many(ids)
+            .await?
+            .iter()
+            .filter(|r| r.kind == T::KIND)
+            .map(|r| decode::<T>(r).map(|v| v.value))
+            .collect()
+    }
+
+    /// Everything about one customer, for the service console: the account, balances, recent
+    /// orders, shipments, invoices and payments, users and the newest timeline events.
+    pub async fn customer_360(&self, ctx: &Ctx, id: AccountId) -> Result<Customer360> {
+        if !ctx.principal.is_seller() {
+            return Err(AppError::Forbidden("the customer page is for seller staff".into()));
+        }
+        let account = self.account(ctx, id).await?;
+        let recent = |limit| ListFilter {
+            account_id: Some(id),
+            limit,
+            ..Default::default()
+        };
+        let position = self.open_position(ctx, id).await?;
+        let orders = self.list_orders(ctx, &recent(10)).await?;
+        let shipments = self.list_shipments(ctx, &recent(10)).await?;
+        let invoices = self.list_invoices(ctx, &recent(10)).await?;
+        let payments = if ctx.principal.may(Action::BillingRead) {
+            self.list_payments(ctx, &recent(10)).await?
+        } else {
+            Page {
+                items: Vec::new(),
+                next: None,
+            }
+        };
+        let users = self.list_users(ctx, &recent(100)).await?;
+        self.timeline(ctx, TimelineOf::Account(id), 0, 1).await?;
+        let timeline = self.store.latest_events(EventFilter::Account(id.0), 25).await?;
+        Ok(Customer360 {
+            account,
+            position,
+            orders,
+            shipments,
+            invoices,
+            payments,
+            users,
+            timeline,
+        })
+    }
+}
+
+pub struct Customer360 {
+    pub account: Versioned<Account>,
+    pub position: OpenPositionAnswer,
+    pub orders: Page<Versioned<Order>>,
+    pub shipments: Page<Versioned<ShipmentDoc>>,
+    pub invoices: Page<Versioned<Invoice>>,
+    pub payments: Page<Versioned<Payment>>,
+    pub users: Page<Versioned<User>>,
+    /// Newest first.
+    pub timeline: Vec<EventRow>,
+}

@@ -1,0 +1,315 @@
+//! The page access matrix, like the API's isolation matrix: every page route × every persona ×
+//! whose record it is (the viewer's own account, another account, outside the viewer's location
+//! scope, routed to a supplier). The test fails when a registered page has no row here, so a new
+//! page cannot ship without its rule being written down and tried.
+//!
+//! Cells: `O` 200 page, `S` sent to sign in, `R` redirected elsewhere (a signed-in person's start
+//! page), `F` 403 "You cannot use this page", `N` 404 "Page not found" (not yours = missing),
+//! `-` not tried here (a permitted form post: its effect is tried in the page's own tests).
+//! Form posts are sent with the persona's CSRF token and no fields, so a permitted one would at
+//! most refuse the empty form; denied ones must be refused before the handler runs.
+
+use crate::both_stores;
+use crate::harness::{ADMIN, AGENT, APPROVER, BUYER, FINANCE, OTHER, SCOPED, SUPPLIER, Session, TestWeb};
+use aftercart_app::{Ctx, ListFilter, NewSavedList, ProductRef, SavedListLineInput};
+use aftercart_domain::account::{Account, LocationKind};
+use aftercart_domain::order::Order;
+use aftercart_domain::quantity::Qty;
+use axum::http::StatusCode;
+use std::collections::HashMap;
+
+/// Personas, in the order of a row's cells.
+const PERSONAS: [&str; 9] = ["anon", BUYER, APPROVER, FINANCE, ADMIN, SCOPED, OTHER, AGENT, SUPPLIER];
+
+/// Which record a `{id}` stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Rec {
+    Plain,
+    /// A Northwind order shipping to the scoped user's location, not routed to the supplier.
+    Order,
+    /// A Northwind order shipping only outside the scoped user's locations.
+    OrderOutOfScope,
+    /// A Northwind order with a line routed to the dropship supplier.
+    OrderRouted,
+    Invoice,
+    Account,
+    User,
+    Location,
+    Key,
+    List,
+    /// A shipment from the dropship supplier.
+    SupplierShipment,
+}
+
+use Rec::*;
+
+/// (method, route pattern, record, query string, cells).
+const MATRIX: &[(&str, &str, Rec, &str, &str)] = &[
+    //                                                         anon buy app fin adm sco oth agt sup
+    ("GET", "/", Plain, "", "SRRRRRRRR"),
+    ("GET", "/sign-in", Plain, "", "ORRRRRRRR"),
+    ("POST", "/sign-in", Plain, "", "---------"),
+    ("POST", "/sign-out", Plain, "", "S--------"),
+    ("GET", "/invitations/accept", Plain, "token=x", "OOOOOOOOO"),
+    ("POST", "/invitations/accept", Plain, "", "---------"),
+    ("GET", "/static/{file}", Plain, "", "OOOOOOOOO"),
+    ("GET", "/dashboard", Plain, "", "SOOOOOOFF"),
+    ("GET", "/orders", Plain, "", "SOOOOOOOO"),
+    ("GET", "/orders/{id}", Order, "", "SOOOOONON"),
+    ("GET", "/orders/{id}", OrderOutOfScope, "", "SOOOONNON"),
+    ("GET", "/orders/{id}", OrderRouted, "", "SOOOO-NOO"),
+    ("GET", "/invoices", Plain, "", "SFOOOOOOF"),
+    ("GET", "/invoices/{id}", Invoice, "", "SFOOOONOF"),
+    ("GET", "/console", Plain, "", "SFFFFFFOF"),
+    ("GET", "/approvals", Plain, "", "SFOFOFOFF"),
+    ("POST", "/approvals/{id}", Order, "", "SF-F-FNFF"),
+    ("GET", "/spend", Plain, "", "SFOOOOOFF"),
+    ("GET", "/admin", Plain, "", "SFFFOFOFF"),
+    ("GET", "/admin/users", Plain, "", "SFFFOFOFF"),
+    ("GET", "/admin/users/invite", Plain, "", "SFFFOFOFF"),
+    ("POST", "/admin/users/invite", Plain, "", "SFFF-F-FF"),
+    ("GET", "/admin/users/{id}", User, "", "SFFFOFNFF"),
+    ("POST", "/admin/users/{id}", User, "", "SFFF-FNFF"),
+    ("GET", "/admin/users/{id}/deactivate", User, "", "SFFFOFNFF"),
+    ("POST", "/admin/users/{id}/deactivate", User, "", "SFFF-FNFF"),
+    ("POST", "/admin/users/{id}/invitation", User, "", "SFFF-FNFF"),
+    ("GET", "/admin/locations", Plain, "", "SFFFOFOFF"),
+    ("GET", "/admin/locations/new", Plain, "", "SFFFOFOFF"),
+    ("POST", "/admin/locations/new", Plain, "", "SFFF-F-FF"),
+    ("GET", "/admin/locations/{id}", Location, "", "SFFFOFNFF"),
+    ("POST", "/admin/locations/{id}", Location, "", "SFFF-FNFF"),
+    ("GET", "/admin/keys", Plain, "", "SFFFOFOFF"),
+    ("POST", "/admin/keys", Plain, "", "SFFF-F-FF"),
+    ("POST", "/admin/keys/{id}/revoke", Key, "", "SFFF-FNFF"),
+    ("GET", "/admin/policy", Plain, "", "SFFFOFOFF"),
+    ("POST", "/admin/policy", Plain, "", "SFFF-F-FF"),
+    ("GET", "/admin/budgets", Plain, "", "SFFFOFOFF"),
+    ("POST", "/admin/budgets", Plain, "", "SFFF-F-FF"),
+    ("GET", "/lists", Plain, "", "SOOOOOOFF"),
+    ("GET", "/lists/new", Plain, "", "SOFFOOOFF"),
+    ("POST", "/lists/new", Plain, "", "S-FF---FF"),
+    ("GET", "/lists/{id}", List, "", "SOOOOONFF"),
+    ("GET", "/lists/{id}/edit", List, "", "SOFFOONFF"),
+    ("POST", "/lists/{id}/edit", List, "", "S-FF--NFF"),
+    ("GET", "/lists/{id}/delete", List, "", "SOFFOONFF"),
+    ("POST", "/lists/{id}/delete", List, "", "S-FF--NFF"),
+    ("GET", "/lists/{id}/reorder", List, "", "SOFFOONFF"),
+    ("POST", "/lists/{id}/reorder", List, "", "S-FF--NFF"),
+    ("GET", "/orders/{id}/reorder", Order, "", "SOFFOONFF"),
+    ("POST", "/orders/{id}/reorder", Order, "", "S-FF--NFF"),
+    ("GET", "/reorder", Plain, "", "S-FF---FF"),
+    ("GET", "/supplier", Plain, "", "SFFFFFFFO"),
+    ("POST", "/supplier/orders/{id}/confirm", OrderRouted, "", "SFFFFFFF-"),
+    ("GET", "/supplier/orders/{id}/ship", OrderRouted, "", "SFFFFFFFO"),
+    ("POST", "/supplier/orders/{id}/ship", OrderRouted, "", "SFFFFFFF-"),
+    ("GET", "/supplier/shipments/{id}/tracking", SupplierShipment, "", "SFFFFFFFO"),
+    ("POST", "/supplier/shipments/{id}/tracking", SupplierShipment, "", "SFFFFFFF-"),
+    ("GET", "/shipments", Plain, "", "SOOOOOOOO"),
+    ("GET", "/forgot-password", Plain, "", "ORRRRRRRR"),
+    ("POST", "/forgot-password", Plain, "", "---------"),
+    ("GET", "/reset-password", Plain, "token=x", "NNNNNNNNN"),
+    ("POST", "/reset-password", Plain, "", "---------"),
+    ("POST", "/users/{id}/password-reset", User, "", "SFFF-FN-F"),
+    ("GET", "/track", Plain, "", "OOOOOOOOO"),
+    ("POST", "/track", Plain, "", "---------"),
+    ("GET", "/search", Plain, "q=northwind", "SFFFFFFOF"),
+    ("GET", "/console/accounts/{id}", Account, "", "SFFFFFFOF"),
+    ("GET", "/orders.csv", Plain, "", "SOOOOOOOO"),
+    ("GET", "/invoices.csv", Plain, "", "SFOOOOOOF"),
+];
+
+#[test]
+fn every_page_has_a_row_in_the_matrix() {
+    let mut missing = Vec::new();
+    for (m, p) in aftercart_web::page_routes() {
+        if !MATRIX.iter().any(|(rm, rp, ..)| *rm == m.as_str() && *rp == p) {
+            missing.push(format!("{m} {p}"));
+        }
+    }
+    assert!(missing.is_empty(), "pages without a row in the access matrix: {missing:?}");
+    for (m, p, _, _, cells) in MATRIX {
+        assert_eq!(cells.len(), PERSONAS.len(), "{m} {p}");
+        assert!(
+            aftercart_web::page_routes().iter().any(|(rm, rp)| rm.as_str() == *m && rp == p),
+            "the matrix has a row for {m} {p}, which is not a page"
+        );
+    }
+}
+
+async fn northwind(t: &TestWeb) -> Account {
+    t.app
+        .list_accounts(&Ctx::system(), &ListFilter {
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .expect("accounts")
+        .items
+        .into_iter()
+        .find(|a| a.value.name == "Northwind Clinics")
+        .expect("Northwind")
+        .value
+}
+
+/// A concrete record id for each kind.
+async fn records(t: &TestWeb) -> HashMap<Rec, String> {
+    let ctx = Ctx::system();
+    let nw = northwind(t).await;
+    let scoped_loc = nw
+        .locations
+        .iter()
+        .find(|l| l.kind == LocationKind::ShipTo)
+        .expect("the scoped user's location")
+        .id;
+    let supplier = t
+        .app
+        .fulfilment_locations(&ctx)
+        .await
+        .expect("fulfilment locations")
+        .into_iter()
+        .find(|f| f.kind == aftercart_domain::account::FulfilmentKind::DropshipSupplier)
+        .expect("the dropship supplier")
+        .id;
+    let mut orders: Vec<Order> = Vec::new();
+    let mut f = ListFilter {
+        account_id: Some(nw.id),
+        limit: 500,
+        ..Default::default()
+    };
+    loop {
+        let p = t.app.list_orders(&ctx, &f).await.expect("orders");
+        orders.extend(p.items.into_iter().map(|o| o.value));
+        match p.next {
+            Some(n) => f.before = Some(n),
+            None => break,
+        }
+    }
+    let routed = |o: &Order| o.lines.iter().any(|l| l.allocations.iter().any(|a| a.location == supplier));
+    let in_scope = |o: &Order| o.lines.iter().all(|l| l.ship_to == scoped_loc);
+    let outside = |o: &Order| o.lines.iter().all(|l| l.ship_to != scoped_loc);
+    let mut m = HashMap::new();
+    let pick = |p: &dyn Fn(&Order) -> bool, what: &str| {
+        orders
+            .iter()
+            .find(|o| p(o))
+            .unwrap_or_else(|| panic!("the demo has no Northwind order {what}"))
+            .id
+            .0
+            .to_string()
+    };
+    m.insert(Order, pick(&|o| in_scope(o) && !routed(o), "in scope, not routed"));
+    m.insert(OrderOutOfScope, pick(&|o| outside(o) && !routed(o), "outside the scope"));
+    m.insert(OrderRouted, pick(&|o| routed(o), "routed to the supplier"));
+    let shipment = orders
+        .iter()
+        .flat_map(|o| o.shipments.iter())
+        .find(|s| s.from == supplier)
+        .expect("a shipment from the supplier");
+    m.insert(SupplierShipment, shipment.id.0.to_string());
+    let invoice = t
+        .app
+        .list_invoices(&ctx, &ListFilter {
+            account_id: Some(nw.id),
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .expect("invoices")
+        .items
+        .remove(0)
+        .value;
+    m.insert(Invoice, invoice.id.0.to_string());
+    m.insert(Account, nw.id.0.to_string());
+    m.insert(Location, scoped_loc.0.to_string());
+    let users = t
+        .app
+        .list_users(&ctx, &ListFilter {
+            limit: 500,
+            ..Default::default()
+        })
+        .await
+        .expect("users")
+        .items;
+    let buyer = users.iter().find(|u| u.value.email == BUYER).expect("buyer").value.clone();
+    m.insert(User, buyer.id.0.to_string());
+    let key = t
+        .app
+        .run(&ctx, || t.app.plan_create_api_key(&ctx, buyer.id, "matrix"))
+        .await
+        .expect("a key");
+    m.insert(Key, key.key.id.to_string());
+    let product = orders[0].lines[0].product_id;
+    let new_list = NewSavedList {
+        account_id: nw.id,
+        name: "Matrix list".into(),
+        lines: vec![SavedListLineInput {
+            product: ProductRef::Id(product),
+            quantity: Qty::new(2),
+            ship_to: scoped_loc,
+            cost_centre: None,
+        }],
+    };
+    let list = t
+        .app
+        .run(&ctx, || t.app.plan_create_saved_list(&ctx, &new_list))
+        .await
+        .expect("a saved list");
+    m.insert(List, list.value.id.0.to_string());
+    m
+}
+
+fn expect(cell: char, p: &crate::harness::Page) -> Result<(), String> {
+    let signin = p.status == StatusCode::SEE_OTHER && p.location().starts_with("/sign-in");
+    let ok = match cell {
+        'O' => p.status == StatusCode::OK,
+        'S' => signin,
+        'R' => p.status == StatusCode::SEE_OTHER && !signin,
+        'F' => p.status == StatusCode::FORBIDDEN,
+        'N' => p.status == StatusCode::NOT_FOUND,
+        _ => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("expected {cell}, got {} (location {:?})", p.status, p.location()))
+    }
+}
+
+async fn every_page_answers_every_persona_as_the_matrix_says(t: TestWeb) {
+    let ids = records(&t).await;
+    let mut sessions: Vec<Session> = vec![Session::default()];
+    for email in &PERSONAS[1..] {
+        sessions.push(t.sign_in(email).await);
+    }
+    let mut wrong = Vec::new();
+    for (method, path, rec, q, cells) in MATRIX {
+        let mut url = path.replace("{file}", "app.css");
+        if path.starts_with("/static/") {
+            url = aftercart_web::assets::css_url();
+        }
+        if *rec != Plain {
+            url = url.replace("{id}", &ids[rec]);
+        }
+        if !q.is_empty() {
+            url = format!("{url}?{q}");
+        }
+        for (i, cell) in cells.chars().enumerate() {
+            if cell == '-' {
+                continue;
+            }
+            let s = &sessions[i];
+            let p = if *method == "GET" {
+                t.get(&url, s).await
+            } else {
+                t.post(&url, s, &[]).await
+            };
+            assert!(p.status.as_u16() < 500, "{method} {url} as {}: {}", PERSONAS[i], p.status);
+            if let Err(e) = expect(cell, &p) {
+                wrong.push(format!("{method} {path} [{rec:?}] as {}: {e}", PERSONAS[i]));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{} cells differ:\n{}", wrong.len(), wrong.join("\n"));
+}
+
+both_stores!(every_page_answers_every_persona_as_the_matrix_says);
