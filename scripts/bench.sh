@@ -1,19 +1,30 @@
 #!/usr/bin/env bash
 # Reproduces the figures in BENCHMARKS.md on this machine, over loopback only.
 #
-#   scripts/bench.sh                      # SQLite: write scenarios, then 1,000,000 seeded orders + status reads
+#   scripts/bench.sh                      # SQLite: every step below, 1,000,000 seeded orders
 #   ORDERS=200000 scripts/bench.sh        # a smaller seeded database
 #   BACKEND=postgres scripts/bench.sh     # PostgreSQL at 127.0.0.1:5432/test, fresh schemas (ORDERS default 100000)
+#   STEPS="pages search" scripts/bench.sh # only the portal's figures
 #
-# Steps: build the release binary; serve a fresh database on 127.0.0.1; run `place`,
-# `ship-invoice` and `tracking` (BENCH_SECONDS each, CONCURRENCY concurrent requests); stop the
-# server; seed ORDERS ten-line orders into another fresh database; serve it; run `status`; record
-# the server's resident memory (VmRSS) after that run; print a summary table.
+# Steps (STEPS, default "writes status pages search"; each on its own fresh database):
+#   writes  serve an empty database on 127.0.0.1; run `place`, `ship-invoice` and `tracking`
+#           (BENCH_SECONDS each, CONCURRENCY concurrent requests).
+#   status  seed ORDERS ten-line orders (every SHIP_EVERY-th shipped, with a tracking number);
+#           serve them; run `status` (GET /api/v1/orders/{id}/status).
+#   search  on the same seeded database: run `page-search` (the console's /search page with real
+#           order numbers, PO numbers and tracking numbers in turn, as a staff agent the run
+#           creates), then each kind alone (page-search-number, -po, -tracking).
+#   pages   `aftercart demo` on a fresh database (the demo data); `bench weight` (bytes a browser
+#           transfers on the first load of the order page, every asset included); then
+#           `page-order` and `page-dashboard` as the demo buyer.
+# The server's resident memory (VmRSS) is recorded after each run; a summary table is printed.
 #
-# Knobs (environment): BACKEND=sqlite|postgres, ORDERS, BENCH_SECONDS (10), CONCURRENCY (64),
-# PORT (18080), PG_URL (postgres://postgres@127.0.0.1:5432/test), KEEP=1 keeps the databases,
-# SKIP_BUILD=1 uses the existing binary, RUN_ARGS adds flags to every `bench run` (e.g.
-# "--prepare 3000" for a quick try). Cargo honours CARGO_TARGET_DIR as usual.
+# Knobs (environment): BACKEND=sqlite|postgres, ORDERS, STEPS, SHIP_EVERY (10; 0 ships none),
+# SEEDED_DB (reuse a database `bench seed` filled, e.g. sqlite:/tmp/1m.db, instead of seeding;
+# never deleted), BENCH_SECONDS (10), CONCURRENCY (64), PORT (18080),
+# PG_URL (postgres://postgres@127.0.0.1:5432/test), KEEP=1 keeps the databases, SKIP_BUILD=1 uses
+# the existing binary, RUN_ARGS adds flags to every `bench run` (e.g. "--prepare 3000" for a
+# quick try). Cargo honours CARGO_TARGET_DIR as usual.
 set -euo pipefail
 
 BACKEND=${BACKEND:-sqlite}
@@ -22,6 +33,13 @@ case "$BACKEND" in
   postgres) ORDERS=${ORDERS:-100000} ;;
   *) echo "BACKEND must be sqlite or postgres, not '$BACKEND'" >&2; exit 2 ;;
 esac
+STEPS=" ${STEPS:-writes status pages search} "
+for s in $STEPS; do
+  case "$s" in writes|status|pages|search) ;; *) echo "STEPS: unknown step '$s' (writes, status, pages, search)" >&2; exit 2 ;; esac
+done
+step() { case "$STEPS" in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+SHIP_EVERY=${SHIP_EVERY:-10}
+SEEDED_DB=${SEEDED_DB:-}
 BENCH_SECONDS=${BENCH_SECONDS:-10}
 CONCURRENCY=${CONCURRENCY:-64}
 PORT=${PORT:-18080}
@@ -87,12 +105,12 @@ fresh_db() {
   fi
 }
 
-start_server() { # $1 database URL, $2 log name
+start_server() { # $1 database URL, $2 log name, $3 command (serve, or demo: loads the demo data first)
   if curl -s -o /dev/null --max-time 1 "$URL/healthz"; then
     echo "something already listens on $ADDR; set PORT" >&2
     exit 1
   fi
-  "$BIN" serve --db "$1" --addr "$ADDR" --api-key "$KEY" >"$WORK/$2.log" 2>&1 &
+  "$BIN" "${3:-serve}" --db "$1" --addr "$ADDR" --api-key "$KEY" >"$WORK/$2.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 600); do
     if curl -sf -o /dev/null --max-time 1 "$URL/healthz"; then
@@ -114,14 +132,18 @@ rss_kb() {
   awk '/^VmRSS:/ {print $2}' "/proc/$SERVER_PID/status"
 }
 
-run_scenario() { # $1 scenario; the JSON line goes to $WORK/$1.json
+RAN=()
+run_scenario() { # $1 name (the JSON line goes to $WORK/$1.json), $2 scenario, then extra `bench run` flags
+  local name=$1 scenario=$2
+  shift 2
   # Other work on the machine skews the figures: keep the 1-minute load average before the run.
-  cut -d' ' -f1 /proc/loadavg >"$WORK/$1.load"
-  echo "== $1: ${BENCH_SECONDS}s at concurrency $CONCURRENCY (load average $(cat "$WORK/$1.load"))" >&2
-  "$BIN" bench run --url "$URL" --key "$KEY" --scenario "$1" --concurrency "$CONCURRENCY" --seconds "$BENCH_SECONDS" \
-    "${RUN_EXTRA[@]}" | tail -n 1 >"$WORK/$1.json"
-  cat "$WORK/$1.json"
-  echo "$(rss_kb)" >"$WORK/$1.rss"
+  cut -d' ' -f1 /proc/loadavg >"$WORK/$name.load"
+  echo "== $name: ${BENCH_SECONDS}s at concurrency $CONCURRENCY (load average $(cat "$WORK/$name.load"))" >&2
+  "$BIN" bench run --url "$URL" --key "$KEY" --scenario "$scenario" --concurrency "$CONCURRENCY" --seconds "$BENCH_SECONDS" \
+    "$@" "${RUN_EXTRA[@]}" | tail -n 1 >"$WORK/$name.json"
+  cat "$WORK/$name.json"
+  echo "$(rss_kb)" >"$WORK/$name.rss"
+  RAN+=("$name")
 }
 
 # A scalar field of a one-line JSON object (keys used here are unique within it).
@@ -137,58 +159,105 @@ fi
 GIT_REV="$(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo '+dirty')"
 
 # 1. Writes on an empty database.
-fresh_db writes
-start_server "$DB_URL" server-writes
-echo "== server $SERVER_PID on $URL, $BACKEND, RSS at start $(rss_kb) kB" >&2
-for s in place ship-invoice tracking; do
-  run_scenario "$s"
-done
-stop_server
-
-# 2. Reads on a seeded database.
-fresh_db seeded
-DB_SEED=$DB_URL
-echo "== seeding $ORDERS orders ($BACKEND)" >&2
-"$BIN" bench seed --db "$DB_SEED" --orders "$ORDERS" | tail -n 1 >"$WORK/seed.json"
-cat "$WORK/seed.json"
-DB_SIZE=""
-if [ "$BACKEND" = sqlite ]; then
-  DB_SIZE="$(du -ch "$WORK"/seeded.db* | tail -n 1 | cut -f1) (database + WAL)"
+if step writes; then
+  fresh_db writes
+  start_server "$DB_URL" server-writes
+  echo "== server $SERVER_PID on $URL, $BACKEND, RSS at start $(rss_kb) kB" >&2
+  for s in place ship-invoice tracking; do
+    run_scenario "$s" "$s"
+  done
+  stop_server
 fi
-start_server "$DB_SEED" server-seeded
-echo "== server $SERVER_PID on $URL, RSS at start $(rss_kb) kB" >&2
-run_scenario status
-STATUS_RSS=$(cat "$WORK/status.rss")
-stop_server
 
-# 3. Summary (also saved next to the binary, with the raw JSON lines).
+# 2. Reads and search on a seeded database.
+SEEDED=0
+if step status || step search; then
+  SEEDED=1
+  if [ -n "$SEEDED_DB" ]; then
+    DB_SEED=$SEEDED_DB
+    echo "== reusing the seeded database $DB_SEED (not seeded again, not deleted)" >&2
+    echo '{"reused":true}' >"$WORK/seed.json"
+  else
+    fresh_db seeded
+    DB_SEED=$DB_URL
+    echo "== seeding $ORDERS orders, every ${SHIP_EVERY}th shipped ($BACKEND)" >&2
+    "$BIN" bench seed --db "$DB_SEED" --orders "$ORDERS" --ship-every "$SHIP_EVERY" | tail -n 1 >"$WORK/seed.json"
+    cat "$WORK/seed.json"
+  fi
+  DB_SIZE=""
+  case "$DB_SEED" in
+    sqlite:*) DB_SIZE="$(du -ch "${DB_SEED#sqlite:}"* | tail -n 1 | cut -f1) (database + WAL)" ;;
+  esac
+  start_server "$DB_SEED" server-seeded
+  echo "== server $SERVER_PID on $URL, RSS at start $(rss_kb) kB" >&2
+  if step status; then
+    run_scenario status status
+  fi
+  if step search; then
+    run_scenario page-search page-search
+    for by in number po tracking; do
+      run_scenario "page-search-$by" page-search --search-by "$by"
+    done
+  fi
+  SEEDED_RSS=$(rss_kb)
+  stop_server
+fi
+
+# 3. Portal pages on the demo data.
+if step pages; then
+  fresh_db demo
+  start_server "$DB_URL" server-demo demo
+  echo "== demo server $SERVER_PID on $URL, RSS at start $(rss_kb) kB" >&2
+  cut -d' ' -f1 /proc/loadavg >"$WORK/weight.load"
+  echo "== first load of the order page (bench weight)" >&2
+  "$BIN" bench weight --url "$URL" | tail -n 1 >"$WORK/weight.json"
+  cat "$WORK/weight.json"
+  for s in page-order page-dashboard; do
+    run_scenario "$s" "$s"
+  done
+  stop_server
+fi
+
+# 4. Summary (also saved next to the binary, with the raw JSON lines).
 REPORT="$TARGET_DIR/bench-$BACKEND-$STAMP.txt"
 summary() {
 echo
-echo "Aftercart bench, $(date -u +%Y-%m-%dT%H:%MZ), git $GIT_REV (at build time)"
+echo "Aftercart bench, $(date -u +%Y-%m-%dT%H:%MZ), git $GIT_REV (at build time), steps:$STEPS"
 echo "machine: $(nproc) CPU ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(free -g | awk '/^Mem:/ {print $2}') GiB RAM, Linux $(uname -r)"
 echo "backend: $BACKEND; each run ${BENCH_SECONDS}s after 1s warm-up, concurrency $CONCURRENCY, client and server on the same cores"
 echo
-printf '| %-12s | %-18s | %12s | %8s | %6s | %7s | %7s | %7s | %7s | %10s | %10s | %7s |\n' scenario unit "throughput/s" requests errors "p50 ms" "p90 ms" "p99 ms" "max ms" "server RSS" "client CPU" "load1"
-printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' -------------- -------------------- -------------- ---------- -------- --------- --------- --------- --------- ------------ ------------ ---------
-for s in place ship-invoice tracking status; do
+printf '| %-20s | %-18s | %12s | %8s | %6s | %7s | %7s | %7s | %7s | %10s | %10s | %7s |\n' scenario unit "throughput/s" requests errors "p50 ms" "p90 ms" "p99 ms" "max ms" "server RSS" "client CPU" "load1"
+printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' ---------------------- -------------------- -------------- ---------- -------- --------- --------- --------- --------- ------------ ------------ ---------
+for s in "${RAN[@]}"; do
   f="$WORK/$s.json"
-  printf '| %-12s | %-18s | %12s | %8s | %6s | %7s | %7s | %7s | %7s | %7s MB | %8s %% | %7s |\n' "$s" "$(field "$f" unit)" \
+  printf '| %-20s | %-18s | %12s | %8s | %6s | %7s | %7s | %7s | %7s | %7s MB | %8s %% | %7s |\n' "$s" "$(field "$f" unit)" \
     "$(field "$f" throughput_per_s)" "$(field "$f" requests)" "$(field "$f" errors)" \
     "$(field "$f" p50)" "$(field "$f" p90)" "$(field "$f" p99)" "$(field "$f" max)" "$(( $(cat "$WORK/$s.rss") / 1024 ))" \
     "$(field "$f" client_cpu_pct)" "$(cat "$WORK/$s.load")"
 done
 echo "(server RSS after the run; client CPU = the load generator, in % of one core; load1 = 1-minute load average before the run)"
 echo
-echo "seed: $(field "$WORK/seed.json" seed_orders) orders in $(field "$WORK/seed.json" seconds) s = $(field "$WORK/seed.json" orders_per_s) orders/s through the application layer${DB_SIZE:+; database on disk: $DB_SIZE}"
-echo "status read from a database of $(field "$WORK/seed.json" orders_in_db) orders; server RSS after the status run: $((STATUS_RSS / 1024)) MB"
-for s in place ship-invoice tracking status; do
+if [ "$SEEDED" = 1 ]; then
+  if [ -n "$SEEDED_DB" ]; then
+    echo "seeded database reused: $SEEDED_DB${DB_SIZE:+ ($DB_SIZE)}"
+  else
+    echo "seed: $(field "$WORK/seed.json" seed_orders) orders in $(field "$WORK/seed.json" seconds) s = $(field "$WORK/seed.json" orders_per_s) orders/s through the application layer, then $(field "$WORK/seed.json" shipments) shipments in $(field "$WORK/seed.json" ship_seconds) s${DB_SIZE:+; database on disk: $DB_SIZE}"
+  fi
+  echo "server RSS after the runs on the seeded database: $((SEEDED_RSS / 1024)) MB"
+fi
+if step pages; then
+  w="$WORK/weight.json"
+  echo "first load of $(field "$w" page) (the heaviest of $(field "$w" pages_weighed) order pages): $(field "$w" transferred_bytes) bytes transferred in $(field "$w" requests) requests ($(field "$w" uncompressed_bytes) uncompressed), JavaScript $(field "$w" js_bytes) bytes; budgets $(field "$w" budget_kib) KiB / $(field "$w" js_budget_kib) KiB of JavaScript: met=$(field "$w" met)"
+fi
+for s in "${RAN[@]}"; do
   e=$(field "$WORK/$s.json" first_error)
   if [ -n "$e" ] && [ "$e" != null ]; then echo "$s first error: $e"; fi
 done
 echo
 echo "raw JSON lines:"
-cat "$WORK/place.json" "$WORK/ship-invoice.json" "$WORK/tracking.json" "$WORK/seed.json" "$WORK/status.json"
+for s in "${RAN[@]}"; do cat "$WORK/$s.json"; done
+if [ "$SEEDED" = 1 ]; then cat "$WORK/seed.json"; fi
+if step pages; then cat "$WORK/weight.json"; fi
 }
 summary | tee "$REPORT"
 echo "(saved to $REPORT)" >&2

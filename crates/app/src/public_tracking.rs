@@ -113,7 +113,7 @@ impl App {
                     .filter(|(id, _)| *id == s.id.0.to_string())
                     .map(|(_, c)| c.clone())
                     .collect();
-                checkpoints.sort_by(|a, b| b.at.cmp(&a.at));
+                checkpoints.sort_by_key(|c| std::cmp::Reverse(c.at));
                 Parcel {
                     carrier: s.carrier.clone(),
                     service: s.service.clone(),
@@ -129,7 +129,7 @@ impl App {
                 }
             })
             .collect();
-        parcels.sort_by(|a, b| b.shipped_at.cmp(&a.shipped_at));
+        parcels.sort_by_key(|p| std::cmp::Reverse(p.shipped_at));
         let not_shipped = order
             .lines
             .iter()

@@ -110,7 +110,7 @@ impl App {
         order_ids.sort();
         order_ids.dedup();
         out.orders = self.docs_of::<Order>(&order_ids).await?;
-        out.orders.sort_by(|a, b| b.placed_at.cmp(&a.placed_at));
+        out.orders.sort_by_key(|o| std::cmp::Reverse(o.placed_at));
         shipment_ids.sort();
         shipment_ids.dedup();
         for s in self.docs_of::<ShipmentDoc>(&shipment_ids).await? {

@@ -5,12 +5,17 @@
 //!   so read benchmarks run against a realistically sized database.
 //! - `bench run` drives a running server over HTTP with one scenario (`place`, `ship-invoice`,
 //!   `status`, `tracking`), creating its own fixtures through the API first, and reports
-//!   throughput and latency percentiles, as text on stderr and as one JSON line on stdout.
+//!   throughput and latency percentiles, as text on stderr and as one JSON line on stdout. The
+//!   page scenarios (`page-order`, `page-dashboard`, `page-search`) sign in to the portal once
+//!   and fetch server-rendered pages with that session.
+//! - `bench weight` measures what a browser transfers on the first load of a portal page (the
+//!   page and every asset it links), against the page budgets.
 
 mod client;
 mod load;
 mod report;
 mod seed;
+mod weight;
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
@@ -24,12 +29,15 @@ enum BenchCommand {
     Seed(seed::SeedArgs),
     /// Load-test a running server on a loopback address with one scenario.
     Run(load::RunArgs),
+    /// Bytes a browser transfers on the first load of a portal page (default: the order page).
+    Weight(weight::WeightArgs),
 }
 
 pub async fn run(args: BenchArgs) -> Result<(), String> {
     match args.command {
         BenchCommand::Seed(a) => seed::run(a).await,
         BenchCommand::Run(a) => load::run(a).await,
+        BenchCommand::Weight(a) => weight::run(a).await,
     }
 }
 

@@ -191,13 +191,17 @@ async fn start(db: &str) -> Result<App, String> {
 /// headers (`PAGE_CSP`). Both read the same session cookie.
 fn compose(state: ApiState) -> axum::Router {
     use tower::ServiceExt;
+    // Pages and the stylesheet are compressed, gzip or Brotli as the browser accepts (the
+    // security headers and Cache-Control are kept; `Vary: accept-encoding` is added). The API's
+    // answers are not: their strong ETags name one representation.
     let web = aftercart_api::with_security_headers(
         aftercart_web::router(aftercart_web::WebState {
             app: state.app.clone(),
             dev_cookies: state.dev_cookies,
         }),
         aftercart_api::PAGE_CSP,
-    );
+    )
+    .layer(tower_http::compression::CompressionLayer::new());
     let api = router(state);
     axum::Router::new().fallback_service(tower::service_fn(move |req: axum::extract::Request| {
         let path = req.uri().path();
@@ -248,7 +252,7 @@ async fn serve(app: App, s: &Settings, key: &str, shown: &str) -> Result<(), Str
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     // One write, so a reader that stops after the first line never makes a later print fail.
     let banner = format!(
-        "Aftercart is listening on http://{local}\n  Portal:   http://{local}/   (sign in with a portal user)\n  API:      http://{local}/api/v1/orders   (OpenAPI: http://{local}/api/v1/openapi.json)\n  API key:  {shown}   (send as 'Authorization: Bearer <key>')\n"
+        "Aftercart is listening on http://{local}\n  Portal:   http://{local}/   (sign in with a portal user)\n  Tracking: http://{local}/track   (for consumers: order number and postcode, no sign-in)\n  API:      http://{local}/api/v1/orders   (OpenAPI: http://{local}/api/v1/openapi.json)\n  API key:  {shown}   (send as 'Authorization: Bearer <key>')\n"
     );
     {
         use std::io::Write;

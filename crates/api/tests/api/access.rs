@@ -9,6 +9,8 @@ const PUBLIC: &[(&str, &str)] = &[
     ("get", "/healthz"),
     ("post", "/api/v1/session"),
     ("post", "/api/v1/invitations/accept"),
+    ("post", "/api/v1/password-resets"),
+    ("post", "/api/v1/password-resets/complete"),
 ];
 
 async fn every_endpoint_requires_a_key(t: TestApp) {

@@ -13,6 +13,7 @@ mod isolation;
 mod protocol;
 mod reorder_spend;
 mod rules;
+mod resets;
 mod saved_lists;
 mod security;
 mod supplier;

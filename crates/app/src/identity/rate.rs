@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
@@ -63,3 +64,46 @@ impl PerMinute {
 
 pub static SIGN_INS: PerMinute = PerMinute::new(SIGN_INS_PER_MINUTE);
 pub static KEY_FAILURES: PerMinute = PerMinute::new(KEY_FAILURES_PER_MINUTE);
+
+static TRUST_FORWARDED_FOR: AtomicBool = AtomicBool::new(false);
+
+/// Take client addresses from the last `X-Forwarded-For` entry instead of the peer: only behind
+/// a proxy that sets it (`--trust-forwarded-for`). Process-wide, set once at start-up, and the
+/// same for every front door (the API and the portal count one budget per client).
+pub fn set_trust_forwarded_for(on: bool) {
+    TRUST_FORWARDED_FOR.store(on, Ordering::Relaxed);
+}
+
+/// The client address: the connection's peer, or — only when the server is configured to trust
+/// a proxy in front of it — the last address in `X-Forwarded-For` (the one that proxy appended;
+/// earlier entries are the client's own claims). `forwarded_for`: the header's values in order.
+pub fn client_address<'a>(forwarded_for: impl Iterator<Item = &'a str>, peer: Option<IpAddr>) -> Option<IpAddr> {
+    if TRUST_FORWARDED_FOR.load(Ordering::Relaxed)
+        && let Some(ip) = forwarded_for
+            .flat_map(|v| v.split(','))
+            .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+            .last()
+    {
+        return Some(ip);
+    }
+    peer
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_for_counts_only_when_trusted_and_only_its_last_entry() {
+        let peer: Option<IpAddr> = "10.0.0.1".parse().ok();
+        let hdr = ["203.0.113.9, 198.51.100.4", "192.0.2.77"];
+        // The only test in this binary that touches the flag: it leaves it as it found it.
+        set_trust_forwarded_for(false);
+        assert_eq!(client_address(hdr.iter().copied(), peer), peer);
+        set_trust_forwarded_for(true);
+        assert_eq!(client_address(hdr.iter().copied(), peer), "192.0.2.77".parse().ok());
+        assert_eq!(client_address(["not an address"].into_iter(), peer), peer);
+        assert_eq!(client_address(std::iter::empty(), peer), peer);
+        set_trust_forwarded_for(false);
+    }
+}

@@ -73,7 +73,10 @@ impl Scenario {
         }
     }
     fn is_page(self) -> bool {
-        matches!(self, Scenario::PageOrder | Scenario::PageDashboard | Scenario::PageSearch)
+        matches!(
+            self,
+            Scenario::PageOrder | Scenario::PageDashboard | Scenario::PageSearch
+        )
     }
     fn unit(self) -> &'static str {
         match self {
@@ -896,7 +899,10 @@ async fn create_staff(api: &Api) -> Result<(String, String), String> {
         }
     };
     let _: Value = api
-        .post("/api/v1/invitations/accept", &json!({"token": token, "password": password}))
+        .post(
+            "/api/v1/invitations/accept",
+            &json!({"token": token, "password": password}),
+        )
         .await?;
     Ok((email, password))
 }
@@ -925,7 +931,9 @@ async fn fetch_page(client: &Api, path: &str) -> Result<String, String> {
         None => Ok(body),
         Some(p) => Err(format!(
             "GET {path}: {p}{}: {}",
-            location.map(|l| format!(" (to {l}: is the session accepted?)")).unwrap_or_default(),
+            location
+                .map(|l| format!(" (to {l}: is the session accepted?)"))
+                .unwrap_or_default(),
             short(&body)
         )),
     }
@@ -934,13 +942,19 @@ async fn fetch_page(client: &Api, path: &str) -> Result<String, String> {
 async fn prepare_pages(api: &Api, a: &RunArgs) -> Result<Work, String> {
     let demo_password = aftercart_app::demo::DEMO_PASSWORD;
     let (email, password) = match (&a.user, a.scenario) {
-        (Some(u), _) => (u.clone(), a.password.clone().unwrap_or_else(|| demo_password.to_owned())),
+        (Some(u), _) => (
+            u.clone(),
+            a.password.clone().unwrap_or_else(|| demo_password.to_owned()),
+        ),
         (None, Scenario::PageSearch) => {
             let (e, p) = create_staff(api).await?;
             eprintln!("page-search: created staff agent {e} through the API");
             (e, p)
         }
-        (None, _) => (DEMO_BUYER.to_owned(), a.password.clone().unwrap_or_else(|| demo_password.to_owned())),
+        (None, _) => (
+            DEMO_BUYER.to_owned(),
+            a.password.clone().unwrap_or_else(|| demo_password.to_owned()),
+        ),
     };
     let cookie = sign_in(&api.base, &email, &password).await?;
     let encoding = Some(a.accept_encoding.as_str()).filter(|e| !e.is_empty());
@@ -955,7 +969,10 @@ async fn prepare_pages(api: &Api, a: &RunArgs) -> Result<Work, String> {
             if ids.is_empty() {
                 return Err(format!("{email} sees no orders; nothing to open"));
             }
-            eprintln!("page-order: signed in as {email}; sampled {} order ids ({how})", ids.len());
+            eprintln!(
+                "page-order: signed in as {email}; sampled {} order ids ({how})",
+                ids.len()
+            );
             (ids.iter().map(|id| format!("/orders/{id}")).collect::<Vec<_>>(), false)
         }
         Scenario::PageDashboard => {
@@ -987,7 +1004,9 @@ async fn prepare_pages(api: &Api, a: &RunArgs) -> Result<Work, String> {
                 }
                 let Some(first) = values.first() else {
                     if a.search_by == by {
-                        return Err(format!("no {what}s to search for (seed with --ship-every for tracking numbers)"));
+                        return Err(format!(
+                            "no {what}s to search for (seed with --ship-every for tracking numbers)"
+                        ));
                     }
                     eprintln!("page-search: no {what}s to search for; searching by the others");
                     continue;
@@ -998,7 +1017,12 @@ async fn prepare_pages(api: &Api, a: &RunArgs) -> Result<Work, String> {
                 if !body.contains("href=\"/orders/") {
                     return Err(format!("searching by {what} ({path}) found no order: {}", short(&body)));
                 }
-                chosen.push(values.iter().map(|q| format!("/search?q={}", query_escape(q))).collect());
+                chosen.push(
+                    values
+                        .iter()
+                        .map(|q| format!("/search?q={}", query_escape(q)))
+                        .collect(),
+                );
             }
             let paths = interleave(&chosen);
             if paths.is_empty() {
@@ -1123,10 +1147,18 @@ async fn sample_spread(api: &Api, list: &str, newest: Uuid, want: usize) -> Resu
     let seed = u64::from(OffsetDateTime::now_utc().nanosecond());
     let mut ids = Vec::with_capacity(want + 500);
     let pages = want.div_ceil(500) as u64;
+    let mut after_round = 0;
     for k in 0..pages * 3 {
-        // Up to three rounds: pages overlap on small tables; stop when there are enough.
+        // Up to three rounds: pages overlap on small tables; stop when there are enough, or when
+        // a round found nothing new (the whole list is in hand).
         if ids.len() >= want {
             break;
+        }
+        if k > 0 && k % pages == 0 {
+            if ids.len() == after_round {
+                break;
+            }
+            after_round = ids.len();
         }
         let at = oldest + 1 + mix(seed ^ k) % span;
         let page = list_page(api, list, 500, Some(&cursor_at(at))).await?;
@@ -1145,6 +1177,32 @@ async fn sample_spread(api: &Api, list: &str, newest: Uuid, want: usize) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_counts_only_as_200_html() {
+        assert_eq!(page_problem(200, Some("text/html; charset=utf-8")), None);
+        assert_eq!(page_problem(200, Some("TEXT/HTML")), None);
+        assert!(page_problem(200, Some("application/json")).is_some_and(|e| e.contains("not text/html")));
+        assert!(page_problem(200, None).is_some());
+        assert_eq!(page_problem(303, Some("text/html")).as_deref(), Some("HTTP 303"));
+        assert_eq!(
+            page_problem(404, Some("text/html; charset=utf-8")).as_deref(),
+            Some("HTTP 404")
+        );
+    }
+
+    #[test]
+    fn search_terms_are_escaped_and_taken_in_turn() {
+        assert_eq!(query_escape("SO-1000.5_~"), "SO-1000.5_~");
+        assert_eq!(query_escape("PO 12/#&+é"), "PO%2012%2F%23%26%2B%C3%A9");
+        let v = |xs: &[&str]| xs.iter().map(|x| (*x).to_owned()).collect::<Vec<String>>();
+        assert_eq!(
+            interleave(&[v(&["n1", "n2", "n3"]), v(&[]), v(&["t1"])]),
+            v(&["n1", "t1", "n2", "t1", "n3", "t1"])
+        );
+        assert_eq!(interleave(&[v(&[]), v(&[])]), Vec::<String>::new());
+        assert_eq!(interleave(&[v(&["a", "b"]), v(&["c", "d"])]), v(&["a", "c", "b", "d"]));
+    }
 
     #[test]
     fn cursors_are_base64url_of_uuidv7() {

@@ -193,7 +193,10 @@ pub fn report(meta: &Meta, mut rec: Rec, window_start: Instant, window_end: Inst
         eprintln!("load generator CPU: {c:.0}% of one core (it shares the cores with the server)");
     }
     if rec.body_bytes > 0 && rec.requests > 0 {
-        eprintln!("response bodies: {} bytes per request as received", rec.body_bytes / rec.requests);
+        eprintln!(
+            "response bodies: {} bytes per request as received",
+            rec.body_bytes / rec.requests
+        );
     }
     if let Some(e) = &rec.first_error {
         eprintln!("first error: {e}");

@@ -226,7 +226,10 @@ async fn card(
             )
         })
         .unwrap_or_default();
-    let impacts: Vec<ImpactRow> = a.impacts.iter().map(|(b, i)| impact_row(b, i, account)).collect();
+    // The budgets the order would take over come first.
+    let mut touched: Vec<&(Budget, Impact)> = a.impacts.iter().collect();
+    touched.sort_by_key(|(_, i)| !i.would_exceed);
+    let impacts: Vec<ImpactRow> = touched.iter().map(|(b, i)| impact_row(b, i, account)).collect();
     let (decision, comment, err_decision, err_comment) = match posted.filter(|p| p.id == o.id) {
         Some(p) => (
             p.decision.clone(),

@@ -13,15 +13,19 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde::Deserialize;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
-/// The client's address, when the server knows it (the connection's peer).
-pub struct Peer(pub Option<SocketAddr>);
+/// The client's address, when the server knows it: the connection's peer, or the proxy's
+/// `X-Forwarded-For` entry when the server trusts one (the same rule as the API's).
+pub struct Peer(pub Option<IpAddr>);
 
 impl<S: Send + Sync> FromRequestParts<S> for Peer {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Peer(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0)))
+        Ok(Peer(aftercart_app::client_address(
+            parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()),
+            parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()),
+        )))
     }
 }
 
@@ -156,7 +160,7 @@ pub async fn sign_in(
     if !e.is_empty() {
         return again(e, email, next);
     }
-    if peer.is_some_and(|a| crate::limits::sign_in_over_limit(a.ip())) {
+    if peer.is_some_and(crate::limits::sign_in_over_limit) {
         let mut e = Errors::default();
         e.add(
             "email",
@@ -173,7 +177,7 @@ pub async fn sign_in(
             },
         ));
     }
-    let address = peer.map(|a| a.ip().to_string());
+    let address = peer.map(|a| a.to_string());
     let s = match st.app.login(&email, &password, address.as_deref()).await {
         Ok(s) => s,
         // The app's one answer for every refusal (wrong password, unknown email, throttled).

@@ -51,10 +51,16 @@ async fn agent_searches_every_kind(t: TestWeb) {
     let nw = northwind(&t).await;
     let orders = orders_of(&t, &Ctx::system(), &nw).await;
     let agent = t.sign_in(AGENT).await;
-    let o = orders.iter().find(|o| o.po_number.is_some()).expect("an order with a PO");
+    let o = orders
+        .iter()
+        .find(|o| o.po_number.is_some())
+        .expect("an order with a PO");
 
     // An order number typed in lower case finds the order.
-    let p = t.get(&format!("/search?{}", enc(&o.number.to_lowercase())), &agent).await.ok();
+    let p = t
+        .get(&format!("/search?{}", enc(&o.number.to_lowercase())), &agent)
+        .await
+        .ok();
     let href = format!("/orders/{}", o.id.0);
     assert!(p.attrs("#orders ~ ul a", "href").contains(&href), "{}", p.body);
 
@@ -94,7 +100,10 @@ async fn agent_searches_every_kind(t: TestWeb) {
         let id = h.trim_start_matches("/orders/");
         let o = t
             .app
-            .order(&Ctx::system(), aftercart_domain::ids::OrderId(id.parse().expect("uuid")))
+            .order(
+                &Ctx::system(),
+                aftercart_domain::ids::OrderId(id.parse().expect("uuid")),
+            )
             .await
             .expect("order");
         assert!(o.value.lines.iter().any(|l| l.sku == sku), "{h} has no {sku}");
@@ -117,13 +126,19 @@ async fn agent_searches_every_kind(t: TestWeb) {
         .remove(0)
         .value;
     let p = t.get(&format!("/search?{}", enc(&inv.number)), &agent).await.ok();
-    assert_eq!(p.attrs("#invoices ~ ul a", "href"), vec![format!("/invoices/{}", inv.id.0)]);
+    assert_eq!(
+        p.attrs("#invoices ~ ul a", "href"),
+        vec![format!("/invoices/{}", inv.id.0)]
+    );
     let p = t.get(&format!("/search?{}", enc("northwind")), &agent).await.ok();
     assert_eq!(
         p.attrs("#customers ~ ul a", "href"),
         vec![format!("/console/accounts/{}", nw.id.0)]
     );
-    let p = t.get(&format!("/search?{}", enc(&BUYER.to_uppercase())), &agent).await.ok();
+    let p = t
+        .get(&format!("/search?{}", enc(&BUYER.to_uppercase())), &agent)
+        .await
+        .ok();
     assert!(p.text("#users ~ ul").contains(BUYER), "{}", p.body);
 
     // Nothing found says so; a query over the limit is a field error.
@@ -145,7 +160,8 @@ async fn agent_reads_the_customer_360(t: TestWeb) {
     assert_eq!(p.text("h1"), nw.name);
     let pos = t.app.open_position(&Ctx::system(), nw.id).await.expect("position");
     assert!(
-        p.text("main").contains(&aftercart_web::format::money(pos.position.balance)),
+        p.text("main")
+            .contains(&aftercart_web::format::money(pos.position.balance)),
         "balance {} on the page",
         pos.position.balance
     );
@@ -162,13 +178,20 @@ async fn agent_reads_the_customer_360(t: TestWeb) {
         .await
         .expect("orders");
     let links = p.attrs("#orders + .table-wrap a", "href");
-    let want: Vec<String> = recent.items.iter().map(|o| format!("/orders/{}", o.value.id.0)).collect();
+    let want: Vec<String> = recent
+        .items
+        .iter()
+        .map(|o| format!("/orders/{}", o.value.id.0))
+        .collect();
     assert_eq!(links, want);
     assert!(p.text("#users + .table-wrap").contains(BUYER));
     assert!(!p.texts("#timeline ~ ol li").is_empty());
     // From the console landing page the customer's name opens this page.
     let c = t.get("/console", &agent).await.ok();
-    assert!(c.attrs("#accounts a", "href").contains(&format!("/console/accounts/{}", nw.id.0)));
+    assert!(
+        c.attrs("#accounts a", "href")
+            .contains(&format!("/console/accounts/{}", nw.id.0))
+    );
     // Not for customers; an unknown account is the 404 page.
     let other = t.sign_in(OTHER).await;
     assert_eq!(
@@ -199,7 +222,10 @@ async fn downloads_hold_what_the_viewer_sees(t: TestWeb) {
     let lines: usize = orders.iter().map(|o| o.lines.len()).sum();
     assert_eq!(rows.len(), lines, "one row per order line");
     let first = &orders[0];
-    let row = rows.iter().find(|r| &r[0] == first.number.as_str()).expect("the newest order");
+    let row = rows
+        .iter()
+        .find(|r| &r[0] == first.number.as_str())
+        .expect("the newest order");
     assert_eq!(&row[12], first.lines[0].quantity.get().to_string().as_str(), "ordered");
 
     // A location-scoped user gets only the lines shipping to their locations.
@@ -207,10 +233,13 @@ async fn downloads_hold_what_the_viewer_sees(t: TestWeb) {
     let rows = csv_rows(&t.get("/orders.csv", &scoped).await.ok().body);
     let user = t
         .app
-        .list_users(&Ctx::system(), &ListFilter {
-            limit: 500,
-            ..Default::default()
-        })
+        .list_users(
+            &Ctx::system(),
+            &ListFilter {
+                limit: 500,
+                ..Default::default()
+            },
+        )
         .await
         .expect("users")
         .items
@@ -244,11 +273,24 @@ async fn downloads_hold_what_the_viewer_sees(t: TestWeb) {
 
     // Staff pick a customer; another account's user cannot ask for Northwind's.
     let agent = t.sign_in(AGENT).await;
-    let rows = csv_rows(&t.get(&format!("/orders.csv?account={}", nw.id.0), &agent).await.ok().body);
+    let rows = csv_rows(
+        &t.get(&format!("/orders.csv?account={}", nw.id.0), &agent)
+            .await
+            .ok()
+            .body,
+    );
     assert_eq!(rows.len(), lines);
     let other = t.sign_in(OTHER).await;
-    let theirs = csv_rows(&t.get(&format!("/orders.csv?account={}", nw.id.0), &other).await.ok().body);
-    assert!(theirs.iter().all(|r| !orders.iter().any(|o| o.number == r[0])), "no Northwind order");
+    let theirs = csv_rows(
+        &t.get(&format!("/orders.csv?account={}", nw.id.0), &other)
+            .await
+            .ok()
+            .body,
+    );
+    assert!(
+        theirs.iter().all(|r| !orders.iter().any(|o| o.number == r[0])),
+        "no Northwind order"
+    );
 }
 
 async fn forgotten_password_is_reset_through_a_link(t: TestWeb) {
@@ -276,10 +318,13 @@ async fn forgotten_password_is_reset_through_a_link(t: TestWeb) {
     assert!(page.text("#users + .table-wrap").contains("Asked for a password reset"));
     let user = t
         .app
-        .list_users(&Ctx::system(), &ListFilter {
-            limit: 500,
-            ..Default::default()
-        })
+        .list_users(
+            &Ctx::system(),
+            &ListFilter {
+                limit: 500,
+                ..Default::default()
+            },
+        )
         .await
         .expect("users")
         .items
@@ -308,7 +353,11 @@ async fn forgotten_password_is_reset_through_a_link(t: TestWeb) {
         .post(
             "/reset-password",
             &public,
-            &[("token", token), ("password", "a-new-long-passphrase"), ("confirm", "different")],
+            &[
+                ("token", token),
+                ("password", "a-new-long-passphrase"),
+                ("confirm", "different"),
+            ],
         )
         .await;
     assert_eq!(mismatch.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -336,7 +385,9 @@ async fn forgotten_password_is_reset_through_a_link(t: TestWeb) {
         )
         .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER);
-    let p = t.post("/sign-in", &public, &[("email", BUYER), ("password", PASSWORD)]).await;
+    let p = t
+        .post("/sign-in", &public, &[("email", BUYER), ("password", PASSWORD)])
+        .await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(t.get(&link, &public).await.status, StatusCode::NOT_FOUND);
     let mut events = Vec::new();
@@ -373,7 +424,11 @@ async fn consumer_tracks_with_number_and_postcode(t: TestWeb) {
         .iter()
         .find(|o| o.shipments.iter().any(|s| s.tracking.latest.is_some()))
         .expect("a shipped order with scans");
-    let s = o.shipments.iter().find(|s| s.tracking.latest.is_some()).expect("scanned");
+    let s = o
+        .shipments
+        .iter()
+        .find(|s| s.tracking.latest.is_some())
+        .expect("scanned");
     let loc = nw.location(s.to).expect("ship-to");
     let public = Session::default();
     let form = t.get("/track", &public).await.ok();
@@ -381,7 +436,11 @@ async fn consumer_tracks_with_number_and_postcode(t: TestWeb) {
     // Lower case, spaces removed: still the postcode.
     let proof = loc.postcode.to_lowercase().replace(' ', "");
     let p = t
-        .post("/track", &public, &[("number", &o.number.to_lowercase()), ("proof", &proof)])
+        .post(
+            "/track",
+            &public,
+            &[("number", &o.number.to_lowercase()), ("proof", &proof)],
+        )
         .await
         .ok();
     let text = p.text("main");
@@ -394,9 +453,15 @@ async fn consumer_tracks_with_number_and_postcode(t: TestWeb) {
     assert!(!p.texts("caption").is_empty(), "checkpoints table");
 
     // Wrong postcode and unknown order: one neutral answer.
-    let wrong = t.post("/track", &public, &[("number", &o.number), ("proof", "00000")]).await;
+    let wrong = t
+        .post("/track", &public, &[("number", &o.number), ("proof", "00000")])
+        .await;
     let missing = t
-        .post("/track", &public, &[("number", "SO-99999999"), ("proof", &loc.postcode)])
+        .post(
+            "/track",
+            &public,
+            &[("number", "SO-99999999"), ("proof", &loc.postcode)],
+        )
         .await;
     assert_eq!(wrong.status, StatusCode::NOT_FOUND);
     assert_eq!(missing.status, StatusCode::NOT_FOUND);

@@ -102,8 +102,20 @@ const MATRIX: &[(&str, &str, Rec, &str, &str)] = &[
     ("POST", "/supplier/orders/{id}/confirm", OrderRouted, "", "SFFFFFFF-"),
     ("GET", "/supplier/orders/{id}/ship", OrderRouted, "", "SFFFFFFFO"),
     ("POST", "/supplier/orders/{id}/ship", OrderRouted, "", "SFFFFFFF-"),
-    ("GET", "/supplier/shipments/{id}/tracking", SupplierShipment, "", "SFFFFFFFO"),
-    ("POST", "/supplier/shipments/{id}/tracking", SupplierShipment, "", "SFFFFFFF-"),
+    (
+        "GET",
+        "/supplier/shipments/{id}/tracking",
+        SupplierShipment,
+        "",
+        "SFFFFFFFO",
+    ),
+    (
+        "POST",
+        "/supplier/shipments/{id}/tracking",
+        SupplierShipment,
+        "",
+        "SFFFFFFF-",
+    ),
     ("GET", "/shipments", Plain, "", "SOOOOOOOO"),
     ("GET", "/forgot-password", Plain, "", "ORRRRRRRR"),
     ("POST", "/forgot-password", Plain, "", "---------"),
@@ -126,11 +138,16 @@ fn every_page_has_a_row_in_the_matrix() {
             missing.push(format!("{m} {p}"));
         }
     }
-    assert!(missing.is_empty(), "pages without a row in the access matrix: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "pages without a row in the access matrix: {missing:?}"
+    );
     for (m, p, _, _, cells) in MATRIX {
         assert_eq!(cells.len(), PERSONAS.len(), "{m} {p}");
         assert!(
-            aftercart_web::page_routes().iter().any(|(rm, rp)| rm.as_str() == *m && rp == p),
+            aftercart_web::page_routes()
+                .iter()
+                .any(|(rm, rp)| rm.as_str() == *m && rp == p),
             "the matrix has a row for {m} {p}, which is not a page"
         );
     }
@@ -138,10 +155,13 @@ fn every_page_has_a_row_in_the_matrix() {
 
 async fn northwind(t: &TestWeb) -> Account {
     t.app
-        .list_accounts(&Ctx::system(), &ListFilter {
-            limit: 50,
-            ..Default::default()
-        })
+        .list_accounts(
+            &Ctx::system(),
+            &ListFilter {
+                limit: 50,
+                ..Default::default()
+            },
+        )
         .await
         .expect("accounts")
         .items
@@ -184,7 +204,11 @@ async fn records(t: &TestWeb) -> HashMap<Rec, String> {
             None => break,
         }
     }
-    let routed = |o: &Order| o.lines.iter().any(|l| l.allocations.iter().any(|a| a.location == supplier));
+    let routed = |o: &Order| {
+        o.lines
+            .iter()
+            .any(|l| l.allocations.iter().any(|a| a.location == supplier))
+    };
     let in_scope = |o: &Order| o.lines.iter().all(|l| l.ship_to == scoped_loc);
     let outside = |o: &Order| o.lines.iter().all(|l| l.ship_to != scoped_loc);
     let mut m = HashMap::new();
@@ -198,7 +222,10 @@ async fn records(t: &TestWeb) -> HashMap<Rec, String> {
             .to_string()
     };
     m.insert(Order, pick(&|o| in_scope(o) && !routed(o), "in scope, not routed"));
-    m.insert(OrderOutOfScope, pick(&|o| outside(o) && !routed(o), "outside the scope"));
+    m.insert(
+        OrderOutOfScope,
+        pick(&|o| outside(o) && !routed(o), "outside the scope"),
+    );
     m.insert(OrderRouted, pick(&|o| routed(o), "routed to the supplier"));
     let shipment = orders
         .iter()
@@ -208,11 +235,14 @@ async fn records(t: &TestWeb) -> HashMap<Rec, String> {
     m.insert(SupplierShipment, shipment.id.0.to_string());
     let invoice = t
         .app
-        .list_invoices(&ctx, &ListFilter {
-            account_id: Some(nw.id),
-            limit: 1,
-            ..Default::default()
-        })
+        .list_invoices(
+            &ctx,
+            &ListFilter {
+                account_id: Some(nw.id),
+                limit: 1,
+                ..Default::default()
+            },
+        )
         .await
         .expect("invoices")
         .items
@@ -223,14 +253,22 @@ async fn records(t: &TestWeb) -> HashMap<Rec, String> {
     m.insert(Location, scoped_loc.0.to_string());
     let users = t
         .app
-        .list_users(&ctx, &ListFilter {
-            limit: 500,
-            ..Default::default()
-        })
+        .list_users(
+            &ctx,
+            &ListFilter {
+                limit: 500,
+                ..Default::default()
+            },
+        )
         .await
         .expect("users")
         .items;
-    let buyer = users.iter().find(|u| u.value.email == BUYER).expect("buyer").value.clone();
+    let buyer = users
+        .iter()
+        .find(|u| u.value.email == BUYER)
+        .expect("buyer")
+        .value
+        .clone();
     m.insert(User, buyer.id.0.to_string());
     let key = t
         .app
@@ -271,7 +309,11 @@ fn expect(cell: char, p: &crate::harness::Page) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!("expected {cell}, got {} (location {:?})", p.status, p.location()))
+        Err(format!(
+            "expected {cell}, got {} (location {:?})",
+            p.status,
+            p.location()
+        ))
     }
 }
 
@@ -303,7 +345,12 @@ async fn every_page_answers_every_persona_as_the_matrix_says(t: TestWeb) {
             } else {
                 t.post(&url, s, &[]).await
             };
-            assert!(p.status.as_u16() < 500, "{method} {url} as {}: {}", PERSONAS[i], p.status);
+            assert!(
+                p.status.as_u16() < 500,
+                "{method} {url} as {}: {}",
+                PERSONAS[i],
+                p.status
+            );
             if let Err(e) = expect(cell, &p) {
                 wrong.push(format!("{method} {path} [{rec:?}] as {}: {e}", PERSONAS[i]));
             }

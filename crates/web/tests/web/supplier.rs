@@ -538,8 +538,11 @@ async fn supplier_pages_are_the_suppliers_alone(t: TestWeb) {
     assert_eq!(t.get("/", &sue).await.location(), "/supplier");
 }
 
+/// (location section id, order link) of a shipment row.
+type Row = (String, String);
+
 /// (location section id, order link) of every row of `class` tables on the shipments page.
-fn rows(p: &crate::harness::Page, class: &str) -> Vec<(String, String)> {
+fn rows(p: &crate::harness::Page, class: &str) -> Vec<Row> {
     let mut out = Vec::new();
     for id in p.attrs("section.location-shipments", "id") {
         for href in p.attrs(&format!("section#{id} table.{class} tbody tr td:first-child a"), "href") {
@@ -554,7 +557,7 @@ fn expected(
     docs: &[ShipmentDoc],
     now: time::OffsetDateTime,
     keep: impl Fn(&ShipmentDoc) -> bool,
-) -> (Vec<(String, String)>, Vec<(String, String)>) {
+) -> (Vec<Row>, Vec<Row>) {
     let since = now - time::Duration::days(aftercart_app::ARRIVED_DAYS);
     let key = |d: &ShipmentDoc| {
         (

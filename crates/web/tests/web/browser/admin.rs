@@ -87,6 +87,37 @@ pub(super) async fn admin_invites_a_user(b: &mut Browser, f: &Fixture, app: &App
     );
     b.audit("user invited").await;
     b.shoot("admin-invite").await;
+
+    // Every admin page passes the accessibility check and fits a 320 px wide screen.
+    let mut wide = Vec::new();
+    for (path, name) in [
+        ("/admin/locations", "locations"),
+        ("/admin/locations/new", "add a location"),
+        ("/admin/keys", "API keys"),
+        ("/admin/policy", "approval policy"),
+        ("/admin/budgets", "budgets"),
+    ] {
+        b.goto(path).await;
+        b.audit(name).await;
+    }
+    b.c.set_window_size(super::NARROW, 800).await.expect("window size");
+    for path in [
+        "/admin",
+        "/admin/users",
+        "/admin/users/invite",
+        "/admin/locations",
+        "/admin/keys",
+        "/admin/policy",
+        "/admin/budgets",
+    ] {
+        b.goto(path).await;
+        let (inner, scroll) = b.widths().await;
+        if scroll > inner {
+            wide.push(format!("{path}: scrollWidth {scroll}"));
+        }
+    }
+    b.c.set_window_size(super::WIDE, 900).await.expect("window size");
+    assert!(wide.is_empty(), "admin pages scroll sideways at 320 px: {wide:?}");
     let invited = app
         .list_users(
             &Ctx::system(),

@@ -46,6 +46,8 @@ const WIDE: u32 = 1280;
 
 // Journeys of each area live in their own child module (they see this module's private helpers).
 // -- journey modules --
+mod console;
+use console::{agent_searches_tracking_and_opens_the_customer, consumer_tracks_a_parcel};
 mod lists; // -- reorder and saved lists --
 use lists::buyer_reorders_and_keeps_a_list;
 mod admin;
@@ -834,23 +836,36 @@ async fn agent_opens_customer_order_from_console(b: &mut Browser, f: &Fixture, a
 
 /// At 320 px wide the order page (and the dashboard and invoice) need no horizontal scrolling.
 async fn pages_fit_320_px(b: &mut Browser, f: &Fixture) {
-    b.sign_in(BUYER).await;
-    b.c.set_window_size(NARROW, 800).await.expect("window size");
     let mut wide = Vec::new();
-    for path in [
+    let buyer = [
         format!("/orders/{}", f.split_order.0),
         "/dashboard".into(),
         "/orders".into(),
-    ] {
-        b.goto(&path).await;
-        let (inner, scroll) = b.widths().await;
-        assert_eq!(
-            inner,
-            u64::from(NARROW),
-            "the window is {NARROW} px wide (check the headless window size)"
-        );
-        if scroll > u64::from(NARROW) {
-            wide.push(format!("{path}: scrollWidth {scroll}"));
+        "/shipments".into(),
+        "/lists".into(),
+        "/track".into(),
+    ];
+    let agent = [
+        "/console".into(),
+        "/search?q=northwind".into(),
+        format!("/console/accounts/{}", f.account.0),
+    ];
+    for (who, paths) in [(BUYER, &buyer[..]), (demo::DEMO_AGENT.0, &agent[..])] {
+        b.reset().await;
+        b.c.set_window_size(WIDE, 900).await.expect("window size");
+        b.sign_in(who).await;
+        b.c.set_window_size(NARROW, 800).await.expect("window size");
+        for path in paths {
+            b.goto(path).await;
+            let (inner, scroll) = b.widths().await;
+            assert_eq!(
+                inner,
+                u64::from(NARROW),
+                "the window is {NARROW} px wide (check the headless window size)"
+            );
+            if scroll > u64::from(NARROW) {
+                wide.push(format!("{path}: scrollWidth {scroll}"));
+            }
         }
     }
     b.c.set_window_size(WIDE, 900).await.expect("window size");
@@ -929,6 +944,8 @@ async fn browser_journeys() {
     // -- supplier portal and shipments --
     journey!(supplier_ships_a_line, &portal.app);
     // -- console search, customer 360, tracking --
+    journey!(agent_searches_tracking_and_opens_the_customer, &portal.app);
+    journey!(consumer_tracks_a_parcel, &portal.app);
 
     let violations = std::mem::take(&mut b.violations);
     let audited = std::mem::take(&mut b.audited);

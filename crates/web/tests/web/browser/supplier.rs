@@ -107,6 +107,7 @@ pub(super) async fn supplier_ships_a_line(b: &mut Browser, f: &Fixture, app: &Ap
     );
     b.audit("supplier lines, shipped").await;
     b.shoot("supplier").await;
+    fits_320(b, "/supplier").await;
 
     // The buyer sees it on its way to the location.
     b.reset().await;
@@ -121,4 +122,24 @@ pub(super) async fn supplier_ships_a_line(b: &mut Browser, f: &Fixture, app: &Ap
     assert!(text.contains("In transit in Fontana, CA"), "with its latest scan");
     b.audit("shipments by location").await;
     b.shoot("shipments").await;
+    fits_320(b, "/shipments").await;
+}
+
+/// At 320 px the page needs no sideways scrolling; names what sticks out when it does.
+async fn fits_320(b: &Browser, path: &str) {
+    b.c.set_window_size(super::NARROW, 800).await.expect("window size");
+    b.goto(path).await;
+    let wide = b
+        .js(r#"const w = document.documentElement.clientWidth; const out = [];
+            for (const e of document.querySelectorAll('main *')) {
+              const r = e.getBoundingClientRect();
+              if (r.right > w + 1 && !e.closest('.table-wrap')) out.push(e.tagName + '.' + e.className + ' ' + Math.round(r.right));
+            }
+            return [document.documentElement.scrollWidth, out.slice(0, 8).join(', ')];"#)
+        .await;
+    b.c.set_window_size(super::WIDE, 900).await.expect("window size");
+    assert!(
+        wide[0].as_u64().is_some_and(|w| w <= u64::from(super::NARROW)),
+        "{path} scrolls sideways at 320 px: {wide}"
+    );
 }
