@@ -488,6 +488,45 @@ impl App {
         Ok(self.store.events(filter, after, limit.clamp(1, 500)).await?)
     }
 
+    /// The newest `limit` events of a timeline, newest first (pages show the latest activity;
+    /// `timeline` pages forward from the oldest).
+    pub async fn latest_timeline(&self, ctx: &Ctx, of: TimelineOf, limit: u32) -> Result<Vec<EventRow>> {
+        let limit = limit.clamp(1, 500);
+        let restricted = match of {
+            TimelineOf::Order(id) => {
+                let order = self.load::<Order>(ctx, id.0).await?.value;
+                ctx.principal.visible_lines(&order).is_some()
+            }
+            _ => false,
+        };
+        if restricted {
+            // Filtered per event: read forward (bounded) and keep the newest.
+            let mut all = Vec::new();
+            let mut after = 0;
+            loop {
+                let page = self.timeline(ctx, of, after, 500).await?;
+                let done = page.len() < 500 || all.len() >= 20_000;
+                after = page.last().map_or(after, |e| e.seq);
+                all.extend(page);
+                if done {
+                    break;
+                }
+            }
+            let start = all.len().saturating_sub(limit as usize);
+            let mut newest = all.split_off(start);
+            newest.reverse();
+            return Ok(newest);
+        }
+        // Checks visibility (and the account timeline's scope rule) as `timeline` does.
+        self.timeline(ctx, of, 0, 1).await?;
+        let filter = match of {
+            TimelineOf::Order(id) => EventFilter::Subject(id.0),
+            TimelineOf::Invoice(id) => EventFilter::Subject(id.0),
+            TimelineOf::Account(id) => EventFilter::Account(id.0),
+        };
+        Ok(self.store.latest_events(filter, limit).await?)
+    }
+
     /// An order's timeline for someone who sees only some of its lines (a location-scoped buyer,
     /// a supplier): events about other lines or their shipments are left out, and so are billing
     /// events for principals without billing access.

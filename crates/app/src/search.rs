@@ -16,7 +16,7 @@ use aftercart_domain::ids::AccountId;
 use aftercart_domain::invoice::{Invoice, Payment};
 use aftercart_domain::order::Order;
 use aftercart_domain::product::Product;
-use aftercart_store::{EventFilter, EventRow, ListQuery};
+use aftercart_store::{EventRow, ListQuery};
 use uuid::Uuid;
 
 /// Results per group.
@@ -185,8 +185,7 @@ impl App {
             }
         };
         let users = self.list_users(ctx, &recent(100)).await?;
-        self.timeline(ctx, TimelineOf::Account(id), 0, 1).await?;
-        let timeline = self.store.latest_events(EventFilter::Account(id.0), 25).await?;
+        let timeline = self.latest_timeline(ctx, TimelineOf::Account(id), 25).await?;
         Ok(Customer360 {
             account,
             position,

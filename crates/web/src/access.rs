@@ -83,7 +83,7 @@ pub fn rule(method: &Method, path: &str) -> Option<Rule> {
         ) => Rule::SignedIn(Customer, OrderPlace),
         ("GET", "/reorder") => Rule::SignedIn(Customer, OrderPlace),
         // -- supplier portal and shipments --
-        ("GET", "/supplier") => Rule::SignedIn(Supplier, OrderRead),
+        ("GET", "/supplier") => Rule::SignedIn(Supplier, ShipmentCreate),
         ("POST", "/supplier/orders/{id}/confirm") | ("GET" | "POST", "/supplier/orders/{id}/ship") => {
             Rule::SignedIn(Supplier, ShipmentCreate)
         }

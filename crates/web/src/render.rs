@@ -81,7 +81,8 @@ impl Layout {
                 items.push(("/console", "Customers"));
                 items.push(("/orders", "Orders"));
                 items.push(("/invoices", "Invoices"));
-                // -- staff nav --
+                items.push(("/shipments", "Shipments"));
+                items.push(("/search", "Search"));
             }
             PrincipalKind::Supplier { .. } => {
                 items.push(("/orders", "Orders"));

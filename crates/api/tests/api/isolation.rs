@@ -28,6 +28,8 @@ const PUBLIC: &[(&str, &str)] = &[
     ("get", "/healthz"),
     ("post", "/api/v1/session"),
     ("post", "/api/v1/invitations/accept"),
+    ("post", "/api/v1/password-resets"),
+    ("post", "/api/v1/password-resets/complete"),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -1054,6 +1056,8 @@ fn cases(method: &str, path: &str, fx: &Fx) -> Vec<Case> {
         ("delete", "/api/v1/api-keys/{id}") => each(&[&fx.key_a, &fx.key_b, &fx.key_staff], Value::Null),
         // Issuing an invitation's token again (all three targets are still invited).
         ("post", "/api/v1/users/{id}/invitation") => each(&users, json!({})),
+        // A reset link for a user (the targets are still invited: refused after authorisation).
+        ("post", "/api/v1/users/{id}/password-reset") => each(&users, json!({})),
         // Failed sign-ins; naming another account's user is refused on `user_id`.
         ("get", "/api/v1/sign-in-failures") => vec![
             one("all", path.to_owned(), Value::Null, vec![]),

@@ -167,6 +167,27 @@ async fn supplier_confirms_only_its_own_lines(t: TestApp) {
         .await
         .refused(403, "forbidden", "");
 
+    // Staff without fulfilment rights may not; operations may (naming the location).
+    let staff =
+        |role: &str| json!({"email": format!("{role}@seller.example"), "name": role, "type": "staff", "role": role});
+    let agent = enrol(&t, staff("agent")).await;
+    let ops = enrol(&t, staff("operations")).await;
+    as_(&t, &agent, &path, json!({"lines": [{"line": 2}]}), &[])
+        .await
+        .refused(403, "forbidden", "");
+    as_(&t, &ops, &path, json!({"lines": [{"line": 99}]}), &[])
+        .await
+        .refused(422, "invalid_value", "fulfilment_location_id");
+    as_(
+        &t,
+        &ops,
+        &path,
+        json!({"fulfilment_location_id": acme, "lines": [{"line": 99}]}),
+        &[],
+    )
+    .await
+    .refused(422, "unknown_reference", "lines[0].line");
+
     // Seller staff confirm on a location's behalf, naming it.
     t.post(&path, json!({"lines": [{"line": 1}]}))
         .await

@@ -116,14 +116,13 @@ pub async fn orders_csv(State(st): State<WebState>, v: Viewer, RawQuery(raw): Ra
                 .map(|(_, n)| n.clone())
                 .unwrap_or_default();
             let status = aftercart_app::approval_status(o).unwrap_or(order_progress(o).as_str());
-            if !locations.contains_key(&o.account_id) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = locations.entry(o.account_id) {
                 // A supplier sees the lines routed to it, not the customer's account.
-                let names = match st.app.account(&v.ctx, o.account_id).await {
+                slot.insert(match st.app.account(&v.ctx, o.account_id).await {
                     Ok(a) => a.value.locations.iter().map(|l| (l.id, l.name.clone())).collect(),
                     Err(aftercart_app::AppError::NotFound { .. }) => Vec::new(),
                     Err(e) => return Err(e.into()),
-                };
-                locations.insert(o.account_id, names);
+                });
             }
             let known = &locations[&o.account_id];
             for l in &o.lines {

@@ -502,9 +502,9 @@ pub async fn detail(State(st): State<WebState>, v: Viewer, Path(id): Path<String
             });
         }
     }
-    let mut timeline: Vec<EventView> = st
+    let timeline: Vec<EventView> = st
         .app
-        .timeline(ctx, TimelineOf::Order(id), 0, 200)
+        .latest_timeline(ctx, TimelineOf::Order(id), 200)
         .await?
         .into_iter()
         .map(|ev| EventView {
@@ -514,7 +514,6 @@ pub async fn detail(State(st): State<WebState>, v: Viewer, Path(id): Path<String
             reason: ev.reason.unwrap_or_default(),
         })
         .collect();
-    timeline.reverse();
     let show_invoices = ctx.principal.may(Action::BillingRead);
     let invoices = if show_invoices {
         st.app

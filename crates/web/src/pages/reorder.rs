@@ -150,7 +150,14 @@ async fn page(
     Ok(render(
         status,
         &ReorderPage {
-            l: Layout::for_viewer(heading.clone(), v, "/orders"),
+            l: Layout::for_viewer(
+                heading.clone(),
+                v,
+                match source {
+                    ReorderSource::Order(_) => "/orders",
+                    ReorderSource::List(_) => "/lists",
+                },
+            ),
             e,
             heading,
             action,

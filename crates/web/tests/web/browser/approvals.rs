@@ -1,7 +1,7 @@
 //! The approver's journey: the approvals inbox with the budget impact first, approving an order
 //! with a comment from the keyboard, "who approved this?" on the order, then budgets and spend.
 
-use super::{APPROVER, Browser, Fixture};
+use super::{APPROVER, Browser, Fixture, NARROW, WIDE};
 use aftercart_app::{App, Ctx, ListFilter};
 use aftercart_domain::approval::ApprovalState;
 use fantoccini::Locator;
@@ -126,4 +126,18 @@ pub(super) async fn approver_approves_with_comment(b: &mut Browser, f: &Fixture,
     }
     b.audit("budgets and spend").await;
     b.shoot("spend").await;
+
+    // Both pages fit 320 px: wide tables scroll inside their own box, the impact table stacks.
+    b.c.set_window_size(NARROW, 800).await.expect("window size");
+    let mut wide = Vec::new();
+    for path in ["/approvals", "/spend"] {
+        b.goto(path).await;
+        let (inner, scroll) = b.widths().await;
+        assert_eq!(inner, u64::from(NARROW));
+        if scroll > u64::from(NARROW) {
+            wide.push(format!("{path}: scrollWidth {scroll}"));
+        }
+    }
+    b.c.set_window_size(WIDE, 900).await.expect("window size");
+    assert!(wide.is_empty(), "pages scroll sideways at {NARROW} px: {wide:?}");
 }

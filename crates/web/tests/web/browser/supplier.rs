@@ -133,7 +133,7 @@ async fn fits_320(b: &Browser, path: &str) {
         .js(r#"const w = document.documentElement.clientWidth; const out = [];
             for (const e of document.querySelectorAll('main *')) {
               const r = e.getBoundingClientRect();
-              if (r.right > w + 1 && !e.closest('.table-wrap')) out.push(e.tagName + '.' + e.className + ' ' + Math.round(r.right));
+              const pr = e.parentElement.getBoundingClientRect(); if (r.right > w + 1 && pr.right <= w + 1) out.push(e.tagName + '.' + e.className + '#' + e.id + ' ' + Math.round(r.right));
             }
             return [document.documentElement.scrollWidth, out.slice(0, 8).join(', ')];"#)
         .await;
