@@ -48,6 +48,10 @@ pub const PROBLEM_CODES: &[(&str, &str)] = &[
         "precondition_failed",
         "412: the resource changed since the ETag sent in `If-Match`",
     ),
+    (
+        "precondition_required",
+        "428: this change needs `If-Match` with the ETag of the version you saw",
+    ),
     ("payload_too_large", "413: the body is larger than the limit"),
     (
         "unsupported_media_type",

@@ -16,7 +16,10 @@ pub use aftercart_app::set_trust_forwarded_for;
 /// The client address (see [`aftercart_app::client_address`]).
 pub fn client_address(headers: &HeaderMap, extensions: &axum::http::Extensions) -> Option<IpAddr> {
     aftercart_app::client_address(
-        headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()),
+        headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok()),
         extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()),
     )
 }

@@ -66,7 +66,10 @@ pub struct NotShipped {
 
 /// Postcodes compare without case or spaces ("sw1a 1aa" = "SW1A1AA").
 fn postcode_key(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_uppercase).collect()
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_uppercase)
+        .collect()
 }
 
 /// The most checkpoint events read for one order.
@@ -83,11 +86,13 @@ impl App {
         }
         let order = match self.order_by_number(&system, number).await {
             Ok(o) => o.value,
-            Err(crate::AppError::NotFound { .. }) => match self.order_by_number(&system, &number.to_uppercase()).await {
-                Ok(o) => o.value,
-                Err(crate::AppError::NotFound { .. }) => return Ok(None),
-                Err(e) => return Err(e),
-            },
+            Err(crate::AppError::NotFound { .. }) => {
+                match self.order_by_number(&system, &number.to_uppercase()).await {
+                    Ok(o) => o.value,
+                    Err(crate::AppError::NotFound { .. }) => return Ok(None),
+                    Err(e) => return Err(e),
+                }
+            }
             Err(e) => return Err(e),
         };
         let account = self.load::<Account>(&system, order.account_id.0).await?.value;
@@ -162,7 +167,12 @@ impl App {
 
     /// The ship-to locations `proof` opens: those with that postcode, or all of the order's
     /// when it is the email of the user who placed the order.
-    async fn proven_destinations(&self, order: &Order, account: &Account, proof: &str) -> Result<Option<Vec<LocationId>>> {
+    async fn proven_destinations(
+        &self,
+        order: &Order,
+        account: &Account,
+        proof: &str,
+    ) -> Result<Option<Vec<LocationId>>> {
         let all = order.ship_to_locations();
         if proof.contains('@') {
             let Some(row) = self.store.by_number("user", &proof.to_lowercase()).await? else {
@@ -182,7 +192,11 @@ impl App {
         let key = postcode_key(proof);
         let matched: Vec<LocationId> = all
             .into_iter()
-            .filter(|l| account.location(*l).is_some_and(|loc| postcode_key(&loc.postcode) == key))
+            .filter(|l| {
+                account
+                    .location(*l)
+                    .is_some_and(|loc| postcode_key(&loc.postcode) == key)
+            })
             .collect();
         Ok((!matched.is_empty()).then_some(matched))
     }

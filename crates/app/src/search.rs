@@ -8,9 +8,7 @@
 
 use crate::docs::{Doc, Versioned, decode};
 use crate::identity::User;
-use crate::{
-    Action, App, AppError, Ctx, ListFilter, OpenPositionAnswer, Page, Result, ShipmentDoc, TimelineOf,
-};
+use crate::{Action, App, AppError, Ctx, ListFilter, OpenPositionAnswer, Page, Result, ShipmentDoc, TimelineOf};
 use aftercart_domain::account::Account;
 use aftercart_domain::ids::AccountId;
 use aftercart_domain::invoice::{Invoice, Payment};

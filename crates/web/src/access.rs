@@ -81,7 +81,6 @@ pub fn rule(method: &Method, path: &str) -> Option<Rule> {
             "GET" | "POST",
             "/lists/new" | "/lists/{id}/edit" | "/lists/{id}/delete" | "/lists/{id}/reorder" | "/orders/{id}/reorder",
         ) => Rule::SignedIn(Customer, OrderPlace),
-        ("GET", "/reorder") => Rule::SignedIn(Customer, OrderPlace),
         // -- supplier portal and shipments --
         ("GET", "/supplier") => Rule::SignedIn(Supplier, ShipmentCreate),
         ("POST", "/supplier/orders/{id}/confirm") | ("GET" | "POST", "/supplier/orders/{id}/ship") => {

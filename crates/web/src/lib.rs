@@ -132,7 +132,6 @@ fn pages() -> Pages {
     .post("/lists/{id}/reorder", reorder::list_place)
     .get("/orders/{id}/reorder", reorder::order_preview)
     .post("/orders/{id}/reorder", reorder::order_place)
-    .get("/reorder", reorder::by_number)
     // -- supplier portal and shipments --
     .get("/supplier", supplier::work)
     .post("/supplier/orders/{id}/confirm", supplier::confirm)

@@ -794,7 +794,10 @@ pub struct ResetIn {
 /// ends; a spent, replaced or expired token is `422 unknown_reference` on `token`.
 #[utoipa::path(post, path = "/api/v1/password-resets/complete", tag = "users", request_body = ResetIn, security(()),
     responses((status = 200, body = UserOut), (status = 422, body = Problem)))]
-pub async fn complete_password_reset(State(st): State<ApiState>, JsonBody(b): JsonBody<ResetIn>) -> ApiResult<Response> {
+pub async fn complete_password_reset(
+    State(st): State<ApiState>,
+    JsonBody(b): JsonBody<ResetIn>,
+) -> ApiResult<Response> {
     let user = st.app.reset_password(&b.token, &b.password).await?;
     Ok(respond(StatusCode::OK, &user_out(&user, 0), None))
 }

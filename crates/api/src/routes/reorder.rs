@@ -267,7 +267,7 @@ async fn require_if_match(st: &ApiState, ctx: &aftercart_app::Ctx, headers: &Hea
     st.app.saved_list(ctx, SavedListId(id)).await?;
     Err(ApiError::header(
         StatusCode::PRECONDITION_REQUIRED,
-        "precondition_failed",
+        "precondition_required",
         "If-Match",
         "send If-Match with the saved list's ETag (e.g. \"v3\") so no one else's change is overwritten",
     ))

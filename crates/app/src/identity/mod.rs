@@ -27,10 +27,11 @@ mod users;
 pub use cookie::{DEV_SESSION_COOKIE, SESSION_COOKIE, SessionCookie, same_secret};
 pub use keys::*;
 pub use passwords::{MIN_PASSWORD, check_password};
-pub use resets::{PasswordReset, RESET_REQUESTS, RESET_REQUESTS_PER_MINUTE, RESET_TTL};
 pub use rate::{
-    KEY_FAILURES, KEY_FAILURES_PER_MINUTE, PerMinute, SIGN_INS, SIGN_INS_PER_MINUTE, client_address, set_trust_forwarded_for,
+    KEY_FAILURES, KEY_FAILURES_PER_MINUTE, PerMinute, SIGN_INS, SIGN_INS_PER_MINUTE, client_address,
+    set_trust_forwarded_for,
 };
+pub use resets::{PasswordReset, RESET_REQUESTS, RESET_REQUESTS_PER_MINUTE, RESET_TTL};
 pub use sessions::*;
 pub use throttle::{SignInAttempt, SignInOutcome};
 pub use users::*;

@@ -23,7 +23,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Peer {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(Peer(aftercart_app::client_address(
-            parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()),
+            parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok()),
             parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()),
         )))
     }

@@ -108,7 +108,12 @@ pub async fn customer(State(st): State<WebState>, v: Viewer, Path(id): Path<Uuid
         ),
         balance: format::money(p.balance),
         in_credit: p.balance.is_negative(),
-        orders: c.orders.items.iter().map(|o| row(&o.value, a.name.clone(), now)).collect(),
+        orders: c
+            .orders
+            .items
+            .iter()
+            .map(|o| row(&o.value, a.name.clone(), now))
+            .collect(),
         shipments: c
             .shipments
             .items

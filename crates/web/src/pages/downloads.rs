@@ -37,7 +37,10 @@ fn cell(s: &str) -> String {
 fn csv_response(name: &str, body: Vec<u8>) -> Response {
     let mut r = (StatusCode::OK, body).into_response();
     let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
@@ -105,8 +108,10 @@ pub async fn orders_csv(State(st): State<WebState>, v: Viewer, RawQuery(raw): Ra
         for o in &page.items {
             let o = &o.value;
             if rows >= MAX_ROWS {
-                w.write_record([format!("(download stopped after {MAX_ROWS} orders; filter by customer for the rest)")])
-                    .map_err(write_err)?;
+                w.write_record([format!(
+                    "(download stopped after {MAX_ROWS} orders; filter by customer for the rest)"
+                )])
+                .map_err(write_err)?;
                 break 'pages;
             }
             rows += 1;
@@ -198,8 +203,10 @@ pub async fn invoices_csv(State(st): State<WebState>, v: Viewer, RawQuery(raw): 
         for i in &page.items {
             let i = &i.value;
             if rows >= MAX_ROWS {
-                w.write_record([format!("(download stopped after {MAX_ROWS} invoices; filter by customer for the rest)")])
-                    .map_err(write_err)?;
+                w.write_record([format!(
+                    "(download stopped after {MAX_ROWS} invoices; filter by customer for the rest)"
+                )])
+                .map_err(write_err)?;
                 break 'pages;
             }
             rows += 1;

@@ -13,11 +13,11 @@ pub mod supplier;
 pub mod admin;
 // -- approvals and spend --
 pub mod approvals;
-pub mod spend;
 pub mod customer;
 pub mod downloads;
 pub mod password;
 pub mod search;
+pub mod spend;
 pub mod track;
 // -- reorder and saved lists --
 pub mod lists;

@@ -333,6 +333,7 @@ pub struct InvoiceLink {
 #[template(path = "order.html")]
 struct OrderPage {
     l: Layout,
+    id: String,
     number: String,
     po: String,
     placed: String,
@@ -539,6 +540,7 @@ pub async fn detail(State(st): State<WebState>, v: Viewer, Path(id): Path<String
         StatusCode::OK,
         &OrderPage {
             l: Layout::for_viewer(format!("Order {}", order.number), &v, "/orders"),
+            id: order.id.0.to_string(),
             number: order.number.clone(),
             po: order.po_number.clone().unwrap_or_default(),
             placed: format::time(order.placed_at),

@@ -3,8 +3,8 @@
 //! buyer change quantities and says whether the order will wait for approval; placing it goes
 //! through the ordinary order path and lands on the new order's page.
 
+use super::Tag;
 use super::lists::{change_tag, list_id, parse_qty};
-use super::{Tag, query};
 use crate::WebState;
 use crate::form::Errors;
 use crate::format;
@@ -17,10 +17,9 @@ use aftercart_domain::quantity::Qty;
 use aftercart_domain::text::TextKind;
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde::Deserialize;
 use uuid::Uuid;
 
 pub struct PreviewLine {
@@ -263,22 +262,4 @@ pub async fn list_place(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
     place(&st, &v, list_source(&id)?, &fields).await
-}
-
-#[derive(Deserialize, Default)]
-pub struct ByNumber {
-    #[serde(default)]
-    order: String,
-}
-
-/// `/reorder?order=SO-1001`: the order page links here by number (it does not carry the id);
-/// sends the viewer on to that order's reorder preview.
-pub async fn by_number(State(st): State<WebState>, v: Viewer, RawQuery(raw): RawQuery) -> PageResult {
-    let q: ByNumber = query(raw.as_deref());
-    let number = q.order.trim();
-    if number.is_empty() {
-        return Err(PageError::NotFound);
-    }
-    let o = st.app.order_by_number(&v.ctx, number).await?;
-    Ok(redirect(&format!("/orders/{}/reorder", o.value.id.0)))
 }

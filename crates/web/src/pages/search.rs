@@ -129,7 +129,10 @@ pub async fn search(State(st): State<WebState>, v: Viewer, RawQuery(raw): RawQue
                         tag: None,
                     };
                     std::iter::once(head).chain(orders.iter().map(|o| {
-                        order_hit(o, format!("Contains {} · placed {}", p.sku, format::date(o.placed_at.date())))
+                        order_hit(
+                            o,
+                            format!("Contains {} · placed {}", p.sku, format::date(o.placed_at.date())),
+                        )
                     }))
                 })
                 .collect(),

@@ -111,7 +111,10 @@ pub async fn lookup(
         return Ok(page(StatusCode::UNPROCESSABLE_ENTITY, e, number, proof, None));
     }
     if peer.is_some_and(|a| aftercart_app::PUBLIC_TRACKING.hit(a)) {
-        e.add("number", "Too many lookups from your network; wait a minute and try again");
+        e.add(
+            "number",
+            "Too many lookups from your network; wait a minute and try again",
+        );
         return Ok(page(StatusCode::TOO_MANY_REQUESTS, e, number, proof, None));
     }
     match st.app.public_tracking(&number, &proof).await? {
@@ -165,7 +168,9 @@ fn found(t: &PublicTracking) -> Found {
                         .map(|c| {
                             (
                                 format::time(c.at),
-                                c.description.clone().unwrap_or_else(|| format::words(c.status.as_str())),
+                                c.description
+                                    .clone()
+                                    .unwrap_or_else(|| format::words(c.status.as_str())),
                                 c.location.clone().unwrap_or_default(),
                             )
                         })

@@ -158,17 +158,16 @@ async fn pg_template() -> &'static str {
             // Templates and test databases of earlier runs (older than an hour: a test process
             // running now may use younger ones) are dropped; a name carries its UUIDv7's time.
             for row in admin
-                .query(
-                    "SELECT datname FROM pg_database WHERE datname LIKE 'aftercart_w%'",
-                    &[],
-                )
+                .query("SELECT datname FROM pg_database WHERE datname LIKE 'aftercart_w%'", &[])
                 .await
                 .expect("list templates")
             {
                 let name: String = row.get(0);
                 // Test databases left by a killed run, too.
                 if older_than_an_hour(&name, "aftercart_wtpl_") || older_than_an_hour(&name, "aftercart_w_") {
-                    let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                    let _ = admin
+                        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
                 }
             }
             let name = format!("aftercart_wtpl_{}", uuid::Uuid::now_v7().simple());

@@ -4,12 +4,12 @@
 mod harness;
 
 mod access;
-mod browser;
-mod identity;
-mod portal;
-mod approvals;
 mod admin;
-mod lists;
-mod supplier;
+mod approvals;
+mod browser;
 mod console;
+mod identity;
+mod lists;
 mod matrix;
+mod portal;
+mod supplier;

@@ -97,7 +97,6 @@ const MATRIX: &[(&str, &str, Rec, &str, &str)] = &[
     ("POST", "/lists/{id}/reorder", List, "", "S-FF--NFF"),
     ("GET", "/orders/{id}/reorder", Order, "", "SOFFOONFF"),
     ("POST", "/orders/{id}/reorder", Order, "", "S-FF--NFF"),
-    ("GET", "/reorder", Plain, "", "S-FF---FF"),
     ("GET", "/supplier", Plain, "", "SFFFFFFFO"),
     ("POST", "/supplier/orders/{id}/confirm", OrderRouted, "", "SFFFFFFF-"),
     ("GET", "/supplier/orders/{id}/ship", OrderRouted, "", "SFFFFFFFO"),
