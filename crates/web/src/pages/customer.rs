@@ -154,7 +154,13 @@ pub async fn customer(State(st): State<WebState>, v: Viewer, Path(id): Path<Uuid
                 let pm = &pm.value;
                 PaymentLine {
                     received: format::date(pm.received_at.date()),
-                    method: format::words(&format!("{:?}", pm.method).to_lowercase()),
+                    method: match pm.method {
+                        aftercart_domain::invoice::PaymentMethod::Card => "Card",
+                        aftercart_domain::invoice::PaymentMethod::Ach => "ACH debit",
+                        aftercart_domain::invoice::PaymentMethod::Wire => "Wire transfer",
+                        aftercart_domain::invoice::PaymentMethod::Cheque => "Cheque",
+                    }
+                    .to_owned(),
                     reference: pm.reference.clone().unwrap_or_default(),
                     amount: format::money(pm.amount),
                     unapplied: format::money(pm.unapplied()),
