@@ -466,6 +466,29 @@ async fn consumer_tracks_with_number_and_postcode(t: TestWeb) {
     assert_eq!(wrong.status, StatusCode::NOT_FOUND);
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert_eq!(wrong.error_summary(), missing.error_summary());
+    // The email of the user who placed the order opens it too; another user's email does not.
+    let placed_by_bea = orders
+        .iter()
+        .find(|o| o.po_number.as_deref().is_some_and(|p| p.starts_with("NWC-APR-")))
+        .expect("an order the demo's buyer placed in the portal");
+    let p = t
+        .post(
+            "/track",
+            &public,
+            &[("number", &placed_by_bea.number), ("proof", &BUYER.to_uppercase())],
+        )
+        .await
+        .ok();
+    assert!(p.text("main").contains(&placed_by_bea.number));
+    let p = t
+        .post(
+            "/track",
+            &public,
+            &[("number", &placed_by_bea.number), ("proof", FINANCE)],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    assert_eq!(p.error_summary(), missing.error_summary());
     // Rate-limited per client address.
     let peer: std::net::SocketAddr = "198.51.100.7:5000".parse().expect("addr");
     let body = serde_urlencoded::to_string([("number", "SO-1"), ("proof", "00000")]).expect("form");

@@ -116,18 +116,15 @@ async fn sqlite_template() -> &'static std::path::PathBuf {
             store.migrate().await.expect("migrate sqlite");
             let t = TestWeb::build(store, Cleanup::None).await;
             t.seed().await;
+            // A consistent single-file snapshot (no WAL beside it), taken while the store may
+            // still be open: every test copies this file.
+            let snapshot = dir.join("snapshot.db");
+            let c = rusqlite::Connection::open(dir.join("t.db")).expect("open the template");
+            c.execute("VACUUM INTO ?1", [snapshot.display().to_string()])
+                .expect("snapshot the template");
+            drop(c);
             drop(t);
-            // The last connection to close checkpoints the WAL into the file and deletes it;
-            // copying before then could copy a file mid-checkpoint.
-            let wal = dir.join("t.db-wal");
-            for _ in 0..400 {
-                if !wal.exists() {
-                    break;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-            }
-            assert!(!wal.exists(), "the template's connections did not close");
-            dir.join("t.db")
+            snapshot
         })
         .await
 }
@@ -180,8 +177,9 @@ async fn pg_template() -> &'static str {
             let t = TestWeb::build(store, Cleanup::None).await;
             t.seed().await;
             drop(t);
-            // A database with connections cannot be copied: wait for the pool's to close.
-            for _ in 0..200 {
+            // A database with connections cannot be copied: wait for the pool's to close, and
+            // after two seconds end any it still holds (idle, nothing in flight).
+            for i in 0..200 {
                 let n: i64 = admin
                     .query_one("SELECT count(*) FROM pg_stat_activity WHERE datname = $1", &[&name])
                     .await
@@ -189,6 +187,16 @@ async fn pg_template() -> &'static str {
                     .get(0);
                 if n == 0 {
                     break;
+                }
+                if i == 40 {
+                    admin
+                        .execute(
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                             WHERE datname = $1 AND pid <> pg_backend_pid()",
+                            &[&name],
+                        )
+                        .await
+                        .expect("end the template's connections");
                 }
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             }
