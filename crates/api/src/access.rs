@@ -67,7 +67,8 @@ pub fn action(method: &Method, path: &str) -> Option<Action> {
             "/api/v1/orders/{id}/allocations"
             | "/api/v1/orders/{id}/backorders"
             | "/api/v1/orders/{id}/lines/{line}/backorder-date"
-            | "/api/v1/orders/{id}/cancellations",
+            | "/api/v1/orders/{id}/cancellations"
+            | "/api/v1/orders/{id}/fulfilment",
         ) => OrderFulfil,
         ("POST", "/api/v1/shipments") => ShipmentCreate,
         ("POST", "/api/v1/shipments/{id}/receipt") => ReceiptRecord,

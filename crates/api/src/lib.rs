@@ -241,6 +241,7 @@ fn api_router() -> OpenApiRouter<ApiState> {
         .routes(routes!(orders::backorder))
         .routes(routes!(orders::reschedule))
         .routes(routes!(orders::cancel))
+        .routes(routes!(routes::fulfilment::fulfil))
         .routes(routes!(orders::status))
         .routes(routes!(orders::timeline))
         .routes(routes!(

@@ -15,6 +15,7 @@ mod numbers;
 mod principal;
 
 mod accounts;
+mod batch;
 mod billing;
 mod orders;
 mod public_tracking;
@@ -25,6 +26,7 @@ mod search;
 mod supplier;
 
 pub use accounts::*;
+pub use batch::*;
 pub use billing::*;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use docs::{ShipmentDoc, Versioned};

@@ -128,7 +128,7 @@ pub struct ReceiveInput {
     pub lines: Vec<ReceiptLine>,
 }
 
-fn order_event(
+pub(crate) fn order_event(
     actor: &Actor,
     at: OffsetDateTime,
     order: &Order,
@@ -297,13 +297,18 @@ impl App {
     }
 
     /// Loads an order for a change, honouring If-Match.
-    async fn order_for_change(&self, ctx: &Ctx, id: OrderId) -> Result<Versioned<Order>> {
+    pub(crate) async fn order_for_change(&self, ctx: &Ctx, id: OrderId) -> Result<Versioned<Order>> {
         let v = self.load::<Order>(ctx, id.0).await?;
         check_version(ctx, v.version)?;
         Ok(v)
     }
 
-    fn order_commit(order: &Order, version: i64, events: Vec<EventWrite>, shipments: &[ShipmentId]) -> Result<Commit> {
+    pub(crate) fn order_commit(
+        order: &Order,
+        version: i64,
+        events: Vec<EventWrite>,
+        shipments: &[ShipmentId],
+    ) -> Result<Commit> {
         // Belt and braces: the domain validated each command; never persist an unbalanced ledger.
         order.check_balanced()?;
         let mut docs = vec![write(order, WriteMode::Update(version))?];

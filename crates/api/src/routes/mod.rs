@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod billing;
 pub mod catalog;
+pub mod fulfilment;
 pub mod governance;
 pub mod identity;
 pub mod orders;

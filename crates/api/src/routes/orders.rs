@@ -287,7 +287,7 @@ impl OrderOut {
     }
 }
 
-fn out(v: &Versioned<Order>) -> OrderOut {
+pub(crate) fn out(v: &Versioned<Order>) -> OrderOut {
     OrderOut::new(&v.value, v.version)
 }
 

@@ -538,8 +538,9 @@ fn walk_strings(doc: &Value, schema: &Value, path: &str, seen: &mut Vec<String>,
         Value::Array(ts) => ts.iter().any(|t| t == "string"),
         _ => false,
     };
-    // A UUID's format bounds it; every other string needs its own limit.
-    if is_string && schema["format"] != "uuid" {
+    // A UUID's format bounds it, and so does a closed list of values (a tagged union's `type`);
+    // every other string needs its own limit.
+    if is_string && schema["format"] != "uuid" && !schema["enum"].is_array() {
         f(path, schema);
     }
     for key in ["oneOf", "anyOf", "allOf"] {

@@ -906,6 +906,10 @@ fn cases(method: &str, path: &str, fx: &Fx) -> Vec<Case> {
         ("post", "/api/v1/orders/{id}/cancellations") => {
             each(&orders, json!({"line": 99, "quantity": 1, "reason": "matrix"}))
         }
+        ("post", "/api/v1/orders/{id}/fulfilment") => each(
+            &orders,
+            json!({"items": [{"type": "cancel", "line": 99, "quantity": 1, "reason": "matrix"}]}),
+        ),
 
         ("post", "/api/v1/shipments") => {
             let ship = |target: &str, order: &Rec, from: &str, to: &str, refs: Vec<(Rec, Ref)>| {

@@ -7,6 +7,7 @@ mod harness;
 mod access;
 mod bad_input;
 mod flows;
+mod fulfilment;
 mod governance;
 mod hygiene;
 mod isolation;

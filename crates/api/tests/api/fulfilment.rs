@@ -1,0 +1,94 @@
+//! Batch fulfilment: many allocations, backorders and cancellations on one order in one request,
+//! one commit, all or nothing, a refusal naming its step.
+
+use crate::harness::{TestApp, World};
+use serde_json::json;
+
+async fn many_steps_commit_together_or_not_at_all(t: TestApp) {
+    let w: World = t.world().await;
+    let o = t.order(&w, 10, 6).await;
+    let id = o.id();
+    let path = format!("/api/v1/orders/{id}/fulfilment");
+    let etag = o.etag();
+
+    // A refusal in the third step: nothing of the first two is written.
+    let bad = json!({"items": [
+        {"type": "allocate", "line": 1, "fulfilment_location_id": w.dallas, "quantity": 4},
+        {"type": "backorder", "line": 1, "quantity": 3, "expected_date": "2026-12-04", "reason": "supplier short"},
+        {"type": "allocate", "line": 1, "fulfilment_location_id": w.reno, "quantity": 20},
+    ]});
+    t.post(&path, bad)
+        .await
+        .refused(422, "over_allocation", "items[2].quantity");
+    let same = t.get(&format!("/api/v1/orders/{id}")).await.ok();
+    assert_eq!(same.etag(), etag, "nothing was written");
+    assert_eq!(same.body["lines"][0]["allocations"], json!([]));
+
+    // Malformed steps name the step and field too.
+    t.post(
+        &path,
+        json!({"items": [{"type": "cancel", "line": 2, "quantity": 0, "reason": "x"}]}),
+    )
+    .await
+    .refused(422, "invalid_quantity", "items[0].quantity");
+    t.post(
+        &path,
+        json!({"items": [{"type": "cancel", "line": 2, "quantity": 1, "reason": " "}]}),
+    )
+    .await
+    .refused(422, "invalid_value", "items[0].reason");
+    t.post(&path, json!({"items": []}))
+        .await
+        .refused(422, "invalid_value", "items");
+
+    // Every kind of step at once: one new version, one event per step, the ledger balanced.
+    let good = json!({"items": [
+        {"type": "allocate", "line": 1, "fulfilment_location_id": w.dallas, "quantity": 4},
+        {"type": "allocate", "line": 1, "fulfilment_location_id": w.reno, "quantity": 3},
+        {"type": "backorder", "line": 1, "quantity": 3, "expected_date": "2026-12-04", "reason": "supplier short"},
+        {"type": "allocate", "line": 2, "fulfilment_location_id": w.dallas, "quantity": 5},
+        {"type": "cancel", "line": 2, "quantity": 1, "reason": "customer asked"},
+    ]});
+    let r = t.post(&path, good).await.ok();
+    let v0: i64 = etag.trim_matches('"').trim_start_matches('v').parse().expect("version");
+    assert_eq!(r.etag(), format!("\"v{}\"", v0 + 1), "one commit");
+    let l1 = &r.body["lines"][0]["ledger"];
+    assert_eq!(
+        (
+            l1["allocated"].as_i64(),
+            l1["backordered"].as_i64(),
+            l1["unallocated"].as_i64()
+        ),
+        (Some(7), Some(3), Some(0))
+    );
+    let l2 = &r.body["lines"][1]["ledger"];
+    assert_eq!(
+        (
+            l2["allocated"].as_i64(),
+            l2["cancelled"].as_i64(),
+            l2["unallocated"].as_i64()
+        ),
+        (Some(5), Some(1), Some(0))
+    );
+    let tl = t.get(&format!("/api/v1/orders/{id}/timeline")).await.ok();
+    let kinds: Vec<&str> = tl.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "line.allocated").count(), 3, "{kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| **k == "line.backordered").count(), 1);
+    assert_eq!(kinds.iter().filter(|k| **k == "line.cancelled").count(), 1);
+
+    // A stale If-Match is refused before anything is applied.
+    t.post_with(
+        &path,
+        json!({"items": [{"type": "cancel", "line": 2, "quantity": 1, "reason": "x"}]}),
+        &[("if-match", etag.as_str())],
+    )
+    .await
+    .refused(412, "precondition_failed", "If-Match");
+}
+
+both_stores!(many_steps_commit_together_or_not_at_all);
