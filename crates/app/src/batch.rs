@@ -75,13 +75,13 @@ impl App {
         for (i, step) in steps.iter().enumerate() {
             match step {
                 FulfilmentStep::Allocate(a) => {
-                    if !locations.contains_key(&a.location) {
-                        let loc = self
-                            .load_ref::<FulfilmentLocation>(ctx, a.location.0, "fulfilment_location_id")
-                            .await
-                            .map_err(|e| at_step(i, e))?
-                            .value;
-                        locations.insert(a.location, loc);
+                    if let std::collections::hash_map::Entry::Vacant(slot) = locations.entry(a.location) {
+                        slot.insert(
+                            self.load_ref::<FulfilmentLocation>(ctx, a.location.0, "fulfilment_location_id")
+                                .await
+                                .map_err(|e| at_step(i, e))?
+                                .value,
+                        );
                     }
                     let loc = &locations[&a.location];
                     order
