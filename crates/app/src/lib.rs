@@ -26,6 +26,7 @@ mod search;
 mod supplier;
 
 pub use accounts::*;
+pub use aftercart_store::EventRow;
 pub use batch::*;
 pub use billing::*;
 pub use clock::{Clock, FixedClock, SystemClock};
@@ -148,6 +149,30 @@ impl App {
                 Err(CommitError::Duplicate) => return Err(AppError::Duplicate),
                 Err(CommitError::Store(e)) => return Err(AppError::Store(e)),
             }
+        }
+    }
+
+    /// Records the response of a request made of several commands (a tracking batch, whose
+    /// events each commit on their own), under the request's `Idempotency-Key`, so a retry
+    /// replays it. Nothing to do without a key. A concurrent retry that recorded it first is
+    /// fine: both ran the same de-duplicated commands.
+    pub async fn record_response(&self, ctx: &Ctx, status: u16, body: String) -> Result<()> {
+        let Some(k) = &ctx.idempotency else {
+            return Ok(());
+        };
+        let commit = Commit {
+            idempotency: Some(IdempotencyRecord {
+                principal: ctx.principal.id.clone(),
+                key: k.key.clone(),
+                request_hash: k.request_hash.clone(),
+                status,
+                body,
+            }),
+            ..Default::default()
+        };
+        match self.store.commit(commit).await {
+            Ok(()) | Err(CommitError::IdempotencyKeyTaken) => Ok(()),
+            Err(e) => Err(AppError::Store(aftercart_store::StoreError(e.to_string()))),
         }
     }
 

@@ -9,12 +9,11 @@ use crate::dto::{
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Caller, Command, PathParam, QueryParams};
 use aftercart_app::{
-    Allocate, BackorderInput, CancelInput, OrderLineInput, PlaceOrder, Reschedule, TimelineOf, Versioned,
+    Allocate, BackorderInput, CancelInput, EventRow, OrderLineInput, PlaceOrder, Reschedule, TimelineOf, Versioned,
 };
 use aftercart_domain::ids::OrderId;
 use aftercart_domain::order::{Channel, LineLedger, Order};
 use aftercart_domain::status::{LineView, order_progress};
-use aftercart_store::EventRow;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;

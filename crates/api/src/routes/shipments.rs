@@ -406,29 +406,9 @@ pub async fn ingest_tracking(State(st): State<ApiState>, cmd: Command<TrackingBa
     } else {
         StatusCode::OK
     };
-    if let Some(k) = &cmd.ctx.idempotency {
-        let (status, json) = stored(status, &body);
-        let record = aftercart_store::IdempotencyRecord {
-            principal: cmd.ctx.principal.id.clone(),
-            key: k.key.clone(),
-            request_hash: k.request_hash.clone(),
-            status,
-            body: json,
-        };
-        match st
-            .app
-            .store
-            .commit(aftercart_store::Commit {
-                idempotency: Some(record),
-                ..Default::default()
-            })
-            .await
-        {
-            // A concurrent retry recorded it first; both applied the same de-duplicated events.
-            Ok(()) | Err(aftercart_store::CommitError::IdempotencyKeyTaken) => {}
-            Err(e) => return Err(aftercart_app::AppError::Store(aftercart_store::StoreError(e.to_string())).into()),
-        }
-    }
+    // The events committed one by one; the batch's response is recorded once, for replays.
+    let (code, json) = stored(status, &body);
+    st.app.record_response(&cmd.ctx, code, json).await?;
     Ok(respond(status, &body, None))
 }
 
