@@ -70,7 +70,7 @@ pub fn action(method: &Method, path: &str) -> Option<Action> {
             | "/api/v1/orders/{id}/cancellations"
             | "/api/v1/orders/{id}/fulfilment",
         ) => OrderFulfil,
-        ("POST", "/api/v1/shipments") => ShipmentCreate,
+        ("POST", "/api/v1/shipments" | "/api/v1/shipment-waves") => ShipmentCreate,
         ("POST", "/api/v1/shipments/{id}/receipt") => ReceiptRecord,
         ("POST", "/api/v1/tracking-events") => TrackingIngest,
         // -- supplier portal and shipments --

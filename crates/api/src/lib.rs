@@ -266,6 +266,7 @@ fn api_router() -> OpenApiRouter<ApiState> {
         .routes(routes!(catalog::discontinue_product))
         .routes(routes!(shipments::create_shipment, shipments::list_shipments))
         .routes(routes!(shipments::get_shipment))
+        .routes(routes!(shipments::create_wave))
         .routes(routes!(shipments::receive))
         .routes(routes!(shipments::ingest_tracking))
         // -- supplier portal and shipments --

@@ -145,3 +145,94 @@ impl App {
         })
     }
 }
+
+/// The most shipments one wave may carry.
+pub const MAX_WAVE: usize = 1_000;
+
+impl App {
+    /// Shipments for many orders at once (a warehouse manifesting a wave): one commit, all or
+    /// nothing; a refusal names its shipment (`shipments[4].lines[0].quantity`). Several
+    /// shipments of one order apply in turn to one copy of it. Each order keeps its own version
+    /// check and ledger check; each shipment gets its `shipment.created` event and keys.
+    pub async fn plan_ship_wave(
+        &self,
+        ctx: &Ctx,
+        inputs: &[crate::ShipInput],
+    ) -> Result<Planned<Vec<crate::ShipmentView>>> {
+        use crate::docs::write;
+        use aftercart_store::WriteMode;
+        if inputs.is_empty() || inputs.len() > MAX_WAVE {
+            return Err(Rejection::new(
+                ErrorCode::InvalidValue,
+                "shipments",
+                format!("send 1 to {MAX_WAVE} shipments (got {})", inputs.len()),
+            )
+            .into());
+        }
+        let at = |i: usize, e: AppError| {
+            let prefix = |f: &str| format!("shipments[{i}].{f}");
+            match e {
+                AppError::Rejected(mut r) => {
+                    r.field = prefix(&r.field);
+                    AppError::Rejected(r)
+                }
+                AppError::NotFound { what, field } => AppError::NotFound {
+                    what,
+                    field: field.map(|f| prefix(&f)),
+                },
+                e => e,
+            }
+        };
+        let now = self.clock.now();
+        let mut orders: Vec<Versioned<Order>> = Vec::new();
+        let mut locations: HashMap<FulfilmentLocationId, FulfilmentLocation> = HashMap::new();
+        let mut shipped: Vec<(usize, crate::orders::Shipped)> = Vec::with_capacity(inputs.len());
+        for (i, input) in inputs.iter().enumerate() {
+            let pos = match orders.iter().position(|o| o.value.id == input.order_id) {
+                Some(p) => p,
+                None => {
+                    let o = self
+                        .load_ref::<Order>(ctx, input.order_id.0, "order_id")
+                        .await
+                        .map_err(|e| at(i, e))?;
+                    orders.push(o);
+                    orders.len() - 1
+                }
+            };
+            if let std::collections::hash_map::Entry::Vacant(slot) = locations.entry(input.from) {
+                slot.insert(
+                    self.load_ref::<FulfilmentLocation>(ctx, input.from.0, "from_location_id")
+                        .await
+                        .map_err(|e| at(i, e))?
+                        .value,
+                );
+            }
+            let from = &locations[&input.from];
+            let s = crate::orders::ship_onto(ctx, &mut orders[pos].value, from, input, now).map_err(|e| at(i, e))?;
+            shipped.push((pos, s));
+        }
+        let mut commit = aftercart_store::Commit::default();
+        for (pos, o) in orders.iter().enumerate() {
+            let events = shipped
+                .iter()
+                .filter(|(p, _)| *p == pos)
+                .map(|(_, s)| s.event.clone())
+                .collect();
+            let c = Self::order_commit(&o.value, o.version, events, &[])?;
+            commit.docs.extend(c.docs);
+            commit.events.extend(c.events);
+        }
+        let mut views = Vec::with_capacity(shipped.len());
+        for (pos, s) in shipped {
+            let o = &orders[pos];
+            let doc = crate::orders::shipment_doc(&o.value, s.id).expect("just shipped");
+            commit.docs.push(write(&doc, WriteMode::Insert)?);
+            commit.keys.extend(s.keys);
+            views.push(crate::ShipmentView {
+                doc,
+                order_version: o.version + 1,
+            });
+        }
+        Ok(Planned { value: views, commit })
+    }
+}

@@ -148,7 +148,74 @@ pub(crate) fn order_event(
     )
 }
 
-fn shipment_doc(order: &Order, id: ShipmentId) -> Option<ShipmentDoc> {
+/// A shipment applied to an order held in memory: its id, its timeline event and the keys
+/// that find it (tracking number, destination, origin). Shared by one shipment and a wave.
+pub(crate) struct Shipped {
+    pub id: ShipmentId,
+    pub event: EventWrite,
+    pub keys: Vec<KeyWrite>,
+}
+
+pub(crate) fn ship_onto(
+    ctx: &Ctx,
+    order: &mut Order,
+    from: &FulfilmentLocation,
+    input: &ShipInput,
+    now: OffsetDateTime,
+) -> Result<Shipped> {
+    if ctx.principal.supplier_location().is_some_and(|l| l != from.id) {
+        return Err(Rejection::new(
+            ErrorCode::OutOfScope,
+            "from_location_id",
+            "you may only ship from your own location",
+        )
+        .into());
+    }
+    let id = ShipmentId(Uuid::now_v7());
+    let s = order.ship(NewShipment {
+        id,
+        from: from.id,
+        to: input.to,
+        lines: input.lines.clone(),
+        carrier: input.carrier.clone(),
+        service: input.service.clone(),
+        tracking_number: input.tracking_number.clone(),
+        tracking_url: input.tracking_url.clone(),
+        packing_slip: input.packing_slip.clone(),
+        shipped_at: input.shipped_at.unwrap_or(now),
+        promised_delivery: input.promised_delivery,
+        estimated_delivery: input.estimated_delivery,
+    })?;
+    let data = json!({
+        "shipment_id": id.0,
+        "from": from.name,
+        "lines": s.lines.iter().map(|l| json!({"line": l.line, "quantity": l.quantity.get()})).collect::<Vec<_>>(),
+        "carrier": s.carrier,
+        "tracking_number": s.tracking_number,
+    });
+    let event = order_event(&ctx.principal.actor(), now, order, "shipment.created", None, data);
+    let mut keys = Vec::with_capacity(3);
+    if let Some(t) = &input.tracking_number {
+        keys.push(KeyWrite {
+            kind: "tracking",
+            key: t.clone(),
+            doc_id: id.0,
+        });
+    }
+    keys.push(KeyWrite {
+        kind: "shipment_location",
+        key: input.to.0.to_string(),
+        doc_id: id.0,
+    });
+    keys.push(KeyWrite {
+        kind: "shipment_from",
+        key: from.id.0.to_string(),
+        doc_id: id.0,
+    });
+    Ok(Shipped { id, event, keys })
+}
+
+pub(crate) fn shipment_doc(order: &Order, id: ShipmentId) -> Option<ShipmentDoc> {
     order.shipment(id).map(|s| ShipmentDoc {
         order_id: order.id,
         order_number: order.number.clone(),
@@ -464,58 +531,11 @@ impl App {
             .load_ref::<FulfilmentLocation>(ctx, input.from.0, "from_location_id")
             .await?
             .value;
-        if ctx.principal.supplier_location().is_some_and(|l| l != from.id) {
-            return Err(Rejection::new(
-                ErrorCode::OutOfScope,
-                "from_location_id",
-                "you may only ship from your own location",
-            )
-            .into());
-        }
-        let now = self.clock.now();
-        let id = ShipmentId(Uuid::now_v7());
-        let s = order.ship(NewShipment {
-            id,
-            from: from.id,
-            to: input.to,
-            lines: input.lines.clone(),
-            carrier: input.carrier.clone(),
-            service: input.service.clone(),
-            tracking_number: input.tracking_number.clone(),
-            tracking_url: input.tracking_url.clone(),
-            packing_slip: input.packing_slip.clone(),
-            shipped_at: input.shipped_at.unwrap_or(now),
-            promised_delivery: input.promised_delivery,
-            estimated_delivery: input.estimated_delivery,
-        })?;
-        let data = json!({
-            "shipment_id": id.0,
-            "from": from.name,
-            "lines": s.lines.iter().map(|l| json!({"line": l.line, "quantity": l.quantity.get()})).collect::<Vec<_>>(),
-            "carrier": s.carrier,
-            "tracking_number": s.tracking_number,
-        });
-        let ev = order_event(&ctx.principal.actor(), now, &order, "shipment.created", None, data);
-        let mut commit = Self::order_commit(&order, version, vec![ev], &[])?;
-        let doc = shipment_doc(&order, id).expect("just shipped");
+        let shipped = ship_onto(ctx, &mut order, &from, input, self.clock.now())?;
+        let mut commit = Self::order_commit(&order, version, vec![shipped.event], &[])?;
+        let doc = shipment_doc(&order, shipped.id).expect("just shipped");
         commit.docs.push(write(&doc, WriteMode::Insert)?);
-        if let Some(t) = &input.tracking_number {
-            commit.keys.push(KeyWrite {
-                kind: "tracking",
-                key: t.clone(),
-                doc_id: id.0,
-            });
-        }
-        commit.keys.push(KeyWrite {
-            kind: "shipment_location",
-            key: input.to.0.to_string(),
-            doc_id: id.0,
-        });
-        commit.keys.push(KeyWrite {
-            kind: "shipment_from",
-            key: from.id.0.to_string(),
-            doc_id: id.0,
-        });
+        commit.keys.extend(shipped.keys);
         Ok(Planned {
             value: ShipmentView {
                 doc,

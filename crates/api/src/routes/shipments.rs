@@ -165,25 +165,7 @@ pub struct ShipmentIn {
     params(("Idempotency-Key" = Option<String>, Header), ("If-Match" = Option<String>, Header, description = "ETag of the order")),
     responses((status = 201, body = ShipmentOut), (status = 422, body = Problem)))]
 pub async fn create_shipment(State(st): State<ApiState>, cmd: Command<ShipmentIn>) -> ApiResult<Response> {
-    let b = &cmd.body;
-    let mut lines = Vec::with_capacity(b.lines.len());
-    for (i, l) in b.lines.iter().enumerate() {
-        lines.push((l.line, qty(l.quantity, &format!("lines[{i}].quantity"))?));
-    }
-    let input = ShipInput {
-        order_id: b.order_id.into(),
-        from: b.from_location_id.into(),
-        to: b.to_location_id.into(),
-        lines,
-        carrier: b.carrier.to_string(),
-        service: opt(&b.service),
-        tracking_number: opt(&b.tracking_number).filter(|t| !t.trim().is_empty()),
-        tracking_url: opt(&b.tracking_url),
-        packing_slip: opt(&b.packing_slip),
-        shipped_at: timestamp(&b.shipped_at, "shipped_at")?,
-        promised_delivery: date(&b.promised_delivery, "promised_delivery")?,
-        estimated_delivery: date(&b.estimated_delivery, "estimated_delivery")?,
-    };
+    let input = cmd.body.parse("")?;
     let (app, ctx) = (&st.app, &cmd.ctx);
     let v: ShipmentView = app
         .execute(
@@ -193,6 +175,71 @@ pub async fn create_shipment(State(st): State<ApiState>, cmd: Command<ShipmentIn
         )
         .await?;
     Ok(respond(StatusCode::CREATED, &doc_out(&v.doc), None))
+}
+
+impl ShipmentIn {
+    /// The app's input; `prefix` goes before every field name (`shipments[3].` in a wave).
+    fn parse(&self, prefix: &str) -> ApiResult<ShipInput> {
+        let f = |s: &str| format!("{prefix}{s}");
+        let mut lines = Vec::with_capacity(self.lines.len());
+        for (i, l) in self.lines.iter().enumerate() {
+            lines.push((l.line, qty(l.quantity, &f(&format!("lines[{i}].quantity")))?));
+        }
+        Ok(ShipInput {
+            order_id: self.order_id.into(),
+            from: self.from_location_id.into(),
+            to: self.to_location_id.into(),
+            lines,
+            carrier: self.carrier.to_string(),
+            service: opt(&self.service),
+            tracking_number: opt(&self.tracking_number).filter(|t| !t.trim().is_empty()),
+            tracking_url: opt(&self.tracking_url),
+            packing_slip: opt(&self.packing_slip),
+            shipped_at: timestamp(&self.shipped_at, &f("shipped_at"))?,
+            promised_delivery: date(&self.promised_delivery, &f("promised_delivery"))?,
+            estimated_delivery: date(&self.estimated_delivery, &f("estimated_delivery"))?,
+        })
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WaveIn {
+    /// 1 to 1,000 shipments, of any orders (several may be of one order).
+    pub shipments: Vec<ShipmentIn>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WaveOut {
+    /// The shipments created, in the order sent.
+    pub shipments: Vec<ShipmentOut>,
+}
+
+/// Shipments for many orders in one request, as a warehouse manifests a wave: one commit, all
+/// or nothing; a refusal names its shipment (`shipments[4].lines[0].quantity`).
+#[utoipa::path(post, path = "/api/v1/shipment-waves", tag = "shipments", request_body = WaveIn,
+    params(("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 201, body = WaveOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_wave(State(st): State<ApiState>, cmd: Command<WaveIn>) -> ApiResult<Response> {
+    let inputs = cmd
+        .body
+        .shipments
+        .iter()
+        .enumerate()
+        .map(|(i, s)| s.parse(&format!("shipments[{i}].")))
+        .collect::<ApiResult<Vec<_>>>()?;
+    let (app, ctx) = (&st.app, &cmd.ctx);
+    let out = |v: &Vec<ShipmentView>| WaveOut {
+        shipments: v.iter().map(|s| doc_out(&s.doc)).collect(),
+    };
+    let v = app
+        .execute(
+            ctx,
+            || app.plan_ship_wave(ctx, &inputs),
+            |v| stored(StatusCode::CREATED, &out(v)),
+        )
+        .await?;
+    Ok(respond(StatusCode::CREATED, &out(&v), None))
 }
 
 #[utoipa::path(get, path = "/api/v1/shipments/{id}", tag = "shipments", params(("id" = Uuid, Path)),

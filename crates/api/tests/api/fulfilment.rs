@@ -92,3 +92,66 @@ async fn many_steps_commit_together_or_not_at_all(t: TestApp) {
 }
 
 both_stores!(many_steps_commit_together_or_not_at_all);
+
+async fn a_wave_ships_many_orders_in_one_commit(t: TestApp) {
+    let w: World = t.world().await;
+    let a = t.order(&w, 10, 6).await;
+    let b = t.order(&w, 4, 2).await;
+    for (o, n1, n2) in [(&a, 10, 6), (&b, 4, 2)] {
+        t.post(
+            &format!("/api/v1/orders/{}/fulfilment", o.id()),
+            json!({"items": [
+                {"type": "allocate", "line": 1, "fulfilment_location_id": w.dallas, "quantity": n1},
+                {"type": "allocate", "line": 2, "fulfilment_location_id": w.dallas, "quantity": n2},
+            ]}),
+        )
+        .await
+        .ok();
+    }
+    let ship = |o: &crate::harness::Resp, to: &str, line: u32, q: i64, tracking: &str| {
+        json!({"order_id": o.id(), "from_location_id": w.dallas, "to_location_id": to,
+               "lines": [{"line": line, "quantity": q}], "carrier": "UPS", "tracking_number": tracking})
+    };
+    // The last shipment ships more than is allocated: the whole wave is refused, naming it.
+    let bad = json!({"shipments": [
+        ship(&a, &w.dock, 1, 10, "1ZWAVE0001"),
+        ship(&b, &w.dock, 1, 4, "1ZWAVE0002"),
+        ship(&b, &w.store, 2, 3, "1ZWAVE0003"),
+    ]});
+    let r = t.post("/api/v1/shipment-waves", bad).await;
+    assert_eq!(r.status.as_u16(), 422, "{}", r.body);
+    assert!(r.field().starts_with("shipments[2]."), "{}", r.body);
+    for o in [&a, &b] {
+        let now = t.get(&format!("/api/v1/orders/{}", o.id())).await.ok();
+        assert_eq!(now.body["shipments"], json!([]), "nothing of the wave was written");
+    }
+    // Two orders, three parcels (two of order A): one request, one commit.
+    let good = json!({"shipments": [
+        ship(&a, &w.dock, 1, 10, "1ZWAVE0001"),
+        ship(&b, &w.dock, 1, 4, "1ZWAVE0002"),
+        ship(&a, &w.store, 2, 6, "1ZWAVE0004"),
+    ]});
+    let r = t.post("/api/v1/shipment-waves", good).await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.body);
+    let made = r.body["shipments"].as_array().expect("shipments");
+    assert_eq!(made.len(), 3);
+    assert_eq!(made[0]["tracking_number"], "1ZWAVE0001");
+    let a_now = t.get(&format!("/api/v1/orders/{}", a.id())).await.ok();
+    assert_eq!(a_now.body["shipments"].as_array().map(Vec::len), Some(2));
+    assert_eq!(a_now.body["lines"][0]["ledger"]["in_transit"], 10);
+    assert_eq!(a_now.body["lines"][1]["ledger"]["in_transit"], 6);
+    // Each parcel is findable by its tracking number, as a single shipment would be.
+    let tr = t
+        .post(
+            "/api/v1/tracking-events",
+            json!({"events": [{"tracking_number": "1ZWAVE0004", "status": "in_transit", "occurred_at": "2026-11-20T16:00:00Z"}]}),
+        )
+        .await
+        .ok();
+    assert_eq!(tr.body["applied"], 1, "{}", tr.body);
+    t.post("/api/v1/shipment-waves", json!({"shipments": []}))
+        .await
+        .refused(422, "invalid_value", "shipments");
+}
+
+both_stores!(a_wave_ships_many_orders_in_one_commit);

@@ -958,6 +958,54 @@ fn cases(method: &str, path: &str, fx: &Fx) -> Vec<Case> {
                 ),
             ]
         }
+        // The same shipments, each as a wave of one (the refusal names the shipment).
+        ("post", "/api/v1/shipment-waves") => {
+            let ship = |target: &str, order: &Rec, from: &str, to: &str, refs: Vec<(Rec, Ref)>| {
+                one(
+                    target,
+                    path.to_owned(),
+                    json!({"shipments": [{"order_id": order.id, "from_location_id": from, "to_location_id": to,
+                           "lines": [], "carrier": "UPS"}]}),
+                    refs,
+                )
+            };
+            vec![
+                ship(
+                    "A1 from the supplier",
+                    &fx.a1,
+                    &fx.supplier,
+                    &w.store,
+                    vec![(fx.a1.clone(), body_ref("shipments[0].order_id"))],
+                ),
+                ship(
+                    "A1 from Dallas",
+                    &fx.a1,
+                    &w.dallas,
+                    &w.dock,
+                    vec![
+                        (fx.a1.clone(), body_ref("shipments[0].order_id")),
+                        (
+                            fx.dallas_source.clone(),
+                            Ref::Body("shipments[0].from_location_id".into(), "out_of_scope"),
+                        ),
+                    ],
+                ),
+                ship(
+                    "A2",
+                    &fx.a2,
+                    &fx.supplier,
+                    &w.store,
+                    vec![(fx.a2.clone(), body_ref("shipments[0].order_id"))],
+                ),
+                ship(
+                    "B1",
+                    &fx.b1,
+                    &fx.supplier,
+                    &w.other_ship_to,
+                    vec![(fx.b1.clone(), body_ref("shipments[0].order_id"))],
+                ),
+            ]
+        }
         ("get", "/api/v1/shipments/{id}") => each(&shipments, Value::Null),
         ("post", "/api/v1/shipments/{id}/receipt") => each(&shipments, json!({"lines": []})),
         ("post", "/api/v1/tracking-events") => shipments
