@@ -11,6 +11,7 @@ mod docs;
 mod error;
 mod governance;
 mod identity;
+mod ingest;
 mod numbers;
 mod principal;
 

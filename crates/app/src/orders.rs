@@ -215,6 +215,69 @@ pub(crate) fn ship_onto(
     Ok(Shipped { id, event, keys })
 }
 
+/// One carrier scan applied to an order in memory: its timeline event and de-duplication key,
+/// or `None` when it changes nothing (an exact repeat of the latest scan). Shared by one scan
+/// and a folded batch.
+pub(crate) fn apply_scan(
+    _ctx: &Ctx,
+    now: OffsetDateTime,
+    order: &mut Order,
+    sid: ShipmentId,
+    input: &TrackingInput,
+) -> Result<Option<(EventWrite, String)>> {
+    let ev = TrackingEvent {
+        status: input.status,
+        occurred_at: input.occurred_at,
+        location: input.location.clone(),
+        description: input.description.clone(),
+    };
+    let applied = order.track(sid, ev)?;
+    if let Some(e) = input.estimated_delivery
+        && let Some(s) = order.shipments.iter_mut().find(|s| s.id == sid)
+    {
+        s.estimated_delivery = Some(e);
+    }
+    if !applied {
+        return Ok(None);
+    }
+    let key = input.event_id.clone().unwrap_or_else(|| {
+        format!(
+            "{}|{}|{}",
+            input.status.as_str(),
+            input.occurred_at.unix_timestamp_nanos(),
+            input.location.as_deref().unwrap_or("")
+        )
+    });
+    let actor = Actor::Integration {
+        name: input.source.clone(),
+    };
+    let event = order_event(
+        &actor,
+        now,
+        order,
+        "shipment.tracking",
+        None,
+        json!({
+            "shipment_id": sid.0,
+            "status": input.status.as_str(),
+            "occurred_at": input.occurred_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            "location": input.location,
+            "description": input.description,
+        }),
+    );
+    Ok(Some((event, key)))
+}
+
+/// What a scan left the shipment at.
+pub(crate) fn outcome(order: &Order, sid: ShipmentId, input: &TrackingInput, applied: bool) -> TrackOutcome {
+    TrackOutcome {
+        shipment_id: sid,
+        order_id: order.id,
+        status: order.shipment(sid).map_or(input.status, |s| s.status()),
+        applied,
+    }
+}
+
 pub(crate) fn shipment_doc(order: &Order, id: ShipmentId) -> Option<ShipmentDoc> {
     order.shipment(id).map(|s| ShipmentDoc {
         order_id: order.id,
@@ -579,59 +642,18 @@ impl App {
             version,
         } = self.load::<Order>(ctx, sd.order_id.0).await?;
         let sid = sd.shipment.id;
-        let ev = TrackingEvent {
-            status: input.status,
-            occurred_at: input.occurred_at,
-            location: input.location.clone(),
-            description: input.description.clone(),
-        };
-        let applied = order.track(sid, ev)?;
-        if let Some(e) = input.estimated_delivery
-            && let Some(s) = order.shipments.iter_mut().find(|s| s.id == sid)
-        {
-            s.estimated_delivery = Some(e);
-        }
-        let status = order.shipment(sid).map_or(input.status, |s| s.status());
-        let outcome = TrackOutcome {
-            shipment_id: sid,
-            order_id: order.id,
-            status,
-            applied,
-        };
-        if !applied {
+        let Some((ev, key)) = apply_scan(ctx, self.clock.now(), &mut order, sid, input)? else {
             return Ok(Planned {
-                value: outcome,
+                value: outcome(&order, sid, input, false),
                 commit: Commit::default(),
             });
-        }
-        let key = input.event_id.clone().unwrap_or_else(|| {
-            format!(
-                "{}|{}|{}",
-                input.status.as_str(),
-                input.occurred_at.unix_timestamp_nanos(),
-                input.location.as_deref().unwrap_or("")
-            )
-        });
-        let actor = Actor::Integration {
-            name: input.source.clone(),
         };
-        let ev = order_event(
-            &actor,
-            self.clock.now(),
-            &order,
-            "shipment.tracking",
-            None,
-            json!({
-                "shipment_id": sid.0,
-                "status": input.status.as_str(),
-                "occurred_at": input.occurred_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
-                "location": input.location,
-                "description": input.description,
-            }),
-        );
         let mut commit = Self::order_commit(&order, version, vec![ev], &[sid])?;
         commit.dedup.push((sid.0, key));
-        Ok(Planned { value: outcome, commit })
+        Ok(Planned {
+            value: outcome(&order, sid, input, true),
+            commit,
+        })
     }
 
     /// Applies one tracking event; a repeat is reported as not applied, not as an error.

@@ -348,10 +348,6 @@ pub struct TrackingBatchOut {
     pub results: Vec<TrackingResultOut>,
 }
 
-/// Up to this many events of one batch are applied concurrently (different shipments commit in
-/// the same group-commit batch).
-const TRACKING_CONCURRENCY: usize = 64;
-
 #[utoipa::path(post, path = "/api/v1/tracking-events", tag = "shipments", request_body = TrackingBatchIn,
     responses(
         (status = 200, body = TrackingBatchOut, description = "At least one event was applied or was a duplicate; see each result"),
@@ -363,80 +359,59 @@ pub async fn ingest_tracking(State(st): State<ApiState>, cmd: Command<TrackingBa
     if events.is_empty() || events.len() > 1000 {
         return Err(ApiError::invalid("events", "send 1 to 1000 events per request"));
     }
-    // Each event commits on its own (and is de-duplicated by its event key); the batch's
+    // Events of one order fold into one commit (see `aftercart_app::ingest`); the batch's
     // Idempotency-Key is recorded once, with the batch response, after all events ran.
     let mut event_ctx = cmd.ctx.clone();
     event_ctx.idempotency = None;
     let ctx = &event_ctx;
-    // Events of the same shipment are applied in order; different shipments run concurrently.
-    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    let mut results: Vec<Option<TrackingResultOut>> = (0..events.len()).map(|_| None).collect();
+    let rejected = |i: usize, mut e: ApiError| {
+        // The app names the field of one event; in a batch, say which event.
+        e.field = e.field.map(|f| {
+            if f.starts_with("events[") {
+                f
+            } else {
+                format!("events[{i}].{f}")
+            }
+        });
+        TrackingResultOut {
+            index: i,
+            outcome: "rejected".into(),
+            shipment_id: None,
+            tracking_status: None,
+            error: Some(Problem {
+                kind: format!("https://aftercart.dev/problems/{}", e.code),
+                title: e.status.canonical_reason().unwrap_or("Error").into(),
+                status: e.status.as_u16(),
+                code: e.code.into(),
+                detail: e.detail,
+                field: e.field,
+            }),
+        }
+    };
+    let mut parsed = Vec::with_capacity(events.len());
+    let mut at = Vec::with_capacity(events.len());
     for (i, e) in events.iter().enumerate() {
-        let key = e
-            .shipment_id
-            .map(|s| s.to_string())
-            .or_else(|| opt(&e.tracking_number))
-            .unwrap_or_default();
-        match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, v)) => v.push(i),
-            None => groups.push((key, vec![i])),
+        match e.parse(&format!("events[{i}].")) {
+            Ok(input) => {
+                parsed.push(input);
+                at.push(i);
+            }
+            Err(e) => results[i] = Some(rejected(i, e)),
         }
     }
-    let mut results: Vec<Option<TrackingResultOut>> = (0..events.len()).map(|_| None).collect();
-    let app = &st.app;
-    let run_group = async |idx: Vec<usize>| -> Vec<(usize, TrackingResultOut)> {
-        let mut out = Vec::with_capacity(idx.len());
-        for i in idx {
-            let r = match events[i].parse(&format!("events[{i}].")) {
-                Err(e) => Err(e),
-                Ok(input) => app.track(ctx, &input).await.map_err(|e| {
-                    let mut e = ApiError::from(e);
-                    // The app names the field of one event; in a batch, say which event.
-                    e.field = e.field.map(|f| {
-                        if f.starts_with("events[") {
-                            f
-                        } else {
-                            format!("events[{i}].{f}")
-                        }
-                    });
-                    e
-                }),
-            };
-            out.push((
-                i,
-                match r {
-                    Ok(o) => TrackingResultOut {
-                        index: i,
-                        outcome: if o.applied { "applied" } else { "duplicate" }.into(),
-                        shipment_id: Some(o.shipment_id.0),
-                        tracking_status: Some(o.status.as_str().into()),
-                        error: None,
-                    },
-                    Err(e) => TrackingResultOut {
-                        index: i,
-                        outcome: "rejected".into(),
-                        shipment_id: None,
-                        tracking_status: None,
-                        error: Some(Problem {
-                            kind: format!("https://aftercart.dev/problems/{}", e.code),
-                            title: e.status.canonical_reason().unwrap_or("Error").into(),
-                            status: e.status.as_u16(),
-                            code: e.code.into(),
-                            detail: e.detail,
-                            field: e.field,
-                        }),
-                    },
-                },
-            ));
-        }
-        out
-    };
-    use futures_util::StreamExt;
-    let mut stream = futures_util::stream::iter(groups.into_iter().map(|(_, idx)| run_group(idx)))
-        .buffer_unordered(TRACKING_CONCURRENCY);
-    while let Some(done) = stream.next().await {
-        for (i, r) in done {
-            results[i] = Some(r);
-        }
+    for (k, r) in st.app.track_many(ctx, &parsed).await.into_iter().enumerate() {
+        let i = at[k];
+        results[i] = Some(match r {
+            Ok(o) => TrackingResultOut {
+                index: i,
+                outcome: if o.applied { "applied" } else { "duplicate" }.into(),
+                shipment_id: Some(o.shipment_id.0),
+                tracking_status: Some(o.status.as_str().into()),
+                error: None,
+            },
+            Err(e) => rejected(i, ApiError::from(e)),
+        });
     }
     let results: Vec<TrackingResultOut> = results.into_iter().flatten().collect();
     let count = |o: &str| results.iter().filter(|r| r.outcome == o).count();

@@ -155,3 +155,90 @@ async fn a_wave_ships_many_orders_in_one_commit(t: TestApp) {
 }
 
 both_stores!(a_wave_ships_many_orders_in_one_commit);
+
+async fn scans_of_one_order_fold_into_one_commit(t: TestApp) {
+    let w: World = t.world().await;
+    let a = t.order(&w, 10, 6).await;
+    t.post(
+        &format!("/api/v1/orders/{}/fulfilment", a.id()),
+        json!({"items": [
+            {"type": "allocate", "line": 1, "fulfilment_location_id": w.dallas, "quantity": 10},
+            {"type": "allocate", "line": 2, "fulfilment_location_id": w.dallas, "quantity": 6},
+        ]}),
+    )
+    .await
+    .ok();
+    let parcel = |line: u32, q: i64, to: &str, tn: &str| {
+        json!({"order_id": a.id(), "from_location_id": w.dallas, "to_location_id": to,
+               "lines": [{"line": line, "quantity": q}], "carrier": "UPS", "tracking_number": tn})
+    };
+    t.post(
+        "/api/v1/shipment-waves",
+        json!({"shipments": [parcel(1, 10, &w.dock, "1ZFOLD0001"), parcel(2, 6, &w.store, "1ZFOLD0002")]}),
+    )
+    .await
+    .ok();
+    let version = |r: &crate::harness::Resp| -> i64 {
+        r.etag()
+            .trim_matches('"')
+            .trim_start_matches('v')
+            .parse()
+            .expect("version")
+    };
+    let before = version(&t.get(&format!("/api/v1/orders/{}", a.id())).await.ok());
+    let scan = |tn: &str, status: &str, at: &str| json!({"tracking_number": tn, "status": status, "occurred_at": at, "location": "Dallas, TX"});
+    // Four scans of two parcels of one order: one commit (the order's version moves by one).
+    let r = t
+        .post(
+            "/api/v1/tracking-events",
+            json!({"events": [
+                scan("1ZFOLD0001", "picked_up", "2026-11-20T16:00:00Z"),
+                scan("1ZFOLD0002", "picked_up", "2026-11-20T16:05:00Z"),
+                scan("1ZFOLD0001", "in_transit", "2026-11-20T20:00:00Z"),
+                scan("1ZFOLD0002", "in_transit", "2026-11-20T20:05:00Z"),
+            ]}),
+        )
+        .await
+        .ok();
+    assert_eq!(r.body["applied"], 4, "{}", r.body);
+    let after = version(&t.get(&format!("/api/v1/orders/{}", a.id())).await.ok());
+    assert_eq!(after, before + 1, "four scans, one commit");
+    // A batch repeating a processed scan beside a new one: the repeat is a duplicate, the new
+    // one applies, each answered on its own.
+    let r = t
+        .post(
+            "/api/v1/tracking-events",
+            json!({"events": [
+                scan("1ZFOLD0001", "picked_up", "2026-11-20T16:00:00Z"),
+                scan("1ZFOLD0001", "out_for_delivery", "2026-11-21T08:00:00Z"),
+                scan("1ZNOSUCH", "in_transit", "2026-11-21T08:00:00Z"),
+            ]}),
+        )
+        .await
+        .ok();
+    let outcomes: Vec<&str> = r.body["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|x| x["outcome"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(outcomes, ["duplicate", "applied", "rejected"], "{}", r.body);
+    assert_eq!(r.body["results"][2]["error"]["field"], "events[2].tracking_number");
+    let status = t.get(&format!("/api/v1/orders/{}/status", a.id())).await.ok();
+    let text = status.body.to_string();
+    assert!(text.contains("out_for_delivery"), "{text}");
+    // Every applied scan is on the timeline once.
+    let tl = t
+        .get(&format!("/api/v1/orders/{}/timeline?limit=500", a.id()))
+        .await
+        .ok();
+    let scans = tl.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|e| e["kind"] == "shipment.tracking")
+        .count();
+    assert_eq!(scans, 5);
+}
+
+both_stores!(scans_of_one_order_fold_into_one_commit);
