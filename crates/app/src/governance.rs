@@ -645,9 +645,20 @@ impl App {
     }
 
     /// Budgets of an account with their committed and invoiced spend.
+    /// The account's budgets with their use. A location-scoped user sees only the budgets of
+    /// their own locations: a cost centre's, department's or project's figures would include
+    /// other locations' spend.
     pub async fn budgets(&self, ctx: &Ctx, account: AccountId) -> Result<Vec<BudgetAnswer>> {
         self.load::<Account>(ctx, account.0).await?;
-        let budgets = self.budgets_of(account).await?;
+        let scoped = matches!(
+            &ctx.principal.kind,
+            crate::PrincipalKind::Customer { scope, .. } if *scope != crate::LocationScope::All
+        );
+        let mut budgets = self.budgets_of(account).await?;
+        budgets.retain(|b| match b.dimension {
+            aftercart_domain::budget::BudgetDimension::Location(l) => ctx.principal.sees_location(l),
+            _ => !scoped,
+        });
         if budgets.is_empty() {
             return Ok(Vec::new());
         }

@@ -422,7 +422,50 @@ async fn account_admin_manages_locations_and_users(t: TestApp) {
     assert_eq!(gone.status.as_u16(), 401, "{}", gone.body);
 }
 
+/// A location-scoped user sees the budgets of their own locations only: a cost centre's
+/// figures would include other locations' spend.
+async fn scoped_user_sees_only_its_locations_budgets(t: TestApp) {
+    let w = t.world().await;
+    let admin = t.person(&w, "Adam Admin", &["account_admin"]).await;
+    let fin = t.person(&w, "Fay Finance", &["finance"]).await;
+    let budgets = format!("/api/v1/accounts/{}/budgets", w.account);
+    for b in [
+        json!({"dimension": "cost_centre", "value": "CC-ER", "period": "month", "starts_on": "2026-11-01", "amount": usd("400.00")}),
+        json!({"dimension": "location", "value": w.dock, "period": "month", "starts_on": "2026-11-01", "amount": usd("500.00")}),
+        json!({"dimension": "location", "value": w.store, "period": "month", "starts_on": "2026-11-01", "amount": usd("600.00")}),
+    ] {
+        t.as_(&admin, Method::POST, &budgets, Some(b)).await.ok();
+    }
+    let all = t.as_(&fin, Method::GET, &budgets, None).await.ok();
+    assert_eq!(
+        all.body["items"]
+            .as_array()
+            .map(Vec::len)
+            .or(all.body.as_array().map(Vec::len)),
+        Some(3),
+        "{}",
+        all.body
+    );
+    t.as_(
+        &admin,
+        Method::PATCH,
+        &format!("/api/v1/users/{}", fin.id),
+        Some(json!({"scope": {"kind": "only", "locations": [w.dock]}})),
+    )
+    .await
+    .ok();
+    let mine = t.as_(&fin, Method::GET, &budgets, None).await.ok();
+    let items = mine.body["items"]
+        .as_array()
+        .or(mine.body.as_array())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(items.len(), 1, "only the dock's budget: {}", mine.body);
+    assert!(items[0].to_string().contains(&w.dock), "{}", mine.body);
+}
+
 both_stores!(
+    scoped_user_sees_only_its_locations_budgets,
     account_admin_manages_locations_and_users,
     approvals_in_sequence_with_a_delegate,
     rejected_order_never_reaches_fulfilment,

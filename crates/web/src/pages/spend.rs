@@ -10,8 +10,7 @@ use crate::form::Errors;
 use crate::format;
 use crate::render::{Layout, PageError, PageResult, render};
 use crate::session::Viewer;
-use aftercart_app::{AppError, LocationScope, PrincipalKind, SpendBasis, SpendGroup, SpendReport};
-use aftercart_domain::budget::BudgetDimension;
+use aftercart_app::{AppError, SpendBasis, SpendGroup, SpendReport};
 use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
@@ -156,14 +155,8 @@ pub async fn spend(State(st): State<WebState>, v: Viewer, RawQuery(raw): RawQuer
         }
     };
 
-    // A location-scoped user sees the budgets of their own locations only: a cost centre's
-    // figures would include other locations' spend.
-    let scoped = matches!(&ctx.principal.kind, PrincipalKind::Customer { scope, .. } if *scope != LocationScope::All);
+    // A location-scoped user gets only their locations' budgets (the app's rule).
     let mut answers = st.app.budgets(ctx, account_id).await?;
-    answers.retain(|a| match a.budget.dimension {
-        BudgetDimension::Location(l) => ctx.principal.sees_location(l),
-        _ => !scoped,
-    });
     answers.sort_by(|a, b| {
         b.budget
             .starts_on
