@@ -28,8 +28,8 @@ pub const SHOWN: usize = 20;
 /// How many orders awaiting approval the inbox looks through.
 const SCAN_PAGES: usize = 5;
 
-/// What the viewer is, for deciding approvals.
-struct Me {
+/// What the viewer is, for deciding approvals (the inbox and the dashboard ask the same).
+pub(crate) struct Me {
     user: Option<UserId>,
     is_approver: bool,
     /// Named approvers the viewer stands in for today (active delegations to the viewer).
@@ -37,7 +37,7 @@ struct Me {
 }
 
 impl Me {
-    async fn of(st: &WebState, v: &Viewer) -> Result<Me, PageError> {
+    pub(crate) async fn of(st: &WebState, v: &Viewer) -> Result<Me, PageError> {
         let p = &v.ctx.principal;
         let user = Uuid::parse_str(&p.id).ok().map(UserId);
         let is_approver =
@@ -61,7 +61,7 @@ impl Me {
     /// The pending step of `wf` when it waits for this viewer's decision: assigned to them, to
     /// their role, or to someone they stand in for — never their own order, nor a second level
     /// of a rule they already decided.
-    fn waiting_step(&self, wf: &ApprovalWorkflow) -> Option<usize> {
+    pub(crate) fn waiting_step(&self, wf: &ApprovalWorkflow) -> Option<usize> {
         let me = self.user?;
         let ApprovalState::Pending { step_index } = wf.state() else {
             return None;

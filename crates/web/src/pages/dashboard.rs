@@ -5,8 +5,7 @@ use crate::WebState;
 use crate::format;
 use crate::render::{Layout, PageResult, render};
 use crate::session::Viewer;
-use aftercart_app::{Action, CustomerRole, ListFilter, PrincipalKind};
-use aftercart_domain::approval::{ApprovalState, Approver};
+use aftercart_app::{Action, ListFilter};
 use aftercart_domain::status::{Names, Risk, order_view};
 use askama::Template;
 use axum::extract::State;
@@ -38,11 +37,10 @@ pub async fn dashboard(State(st): State<WebState>, v: Viewer) -> PageResult {
     let p = &ctx.principal;
     let now = st.app.clock.now();
     let today = now.date();
-    let me = uuid::Uuid::parse_str(&p.id).ok();
 
     let approvals = if p.may(Action::Approve) {
-        let is_approver =
-            matches!(&p.kind, PrincipalKind::Customer { roles, .. } if roles.contains(&CustomerRole::Approver));
+        // The inbox's rule: assigned to me, to my role, or to someone I stand in for today.
+        let me = super::approvals::Me::of(&st, &v).await?;
         let page = st
             .app
             .list_orders(
@@ -57,26 +55,20 @@ pub async fn dashboard(State(st): State<WebState>, v: Viewer) -> PageResult {
         let mut items = Vec::new();
         for o in &page.items {
             let Some(wf) = &o.value.approval else { continue };
-            let ApprovalState::Pending { step_index } = wf.state() else {
+            let Some(step_index) = me.waiting_step(wf) else {
                 continue;
             };
             let step = &wf.steps[step_index].required;
-            let mine = match step.approver {
-                Approver::Role => is_approver,
-                Approver::User(u) => Some(u.0) == me,
-            };
-            if mine && wf.placed_by.map(|u| u.0) != me {
-                let total = o
-                    .value
-                    .goods_total()
-                    .checked_add(o.value.freight)
-                    .unwrap_or(o.value.goods_total());
-                items.push(Item {
-                    href: format!("/orders/{}#approvals", o.value.id.0),
-                    label: format!("Order {}", o.value.number),
-                    detail: format!("{} — {}", format::money(total), step.reason),
-                });
-            }
+            let total = o
+                .value
+                .goods_total()
+                .checked_add(o.value.freight)
+                .unwrap_or(o.value.goods_total());
+            items.push(Item {
+                href: format!("/orders/{}#approvals", o.value.id.0),
+                label: format!("Order {}", o.value.number),
+                detail: format!("{} — {}", format::money(total), step.reason),
+            });
         }
         Some(items)
     } else {

@@ -488,3 +488,88 @@ async fn approver_sees_what_waits_and_everyone_sees_who_approved(t: TestWeb) {
 }
 
 both_stores!(approver_sees_what_waits_and_everyone_sees_who_approved);
+
+/// The dashboard asks the inbox's question: an order assigned to a named approver waits on the
+/// dashboard of whoever stands in for them today.
+async fn a_delegate_sees_what_waits_for_the_approver_they_stand_in_for(t: TestWeb) {
+    use aftercart_domain::approval::{ApprovalCondition, ApprovalPolicy, ApprovalRule, Approver, Delegation};
+    let nw = account(&t, "Northwind Clinics").await;
+    let orders = orders_of(&t, &nw).await;
+    let line = &orders[0].lines[0];
+    let approver = t.sign_in(APPROVER).await;
+    let ana = principal_of(&t, &approver).await;
+    let admin = t.sign_in(crate::harness::ADMIN).await;
+    let alex = principal_of(&t, &admin).await;
+    let user = |p: &aftercart_app::Principal| aftercart_domain::ids::UserId(p.id.parse().expect("user id"));
+    let sys = Ctx::system();
+    let policy = ApprovalPolicy {
+        rules: vec![ApprovalRule {
+            id: aftercart_domain::ids::ApprovalRuleId(uuid::Uuid::now_v7()),
+            name: "Over USD 5,000: Ana".into(),
+            condition: ApprovalCondition::OrderTotalOver(aftercart_domain::money::Money::from_minor(
+                500_000,
+                line.unit_price.currency(),
+            )),
+            levels: vec![Approver::User(user(&ana))],
+            active: true,
+        }],
+        remind_after_hours: 24,
+        escalate_after_hours: 72,
+    };
+    t.app
+        .run(&sys, || t.app.plan_set_approval_policy(&sys, nw.id, &policy))
+        .await
+        .expect("policy");
+    let today = t.app.clock.now().date();
+    let d = Delegation {
+        id: aftercart_domain::ids::DelegationId(uuid::Uuid::nil()),
+        from: user(&ana),
+        to: user(&alex),
+        from_date: today,
+        until: today + time::Duration::days(7),
+        ended_at: None,
+    };
+    t.app
+        .run(&sys, || t.app.plan_set_delegation(&sys, nw.id, &d))
+        .await
+        .expect("delegation");
+    let buyer = t.sign_in(BUYER).await;
+    let bea = Ctx::new(principal_of(&t, &buyer).await);
+    let qty = (500_000 / line.unit_price.minor().max(1) + 1) as i64;
+    let input = aftercart_app::PlaceOrder {
+        account_id: nw.id,
+        number: None,
+        bill_to: None,
+        po_number: Some("PO-DELEGATED".into()),
+        channel: aftercart_domain::order::Channel::Portal,
+        freight: None,
+        placed_at: None,
+        lines: vec![aftercart_app::OrderLineInput {
+            product: aftercart_app::ProductRef::Sku(line.sku.clone()),
+            quantity: aftercart_domain::quantity::Qty::positive(qty, "quantity").expect("qty"),
+            ship_to: line.ship_to,
+            requested_date: None,
+            po_number: None,
+            cost_centre: None,
+        }],
+    };
+    let placed = t
+        .app
+        .run(&bea, || t.app.plan_place_order(&bea, &input))
+        .await
+        .expect("placed");
+    let link = format!("/orders/{}#approvals", placed.value.id.0);
+    for (who, s) in [
+        ("Ana, the named approver", &approver),
+        ("Alex, standing in for her", &admin),
+    ] {
+        let page = t.get("/dashboard", s).await.ok();
+        let waiting = page.attrs("section[aria-labelledby=approvals] a", "href");
+        assert!(waiting.contains(&link), "{who}: {waiting:?}");
+    }
+    // The buyer who placed it is never asked.
+    let page = t.get("/dashboard", &buyer).await.ok();
+    assert!(!page.attrs("a", "href").contains(&link));
+}
+
+both_stores!(a_delegate_sees_what_waits_for_the_approver_they_stand_in_for);
