@@ -382,14 +382,7 @@ impl App {
                 doc_id: order.id.0,
             })
             .collect();
-        let mut skus: Vec<String> = order.lines.iter().map(|l| l.sku.to_uppercase()).collect();
-        skus.sort();
-        skus.dedup();
-        keys.extend(skus.into_iter().map(|sku| KeyWrite {
-            kind: "order_sku",
-            key: sku,
-            doc_id: order.id.0,
-        }));
+        keys.extend(crate::search::sku_keys(&order));
         if let Some(po) = &order.po_number {
             keys.push(KeyWrite {
                 kind: "order_po",

@@ -208,3 +208,88 @@ pub struct Customer360 {
     /// Newest first.
     pub timeline: Vec<EventRow>,
 }
+
+/// Keys an order is found by in search that the first release did not write.
+pub(crate) fn sku_keys(order: &Order) -> Vec<aftercart_store::KeyWrite> {
+    let mut skus: Vec<String> = order.lines.iter().map(|l| l.sku.to_uppercase()).collect();
+    skus.sort();
+    skus.dedup();
+    skus.into_iter()
+        .map(|sku| aftercart_store::KeyWrite {
+            kind: "order_sku",
+            key: sku,
+            doc_id: order.id.0,
+        })
+        .collect()
+}
+
+impl App {
+    /// Writes the search keys of orders and accounts stored before search existed (SKU and
+    /// name words). Idempotent: keys already there are kept as they are, so running it again
+    /// changes nothing. Returns (orders, accounts) visited. `aftercart migrate` runs it.
+    pub async fn backfill_search_keys(&self) -> Result<(usize, usize)> {
+        let ctx = Ctx::system();
+        let mut counts = (0, 0);
+        let mut f = ListFilter {
+            limit: 500,
+            ..Default::default()
+        };
+        loop {
+            let page = self.list_accounts(&ctx, &f).await?;
+            let keys: Vec<_> = page
+                .items
+                .iter()
+                .flat_map(|a| {
+                    name_words(&a.value.name)
+                        .into_iter()
+                        .map(|w| aftercart_store::KeyWrite {
+                            kind: "account_word",
+                            key: w,
+                            doc_id: a.value.id.0,
+                        })
+                })
+                .collect();
+            counts.1 += page.items.len();
+            self.store
+                .commit(aftercart_store::Commit {
+                    keys,
+                    ..Default::default()
+                })
+                .await
+                .map_err(|e| AppError::Store(aftercart_store::StoreError(e.to_string())))?;
+            match page.next {
+                Some(n) => f.before = Some(n),
+                None => break,
+            }
+        }
+        let mut before = None;
+        loop {
+            let rows = self
+                .store
+                .list(ListQuery {
+                    kind: Order::KIND,
+                    before,
+                    limit: 1000,
+                    ..Default::default()
+                })
+                .await?;
+            let mut keys = Vec::new();
+            for r in &rows {
+                keys.extend(sku_keys(&decode::<Order>(r)?.value));
+            }
+            counts.0 += rows.len();
+            self.store
+                .commit(aftercart_store::Commit {
+                    keys,
+                    ..Default::default()
+                })
+                .await
+                .map_err(|e| AppError::Store(aftercart_store::StoreError(e.to_string())))?;
+            if rows.len() < 1000 {
+                break;
+            }
+            before = rows.last().map(|r| r.id);
+        }
+        Ok(counts)
+    }
+}

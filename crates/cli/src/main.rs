@@ -92,6 +92,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             let store = open(&s.db).await?;
             let n = store.migrate().await.map_err(|e| e.to_string())?;
             println!("{n} migration(s) applied to {}", store.backend());
+            // Data written before search existed gets its search keys (idempotent).
+            let app = aftercart_app::App::new(store, std::sync::Arc::new(aftercart_app::SystemClock));
+            let (orders, accounts) = app.backfill_search_keys().await.map_err(|e| e.to_string())?;
+            println!("search keys checked for {orders} order(s) and {accounts} account(s)");
             Ok(())
         }
         Command::Serve(c) => {
