@@ -13,26 +13,6 @@ use aftercart_domain::money::Money;
 use axum::http::StatusCode;
 use scraper::Selector;
 
-async fn northwind(t: &TestWeb) -> Account {
-    let accounts = t
-        .app
-        .list_accounts(
-            &Ctx::system(),
-            &ListFilter {
-                limit: 50,
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("accounts")
-        .items;
-    accounts
-        .into_iter()
-        .find(|a| a.value.name == "Northwind Clinics")
-        .expect("Northwind")
-        .value
-}
-
 async fn users_of(t: &TestWeb, a: &Account) -> Vec<Versioned<User>> {
     t.app
         .list_users(
@@ -49,7 +29,7 @@ async fn users_of(t: &TestWeb, a: &Account) -> Vec<Versioned<User>> {
 }
 
 async fn user(t: &TestWeb, email: &str) -> Versioned<User> {
-    let a = northwind(t).await;
+    let a = t.northwind().await;
     users_of(t, &a)
         .await
         .into_iter()
@@ -113,7 +93,7 @@ async fn post(t: &TestWeb, path: &str, s: &Session, f: &[(String, String)]) -> P
 /// Invite → the link is shown once → the invitee sets a password → signs in with the roles and
 /// scope given; the users list follows their status.
 async fn an_invited_user_accepts_and_signs_in_with_the_roles_given(t: TestWeb) {
-    let a = northwind(&t).await;
+    let a = t.northwind().await;
     let admin = t.sign_in(ADMIN).await;
     let index = t.get("/admin", &admin).await.ok();
     let links = index.attrs("main a", "href");
@@ -258,7 +238,7 @@ async fn an_invited_user_accepts_and_signs_in_with_the_roles_given(t: TestWeb) {
 /// Bad input re-renders with errors beside the fields, values kept, nobody invited; refusals of
 /// the application (an existing email, a scope wider than the admin's own) are form errors.
 async fn a_bad_invitation_shows_errors_and_invites_nobody(t: TestWeb) {
-    let a = northwind(&t).await;
+    let a = t.northwind().await;
     let before = users_of(&t, &a).await.len();
     let admin = t.sign_in(ADMIN).await;
     let p = t
@@ -453,7 +433,7 @@ async fn an_admin_changes_roles_and_deactivates(t: TestWeb) {
 /// Locations are added and edited; bad input and the domain's refusals are errors beside fields.
 async fn an_admin_adds_and_edits_locations(t: TestWeb) {
     let admin = t.sign_in(ADMIN).await;
-    let before = northwind(&t).await.locations.len();
+    let before = t.northwind().await.locations.len();
     let p = t
         .post(
             "/admin/locations/new",
@@ -464,7 +444,7 @@ async fn an_admin_adds_and_edits_locations(t: TestWeb) {
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(p.field_error("name").is_some());
     assert_eq!(p.attrs("input#city", "value"), vec!["Kept City"]);
-    let existing = northwind(&t).await.locations[0].name.clone();
+    let existing = t.northwind().await.locations[0].name.clone();
     let p = t
         .post(
             "/admin/locations/new",
@@ -480,7 +460,7 @@ async fn an_admin_adds_and_edits_locations(t: TestWeb) {
         "{}",
         p.body
     );
-    assert_eq!(northwind(&t).await.locations.len(), before, "nothing added");
+    assert_eq!(t.northwind().await.locations.len(), before, "nothing added");
     let p = t
         .post(
             "/admin/locations/new",
@@ -496,7 +476,7 @@ async fn an_admin_adds_and_edits_locations(t: TestWeb) {
         )
         .await;
     assert_eq!(p.location(), "/admin/locations?done=added", "{}", p.body);
-    let a = northwind(&t).await;
+    let a = t.northwind().await;
     let l = a
         .locations
         .iter()
@@ -517,7 +497,7 @@ async fn an_admin_adds_and_edits_locations(t: TestWeb) {
     let f = form_fields(&page, &format!("form[action='{path}']"));
     let p = post(&t, &path, &admin, &set(f.clone(), "city", "Salem")).await;
     assert_eq!(p.location(), "/admin/locations?done=updated", "{}", p.body);
-    let a = northwind(&t).await;
+    let a = t.northwind().await;
     assert_eq!(a.location(l.id).expect("still there").city, "Salem");
     // A ship-to location cannot stop receiving goods.
     let p = post(&t, &path, &admin, &set(f, "kind", "bill_to")).await;
@@ -528,7 +508,7 @@ async fn an_admin_adds_and_edits_locations(t: TestWeb) {
             .contains("cannot stop receiving")
     );
     assert_eq!(
-        northwind(&t).await.location(l.id).expect("there").kind,
+        t.northwind().await.location(l.id).expect("there").kind,
         LocationKind::ShipTo
     );
 }
@@ -589,7 +569,7 @@ async fn an_admin_makes_and_revokes_an_api_key(t: TestWeb) {
 
 /// The approval policy's threshold is changed; a stale form shows the policy as it is now.
 async fn an_admin_changes_the_approval_policy(t: TestWeb) {
-    let a = northwind(&t).await;
+    let a = t.northwind().await;
     let admin = t.sign_in(ADMIN).await;
     let page = t.get("/admin/policy", &admin).await.ok();
     assert_eq!(page.attrs("input#rule0-amount", "value"), vec!["5000.00"]);
@@ -645,7 +625,7 @@ async fn an_admin_changes_the_approval_policy(t: TestWeb) {
 
 /// A budget is created and listed with its use; a bad start date is refused beside the field.
 async fn an_admin_creates_a_budget(t: TestWeb) {
-    let a = northwind(&t).await;
+    let a = t.northwind().await;
     let admin = t.sign_in(ADMIN).await;
     let before = t.app.budgets(&Ctx::system(), a.id).await.expect("budgets").len();
     let page = t.get("/admin/budgets", &admin).await.ok();
@@ -707,7 +687,7 @@ async fn an_admin_creates_a_budget(t: TestWeb) {
 
 /// A buyer is refused every admin page; another account's admin finds no Northwind record.
 async fn admin_pages_refuse_others(t: TestWeb) {
-    let a = northwind(&t).await;
+    let a = t.northwind().await;
     let buyer = t.sign_in(BUYER).await;
     let bea = user(&t, BUYER).await;
     let loc = a.locations[0].id.0;
@@ -765,7 +745,7 @@ async fn admin_pages_refuse_others(t: TestWeb) {
         .await;
     assert_eq!(p.status, StatusCode::NOT_FOUND);
     assert_eq!(user(&t, BUYER).await.value.status, UserStatus::Active);
-    assert_ne!(northwind(&t).await.locations[0].name, "Taken");
+    assert_ne!(t.northwind().await.locations[0].name, "Taken");
     // Their own lists show none of Northwind's people.
     let list = t.get("/admin/users", &other).await.ok();
     assert!(!list.body.contains(BUYER));

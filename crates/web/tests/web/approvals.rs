@@ -11,24 +11,6 @@ use aftercart_domain::order::Order;
 use aftercart_web::format::money;
 use axum::http::StatusCode;
 
-async fn northwind(t: &TestWeb) -> Account {
-    t.app
-        .list_accounts(
-            &Ctx::system(),
-            &ListFilter {
-                limit: 50,
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("accounts")
-        .items
-        .into_iter()
-        .find(|a| a.value.name == "Northwind Clinics")
-        .expect("Northwind Clinics")
-        .value
-}
-
 /// The demo's orders waiting for an approver, oldest first.
 async fn waiting(t: &TestWeb, a: &Account) -> Vec<Order> {
     let mut v: Vec<Order> = t
@@ -73,7 +55,7 @@ async fn state_of(t: &TestWeb, id: OrderId) -> ApprovalState {
 }
 
 async fn approver_reads_budget_impact_and_approves_with_comment(t: TestWeb) {
-    let nw = northwind(&t).await;
+    let nw = t.northwind().await;
     let orders = waiting(&t, &nw).await;
     assert_eq!(
         orders
@@ -183,7 +165,7 @@ async fn approver_reads_budget_impact_and_approves_with_comment(t: TestWeb) {
 }
 
 async fn rejecting_needs_a_comment_and_errors_decide_nothing(t: TestWeb) {
-    let nw = northwind(&t).await;
+    let nw = t.northwind().await;
     let orders = waiting(&t, &nw).await;
     let id = orders[1].id;
     let s = t.sign_in(APPROVER).await;
@@ -275,7 +257,7 @@ async fn rejecting_needs_a_comment_and_errors_decide_nothing(t: TestWeb) {
 }
 
 async fn approvals_refuse_the_wrong_persona_and_other_accounts(t: TestWeb) {
-    let nw = northwind(&t).await;
+    let nw = t.northwind().await;
     let orders = waiting(&t, &nw).await;
     let id = orders[2].id;
     let path = format!("/approvals/{}", id.0);
@@ -361,7 +343,7 @@ const GROUPS: [(SpendGroup, &str); 4] = [
 ];
 
 async fn spend_shows_budgets_and_charts_with_the_same_numbers(t: TestWeb) {
-    let nw = northwind(&t).await;
+    let nw = t.northwind().await;
     let s = t.sign_in(FINANCE).await;
     let fin = Ctx::new(principal_of(&t, &s).await);
     let p = t.get("/spend", &s).await.ok();
@@ -445,7 +427,7 @@ async fn spend_shows_budgets_and_charts_with_the_same_numbers(t: TestWeb) {
 }
 
 async fn a_location_scoped_user_sees_only_their_spend(t: TestWeb) {
-    let nw = northwind(&t).await;
+    let nw = t.northwind().await;
     let s = t.sign_in(SCOPED).await;
     let scoped = Ctx::new(principal_of(&t, &s).await);
     let p = t.get("/spend", &s).await.ok();

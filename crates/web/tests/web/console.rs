@@ -4,52 +4,16 @@
 use crate::both_stores;
 use crate::harness::{AGENT, BUYER, FINANCE, OTHER, PASSWORD, SCOPED, Session, TestWeb};
 use aftercart_app::{Ctx, ListFilter, TimelineOf};
-use aftercart_domain::account::Account;
 use aftercart_domain::order::Order;
 use axum::http::{Method, StatusCode};
-
-async fn northwind(t: &TestWeb) -> Account {
-    t.app
-        .list_accounts(
-            &Ctx::system(),
-            &ListFilter {
-                limit: 50,
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("accounts")
-        .items
-        .into_iter()
-        .find(|a| a.value.name == "Northwind Clinics")
-        .expect("Northwind")
-        .value
-}
-
-async fn orders_of(t: &TestWeb, ctx: &Ctx, a: &Account) -> Vec<Order> {
-    let mut f = ListFilter {
-        account_id: Some(a.id),
-        limit: 500,
-        ..Default::default()
-    };
-    let mut out = Vec::new();
-    loop {
-        let p = t.app.list_orders(ctx, &f).await.expect("orders");
-        out.extend(p.items.into_iter().map(|o| o.value));
-        match p.next {
-            Some(n) => f.before = Some(n),
-            None => return out,
-        }
-    }
-}
 
 fn enc(s: &str) -> String {
     serde_urlencoded::to_string([("q", s)]).expect("query")
 }
 
 async fn agent_searches_every_kind(t: TestWeb) {
-    let nw = northwind(&t).await;
-    let orders = orders_of(&t, &Ctx::system(), &nw).await;
+    let nw = t.northwind().await;
+    let orders = t.orders_of(&Ctx::system(), &nw).await;
     let agent = t.sign_in(AGENT).await;
     let o = orders
         .iter()
@@ -154,7 +118,7 @@ async fn agent_searches_every_kind(t: TestWeb) {
 }
 
 async fn agent_reads_the_customer_360(t: TestWeb) {
-    let nw = northwind(&t).await;
+    let nw = t.northwind().await;
     let agent = t.sign_in(AGENT).await;
     let p = t.get(&format!("/console/accounts/{}", nw.id.0), &agent).await.ok();
     assert_eq!(p.text("h1"), nw.name);
@@ -212,13 +176,13 @@ fn csv_rows(body: &str) -> Vec<csv::StringRecord> {
 }
 
 async fn downloads_hold_what_the_viewer_sees(t: TestWeb) {
-    let nw = northwind(&t).await;
+    let nw = t.northwind().await;
     let buyer = t.sign_in(BUYER).await;
     let p = t.get("/orders.csv", &buyer).await.ok();
     assert_eq!(p.header("content-type"), "text/csv; charset=utf-8");
     assert!(p.header("content-disposition").contains("orders.csv"));
     let rows = csv_rows(&p.body);
-    let orders = orders_of(&t, &Ctx::system(), &nw).await;
+    let orders = t.orders_of(&Ctx::system(), &nw).await;
     let lines: usize = orders.iter().map(|o| o.lines.len()).sum();
     assert_eq!(rows.len(), lines, "one row per order line");
     let first = &orders[0];
@@ -248,7 +212,7 @@ async fn downloads_hold_what_the_viewer_sees(t: TestWeb) {
         .expect("the scoped user")
         .value;
     let ctx = Ctx::new(user.principal());
-    let visible = orders_of(&t, &ctx, &nw).await;
+    let visible = t.orders_of(&ctx, &nw).await;
     let visible_lines: usize = visible.iter().map(|o| o.lines.len()).sum();
     assert!(visible_lines < lines, "the scoped user sees fewer lines");
     assert_eq!(rows.len(), visible_lines);
@@ -312,7 +276,7 @@ async fn forgotten_password_is_reset_through_a_link(t: TestWeb) {
     assert!(bad.field_error("email").is_some());
 
     // Staff see the request on the customer page and issue a link, shown once.
-    let nw = northwind(&t).await;
+    let nw = t.northwind().await;
     let agent = t.sign_in(AGENT).await;
     let page = t.get(&format!("/console/accounts/{}", nw.id.0), &agent).await.ok();
     assert!(page.text("#users + .table-wrap").contains("Asked for a password reset"));
@@ -418,8 +382,8 @@ async fn forgotten_password_is_reset_through_a_link(t: TestWeb) {
 }
 
 async fn consumer_tracks_with_number_and_postcode(t: TestWeb) {
-    let nw = northwind(&t).await;
-    let orders = orders_of(&t, &Ctx::system(), &nw).await;
+    let nw = t.northwind().await;
+    let orders = t.orders_of(&Ctx::system(), &nw).await;
     let o = orders
         .iter()
         .find(|o| o.shipments.iter().any(|s| s.tracking.latest.is_some()))
@@ -513,8 +477,8 @@ both_stores!(
 /// Orders stored before search existed have no SKU key: `aftercart migrate` writes it
 /// (`App::backfill_search_keys`), and running it twice changes nothing.
 async fn old_orders_are_found_by_sku_after_the_backfill(t: TestWeb) {
-    let nw = northwind(&t).await;
-    let orders = orders_of(&t, &Ctx::system(), &nw).await;
+    let nw = t.northwind().await;
+    let orders = t.orders_of(&Ctx::system(), &nw).await;
     // An order as the first release stored it: the document, without the search keys.
     let mut old = orders[0].clone();
     old.id = aftercart_domain::ids::OrderId(uuid::Uuid::now_v7());

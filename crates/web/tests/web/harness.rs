@@ -415,6 +415,52 @@ impl TestWeb {
         }
     }
 
+    /// The demo account called `name`.
+    pub async fn account_named(&self, name: &str) -> aftercart_domain::account::Account {
+        self.app
+            .list_accounts(
+                &Ctx::system(),
+                &aftercart_app::ListFilter {
+                    limit: 50,
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("accounts")
+            .items
+            .into_iter()
+            .find(|a| a.value.name == name)
+            .unwrap_or_else(|| panic!("the demo account {name}"))
+            .value
+    }
+
+    /// The demo's first account, whose users the personas are.
+    pub async fn northwind(&self) -> aftercart_domain::account::Account {
+        self.account_named("Northwind Clinics").await
+    }
+
+    /// Every order of account `a` that `ctx` sees, newest first.
+    pub async fn orders_of(
+        &self,
+        ctx: &Ctx,
+        a: &aftercart_domain::account::Account,
+    ) -> Vec<aftercart_domain::order::Order> {
+        let mut f = aftercart_app::ListFilter {
+            account_id: Some(a.id),
+            limit: 500,
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        loop {
+            let p = self.app.list_orders(ctx, &f).await.expect("orders");
+            out.extend(p.items.into_iter().map(|o| o.value));
+            match p.next {
+                Some(n) => f.before = Some(n),
+                None => return out,
+            }
+        }
+    }
+
     /// Invites and activates a user with [`PASSWORD`].
     pub async fn add_user(&self, email: &str, name: &str, kind: UserKind) {
         let token = self.invite(email, name, kind).await;

@@ -16,24 +16,6 @@ use aftercart_domain::quantity::Qty;
 use axum::http::StatusCode;
 use uuid::Uuid;
 
-async fn account(t: &TestWeb, name: &str) -> Account {
-    t.app
-        .list_accounts(
-            &Ctx::system(),
-            &ListFilter {
-                limit: 50,
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("accounts")
-        .items
-        .into_iter()
-        .find(|a| a.value.name == name)
-        .expect("account")
-        .value
-}
-
 fn ship_tos(a: &Account) -> Vec<LocationId> {
     a.locations
         .iter()
@@ -92,7 +74,7 @@ fn id_in(location: &str, prefix: &str) -> Uuid {
 }
 
 async fn buyer_creates_edits_and_deletes_a_list(t: TestWeb) {
-    let nw = account(&t, "Northwind Clinics").await;
+    let nw = t.account_named("Northwind Clinics").await;
     let tos = ship_tos(&nw);
     assert!(tos.len() >= 2, "Northwind has two ship-to locations");
     let (a, b) = (tos[0].0.to_string(), tos[1].0.to_string());
@@ -254,7 +236,7 @@ async fn buyer_creates_edits_and_deletes_a_list(t: TestWeb) {
 }
 
 async fn bad_list_input_re_renders_and_saves_nothing(t: TestWeb) {
-    let nw = account(&t, "Northwind Clinics").await;
+    let nw = t.account_named("Northwind Clinics").await;
     let a = ship_tos(&nw)[0].0.to_string();
     let s = t.sign_in(BUYER).await;
     let before = list_count(&t, &nw).await;
@@ -374,7 +356,7 @@ async fn reorderable_order(t: &TestWeb, a: &Account) -> Order {
 }
 
 async fn reorder_shows_what_changed_and_places_the_order(t: TestWeb) {
-    let nw = account(&t, "Northwind Clinics").await;
+    let nw = t.account_named("Northwind Clinics").await;
     let o = reorderable_order(&t, &nw).await;
     let ctx = Ctx::system();
     let first = &o.lines[0];
@@ -501,7 +483,7 @@ async fn reorder_shows_what_changed_and_places_the_order(t: TestWeb) {
 }
 
 async fn reorder_from_a_list_places_its_lines(t: TestWeb) {
-    let nw = account(&t, "Northwind Clinics").await;
+    let nw = t.account_named("Northwind Clinics").await;
     let tos = ship_tos(&nw);
     let lid = make_list(
         &t,
@@ -557,7 +539,7 @@ async fn reorder_from_a_list_places_its_lines(t: TestWeb) {
 }
 
 async fn others_get_404_and_roles_that_may_not_order_get_403(t: TestWeb) {
-    let nw = account(&t, "Northwind Clinics").await;
+    let nw = t.account_named("Northwind Clinics").await;
     let tos = ship_tos(&nw);
     let lid = make_list(&t, &nw, "Northwind only", &[("GLV-NIT-M", 1, tos[0])]).await;
     // A list only for the second location: outside the scoped buyer's scope.

@@ -12,7 +12,7 @@
 use crate::both_stores;
 use crate::harness::{ADMIN, AGENT, APPROVER, BUYER, FINANCE, OTHER, SCOPED, SUPPLIER, Session, TestWeb};
 use aftercart_app::{Ctx, ListFilter, NewSavedList, ProductRef, SavedListLineInput};
-use aftercart_domain::account::{Account, LocationKind};
+use aftercart_domain::account::LocationKind;
 use aftercart_domain::order::Order;
 use aftercart_domain::quantity::Qty;
 use axum::http::StatusCode;
@@ -152,28 +152,10 @@ fn every_page_has_a_row_in_the_matrix() {
     }
 }
 
-async fn northwind(t: &TestWeb) -> Account {
-    t.app
-        .list_accounts(
-            &Ctx::system(),
-            &ListFilter {
-                limit: 50,
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("accounts")
-        .items
-        .into_iter()
-        .find(|a| a.value.name == "Northwind Clinics")
-        .expect("Northwind")
-        .value
-}
-
 /// A concrete record id for each kind.
 async fn records(t: &TestWeb) -> HashMap<Rec, String> {
     let ctx = Ctx::system();
-    let nw = northwind(t).await;
+    let nw = t.northwind().await;
     let scoped_loc = nw
         .locations
         .iter()

@@ -9,41 +9,6 @@ use aftercart_domain::invoice::Invoice;
 use aftercart_domain::order::Order;
 use axum::http::StatusCode;
 
-async fn account(t: &TestWeb, name: &str) -> Account {
-    t.app
-        .list_accounts(
-            &Ctx::system(),
-            &ListFilter {
-                limit: 50,
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("accounts")
-        .items
-        .into_iter()
-        .find(|a| a.value.name == name)
-        .expect("account")
-        .value
-}
-
-async fn orders_of(t: &TestWeb, a: &Account) -> Vec<Order> {
-    let mut f = ListFilter {
-        account_id: Some(a.id),
-        limit: 500,
-        ..Default::default()
-    };
-    let mut out = Vec::new();
-    loop {
-        let p = t.app.list_orders(&Ctx::system(), &f).await.expect("orders");
-        out.extend(p.items.into_iter().map(|o| o.value));
-        match p.next {
-            Some(n) => f.before = Some(n),
-            None => return out,
-        }
-    }
-}
-
 async fn invoices_of(t: &TestWeb, a: &Account) -> Vec<Invoice> {
     t.app
         .list_invoices(
@@ -72,8 +37,8 @@ fn split_order(orders: &[Order]) -> &Order {
 }
 
 async fn buyer_reads_orders_and_did_this_ship(t: TestWeb) {
-    let nw = account(&t, "Northwind Clinics").await;
-    let orders = orders_of(&t, &nw).await;
+    let nw = t.account_named("Northwind Clinics").await;
+    let orders = t.orders_of(&Ctx::system(), &nw).await;
     let s = t.sign_in(BUYER).await;
 
     // The list: newest first, 25 a page, the next page continues where this one stopped.
@@ -175,7 +140,7 @@ async fn buyer_reads_orders_and_did_this_ship(t: TestWeb) {
 }
 
 async fn finance_reads_why_an_invoice_does_not_match(t: TestWeb) {
-    let nw = account(&t, "Northwind Clinics").await;
+    let nw = t.account_named("Northwind Clinics").await;
     let invoices = invoices_of(&t, &nw).await;
     let mut odd = None;
     for i in &invoices {
@@ -246,8 +211,8 @@ async fn finance_reads_why_an_invoice_does_not_match(t: TestWeb) {
 }
 
 async fn records_not_yours_are_the_same_404_as_missing(t: TestWeb) {
-    let nw = account(&t, "Northwind Clinics").await;
-    let orders = orders_of(&t, &nw).await;
+    let nw = t.account_named("Northwind Clinics").await;
+    let orders = t.orders_of(&Ctx::system(), &nw).await;
     let invoices = invoices_of(&t, &nw).await;
     let other = t.sign_in(OTHER).await;
     let missing = t.get("/orders/0193a0b0-0000-7000-8000-000000000000", &other).await;
@@ -326,7 +291,7 @@ async fn records_not_yours_are_the_same_404_as_missing(t: TestWeb) {
             "Cascade Property Management",
             "Great Lakes Fabrication",
         ] {
-            v.extend(orders_of(&t, &account(&t, name).await).await);
+            v.extend(t.orders_of(&Ctx::system(), &t.account_named(name).await).await);
         }
         v
     };
@@ -343,8 +308,8 @@ async fn records_not_yours_are_the_same_404_as_missing(t: TestWeb) {
 }
 
 async fn staff_see_every_account_and_the_same_answers(t: TestWeb) {
-    let nw = account(&t, "Northwind Clinics").await;
-    let orders = orders_of(&t, &nw).await;
+    let nw = t.account_named("Northwind Clinics").await;
+    let orders = t.orders_of(&Ctx::system(), &nw).await;
     let invoices = invoices_of(&t, &nw).await;
     let s = t.sign_in(AGENT).await;
     let p = t.get("/console", &s).await.ok();
@@ -402,8 +367,8 @@ async fn principal_of(t: &TestWeb, s: &crate::harness::Session) -> aftercart_app
 }
 
 async fn approver_sees_what_waits_and_everyone_sees_who_approved(t: TestWeb) {
-    let nw = account(&t, "Northwind Clinics").await;
-    let orders = orders_of(&t, &nw).await;
+    let nw = t.account_named("Northwind Clinics").await;
+    let orders = t.orders_of(&Ctx::system(), &nw).await;
     let line = &orders[0].lines[0];
     let buyer = t.sign_in(BUYER).await;
     let bea = Ctx::new(principal_of(&t, &buyer).await);
@@ -493,8 +458,8 @@ both_stores!(approver_sees_what_waits_and_everyone_sees_who_approved);
 /// dashboard of whoever stands in for them today.
 async fn a_delegate_sees_what_waits_for_the_approver_they_stand_in_for(t: TestWeb) {
     use aftercart_domain::approval::{ApprovalCondition, ApprovalPolicy, ApprovalRule, Approver, Delegation};
-    let nw = account(&t, "Northwind Clinics").await;
-    let orders = orders_of(&t, &nw).await;
+    let nw = t.account_named("Northwind Clinics").await;
+    let orders = t.orders_of(&Ctx::system(), &nw).await;
     let line = &orders[0].lines[0];
     let approver = t.sign_in(APPROVER).await;
     let ana = principal_of(&t, &approver).await;

@@ -4,7 +4,7 @@
 use crate::both_stores;
 use crate::harness::{AGENT, BUYER, OTHER, SCOPED, SUPPLIER, TestWeb};
 use aftercart_app::{Ctx, ListFilter, NewFulfilmentLocation, ShipmentDoc, UserKind};
-use aftercart_domain::account::{Account, FulfilmentKind, FulfilmentLocation, LocationKind};
+use aftercart_domain::account::{FulfilmentKind, FulfilmentLocation, LocationKind};
 use aftercart_domain::order::Order;
 use aftercart_domain::tracking::TrackingStatus;
 use axum::http::StatusCode;
@@ -50,24 +50,6 @@ async fn all_shipments(t: &TestWeb) -> Vec<ShipmentDoc> {
             None => return out,
         }
     }
-}
-
-async fn northwind(t: &TestWeb) -> Account {
-    t.app
-        .list_accounts(
-            &Ctx::system(),
-            &ListFilter {
-                limit: 50,
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("accounts")
-        .items
-        .into_iter()
-        .find(|a| a.value.name == "Northwind Clinics")
-        .expect("Northwind")
-        .value
 }
 
 fn fid(o: &Order) -> String {
@@ -195,7 +177,7 @@ async fn supplier_confirms_ships_and_tracks(t: TestWeb) {
         .find(|l| l.no == open[0])
         .map(|l| l.ship_to)
         .expect("line");
-    let nw = northwind(&t).await;
+    let nw = t.northwind().await;
     let loc = nw.locations.iter().find(|l| l.id == place).expect("ship-to");
     assert!(p.body.contains(&format!("{} {}", loc.city, loc.postcode)));
     assert!(
@@ -583,7 +565,7 @@ fn expected(
 }
 
 async fn shipments_by_location(t: TestWeb) {
-    let nw = northwind(&t).await;
+    let nw = t.northwind().await;
     let docs = all_shipments(&t).await;
     let now = t.app.clock.now();
     let buyer = t.sign_in(BUYER).await;
