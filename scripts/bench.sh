@@ -5,8 +5,15 @@
 #   ORDERS=200000 scripts/bench.sh        # a smaller seeded database
 #   BACKEND=postgres scripts/bench.sh     # PostgreSQL at 127.0.0.1:5432/test, fresh schemas (ORDERS default 100000)
 #   STEPS="pages search" scripts/bench.sh # only the portal's figures
+#   STEPS=size scripts/bench.sh           # each step's cost on 10-, 100- and 1,000-line orders
+#   BACKEND=postgres STEPS=processes scripts/bench.sh  # 1, 2 and 4 server processes on one database
 #
-# Steps (STEPS, default "writes status pages search"; each on its own fresh database):
+# Every step first runs `ceiling` (GET /api/v1/ping: authenticated, one store round trip, nothing
+# else) on the same server with the same load generator and concurrency, and the summary gives
+# each scenario's requests/s as a % of that step's ceiling as well as per second.
+#
+# Steps (STEPS, default "writes status pages search size", and "processes" on PostgreSQL; each on
+# its own fresh database):
 #   writes  serve an empty database on 127.0.0.1; run `place`, `ship-invoice` and `tracking`
 #           (BENCH_SECONDS each, CONCURRENCY concurrent requests).
 #   status  seed ORDERS ten-line orders (every SHIP_EVERY-th shipped, with a tracking number);
@@ -17,9 +24,18 @@
 #   pages   `aftercart demo` on a fresh database (the demo data); `bench weight` (bytes a browser
 #           transfers on the first load of the order page, every asset included); then
 #           `page-order` and `page-dashboard` as the demo buyer.
+#   size    an empty database; `bench run --scenario size` (SIZE_CONCURRENCY workers, each on
+#           orders of its own): its own ceiling run, then place, allocate, backorder, ship,
+#           receive, one tracking scan and a status read, each measured alone on orders of each
+#           of SIZES lines (the 1,000-line orders scanned and read carry 200 shipments), and
+#           the largest size against the smallest. Fixtures per step: --prepare (10000).
+#   processes  PostgreSQL only: for each of PROCESSES (1 2 4) a fresh schema served by that many
+#           `aftercart serve` processes on ports PORT, PORT+1, …; `ceiling`, `place` and
+#           `status` with the CONCURRENCY workers spread over the processes in turn.
 # The server's resident memory (VmRSS) is recorded after each run; a summary table is printed.
 #
 # Knobs (environment): BACKEND=sqlite|postgres, ORDERS, STEPS, SHIP_EVERY (10; 0 ships none),
+# SIZES (10,100,1000), SIZE_CONCURRENCY (8), PROCESSES ("1 2 4", at most 4 each),
 # SEEDED_DB (reuse a database `bench seed` filled, e.g. sqlite:/tmp/1m.db, instead of seeding;
 # never deleted), WARM_CACHE (1: read a seeded SQLite file once before serving it; 0: not),
 # BENCH_SECONDS (10), CONCURRENCY (64), PORT (18080),
@@ -34,10 +50,15 @@ case "$BACKEND" in
   postgres) ORDERS=${ORDERS:-100000} ;;
   *) echo "BACKEND must be sqlite or postgres, not '$BACKEND'" >&2; exit 2 ;;
 esac
-STEPS=" ${STEPS:-writes status pages search} "
+DEFAULT_STEPS="writes status pages search size"
+[ "$BACKEND" = postgres ] && DEFAULT_STEPS="$DEFAULT_STEPS processes"
+STEPS=" ${STEPS:-$DEFAULT_STEPS} "
 for s in $STEPS; do
-  case "$s" in writes|status|pages|search) ;; *) echo "STEPS: unknown step '$s' (writes, status, pages, search)" >&2; exit 2 ;; esac
+  case "$s" in writes|status|pages|search|size|processes) ;; *) echo "STEPS: unknown step '$s' (writes, status, pages, search, size, processes)" >&2; exit 2 ;; esac
 done
+case "$STEPS" in
+  *" processes "*) [ "$BACKEND" = postgres ] || { echo "STEPS: processes needs BACKEND=postgres (several servers share one PostgreSQL database)" >&2; exit 2; } ;;
+esac
 step() { case "$STEPS" in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 SHIP_EVERY=${SHIP_EVERY:-10}
 SEEDED_DB=${SEEDED_DB:-}
@@ -45,6 +66,12 @@ WARM_CACHE=${WARM_CACHE:-1}
 BENCH_SECONDS=${BENCH_SECONDS:-10}
 CONCURRENCY=${CONCURRENCY:-64}
 PORT=${PORT:-18080}
+SIZES=${SIZES:-10,100,1000}
+SIZE_CONCURRENCY=${SIZE_CONCURRENCY:-8}
+PROCESSES=${PROCESSES:-1 2 4}
+for n in $PROCESSES; do
+  case "$n" in 1|2|3|4) ;; *) echo "PROCESSES: counts of 1 to 4 server processes, not '$n'" >&2; exit 2 ;; esac
+done
 PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/test}
 KEEP=${KEEP:-0}
 read -r -a RUN_EXTRA <<<"${RUN_ARGS:-}"
@@ -65,15 +92,15 @@ case "$PG_URL" in
 esac
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/aftercart-bench.XXXXXX")
-SERVER_PID=""
+# The servers this script started (several in the processes step); only these are ever stopped.
+SERVER_PIDS=()
 SCHEMAS=()
 
 stop_server() {
-  if [ -n "$SERVER_PID" ]; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-    SERVER_PID=""
-  fi
+  local p
+  for p in "${SERVER_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${SERVER_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  SERVER_PIDS=()
 }
 
 cleanup() {
@@ -107,21 +134,25 @@ fresh_db() {
   fi
 }
 
-start_server() { # $1 database URL, $2 log name, $3 command (serve, or demo: loads the demo data first)
-  if curl -s -o /dev/null --max-time 1 "$URL/healthz"; then
-    echo "something already listens on $ADDR; set PORT" >&2
+# Starts one more server (and waits until it is healthy, so that several processes on one
+# database never run their migrations at the same time).
+start_server() { # $1 database URL, $2 log name, $3 command (serve, or demo: loads the demo data first), $4 port (PORT)
+  local port=${4:-$PORT}
+  local url="http://127.0.0.1:$port"
+  if curl -s -o /dev/null --max-time 1 "$url/healthz"; then
+    echo "something already listens on 127.0.0.1:$port; set PORT" >&2
     exit 1
   fi
-  "$BIN" "${3:-serve}" --db "$1" --addr "$ADDR" --api-key "$KEY" >"$WORK/$2.log" 2>&1 &
-  SERVER_PID=$!
+  "$BIN" "${3:-serve}" --db "$1" --addr "127.0.0.1:$port" --api-key "$KEY" >"$WORK/$2.log" 2>&1 &
+  local pid=$!
+  SERVER_PIDS+=("$pid")
   for _ in $(seq 1 600); do
-    if curl -sf -o /dev/null --max-time 1 "$URL/healthz"; then
+    if curl -sf -o /dev/null --max-time 1 "$url/healthz"; then
       return 0
     fi
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+    if ! kill -0 "$pid" 2>/dev/null; then
       echo "the server exited; its log:" >&2
       tail -n 30 "$WORK/$2.log" >&2
-      SERVER_PID=""
       exit 1
     fi
     sleep 0.1
@@ -130,18 +161,30 @@ start_server() { # $1 database URL, $2 log name, $3 command (serve, or demo: loa
   exit 1
 }
 
+# Resident memory of the running servers, summed (kB).
 rss_kb() {
-  awk '/^VmRSS:/ {print $2}' "/proc/$SERVER_PID/status"
+  local p total=0
+  for p in "${SERVER_PIDS[@]}"; do
+    total=$((total + $(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
 }
 
 RAN=()
+# The base URL(s) `bench run` drives (comma-separated in the processes step), and the name of
+# the ceiling run each scenario is compared with (the current step's).
+RUN_URL=$URL
+CEILING=""
+declare -A CEILING_OF=()
 run_scenario() { # $1 name (the JSON line goes to $WORK/$1.json), $2 scenario, then extra `bench run` flags
   local name=$1 scenario=$2
   shift 2
+  if [ "$scenario" = ceiling ]; then CEILING=$name; fi
+  CEILING_OF[$name]=$CEILING
   # Other work on the machine skews the figures: keep the 1-minute load average before the run.
   cut -d' ' -f1 /proc/loadavg >"$WORK/$name.load"
   echo "== $name: ${BENCH_SECONDS}s at concurrency $CONCURRENCY (load average $(cat "$WORK/$name.load"))" >&2
-  "$BIN" bench run --url "$URL" --key "$KEY" --scenario "$scenario" --concurrency "$CONCURRENCY" --seconds "$BENCH_SECONDS" \
+  "$BIN" bench run --url "$RUN_URL" --key "$KEY" --scenario "$scenario" --concurrency "$CONCURRENCY" --seconds "$BENCH_SECONDS" \
     "$@" "${RUN_EXTRA[@]}" | tail -n 1 >"$WORK/$name.json"
   cat "$WORK/$name.json"
   echo "$(rss_kb)" >"$WORK/$name.rss"
@@ -164,8 +207,8 @@ GIT_REV="$(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet
 if step writes; then
   fresh_db writes
   start_server "$DB_URL" server-writes
-  echo "== server $SERVER_PID on $URL, $BACKEND, RSS at start $(rss_kb) kB" >&2
-  for s in place ship-invoice tracking; do
+  echo "== server ${SERVER_PIDS[*]} on $URL, $BACKEND, RSS at start $(rss_kb) kB" >&2
+  for s in ceiling place ship-invoice tracking; do
     run_scenario "$s" "$s"
   done
   stop_server
@@ -199,7 +242,8 @@ if step status || step search; then
     esac
   fi
   start_server "$DB_SEED" server-seeded
-  echo "== server $SERVER_PID on $URL, RSS at start $(rss_kb) kB" >&2
+  echo "== server ${SERVER_PIDS[*]} on $URL, RSS at start $(rss_kb) kB" >&2
+  run_scenario ceiling-seeded ceiling
   if step status; then
     run_scenario status status
   fi
@@ -217,7 +261,8 @@ fi
 if step pages; then
   fresh_db demo
   start_server "$DB_URL" server-demo demo
-  echo "== demo server $SERVER_PID on $URL, RSS at start $(rss_kb) kB" >&2
+  echo "== demo server ${SERVER_PIDS[*]} on $URL, RSS at start $(rss_kb) kB" >&2
+  run_scenario ceiling-demo ceiling
   cut -d' ' -f1 /proc/loadavg >"$WORK/weight.load"
   echo "== first load of the order page (bench weight)" >&2
   "$BIN" bench weight --url "$URL" | tail -n 1 >"$WORK/weight.json"
@@ -228,7 +273,41 @@ if step pages; then
   stop_server
 fi
 
-# 4. Summary (also saved next to the binary, with the raw JSON lines).
+# 4. Each step's cost against the order's size (its own ceiling run inside, at its concurrency).
+if step size; then
+  fresh_db size
+  start_server "$DB_URL" server-size
+  cut -d' ' -f1 /proc/loadavg >"$WORK/size.load"
+  echo "== size: sizes $SIZES, ${BENCH_SECONDS}s per step at concurrency $SIZE_CONCURRENCY (load average $(cat "$WORK/size.load"))" >&2
+  "$BIN" bench run --url "$URL" --key "$KEY" --scenario size --sizes "$SIZES" --concurrency "$SIZE_CONCURRENCY" \
+    --seconds "$BENCH_SECONDS" "${RUN_EXTRA[@]}" >"$WORK/size.out"
+  tail -n 1 "$WORK/size.out" >"$WORK/size.json"
+  head -n -1 "$WORK/size.out" >"$WORK/size.md"
+  cat "$WORK/size.md"
+  echo "$(rss_kb)" >"$WORK/size.rss"
+  stop_server
+fi
+
+# 5. Several server processes on one PostgreSQL database, the load spread over them.
+if step processes; then
+  for n in $PROCESSES; do
+    fresh_db "procs$n"
+    urls=()
+    for k in $(seq 0 $((n - 1))); do
+      start_server "$DB_URL" "server-procs$n-$k" serve $((PORT + k))
+      urls+=("http://127.0.0.1:$((PORT + k))")
+    done
+    echo "== $n server process(es) ${SERVER_PIDS[*]} on one database: ${urls[*]}" >&2
+    RUN_URL=$(IFS=,; echo "${urls[*]}")
+    for s in ceiling place status; do
+      run_scenario "procs$n-$s" "$s"
+    done
+    RUN_URL=$URL
+    stop_server
+  done
+fi
+
+# 6. Summary (also saved next to the binary, with the raw JSON lines).
 REPORT="$TARGET_DIR/bench-$BACKEND-$STAMP.txt"
 summary() {
 echo
@@ -236,17 +315,44 @@ echo "Aftercart bench, $(date -u +%Y-%m-%dT%H:%MZ), git $GIT_REV (at build time)
 echo "machine: $(nproc) CPU ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(free -g | awk '/^Mem:/ {print $2}') GiB RAM, Linux $(uname -r)"
 echo "backend: $BACKEND; each run ${BENCH_SECONDS}s after 1s warm-up, concurrency $CONCURRENCY, client and server on the same cores"
 echo
-printf '| %-20s | %-18s | %12s | %8s | %6s | %7s | %7s | %7s | %7s | %10s | %10s | %7s |\n' scenario unit "throughput/s" requests errors "p50 ms" "p90 ms" "p99 ms" "max ms" "server RSS" "client CPU" "load1"
-printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' ---------------------- -------------------- -------------- ---------- -------- --------- --------- --------- --------- ------------ ------------ ---------
+printf '| %-20s | %-18s | %12s | %10s | %12s | %8s | %6s | %7s | %7s | %7s | %7s | %7s | %10s | %10s | %7s |\n' scenario unit "throughput/s" "requests/s" "% of ceiling" requests errors "mean ms" "p50 ms" "p90 ms" "p99 ms" "max ms" "server RSS" "client CPU" "load1"
+printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' ---------------------- -------------------- -------------: ------------: --------------: ---------: -------: --------: --------: --------: --------: --------: -----------: -----------: --------:
 for s in "${RAN[@]}"; do
   f="$WORK/$s.json"
-  printf '| %-20s | %-18s | %12s | %8s | %6s | %7s | %7s | %7s | %7s | %7s MB | %8s %% | %7s |\n' "$s" "$(field "$f" unit)" \
-    "$(field "$f" throughput_per_s)" "$(field "$f" requests)" "$(field "$f" errors)" \
-    "$(field "$f" p50)" "$(field "$f" p90)" "$(field "$f" p99)" "$(field "$f" max)" "$(( $(cat "$WORK/$s.rss") / 1024 ))" \
+  c="${CEILING_OF[$s]:-}"
+  pct="—"
+  if [ -n "$c" ] && [ -f "$WORK/$c.json" ]; then
+    pct=$(awk -v x="$(field "$f" requests_per_s)" -v c="$(field "$WORK/$c.json" requests_per_s)" 'BEGIN { if (c > 0) printf "%.1f %%", 100 * x / c; else print "—" }')
+  fi
+  printf '| %-20s | %-18s | %12s | %10s | %12s | %8s | %6s | %7s | %7s | %7s | %7s | %7s | %7s MB | %8s %% | %7s |\n' "$s" "$(field "$f" unit)" \
+    "$(field "$f" throughput_per_s)" "$(field "$f" requests_per_s)" "$pct" "$(field "$f" requests)" "$(field "$f" errors)" \
+    "$(field "$f" mean)" "$(field "$f" p50)" "$(field "$f" p90)" "$(field "$f" p99)" "$(field "$f" max)" "$(( $(cat "$WORK/$s.rss") / 1024 ))" \
     "$(field "$f" client_cpu_pct)" "$(cat "$WORK/$s.load")"
 done
-echo "(server RSS after the run; client CPU = the load generator, in % of one core; load1 = 1-minute load average before the run)"
+echo "(% of ceiling = requests/s against the ceiling run of the same step: GET /api/v1/ping on the same server(s), same"
+echo " load generator and concurrency, just before; server RSS after the run, summed over the processes; client CPU ="
+echo " the load generator, in % of one core; load1 = 1-minute load average before the run)"
 echo
+if step size; then
+  echo "size step (load1 $(cat "$WORK/size.load") before it, server RSS after it $(( $(cat "$WORK/size.rss") / 1024 )) MB):"
+  echo
+  cat "$WORK/size.md"
+  echo
+fi
+if step processes; then
+  echo "processes step: the same load spread over 1..4 \`aftercart serve\` processes on one PostgreSQL database"
+  echo
+  echo "| processes | ceiling req/s | place orders/s | place % of ceiling | status reads/s | status % of ceiling | place p99 ms | status p99 ms | servers' RSS |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  for n in $PROCESSES; do
+    c="$WORK/procs$n-ceiling.json" p="$WORK/procs$n-place.json" st="$WORK/procs$n-status.json"
+    cr=$(field "$c" requests_per_s)
+    pp=$(awk -v x="$(field "$p" requests_per_s)" -v c="$cr" 'BEGIN { if (c > 0) printf "%.1f %%", 100 * x / c; else print "—" }')
+    sp=$(awk -v x="$(field "$st" requests_per_s)" -v c="$cr" 'BEGIN { if (c > 0) printf "%.1f %%", 100 * x / c; else print "—" }')
+    echo "| $n | $cr | $(field "$p" throughput_per_s) | $pp | $(field "$st" throughput_per_s) | $sp | $(field "$p" p99) | $(field "$st" p99) | $(( $(cat "$WORK/procs$n-status.rss") / 1024 )) MB |"
+  done
+  echo
+fi
 if [ "$SEEDED" = 1 ]; then
   if [ -n "$SEEDED_DB" ]; then
     echo "seeded database reused: $SEEDED_DB${DB_SIZE:+ ($DB_SIZE)}"
@@ -268,6 +374,7 @@ echo "raw JSON lines:"
 for s in "${RAN[@]}"; do cat "$WORK/$s.json"; done
 if [ "$SEEDED" = 1 ]; then cat "$WORK/seed.json"; fi
 if step pages; then cat "$WORK/weight.json"; fi
+if step size; then cat "$WORK/size.json"; fi
 }
 summary | tee "$REPORT"
 echo "(saved to $REPORT)" >&2

@@ -14,6 +14,8 @@ pub fn action(method: &Method, path: &str) -> Option<Action> {
         ("POST", "/api/v1/session" | "/api/v1/invitations/accept") => Public,
         ("POST", "/api/v1/password-resets" | "/api/v1/password-resets/complete") => Public,
         ("DELETE", "/api/v1/session") | ("GET", "/api/v1/me") => SelfService,
+        // The authenticated no-op (the benchmarks' ceiling): anyone who can authenticate.
+        ("GET", "/api/v1/ping") => SelfService,
         // One's own password and sessions (a user's credential; the static key has none).
         ("POST", "/api/v1/me/password" | "/api/v1/me/sessions/revoke") => SelfService,
         // Who may receive an invitation's token is decided in the app (privileged users: only

@@ -109,6 +109,9 @@ pub struct ApiError {
     pub code: &'static str,
     pub detail: String,
     pub field: Option<String>,
+    /// Not a problem after all: a stored response to replay (`Idempotent-Replayed: true`), for a
+    /// request whose twin with the same Idempotency-Key committed first.
+    pub replay: Option<(u16, String)>,
 }
 
 impl ApiError {
@@ -118,6 +121,7 @@ impl ApiError {
             code,
             detail: detail.into(),
             field: None,
+            replay: None,
         }
     }
     pub fn field(mut self, f: impl Into<String>) -> ApiError {
@@ -155,6 +159,7 @@ impl From<aftercart_domain::Rejection> for ApiError {
             code: r.code.as_str(),
             detail: r.message,
             field: (!r.field.is_empty()).then_some(r.field),
+            replay: None,
         }
     }
 }
@@ -181,6 +186,11 @@ impl From<AppError> for ApiError {
                 "idempotency_in_progress",
                 "a request with this Idempotency-Key is being processed; retry shortly",
             ),
+            // The problem stands in only for its type: `into_response` sends the replay instead.
+            AppError::Replay { status, body } => ApiError {
+                replay: Some((status, body)),
+                ..ApiError::from(AppError::IdempotencyRace)
+            },
             AppError::Duplicate => {
                 ApiError::new(StatusCode::CONFLICT, "duplicate", "this message was already processed")
             }
@@ -202,6 +212,9 @@ fn internal(cause: &dyn std::fmt::Display) -> ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if let Some((status, body)) = self.replay {
+            return crate::extract::replay(status, body);
+        }
         let title = self.status.canonical_reason().unwrap_or("Error").to_owned();
         let body = Problem {
             kind: format!("https://aftercart.dev/problems/{}", self.code),

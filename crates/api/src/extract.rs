@@ -49,7 +49,13 @@ async fn principal(state: &ApiState, parts: &Parts) -> Result<Principal, ApiErro
         .filter(|k| !k.is_empty());
     if let Some(key) = presented {
         let address = crate::limits::parts_address(parts);
-        if address.is_some_and(|a| crate::limits::KEY_FAILURES.over(a)) {
+        // Counted in the store, so the budget is the deployment's, not each process's.
+        if state
+            .app
+            .over_limit(&crate::limits::KEY_FAILURES, address)
+            .await
+            .map_err(ApiError::from)?
+        {
             return Err(ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",
@@ -64,9 +70,11 @@ async fn principal(state: &ApiState, parts: &Parts) -> Result<Principal, ApiErro
         return match state.app.authenticate_key(key).await.map_err(ApiError::from)? {
             Some(p) => Ok(p),
             None => {
-                if let Some(a) = address {
-                    crate::limits::KEY_FAILURES.hit(a);
-                }
+                state
+                    .app
+                    .hit_limit(&crate::limits::KEY_FAILURES, address)
+                    .await
+                    .map_err(ApiError::from)?;
                 Err(unauthenticated("the API key is not valid"))
             }
         };
@@ -117,6 +125,26 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
         })
 }
 
+/// Whether the client asked for no representation back (`Prefer: return=minimal`, RFC 7240):
+/// preferences are comma-separated, tokens compare case-insensitively, parameters after `;`
+/// belong to the preference. Anything unrecognised is ignored, as the RFC asks.
+pub fn prefers_minimal(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::HeaderName::from_static("prefer"))
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|p| p.split(';').next())
+        .any(|p| {
+            let mut kv = p.splitn(2, '=');
+            let (k, v) = (
+                kv.next().unwrap_or("").trim(),
+                kv.next().unwrap_or("").trim().trim_matches('"'),
+            );
+            k.eq_ignore_ascii_case("return") && v.eq_ignore_ascii_case("minimal")
+        })
+}
+
 pub fn etag(version: i64) -> String {
     format!("\"v{version}\"")
 }
@@ -147,6 +175,7 @@ impl FromRequestParts<ApiState> for Caller {
         }
         let mut ctx = Ctx::new(p);
         ctx.if_match = if_match(&parts.headers)?;
+        ctx.minimal = prefers_minimal(&parts.headers);
         Ok(Caller(ctx))
     }
 }
@@ -373,7 +402,8 @@ impl<T: DeserializeOwned> FromRequest<ApiState> for Command<T> {
     }
 }
 
-fn replay(status: u16, body: String) -> Response {
+/// The stored first response to a request with this Idempotency-Key, marked as a replay.
+pub(crate) fn replay(status: u16, body: String) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     (
         status,

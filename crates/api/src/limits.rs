@@ -1,8 +1,9 @@
 //! Per-address limits on credential guessing, and which address a request comes from.
 //!
-//! Counters live in memory, per process: a fixed one-minute window per client address. They
-//! back the throttling the application records in the store (per user, with backoff): these
-//! stop one address from spraying many users or many API keys, cheaply, before any work.
+//! Counters live in the store (`App::hit_limit`), so every server process on one database shares
+//! them: a fixed one-minute window per client address. They back the throttling the application
+//! records per user (with backoff): these stop one address from spraying many users or many API
+//! keys, with one indexed statement, before any other work.
 
 use axum::extract::ConnectInfo;
 use axum::http::HeaderMap;

@@ -7,6 +7,7 @@
 
 use crate::docs::Versioned;
 use crate::error::{AppError, Result};
+use crate::order_docs::{Need, OrderDraft};
 use crate::orders::order_event;
 use crate::{Allocate, App, BackorderInput, CancelInput, Ctx, Planned};
 use aftercart_domain::account::FulfilmentLocation;
@@ -64,10 +65,16 @@ impl App {
             )
             .into());
         }
-        let Versioned {
-            value: mut order,
-            version,
-        } = self.order_for_change(ctx, id).await?;
+        let lines = steps
+            .iter()
+            .map(|s| match s {
+                FulfilmentStep::Allocate(a) => a.line,
+                FulfilmentStep::Backorder(b) => b.line,
+                FulfilmentStep::Cancel(c) => c.line,
+            })
+            .collect();
+        let mut draft = self.order_draft(ctx, id, Need::Lines(lines), false).await?;
+        let order = &mut draft.order;
         let actor = ctx.principal.actor();
         let now = self.clock.now();
         let mut locations: HashMap<FulfilmentLocationId, FulfilmentLocation> = HashMap::new();
@@ -90,7 +97,7 @@ impl App {
                     events.push(order_event(
                         &actor,
                         now,
-                        &order,
+                        order,
                         "line.allocated",
                         None,
                         json!({"line": a.line, "quantity": a.quantity.get(), "fulfilment_location": loc.name}),
@@ -103,7 +110,7 @@ impl App {
                     events.push(order_event(
                         &actor,
                         now,
-                        &order,
+                        order,
                         "line.backordered",
                         Some(b.reason.clone()),
                         json!({"line": b.line, "quantity": b.quantity.get(), "expected": b.expected.map(|d| d.to_string())}),
@@ -121,7 +128,7 @@ impl App {
                     events.push(order_event(
                         &actor,
                         now,
-                        &order,
+                        order,
                         "line.cancelled",
                         Some(c.reason.clone()),
                         json!({"line": c.line, "quantity": c.quantity.get()}),
@@ -129,18 +136,15 @@ impl App {
                 }
             }
         }
-        let mut commit = Self::order_commit(&order, version, events, &[])?;
+        let mut commit = draft.commit(events)?;
         // Lets a supplier list the orders routed to it.
         commit.keys.extend(locations.keys().map(|l| KeyWrite {
             kind: "order_fulfilment",
             key: l.0.to_string(),
-            doc_id: order.id.0,
+            doc_id: draft.order.id.0,
         }));
         Ok(Planned {
-            value: Versioned {
-                value: order,
-                version: version + 1,
-            },
+            value: draft.into_versioned(),
             commit,
         })
     }
@@ -159,8 +163,6 @@ impl App {
         ctx: &Ctx,
         inputs: &[crate::ShipInput],
     ) -> Result<Planned<Vec<crate::ShipmentView>>> {
-        use crate::docs::write;
-        use aftercart_store::WriteMode;
         if inputs.is_empty() || inputs.len() > MAX_WAVE {
             return Err(Rejection::new(
                 ErrorCode::InvalidValue,
@@ -184,21 +186,34 @@ impl App {
             }
         };
         let now = self.clock.now();
-        let mut orders: Vec<Versioned<Order>> = Vec::new();
+        // Each order once, with every line the wave ships of it.
+        let mut drafts: Vec<OrderDraft> = Vec::new();
+        let mut first_of: HashMap<OrderId, usize> = HashMap::new();
+        for (i, input) in inputs.iter().enumerate() {
+            first_of.entry(input.order_id).or_insert(i);
+        }
+        let mut firsts: Vec<(OrderId, usize)> = first_of.into_iter().collect();
+        firsts.sort_by_key(|(_, i)| *i);
+        for (order_id, i) in firsts {
+            let lines = inputs
+                .iter()
+                .filter(|x| x.order_id == order_id)
+                .flat_map(|x| x.lines.iter().map(|(l, _)| *l))
+                .collect();
+            let d = match self.order_draft(ctx, order_id, Need::Lines(lines), true).await {
+                Err(AppError::NotFound { what, .. }) => Err(AppError::not_found_field(what, "order_id")),
+                r => r,
+            }
+            .map_err(|e| at(i, e))?;
+            drafts.push(d);
+        }
         let mut locations: HashMap<FulfilmentLocationId, FulfilmentLocation> = HashMap::new();
         let mut shipped: Vec<(usize, crate::orders::Shipped)> = Vec::with_capacity(inputs.len());
         for (i, input) in inputs.iter().enumerate() {
-            let pos = match orders.iter().position(|o| o.value.id == input.order_id) {
-                Some(p) => p,
-                None => {
-                    let o = self
-                        .load_ref::<Order>(ctx, input.order_id.0, "order_id")
-                        .await
-                        .map_err(|e| at(i, e))?;
-                    orders.push(o);
-                    orders.len() - 1
-                }
-            };
+            let pos = drafts
+                .iter()
+                .position(|d| d.order.id == input.order_id)
+                .expect("every order of the wave was loaded");
             if let std::collections::hash_map::Entry::Vacant(slot) = locations.entry(input.from) {
                 slot.insert(
                     self.load_ref::<FulfilmentLocation>(ctx, input.from.0, "from_location_id")
@@ -208,29 +223,27 @@ impl App {
                 );
             }
             let from = &locations[&input.from];
-            let s = crate::orders::ship_onto(ctx, &mut orders[pos].value, from, input, now).map_err(|e| at(i, e))?;
+            let s = crate::orders::ship_onto(ctx, &mut drafts[pos].order, from, input, now).map_err(|e| at(i, e))?;
             shipped.push((pos, s));
         }
         let mut commit = aftercart_store::Commit::default();
-        for (pos, o) in orders.iter().enumerate() {
+        for (pos, d) in drafts.iter().enumerate() {
             let events = shipped
                 .iter()
                 .filter(|(p, _)| *p == pos)
                 .map(|(_, s)| s.event.clone())
                 .collect();
-            let c = Self::order_commit(&o.value, o.version, events, &[])?;
+            let c = d.commit(events)?;
             commit.docs.extend(c.docs);
             commit.events.extend(c.events);
         }
         let mut views = Vec::with_capacity(shipped.len());
         for (pos, s) in shipped {
-            let o = &orders[pos];
-            let doc = crate::orders::shipment_doc(&o.value, s.id).expect("just shipped");
-            commit.docs.push(write(&doc, WriteMode::Insert)?);
+            let d = &drafts[pos];
             commit.keys.extend(s.keys);
             views.push(crate::ShipmentView {
-                doc,
-                order_version: o.version + 1,
+                doc: crate::orders::shipment_view(&d.order, s.id),
+                order_version: d.next_version(),
             });
         }
         Ok(Planned { value: views, commit })

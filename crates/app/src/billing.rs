@@ -67,7 +67,7 @@ impl App {
         order_ids.dedup();
         let uuids: Vec<Uuid> = order_ids.iter().map(|o| o.0).collect();
         let orders: Vec<Order> = self
-            .load_many::<Order>(ctx, &uuids)
+            .load_orders(ctx, &uuids)
             .await?
             .into_iter()
             .map(|v| v.value)

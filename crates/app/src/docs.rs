@@ -91,31 +91,6 @@ impl Doc for FulfilmentLocation {
     }
 }
 
-impl Doc for Order {
-    const KIND: &'static str = "order";
-    const WHAT: &'static str = "order";
-    fn doc_id(&self) -> Uuid {
-        self.id.0
-    }
-    fn account(&self) -> Option<AccountId> {
-        Some(self.account_id)
-    }
-    fn number(&self) -> Option<String> {
-        Some(self.number.clone())
-    }
-    fn status(&self) -> Option<String> {
-        let status =
-            crate::governance::approval_status(self).unwrap_or(aftercart_domain::status::order_progress(self).as_str());
-        Some(status.into())
-    }
-    fn visible_to(&self, p: &Principal) -> bool {
-        p.sees_order(self)
-    }
-    fn at(&self) -> OffsetDateTime {
-        self.placed_at
-    }
-}
-
 /// Settlement state stored for filtering; "overdue" is derived at read time from the due date
 /// (stored as `at`), because it changes with the calendar, not with writes.
 impl Doc for Invoice {
@@ -169,8 +144,8 @@ impl Doc for CreditMemo {
     }
 }
 
-/// A read projection of one shipment, written in the same commit as its order (which stays the
-/// source of truth), so shipments can be listed and filtered on their own.
+/// One shipment with its tracking and receipt: its own document, written in the same commit as
+/// its order's header (see `order_docs`), listed and filtered on its own.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ShipmentDoc {
     pub order_id: OrderId,

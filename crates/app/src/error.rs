@@ -24,6 +24,10 @@ pub enum AppError {
     /// Two requests with the same idempotency key raced; the caller should replay the stored one.
     #[error("idempotency key used concurrently")]
     IdempotencyRace,
+    /// A request with the same Idempotency-Key and body (sent at the same time, perhaps to
+    /// another server process) committed first: this is its stored response, to be replayed.
+    #[error("replay of the stored response ({status})")]
+    Replay { status: u16, body: String },
     /// An inbound message that was already processed.
     #[error("duplicate")]
     Duplicate,

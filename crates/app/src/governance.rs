@@ -4,6 +4,7 @@
 use crate::docs::{Doc, Versioned, check_version, decode, event, write};
 use crate::error::{AppError, Result};
 use crate::identity::{User, UserKind, UserStatus};
+use crate::order_docs::{Need, StoredOrder};
 use crate::principal::{Action, CustomerRole, PrincipalKind};
 use crate::{App, Ctx, ListFilter, Planned};
 use aftercart_domain::account::Account;
@@ -305,12 +306,8 @@ impl App {
                 ..Default::default()
             },
         );
-        let orders = self
-            .all_docs::<Order>(&sys, &f)
-            .await?
-            .into_iter()
-            .map(|v| v.value)
-            .collect();
+        let stored = self.all_docs::<StoredOrder>(&sys, &f).await?;
+        let orders = self.orders_from(stored).await?.into_iter().map(|v| v.value).collect();
         let invoices = self
             .all_docs::<Invoice>(&sys, &f)
             .await?
@@ -423,7 +420,7 @@ impl App {
 
     /// "Who approved this?" — the workflow of an order and the budgets it touches.
     pub async fn approvals(&self, ctx: &Ctx, id: OrderId) -> Result<ApprovalsAnswer> {
-        let order = self.load::<Order>(ctx, id.0).await?;
+        let order = self.load_order(ctx, id).await?;
         let impacts = if ctx.principal.may(Action::Approve) || ctx.principal.is_seller() {
             self.impacts(&order.value).await?
         } else {
@@ -445,11 +442,8 @@ impl App {
         approve: bool,
         comment: Option<String>,
     ) -> Result<Planned<Versioned<Order>>> {
-        let Versioned {
-            value: mut order,
-            version,
-        } = self.load::<Order>(ctx, id.0).await?;
-        check_version(ctx, version)?;
+        let mut draft = self.order_draft(ctx, id, Need::All, false).await?;
+        let order = &mut draft.order;
         let PrincipalKind::Customer { roles, .. } = &ctx.principal.kind else {
             return Err(AppError::Forbidden(
                 "approvals are decided by the customer's approvers".into(),
@@ -512,17 +506,9 @@ impl App {
                 json!({}),
             ));
         }
-        let mut commit = Commit {
-            docs: vec![write(&order, WriteMode::Update(version))?],
-            events,
-            ..Default::default()
-        };
-        commit.keys.clear();
+        let commit = draft.commit(events)?;
         Ok(Planned {
-            value: Versioned {
-                value: order,
-                version: version + 1,
-            },
+            value: draft.into_versioned(),
             commit,
         })
     }
@@ -539,12 +525,11 @@ impl App {
             ..Default::default()
         };
         loop {
-            let page = self.list_docs::<Order>(&sys, &f, None).await?;
-            for Versioned {
-                value: mut order,
-                version,
-            } in page.items
-            {
+            let page = self.list_docs::<StoredOrder>(&sys, &f, None).await?;
+            for stored in page.items {
+                // Only the approval changes: the header alone, none of the lines.
+                let mut draft = self.draft_from(stored, Need::Lines(Vec::new()), true).await?;
+                let order = &mut draft.order;
                 let Some(gid) = self
                     .store
                     .by_key("governance", &order.account_id.0.to_string())
@@ -590,14 +575,15 @@ impl App {
                 if events.is_empty() {
                     continue;
                 }
-                done += events.len();
-                let commit = Commit {
-                    docs: vec![write(&order, WriteMode::Update(version))?],
-                    events,
-                    ..Default::default()
-                };
-                // A concurrent decision wins; the next run re-evaluates.
-                let _ = self.store.commit(commit).await;
+                let sent = events.len();
+                let commit = draft.commit(events)?;
+                // The version check is what keeps several server processes, each running this
+                // pass, from sending a reminder twice: they all read the order at one version,
+                // only the first commit of it wins, and the rest find it already reminded next
+                // time. A concurrent decision wins the same way; the next run re-evaluates.
+                if self.store.commit(commit).await.is_ok() {
+                    done += sent;
+                }
             }
             match page.next {
                 Some(n) => f.before = Some(n),
@@ -682,7 +668,12 @@ impl App {
 
 /// The approval part of an order's status, when it overrides fulfilment progress.
 pub fn approval_status(order: &Order) -> Option<&'static str> {
-    match order.approval.as_ref()?.state() {
+    approval_label(order.approval.as_ref())
+}
+
+/// The approval half of an order's stored status, from its workflow alone.
+pub fn approval_label(approval: Option<&aftercart_domain::approval::ApprovalWorkflow>) -> Option<&'static str> {
+    match approval?.state() {
         ApprovalState::Pending { .. } => Some("awaiting_approval"),
         ApprovalState::Rejected => Some("rejected"),
         ApprovalState::Approved => None,

@@ -10,8 +10,9 @@
 //! concurrently (and, on SQLite, share the writer's group commit).
 
 use crate::error::{AppError, Result};
+use crate::order_docs::Need;
 use crate::{App, Ctx, Planned, TrackOutcome, TrackingInput};
-use aftercart_domain::ids::OrderId;
+use aftercart_domain::ids::{OrderId, ShipmentId};
 use std::collections::HashMap;
 
 /// Orders whose scans are folded at the same time.
@@ -22,7 +23,7 @@ impl App {
     pub async fn track_many(&self, ctx: &Ctx, inputs: &[TrackingInput]) -> Vec<Result<TrackOutcome>> {
         let mut results: Vec<Option<Result<TrackOutcome>>> = (0..inputs.len()).map(|_| None).collect();
         // Resolve every event to its order; unresolvable ones are answered at once.
-        let mut groups: Vec<(OrderId, Vec<usize>)> = Vec::new();
+        let mut groups: Vec<(OrderId, Vec<(usize, ShipmentId)>)> = Vec::new();
         let mut by_order: HashMap<OrderId, usize> = HashMap::new();
         for (i, input) in inputs.iter().enumerate() {
             let field = match input.shipment {
@@ -35,7 +36,7 @@ impl App {
                         groups.push((sd.order_id, Vec::new()));
                         groups.len() - 1
                     });
-                    groups[g].1.push(i);
+                    groups[g].1.push((i, sd.shipment.id));
                 }
                 Err(e) => results[i] = Some(Err(e)),
             }
@@ -49,7 +50,7 @@ impl App {
                 // semantics): one by one, so each scan gets its own answer.
                 Err(_) => {
                     let mut out = Vec::with_capacity(idx.len());
-                    for i in idx {
+                    for (i, _) in idx {
                         out.push((i, self.track(ctx, &inputs[i]).await));
                     }
                     out
@@ -75,42 +76,27 @@ impl App {
         ctx: &Ctx,
         order: OrderId,
         inputs: &[TrackingInput],
-        idx: &[usize],
+        idx: &[(usize, ShipmentId)],
     ) -> Result<Planned<Vec<(usize, Result<TrackOutcome>)>>> {
-        let crate::Versioned { value: mut o, version } =
-            self.load::<aftercart_domain::order::Order>(ctx, order.0).await?;
+        let mut sids: Vec<ShipmentId> = idx.iter().map(|(_, s)| *s).collect();
+        sids.sort_by_key(|s| s.0);
+        sids.dedup();
+        // Scans never pin a version: carriers do not send If-Match.
+        let mut d = self
+            .order_draft(&ctx.without_if_match(), order, Need::Shipments(sids), true)
+            .await?;
         let mut events = Vec::new();
         let mut dedup = Vec::new();
-        let mut touched = Vec::new();
         let mut outcomes = Vec::with_capacity(idx.len());
-        for &i in idx {
+        for &(i, sid) in idx {
             let input = &inputs[i];
-            let sid = match &input.shipment {
-                crate::ShipmentRef::Id(id) => *id,
-                crate::ShipmentRef::TrackingNumber(t) => {
-                    match o
-                        .shipments
-                        .iter()
-                        .find(|s| s.tracking_number.as_deref() == Some(t.as_str()))
-                    {
-                        Some(s) => s.id,
-                        None => {
-                            outcomes.push((i, Err(AppError::not_found_field("shipment", "tracking_number"))));
-                            continue;
-                        }
-                    }
-                }
-            };
-            match crate::orders::apply_scan(ctx, self.clock.now(), &mut o, sid, input) {
+            match crate::orders::apply_scan(ctx, self.clock.now(), &mut d.order, sid, input) {
                 Ok(Some((event, key))) => {
                     events.push(event);
                     dedup.push((sid.0, key));
-                    if !touched.contains(&sid) {
-                        touched.push(sid);
-                    }
-                    outcomes.push((i, Ok(crate::orders::outcome(&o, sid, input, true))));
+                    outcomes.push((i, Ok(crate::orders::outcome(&d.order, sid, input, true))));
                 }
-                Ok(None) => outcomes.push((i, Ok(crate::orders::outcome(&o, sid, input, false)))),
+                Ok(None) => outcomes.push((i, Ok(crate::orders::outcome(&d.order, sid, input, false)))),
                 Err(e) => outcomes.push((i, Err(e))),
             }
         }
@@ -120,7 +106,7 @@ impl App {
                 commit: aftercart_store::Commit::default(),
             });
         }
-        let mut commit = Self::order_commit(&o, version, events, &touched)?;
+        let mut commit = d.commit(events)?;
         commit.dedup = dedup;
         Ok(Planned {
             value: outcomes,

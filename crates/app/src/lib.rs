@@ -13,6 +13,7 @@ mod governance;
 mod identity;
 mod ingest;
 mod numbers;
+mod order_docs;
 mod principal;
 
 mod accounts;
@@ -57,6 +58,9 @@ pub struct Ctx {
     /// Version the client last saw (`If-Match`); the command fails if the aggregate moved on.
     pub if_match: Option<i64>,
     pub idempotency: Option<IdempotencyKey>,
+    /// The caller wants no representation back (`Prefer: return=minimal`), so a command may
+    /// load only the part of an aggregate it changes.
+    pub minimal: bool,
 }
 
 impl Ctx {
@@ -65,10 +69,19 @@ impl Ctx {
             principal,
             if_match: None,
             idempotency: None,
+            minimal: false,
         }
     }
     pub fn system() -> Ctx {
         Ctx::new(Principal::system())
+    }
+
+    /// The same request without its If-Match: for steps that never pin a version (carrier scans).
+    pub fn without_if_match(&self) -> Ctx {
+        Ctx {
+            if_match: None,
+            ..self.clone()
+        }
     }
 }
 
@@ -146,7 +159,20 @@ impl App {
                         format!("{kind} number {number} is already taken"),
                     )));
                 }
-                Err(CommitError::IdempotencyKeyTaken) => return Err(AppError::IdempotencyRace),
+                Err(CommitError::IdempotencyKeyTaken) => {
+                    // The other request's commit is durable by now (the key's unique index only
+                    // refuses this one once it is), so its response can be replayed at once.
+                    if let Some(k) = &ctx.idempotency
+                        && let Some(rec) = self.store.idempotency(&ctx.principal.id, &k.key).await?
+                        && rec.request_hash == k.request_hash
+                    {
+                        return Err(AppError::Replay {
+                            status: rec.status,
+                            body: rec.body,
+                        });
+                    }
+                    return Err(AppError::IdempotencyRace);
+                }
                 Err(CommitError::Duplicate) => return Err(AppError::Duplicate),
                 Err(CommitError::Store(e)) => return Err(AppError::Store(e)),
             }
@@ -188,5 +214,12 @@ impl App {
 
     pub async fn next_number(&self, counter: &'static str) -> Result<i64> {
         self.numbers.next(&self.store, counter).await
+    }
+
+    /// One cheap round trip to the store (`SELECT 1` on a pooled connection): what
+    /// `GET /api/v1/ping` does after authenticating, so the benchmarks can measure the floor
+    /// beneath every request (HTTP, authentication, one store call) through the same stack.
+    pub async fn ping(&self) -> Result<()> {
+        Ok(self.store.ping().await?)
     }
 }

@@ -2,8 +2,9 @@
 //! Each loads the order, lets the domain decide, and commits the order, its shipment projections
 //! and the timeline events together.
 
-use crate::docs::{ShipmentDoc, Versioned, check_version, event, write};
+use crate::docs::{ShipmentDoc, Versioned, event};
 use crate::error::{AppError, Result};
+use crate::order_docs::{Need, OrderDraft};
 use crate::principal::Actor;
 use crate::{App, Ctx, Planned};
 use aftercart_domain::account::{Account, FulfilmentLocation};
@@ -14,7 +15,7 @@ use aftercart_domain::order::{Channel, NewLine, NewOrder, NewShipment, Order, Re
 use aftercart_domain::product::Product;
 use aftercart_domain::quantity::Qty;
 use aftercart_domain::tracking::{TrackingEvent, TrackingStatus};
-use aftercart_store::{Commit, EventWrite, KeyWrite, WriteMode};
+use aftercart_store::{Commit, EventWrite, KeyWrite};
 use serde_json::json;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -278,15 +279,6 @@ pub(crate) fn outcome(order: &Order, sid: ShipmentId, input: &TrackingInput, app
     }
 }
 
-pub(crate) fn shipment_doc(order: &Order, id: ShipmentId) -> Option<ShipmentDoc> {
-    order.shipment(id).map(|s| ShipmentDoc {
-        order_id: order.id,
-        order_number: order.number.clone(),
-        account_id: order.account_id,
-        shipment: s.clone(),
-    })
-}
-
 impl App {
     async fn resolve_products(&self, ctx: &Ctx, lines: &[OrderLineInput]) -> Result<Vec<Product>> {
         let mut out = Vec::with_capacity(lines.len());
@@ -404,79 +396,39 @@ impl App {
                 "total": order.goods_total().to_string(),
             }),
         );
-        let commit = Commit {
-            docs: vec![write(&order, WriteMode::Insert)?],
-            keys,
-            events: std::iter::once(ev).chain(approval_events).collect(),
-            ..Default::default()
-        };
+        let draft = OrderDraft::placed(order);
+        let mut commit = draft.commit(std::iter::once(ev).chain(approval_events).collect())?;
+        commit.keys = keys;
         Ok(Planned {
-            value: Versioned {
-                value: order,
-                version: 1,
-            },
+            value: draft.into_versioned(),
             commit,
         })
     }
 
-    /// Loads an order for a change, honouring If-Match.
-    pub(crate) async fn order_for_change(&self, ctx: &Ctx, id: OrderId) -> Result<Versioned<Order>> {
-        let v = self.load::<Order>(ctx, id.0).await?;
-        check_version(ctx, v.version)?;
-        Ok(v)
-    }
-
-    pub(crate) fn order_commit(
-        order: &Order,
-        version: i64,
-        events: Vec<EventWrite>,
-        shipments: &[ShipmentId],
-    ) -> Result<Commit> {
-        // Belt and braces: the domain validated each command; never persist an unbalanced ledger.
-        order.check_balanced()?;
-        let mut docs = vec![write(order, WriteMode::Update(version))?];
-        for s in shipments {
-            if let Some(d) = shipment_doc(order, *s) {
-                docs.push(write(&d, WriteMode::Upsert)?);
-            }
-        }
-        Ok(Commit {
-            docs,
-            events,
-            ..Default::default()
-        })
-    }
-
     pub async fn plan_allocate(&self, ctx: &Ctx, id: OrderId, input: &Allocate) -> Result<Planned<Versioned<Order>>> {
-        let Versioned {
-            value: mut order,
-            version,
-        } = self.order_for_change(ctx, id).await?;
+        let mut d = self.order_draft(ctx, id, Need::Lines(vec![input.line]), false).await?;
         let loc = self
             .load_ref::<FulfilmentLocation>(ctx, input.location.0, "fulfilment_location_id")
             .await?
             .value;
-        order.allocate(input.line, &loc, input.quantity)?;
+        d.order.allocate(input.line, &loc, input.quantity)?;
         let ev = order_event(
             &ctx.principal.actor(),
             self.clock.now(),
-            &order,
+            &d.order,
             "line.allocated",
             None,
             json!({"line": input.line, "quantity": input.quantity.get(), "fulfilment_location": loc.name}),
         );
-        let mut commit = Self::order_commit(&order, version, vec![ev], &[])?;
+        let mut commit = d.commit(vec![ev])?;
         // Lets a supplier list the orders routed to it.
         commit.keys.push(KeyWrite {
             kind: "order_fulfilment",
             key: loc.id.0.to_string(),
-            doc_id: order.id.0,
+            doc_id: d.order.id.0,
         });
         Ok(Planned {
-            value: Versioned {
-                value: order,
-                version: version + 1,
-            },
+            value: d.into_versioned(),
             commit,
         })
     }
@@ -487,13 +439,10 @@ impl App {
         id: OrderId,
         input: &BackorderInput,
     ) -> Result<Planned<Versioned<Order>>> {
-        let Versioned {
-            value: mut order,
-            version,
-        } = self.order_for_change(ctx, id).await?;
+        let mut d = self.order_draft(ctx, id, Need::Lines(vec![input.line]), false).await?;
         let actor = ctx.principal.actor();
         let now = self.clock.now();
-        order.backorder(
+        d.order.backorder(
             input.line,
             input.quantity,
             input.expected,
@@ -504,17 +453,14 @@ impl App {
         let ev = order_event(
             &actor,
             now,
-            &order,
+            &d.order,
             "line.backordered",
             Some(input.reason.clone()),
             json!({"line": input.line, "quantity": input.quantity.get(), "expected": input.expected.map(|d| d.to_string())}),
         );
-        let commit = Self::order_commit(&order, version, vec![ev], &[])?;
+        let commit = d.commit(vec![ev])?;
         Ok(Planned {
-            value: Versioned {
-                value: order,
-                version: version + 1,
-            },
+            value: d.into_versioned(),
             commit,
         })
     }
@@ -525,77 +471,66 @@ impl App {
         id: OrderId,
         input: &Reschedule,
     ) -> Result<Planned<Versioned<Order>>> {
-        let Versioned {
-            value: mut order,
-            version,
-        } = self.order_for_change(ctx, id).await?;
+        let mut d = self.order_draft(ctx, id, Need::Lines(vec![input.line]), false).await?;
         let actor = ctx.principal.actor();
         let now = self.clock.now();
-        let from = order.reschedule_backorder(input.line, input.expected, &input.reason, &actor.name(), now)?;
+        let from = d
+            .order
+            .reschedule_backorder(input.line, input.expected, &input.reason, &actor.name(), now)?;
         let ev = order_event(
             &actor,
             now,
-            &order,
+            &d.order,
             "backorder.rescheduled",
             Some(input.reason.clone()),
             json!({"line": input.line, "from": from.map(|d| d.to_string()), "to": input.expected.map(|d| d.to_string())}),
         );
-        let commit = Self::order_commit(&order, version, vec![ev], &[])?;
+        let commit = d.commit(vec![ev])?;
         Ok(Planned {
-            value: Versioned {
-                value: order,
-                version: version + 1,
-            },
+            value: d.into_versioned(),
             commit,
         })
     }
 
     pub async fn plan_cancel(&self, ctx: &Ctx, id: OrderId, input: &CancelInput) -> Result<Planned<Versioned<Order>>> {
-        let Versioned {
-            value: mut order,
-            version,
-        } = self.order_for_change(ctx, id).await?;
+        let mut d = self.order_draft(ctx, id, Need::Lines(vec![input.line]), false).await?;
         if input.reason.trim().is_empty() {
             return Err(Rejection::new(ErrorCode::InvalidValue, "reason", "say why the quantity is cancelled").into());
         }
-        order.cancel(input.line, input.quantity)?;
+        d.order.cancel(input.line, input.quantity)?;
         let ev = order_event(
             &ctx.principal.actor(),
             self.clock.now(),
-            &order,
+            &d.order,
             "line.cancelled",
             Some(input.reason.clone()),
             json!({"line": input.line, "quantity": input.quantity.get()}),
         );
-        let commit = Self::order_commit(&order, version, vec![ev], &[])?;
+        let commit = d.commit(vec![ev])?;
         Ok(Planned {
-            value: Versioned {
-                value: order,
-                version: version + 1,
-            },
+            value: d.into_versioned(),
             commit,
         })
     }
 
     pub async fn plan_ship(&self, ctx: &Ctx, input: &ShipInput) -> Result<Planned<ShipmentView>> {
-        let Versioned {
-            value: mut order,
-            version,
-        } = self.load_ref::<Order>(ctx, input.order_id.0, "order_id").await?;
-        check_version(ctx, version)?;
+        let lines = input.lines.iter().map(|(l, _)| *l).collect();
+        let mut d = match self.order_draft(ctx, input.order_id, Need::Lines(lines), true).await {
+            Err(AppError::NotFound { what, .. }) => return Err(AppError::not_found_field(what, "order_id")),
+            r => r?,
+        };
         let from = self
             .load_ref::<FulfilmentLocation>(ctx, input.from.0, "from_location_id")
             .await?
             .value;
-        let shipped = ship_onto(ctx, &mut order, &from, input, self.clock.now())?;
-        let mut commit = Self::order_commit(&order, version, vec![shipped.event], &[])?;
-        let doc = shipment_doc(&order, shipped.id).expect("just shipped");
-        commit.docs.push(write(&doc, WriteMode::Insert)?);
+        let shipped = ship_onto(ctx, &mut d.order, &from, input, self.clock.now())?;
+        let mut commit = d.commit(vec![shipped.event])?;
         commit.keys.extend(shipped.keys);
+        let doc = shipment_view(&d.order, shipped.id);
         Ok(Planned {
             value: ShipmentView {
                 doc,
-                order_version: version + 1,
+                order_version: d.next_version(),
             },
             commit,
         })
@@ -630,21 +565,21 @@ impl App {
             ShipmentRef::TrackingNumber(_) => "tracking_number",
         };
         let sd = self.resolve_shipment(ctx, &input.shipment, field).await?;
-        let Versioned {
-            value: mut order,
-            version,
-        } = self.load::<Order>(ctx, sd.order_id.0).await?;
         let sid = sd.shipment.id;
-        let Some((ev, key)) = apply_scan(ctx, self.clock.now(), &mut order, sid, input)? else {
+        // A scan never pins a version: carriers do not send If-Match.
+        let mut d = self
+            .order_draft(&ctx.without_if_match(), sd.order_id, Need::Shipments(vec![sid]), true)
+            .await?;
+        let Some((ev, key)) = apply_scan(ctx, self.clock.now(), &mut d.order, sid, input)? else {
             return Ok(Planned {
-                value: outcome(&order, sid, input, false),
+                value: outcome(&d.order, sid, input, false),
                 commit: Commit::default(),
             });
         };
-        let mut commit = Self::order_commit(&order, version, vec![ev], &[sid])?;
+        let mut commit = d.commit(vec![ev])?;
         commit.dedup.push((sid.0, key));
         Ok(Planned {
-            value: outcome(&order, sid, input, true),
+            value: outcome(&d.order, sid, input, true),
             commit,
         })
     }
@@ -672,14 +607,12 @@ impl App {
         input: &ReceiveInput,
     ) -> Result<Planned<ShipmentView>> {
         let sd = self.load::<ShipmentDoc>(ctx, shipment.0).await?.value;
-        let Versioned {
-            value: mut order,
-            version,
-        } = self.load::<Order>(ctx, sd.order_id.0).await?;
-        check_version(ctx, version)?;
+        let mut d = self
+            .order_draft(ctx, sd.order_id, Need::Shipments(vec![shipment]), true)
+            .await?;
         let actor = ctx.principal.actor();
         let now = self.clock.now();
-        order.receive(
+        d.order.receive(
             shipment,
             Receipt {
                 at: now,
@@ -693,25 +626,38 @@ impl App {
                 "line": l.line, "received": l.received.get(), "damaged": l.damaged.get(), "wrong_item": l.wrong_item.get(), "note": l.note,
             })).collect::<Vec<_>>(),
         });
-        let ev = order_event(&actor, now, &order, "shipment.received", None, data);
-        let commit = Self::order_commit(&order, version, vec![ev], &[shipment])?;
-        let doc = shipment_doc(&order, shipment).expect("exists");
+        let ev = order_event(&actor, now, &d.order, "shipment.received", None, data);
+        let commit = d.commit(vec![ev])?;
+        let doc = shipment_view(&d.order, shipment);
         Ok(Planned {
             value: ShipmentView {
                 doc,
-                order_version: version + 1,
+                order_version: d.next_version(),
             },
             commit,
         })
     }
 
     pub async fn order(&self, ctx: &Ctx, id: OrderId) -> Result<Versioned<Order>> {
-        let v = self.load(ctx, id.0).await?;
+        let v = self.load_order(ctx, id).await?;
         Ok(self.order_view(ctx, v))
     }
 
     pub async fn shipment(&self, ctx: &Ctx, id: ShipmentId) -> Result<ShipmentDoc> {
         Ok(self.load::<ShipmentDoc>(ctx, id.0).await?.value)
+    }
+}
+
+/// One shipment of an order held in memory, as its own document.
+pub(crate) fn shipment_view(order: &Order, id: ShipmentId) -> ShipmentDoc {
+    ShipmentDoc {
+        order_id: order.id,
+        order_number: order.number.clone(),
+        account_id: order.account_id,
+        shipment: order
+            .shipment(id)
+            .cloned()
+            .expect("the command just touched this shipment"),
     }
 }
 

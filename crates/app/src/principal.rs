@@ -318,6 +318,23 @@ impl Principal {
         self.visible_lines(order).is_none_or(|v| !v.is_empty())
     }
 
+    /// [`Principal::sees_order`] from what an order's stored summary keeps: its account, the
+    /// ship-to locations of its lines, and the fulfilment locations its lines were allocated to.
+    pub fn sees_order_parts(
+        &self,
+        account: AccountId,
+        ship_to: &std::collections::BTreeSet<LocationId>,
+        fulfilment: &std::collections::BTreeSet<FulfilmentLocationId>,
+    ) -> bool {
+        match &self.kind {
+            PrincipalKind::Staff(_) | PrincipalKind::System => true,
+            PrincipalKind::Customer { account: own, scope, .. } => {
+                *own == account && (*scope == LocationScope::All || ship_to.iter().any(|l| scope.includes(*l)))
+            }
+            PrincipalKind::Supplier { location } => fulfilment.contains(location),
+        }
+    }
+
     pub fn sees_location(&self, l: LocationId) -> bool {
         match &self.kind {
             PrincipalKind::Customer { scope, .. } => scope.includes(l),

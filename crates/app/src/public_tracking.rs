@@ -17,7 +17,7 @@ use time::{Date, OffsetDateTime};
 
 /// Lookups a client address may make per minute on the public tracking page.
 pub const PUBLIC_TRACKING_PER_MINUTE: u32 = 10;
-pub static PUBLIC_TRACKING: PerMinute = PerMinute::new(PUBLIC_TRACKING_PER_MINUTE);
+pub static PUBLIC_TRACKING: PerMinute = PerMinute::new("public_tracking", PUBLIC_TRACKING_PER_MINUTE);
 
 /// What a consumer sees.
 #[derive(Debug, Clone)]

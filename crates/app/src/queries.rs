@@ -1,6 +1,7 @@
 //! Read side: the four answers (status, match, timeline, open invoices) and filtered lists.
 
 use crate::docs::{Doc, ShipmentDoc, Versioned, decode};
+use crate::order_docs::StoredOrder;
 use crate::error::Result;
 use crate::{App, Ctx};
 use aftercart_domain::account::{Account, FulfilmentLocation};
@@ -208,7 +209,7 @@ impl App {
             Some(loc) => Some(("order_fulfilment", loc.0.to_string())),
             None => f.location.map(|l| ("order_location", l.0.to_string())),
         };
-        let mut page: Page<Versioned<Order>> = match &statuses {
+        let stored: Page<Versioned<StoredOrder>> = match &statuses {
             // The stored status is the whole order's; a scoped user filters on their part of it.
             Some(_) if scoped => {
                 let all = ListFilter {
@@ -220,6 +221,10 @@ impl App {
             None => self.list_docs(ctx, f, key).await?,
             Some(v) if v.len() == 1 => self.list_docs(ctx, f, key).await?,
             Some(v) => self.list_docs_any_status(ctx, f, v, key).await?,
+        };
+        let mut page = Page {
+            items: self.orders_from(stored.items).await?,
+            next: stored.next,
         };
         if let (Some(l), Some(_)) = (f.location, ctx.principal.supplier_location()) {
             page.items.retain(|o| o.value.lines.iter().any(|x| x.ship_to == l));
@@ -333,57 +338,54 @@ impl App {
         Ok(names)
     }
 
-    /// Location names of an account, cached for a few seconds: every status read needs them, and
-    /// reading and decoding the whole account each time cost a quarter of a status read. A renamed
-    /// location shows its old name in sentences for at most `NAMES_TTL`.
+    /// Location names of an account. The account's row is read on every call, so a renamed
+    /// location shows its new name at once, through any process (a cache answering without
+    /// asking the store could serve a caller something older than its own last write); only the
+    /// decoding — a quarter of a status read with a large account — is skipped while the row is
+    /// the one decoded last (same version and same write time: the id alone could name
+    /// different rows in two databases opened by one process, as tests do).
     async fn location_names(&self, account: AccountId) -> Result<std::collections::HashMap<LocationId, String>> {
-        type Cache = std::sync::Mutex<
-            std::collections::HashMap<AccountId, (std::time::Instant, std::collections::HashMap<LocationId, String>)>,
-        >;
-        const NAMES_TTL: std::time::Duration = std::time::Duration::from_secs(10);
+        type ByLocation = std::collections::HashMap<LocationId, String>;
+        type Cache = std::sync::Mutex<std::collections::HashMap<AccountId, ((i64, OffsetDateTime), ByLocation)>>;
         static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
         let cache = CACHE.get_or_init(Default::default);
+        // Names only: suppliers may not read the account, but may see where their lines go.
+        let row = self
+            .store
+            .get(account.0)
+            .await?
+            .ok_or_else(|| crate::AppError::not_found(Account::WHAT))?;
+        let seen = (row.version, row.updated_at);
         if let Some((at, names)) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&account)
-            && at.elapsed() < NAMES_TTL
+            && *at == seen
         {
             return Ok(names.clone());
         }
-        // Names only: suppliers may not read the account, but may see where their lines go.
-        let acct = self.load::<Account>(&Ctx::system(), account.0).await?.value;
-        let names: std::collections::HashMap<LocationId, String> =
-            acct.locations.into_iter().map(|l| (l.id, l.name)).collect();
+        let acct = decode::<Account>(&row)?.value;
+        let names: ByLocation = acct.locations.into_iter().map(|l| (l.id, l.name)).collect();
         let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
         if c.len() > 10_000 {
             c.clear();
         }
-        c.insert(account, (std::time::Instant::now(), names.clone()));
+        c.insert(account, (seen, names.clone()));
         Ok(names)
     }
 
-    /// Names of fulfilment locations, from a process-wide cache refreshed when an unknown id shows up.
+    /// Names of the fulfilment locations `ids`, read from the store on every call (one indexed
+    /// read of just these documents) so a rename shows at once on every process.
     async fn fulfilment_names(
         &self,
         ctx: &Ctx,
         ids: &[FulfilmentLocationId],
     ) -> Result<std::collections::HashMap<FulfilmentLocationId, String>> {
-        static CACHE: std::sync::OnceLock<std::sync::RwLock<std::collections::HashMap<FulfilmentLocationId, String>>> =
-            std::sync::OnceLock::new();
-        let cache = CACHE.get_or_init(Default::default);
-        let missing = {
-            let c = cache.read().unwrap_or_else(|e| e.into_inner());
-            ids.iter().any(|id| !c.contains_key(id))
-        };
-        if missing {
-            let all: Vec<FulfilmentLocation> = self.fulfilment_locations(ctx).await?;
-            let mut c = cache.write().unwrap_or_else(|e| e.into_inner());
-            for l in all {
-                c.insert(l.id, l.name);
-            }
-        }
-        let c = cache.read().unwrap_or_else(|e| e.into_inner());
-        Ok(ids
-            .iter()
-            .filter_map(|id| c.get(id).map(|n| (*id, n.clone())))
+        let mut wanted: Vec<uuid::Uuid> = ids.iter().map(|i| i.0).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        Ok(self
+            .load_many::<FulfilmentLocation>(ctx, &wanted)
+            .await?
+            .into_iter()
+            .map(|v| (v.value.id, v.value.name))
             .collect())
     }
 
@@ -391,16 +393,16 @@ impl App {
     /// order they may not see is "not found", like a number that does not exist. The portal's
     /// order-number search.
     pub async fn order_by_number(&self, ctx: &Ctx, number: &str) -> Result<Versioned<Order>> {
-        let Some(row) = self.store.by_number(Order::KIND, number.trim()).await? else {
-            return Err(crate::AppError::not_found_field(Order::WHAT, "number"));
+        let Some(row) = self.store.by_number(StoredOrder::KIND, number.trim()).await? else {
+            return Err(crate::AppError::not_found_field(StoredOrder::WHAT, "number"));
         };
-        let v = self.load::<Order>(ctx, row.id).await?;
+        let v = self.load_order(ctx, OrderId(row.id)).await?;
         Ok(self.order_view(ctx, v))
     }
 
     /// "Did this ship?" for an order, derived now.
     pub async fn order_status(&self, ctx: &Ctx, id: OrderId) -> Result<StatusAnswer> {
-        let order = self.load::<Order>(ctx, id.0).await?;
+        let order = self.load_order(ctx, id).await?;
         let order = self.order_view(ctx, order);
         let names = self.names_for(ctx, &order.value).await?;
         let at = self.clock.now();
@@ -413,7 +415,7 @@ impl App {
         let invoice = self.load::<Invoice>(ctx, id.0).await?;
         let order_ids: Vec<Uuid> = invoice.value.order_ids().iter().map(|o| o.0).collect();
         let orders: Vec<Order> = self
-            .load_many::<Order>(ctx, &order_ids)
+            .load_orders(ctx, &order_ids)
             .await?
             .into_iter()
             .map(|v| v.value)
@@ -444,7 +446,8 @@ impl App {
         if ctx.principal.supplier_location().is_some() {
             return Ok(Vec::new());
         }
-        self.load::<Order>(ctx, id.0).await?;
+        // Only whether the caller may see the order: its header says.
+        self.load::<StoredOrder>(ctx, id.0).await?;
         let ids = self.store.by_key("order_invoice", &id.0.to_string()).await?;
         Ok(self
             .load_many::<Invoice>(ctx, &ids)
@@ -458,7 +461,7 @@ impl App {
     pub async fn timeline(&self, ctx: &Ctx, of: TimelineOf, after: i64, limit: u32) -> Result<Vec<EventRow>> {
         let filter = match of {
             TimelineOf::Order(id) => {
-                let order = self.load::<Order>(ctx, id.0).await?.value;
+                let order = self.load_order(ctx, id).await?.value;
                 if let Some(lines) = ctx.principal.visible_lines(&order) {
                     return self.restricted_timeline(ctx, &order, &lines, after, limit).await;
                 }
@@ -494,7 +497,7 @@ impl App {
         let limit = limit.clamp(1, 500);
         let restricted = match of {
             TimelineOf::Order(id) => {
-                let order = self.load::<Order>(ctx, id.0).await?.value;
+                let order = self.load_order(ctx, id).await?.value;
                 ctx.principal.visible_lines(&order).is_some()
             }
             _ => false,

@@ -812,7 +812,7 @@ impl App {
         let bill_to = match source {
             // Keep the source order's bill-to when it is still billable; else the account default.
             ReorderSource::Order(id) => {
-                let order = self.load::<Order>(ctx, id.0).await?.value;
+                let order = self.load_order(ctx, id).await?.value;
                 let account = self.load::<Account>(ctx, order.account_id.0).await?.value;
                 account
                     .location(order.bill_to)
@@ -869,7 +869,7 @@ impl App {
             &ctx.principal.actor(),
             self.clock.now(),
             "order.reordered",
-            Order::KIND,
+            "order",
             order.id.0,
             Some(order.account_id),
             None,

@@ -191,7 +191,10 @@ impl App {
             SpendBasis::Ordered => {
                 let start = from.map(|d| d.midnight().assume_utc());
                 let end = to.map(|d| (d + Duration::days(1)).midnight().assume_utc());
-                let orders = self.all_of_account::<Order>(ctx, account, start, end).await?;
+                let stored = self
+                    .all_of_account::<crate::order_docs::StoredOrder>(ctx, account, start, end)
+                    .await?;
+                let orders = self.orders_from(stored).await?;
                 for v in orders {
                     let order = self.order_view(ctx, v).value;
                     // A rejected order was never bought; one waiting for approval is counted.
@@ -232,7 +235,7 @@ impl App {
                 // The caller's view of each order: lines outside a scoped user's locations are gone,
                 // so invoice lines against them are left out.
                 let orders: BTreeMap<OrderId, Order> = self
-                    .load_many::<Order>(ctx, &uuids)
+                    .load_orders(ctx, &uuids)
                     .await?
                     .into_iter()
                     .map(|v| {

@@ -8,6 +8,7 @@
 
 use crate::docs::{Doc, Versioned, decode};
 use crate::identity::User;
+use crate::order_docs::StoredOrder;
 use crate::{Action, App, AppError, Ctx, ListFilter, OpenPositionAnswer, Page, Result, ShipmentDoc, TimelineOf};
 use aftercart_domain::account::Account;
 use aftercart_domain::ids::AccountId;
@@ -87,18 +88,21 @@ impl App {
             shipment_ids.extend(self.store.by_key("tracking", v).await?.into_iter().take(SEARCH_LIMIT));
             if let Some(r) = self.store.by_number("product", v).await? {
                 let p = decode::<Product>(&r)?.value;
-                let orders = self
+                let rows = self
                     .store
                     .list(ListQuery {
-                        kind: Order::KIND,
+                        kind: StoredOrder::KIND,
                         key: Some(("order_sku", p.sku.to_uppercase())),
                         limit: 10,
                         ..Default::default()
                     })
+                    .await?;
+                let orders = self
+                    .orders_from_rows(&rows)
                     .await?
-                    .iter()
-                    .map(|r| decode::<Order>(r).map(|v| v.value))
-                    .collect::<Result<Vec<_>>>()?;
+                    .into_iter()
+                    .map(|v| v.value)
+                    .collect();
                 out.products.push((p, orders));
             }
             if let Some(r) = self.store.by_number("account", v).await? {
@@ -107,13 +111,23 @@ impl App {
         }
         order_ids.sort();
         order_ids.dedup();
-        out.orders = self.docs_of::<Order>(&order_ids).await?;
+        out.orders = self
+            .orders_from_rows(&self.store.get_many(&order_ids).await?)
+            .await?
+            .into_iter()
+            .map(|v| v.value)
+            .collect();
         out.orders.sort_by_key(|o| std::cmp::Reverse(o.placed_at));
         shipment_ids.sort();
         shipment_ids.dedup();
-        for s in self.docs_of::<ShipmentDoc>(&shipment_ids).await? {
-            if let Some(r) = self.store.get(s.order_id.0).await? {
-                out.shipments.push((s, decode::<Order>(&r)?.value));
+        let shipments = self.docs_of::<ShipmentDoc>(&shipment_ids).await?;
+        let mut of_ids: Vec<Uuid> = shipments.iter().map(|s| s.order_id.0).collect();
+        of_ids.sort();
+        of_ids.dedup();
+        let orders = self.orders_from_rows(&self.store.get_many(&of_ids).await?).await?;
+        for s in shipments {
+            if let Some(o) = orders.iter().find(|o| o.value.id == s.order_id) {
+                out.shipments.push((s, o.value.clone()));
             }
         }
         // Accounts by name: every word of the query must be a word of the name.
@@ -267,15 +281,15 @@ impl App {
             let rows = self
                 .store
                 .list(ListQuery {
-                    kind: Order::KIND,
+                    kind: StoredOrder::KIND,
                     before,
                     limit: 1000,
                     ..Default::default()
                 })
                 .await?;
             let mut keys = Vec::new();
-            for r in &rows {
-                keys.extend(sku_keys(&decode::<Order>(r)?.value));
+            for o in self.orders_from_rows(&rows).await? {
+                keys.extend(sku_keys(&o.value));
             }
             counts.0 += rows.len();
             self.store

@@ -134,11 +134,12 @@ impl App {
                 ));
             }
         };
-        let Versioned {
-            value: mut order,
-            version,
-        } = self.load::<Order>(ctx, order_id.0).await?;
-        crate::docs::check_version(ctx, version)?;
+        let lines = input.lines.iter().map(|l| l.line).collect();
+        let mut draft = self
+            .order_draft(ctx, order_id, crate::order_docs::Need::Lines(lines), false)
+            .await?;
+        let version = draft.version;
+        let order = &mut draft.order;
         let actor = p.actor();
         let now = self.clock.now();
         let outcomes = order.confirm(location, &input.lines, &actor.name(), now)?;
@@ -178,25 +179,20 @@ impl App {
         if events.is_empty() {
             // Confirmed as asked already: nothing to write.
             return Ok(Planned {
-                value: self.order_view(ctx, Versioned { value: order, version }),
+                value: self.order_view(
+                    ctx,
+                    Versioned {
+                        value: draft.order,
+                        version,
+                    },
+                ),
                 commit: Default::default(),
             });
         }
-        order.check_balanced()?;
-        let commit = aftercart_store::Commit {
-            docs: vec![crate::docs::write(&order, aftercart_store::WriteMode::Update(version))?],
-            events,
-            ..Default::default()
-        };
+        let commit = draft.commit(events)?;
         // The caller sees the order as they may read it (a supplier: only its lines).
         Ok(Planned {
-            value: self.order_view(
-                ctx,
-                Versioned {
-                    value: order,
-                    version: version + 1,
-                },
-            ),
+            value: self.order_view(ctx, draft.into_versioned()),
             commit,
         })
     }

@@ -7,7 +7,10 @@
 //!   `status`, `tracking`), creating its own fixtures through the API first, and reports
 //!   throughput and latency percentiles, as text on stderr and as one JSON line on stdout. The
 //!   page scenarios (`page-order`, `page-dashboard`, `page-search`) sign in to the portal once
-//!   and fetch server-rendered pages with that session.
+//!   and fetch server-rendered pages with that session. `ceiling` sends the authenticated no-op
+//!   (`GET /api/v1/ping`), the floor the other figures are read against; `size` measures each
+//!   step of an order's life on orders of 10, 100 and 1,000 lines (`size.rs`). Several `--url`
+//!   spread the workers over several server processes on one database.
 //! - `bench weight` measures what a browser transfers on the first load of a portal page (the
 //!   page and every asset it links), against the page budgets.
 
@@ -15,6 +18,7 @@ mod client;
 mod load;
 mod report;
 mod seed;
+mod size;
 mod weight;
 
 #[derive(clap::Args)]

@@ -94,6 +94,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("{n} migration(s) applied to {}", store.backend());
             // Data written before search existed gets its search keys (idempotent).
             let app = aftercart_app::App::new(store, std::sync::Arc::new(aftercart_app::SystemClock));
+            // Orders written as one whole document move to the header / line chunks / shipments
+            // layout (idempotent; an order not converted here converts on its next change).
+            let converted = app.migrate_order_layout().await.map_err(|e| e.to_string())?;
+            println!("{converted} order(s) converted to the current storage layout");
             let (orders, accounts) = app.backfill_search_keys().await.map_err(|e| e.to_string())?;
             println!("search keys checked for {orders} order(s) and {accounts} account(s)");
             Ok(())

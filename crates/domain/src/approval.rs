@@ -1277,6 +1277,7 @@ mod tests {
             cancelled: Qty::new(cancelled),
             backorder: None,
             allocations: Vec::new(),
+            shipments: Vec::new(),
         }
     }
 

@@ -33,7 +33,8 @@ impl Risk {
 /// - `partially_shipped`: some has shipped, some has not, nothing delivered yet;
 /// - `partially_delivered`: some delivered and everything else has shipped (it is on its way);
 /// - `partially_delivered_partially_shipped`: some delivered and some not shipped at all.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum LineStatus {
     Pending,
     Backordered,
@@ -87,7 +88,7 @@ impl LineStatus {
         })
     }
 
-    fn of(l: &LineLedger) -> LineStatus {
+    pub fn of(l: &LineLedger) -> LineStatus {
         let active = l.active();
         let unshipped = l.unallocated + l.backordered + l.allocated;
         if active.is_zero() {
@@ -299,7 +300,7 @@ pub fn order_view(order: &Order, names: &Names, now: OffsetDateTime) -> OrderVie
         let mut assessment = Assessment::on_track();
         let mut shipped = Vec::new();
         let mut phrases = Vec::new();
-        for s in order.shipments.iter().filter(|s| !s.quantity_of(line.no).is_zero()) {
+        for s in order.shipments_of(line).filter(|s| !s.quantity_of(line.no).is_zero()) {
             let q = s.quantity_of(line.no);
             assess_shipment(s, now, &mut assessment);
             let from = names.fulfilment(s.from);
@@ -542,6 +543,12 @@ pub fn order_view(order: &Order, names: &Names, now: OffsetDateTime) -> OrderVie
 pub fn order_progress(order: &Order) -> LineStatus {
     let statuses: Vec<LineStatus> = order.lines.iter().map(|l| LineStatus::of(&order.ledger(l))).collect();
     combine(&statuses)
+}
+
+/// The order's progress from its lines' statuses: only which statuses occur matters, not how
+/// many lines have each, so a store may keep a count per status and update it line by line.
+pub fn progress_of(statuses: impl IntoIterator<Item = LineStatus>) -> LineStatus {
+    combine(&statuses.into_iter().collect::<Vec<_>>())
 }
 
 fn order_status(lines: &[LineView]) -> LineStatus {

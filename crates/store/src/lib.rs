@@ -249,6 +249,27 @@ impl Store {
         dispatch!(self, s => s.count(kind).await)
     }
 
+    /// Counts one hit on the fixed-window counter `(name, key)` whose window began at
+    /// `window_start` (Unix seconds, chosen by the caller) and lasts `window_secs`; returns the
+    /// window's count including this hit. One atomic statement (`INSERT … ON CONFLICT DO UPDATE
+    /// … RETURNING`), so concurrent hits from any number of processes are all counted: rate
+    /// limits that guard credentials hold for the whole deployment, not per process. Windows that
+    /// ended before `window_start` are deleted now and then (at most once per window per process).
+    pub async fn window_hit(&self, name: &str, key: &str, window_start: i64, window_secs: i64) -> Result<i64> {
+        if name.contains('\0') || key.contains('\0') {
+            return Err(StoreError("a window counter's name and key are identifiers: no U+0000".into()));
+        }
+        dispatch!(self, s => s.window_hit(name, key, window_start, window_secs).await)
+    }
+
+    /// The count of the window `(name, key, window_start)` without counting (0 if never hit).
+    pub async fn window_count(&self, name: &str, key: &str, window_start: i64) -> Result<i64> {
+        if name.contains('\0') || key.contains('\0') {
+            return Ok(0);
+        }
+        dispatch!(self, s => s.window_count(name, key, window_start).await)
+    }
+
     pub async fn ping(&self) -> Result<()> {
         dispatch!(self, s => s.ping().await)
     }
@@ -291,8 +312,19 @@ pub(crate) fn refuse_nul(c: &Commit) -> Result<(), CommitError> {
     }
 }
 
-pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
+/// Whether expired windows should be purged now: once per new `window_start` per process, so
+/// the table stays the size of the current windows without a delete on every hit.
+pub(crate) fn purge_due(last: &std::sync::atomic::AtomicI64, window_start: i64) -> bool {
+    use std::sync::atomic::Ordering;
+    last.fetch_max(window_start, Ordering::Relaxed) < window_start
+}
+
+pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_init.sql")),
+    (2, include_str!("../migrations/sqlite/0002_window_counters.sql")),
+];
 pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
     (2, include_str!("../migrations/postgres/0002_lossless_text.sql")),
+    (3, include_str!("../migrations/postgres/0003_window_counters.sql")),
 ];

@@ -33,6 +33,8 @@ struct Inner {
     readers: Mutex<Vec<Connection>>,
     target: String,
     flags: OpenFlags,
+    /// The newest window start whose expired predecessors were purged (see `purge_due`).
+    purged: std::sync::atomic::AtomicI64,
 }
 
 fn err(e: impl std::fmt::Display) -> StoreError {
@@ -114,6 +116,7 @@ impl SqliteStore {
                 readers: Mutex::new(Vec::new()),
                 target,
                 flags,
+                purged: std::sync::atomic::AtomicI64::new(i64::MIN),
             }),
         })
     }
@@ -363,6 +366,38 @@ impl SqliteStore {
         })
         .await
         .map_err(|e| StoreError(e.to_string()))
+    }
+
+    pub async fn window_hit(&self, name: &str, key: &str, window_start: i64, window_secs: i64) -> Result<i64> {
+        let (name, key) = (name.to_owned(), key.to_owned());
+        let purge = crate::purge_due(&self.inner.purged, window_start);
+        self.write(move |c| {
+            let store = |e: rusqlite::Error| CommitError::Store(err(e));
+            if purge {
+                c.prepare_cached("DELETE FROM window_counters WHERE expires <= ?1")
+                    .and_then(|mut st| st.execute([window_start]))
+                    .map_err(store)?;
+            }
+            c.prepare_cached(
+                "INSERT INTO window_counters(name, key, window_start, expires, n) VALUES (?1, ?2, ?3, ?4, 1) \
+                 ON CONFLICT(name, key, window_start) DO UPDATE SET n = n + 1 RETURNING n",
+            )
+            .and_then(|mut st| {
+                st.query_row(params![name, key, window_start, window_start + window_secs], |r| r.get(0))
+            })
+            .map_err(store)
+        })
+        .await
+        .map_err(|e| StoreError(e.to_string()))
+    }
+
+    pub async fn window_count(&self, name: &str, key: &str, window_start: i64) -> Result<i64> {
+        self.read(|c| {
+            c.prepare_cached("SELECT n FROM window_counters WHERE name = ?1 AND key = ?2 AND window_start = ?3")?
+                .query_row(params![name, key, window_start], |r| r.get(0))
+                .optional()
+                .map(Option::unwrap_or_default)
+        })
     }
 
     pub async fn count(&self, kind: &'static str) -> Result<i64> {

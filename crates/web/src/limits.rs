@@ -3,7 +3,11 @@
 
 pub use aftercart_app::SIGN_INS_PER_MINUTE;
 
-/// Counts one sign-in attempt from `ip`; true when the address has gone over the limit.
-pub fn sign_in_over_limit(ip: std::net::IpAddr) -> bool {
-    aftercart_app::SIGN_INS.hit(ip)
+/// Counts one sign-in attempt from `ip` (in the store, shared by every server process); true
+/// when the address has gone over the limit.
+pub async fn sign_in_over_limit(
+    app: &aftercart_app::App,
+    ip: Option<std::net::IpAddr>,
+) -> Result<bool, aftercart_app::AppError> {
+    app.hit_limit(&aftercart_app::SIGN_INS, ip).await
 }

@@ -1,8 +1,7 @@
 //! Many fulfilment steps on one order in one request: allocations, backorders and cancellations,
 //! one commit, all or nothing (see `aftercart_app::batch`).
 
-use super::orders::{OrderOut, out};
-use super::{respond, stored};
+use super::orders::OrderOut;
 use crate::ApiState;
 use crate::dto::{Code, FreeText, date, qty};
 use crate::error::{ApiResult, Problem};
@@ -10,7 +9,6 @@ use crate::extract::{Command, PathParam};
 use aftercart_app::{Allocate, BackorderInput, CancelInput, FulfilmentStep};
 use aftercart_domain::ids::OrderId;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -88,8 +86,8 @@ impl FulfilmentBatchIn {
 /// are applied or none (`422` naming the step, e.g. `items[3].quantity`). One timeline event
 /// per step, as the single-step routes record.
 #[utoipa::path(post, path = "/api/v1/orders/{id}/fulfilment", tag = "orders", request_body = FulfilmentBatchIn,
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header), ("Idempotency-Key" = Option<String>, Header)),
-    responses((status = 200, body = OrderOut), (status = 404, body = Problem), (status = 412, body = Problem),
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header), ("Idempotency-Key" = Option<String>, Header), ("Prefer" = Option<String>, Header, description = "`return=minimal`: answer 204 with the new ETag and no body, so the step costs the same on an order of any size")),
+    responses((status = 200, body = OrderOut), (status = 204, description = "Changed; sent when the request carried `Prefer: return=minimal`"), (status = 404, body = Problem), (status = 412, body = Problem),
         (status = 422, body = Problem)))]
 pub async fn fulfil(
     State(st): State<ApiState>,
@@ -102,8 +100,8 @@ pub async fn fulfil(
         .execute(
             ctx,
             || app.plan_fulfil(ctx, OrderId(id), &steps),
-            |v| stored(StatusCode::OK, &out(v)),
+            |v| super::order_changed_stored(ctx, v),
         )
         .await?;
-    Ok(respond(StatusCode::OK, &out(&v), Some(v.version)))
+    Ok(super::order_changed(ctx, &v))
 }

@@ -431,7 +431,7 @@ fn session_token(st: &ApiState, headers: &axum::http::HeaderMap) -> Option<Strin
     responses((status = 200, body = SessionOut), (status = 401, body = Problem), (status = 429, body = Problem)))]
 pub async fn login(State(st): State<ApiState>, req: Request) -> ApiResult<Response> {
     let ip = crate::limits::client_address(req.headers(), req.extensions());
-    if ip.is_some_and(|a| crate::limits::SIGN_INS.hit(a)) {
+    if st.app.hit_limit(&crate::limits::SIGN_INS, ip).await? {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
@@ -717,7 +717,7 @@ pub struct ResetRequestOut {
     responses((status = 202, body = ResetRequestOut), (status = 429, body = Problem)))]
 pub async fn request_password_reset(State(st): State<ApiState>, req: Request) -> ApiResult<Response> {
     let ip = crate::limits::client_address(req.headers(), req.extensions());
-    if ip.is_some_and(|a| aftercart_app::RESET_REQUESTS.hit(a)) {
+    if st.app.hit_limit(&aftercart_app::RESET_REQUESTS, ip).await? {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",

@@ -32,6 +32,44 @@ pub fn respond<T: Serialize>(status: StatusCode, body: &T, version: Option<i64>)
     r
 }
 
+/// A command's answer when the client sent `Prefer: return=minimal`: 204 with the new ETag and
+/// `Preference-Applied`, so a step on a large order does not pay for rendering all of it.
+pub fn minimal(version: i64) -> Response {
+    let mut r = (
+        StatusCode::NO_CONTENT,
+        [(header::HeaderName::from_static("preference-applied"), "return=minimal")],
+    )
+        .into_response();
+    if let Ok(h) = etag(version).parse() {
+        r.headers_mut().insert(header::ETAG, h);
+    }
+    r
+}
+
+/// What an order command answers: the order, or [`minimal`] when the client asked for it.
+pub fn order_changed(
+    ctx: &aftercart_app::Ctx,
+    v: &aftercart_app::Versioned<aftercart_domain::order::Order>,
+) -> Response {
+    if ctx.minimal {
+        minimal(v.version)
+    } else {
+        respond(StatusCode::OK, &orders::out(v), Some(v.version))
+    }
+}
+
+/// The (status, body) an idempotent replay of an order command gives back.
+pub fn order_changed_stored(
+    ctx: &aftercart_app::Ctx,
+    v: &aftercart_app::Versioned<aftercart_domain::order::Order>,
+) -> (u16, String) {
+    if ctx.minimal {
+        (StatusCode::NO_CONTENT.as_u16(), String::new())
+    } else {
+        stored(StatusCode::OK, &orders::out(v))
+    }
+}
+
 /// The (status, body) stored for idempotent replays of a command.
 pub fn stored<T: Serialize>(status: StatusCode, body: &T) -> (u16, String) {
     (status.as_u16(), serde_json::to_string(body).unwrap_or_default())

@@ -340,8 +340,8 @@ pub struct AllocationIn {
 }
 
 #[utoipa::path(post, path = "/api/v1/orders/{id}/allocations", tag = "orders", request_body = AllocationIn,
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
-    responses((status = 200, body = OrderOut), (status = 422, body = Problem), (status = 412, body = Problem)))]
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header), ("Prefer" = Option<String>, Header, description = "`return=minimal`: answer 204 with the new ETag and no body, so the step costs the same on an order of any size")),
+    responses((status = 200, body = OrderOut), (status = 204, description = "Changed; sent when the request carried `Prefer: return=minimal`"), (status = 422, body = Problem), (status = 412, body = Problem)))]
 pub async fn allocate(
     State(st): State<ApiState>,
     PathParam(id): PathParam<Uuid>,
@@ -358,10 +358,10 @@ pub async fn allocate(
         .execute(
             ctx,
             || app.plan_allocate(ctx, OrderId(id), &input),
-            |v| stored(StatusCode::OK, &out(v)),
+            |v| super::order_changed_stored(ctx, v),
         )
         .await?;
-    Ok(respond(StatusCode::OK, &out(&v), Some(v.version)))
+    Ok(super::order_changed(ctx, &v))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -375,8 +375,8 @@ pub struct BackorderIn {
 }
 
 #[utoipa::path(post, path = "/api/v1/orders/{id}/backorders", tag = "orders", request_body = BackorderIn,
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
-    responses((status = 200, body = OrderOut), (status = 422, body = Problem)))]
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header), ("Prefer" = Option<String>, Header, description = "`return=minimal`: answer 204 with the new ETag and no body, so the step costs the same on an order of any size")),
+    responses((status = 200, body = OrderOut), (status = 204, description = "Changed; sent when the request carried `Prefer: return=minimal`"), (status = 422, body = Problem)))]
 pub async fn backorder(
     State(st): State<ApiState>,
     PathParam(id): PathParam<Uuid>,
@@ -394,10 +394,10 @@ pub async fn backorder(
         .execute(
             ctx,
             || app.plan_backorder(ctx, OrderId(id), &input),
-            |v| stored(StatusCode::OK, &out(v)),
+            |v| super::order_changed_stored(ctx, v),
         )
         .await?;
-    Ok(respond(StatusCode::OK, &out(&v), Some(v.version)))
+    Ok(super::order_changed(ctx, &v))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -408,8 +408,8 @@ pub struct RescheduleIn {
 }
 
 #[utoipa::path(post, path = "/api/v1/orders/{id}/lines/{line}/backorder-date", tag = "orders", request_body = RescheduleIn,
-    params(("id" = Uuid, Path), ("line" = u32, Path), ("If-Match" = Option<String>, Header)),
-    responses((status = 200, body = OrderOut), (status = 409, body = Problem)))]
+    params(("id" = Uuid, Path), ("line" = u32, Path), ("If-Match" = Option<String>, Header), ("Prefer" = Option<String>, Header, description = "`return=minimal`: answer 204 with the new ETag and no body, so the step costs the same on an order of any size")),
+    responses((status = 200, body = OrderOut), (status = 204, description = "Changed; sent when the request carried `Prefer: return=minimal`"), (status = 409, body = Problem)))]
 pub async fn reschedule(
     State(st): State<ApiState>,
     PathParam((id, line)): PathParam<(Uuid, u32)>,
@@ -425,10 +425,10 @@ pub async fn reschedule(
         .execute(
             ctx,
             || app.plan_reschedule_backorder(ctx, OrderId(id), &input),
-            |v| stored(StatusCode::OK, &out(v)),
+            |v| super::order_changed_stored(ctx, v),
         )
         .await?;
-    Ok(respond(StatusCode::OK, &out(&v), Some(v.version)))
+    Ok(super::order_changed(ctx, &v))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -440,8 +440,8 @@ pub struct CancellationIn {
 }
 
 #[utoipa::path(post, path = "/api/v1/orders/{id}/cancellations", tag = "orders", request_body = CancellationIn,
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
-    responses((status = 200, body = OrderOut), (status = 422, body = Problem)))]
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header), ("Prefer" = Option<String>, Header, description = "`return=minimal`: answer 204 with the new ETag and no body, so the step costs the same on an order of any size")),
+    responses((status = 200, body = OrderOut), (status = 204, description = "Changed; sent when the request carried `Prefer: return=minimal`"), (status = 422, body = Problem)))]
 pub async fn cancel(
     State(st): State<ApiState>,
     PathParam(id): PathParam<Uuid>,
@@ -458,10 +458,10 @@ pub async fn cancel(
         .execute(
             ctx,
             || app.plan_cancel(ctx, OrderId(id), &input),
-            |v| stored(StatusCode::OK, &out(v)),
+            |v| super::order_changed_stored(ctx, v),
         )
         .await?;
-    Ok(respond(StatusCode::OK, &out(&v), Some(v.version)))
+    Ok(super::order_changed(ctx, &v))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

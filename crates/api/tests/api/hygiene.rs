@@ -785,8 +785,12 @@ async fn postgres_migrates_forward_to_lossless_text() {
     let result = async {
         assert_eq!(
             store.migrate().await.expect("migrate"),
-            1,
-            "only migration 2 is pending"
+            // Every migration file after the first (later ones are pending too).
+            std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../store/migrations/postgres"))
+                .expect("migrations")
+                .count()
+                - 1,
+            "only the migrations after 1 are pending"
         );
         let subject = uuid::Uuid::parse_str("0192e7a0-0000-7000-8000-000000000002").expect("uuid");
         let rows = store

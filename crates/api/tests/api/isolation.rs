@@ -831,7 +831,9 @@ fn cases(method: &str, path: &str, fx: &Fx) -> Vec<Case> {
             | "/api/v1/api-keys"
             | "/api/v1/saved-lists",
         ) => list(),
-        ("get", "/api/v1/me" | "/api/v1/openapi.json") | ("delete", "/api/v1/session") => plain(Value::Null),
+        ("get", "/api/v1/me" | "/api/v1/openapi.json" | "/api/v1/ping") | ("delete", "/api/v1/session") => {
+            plain(Value::Null)
+        }
         ("post", "/api/v1/accounts" | "/api/v1/products" | "/api/v1/fulfilment-locations") => plain(json!({})),
 
         (
@@ -1921,6 +1923,58 @@ async fn session_cookie_needs_the_csrf_token(t: TestApp) {
     .refused(401, "unauthenticated", "");
 }
 
+/// `GET /api/v1/ping` (the benchmarks' ceiling) answers every principal that authenticates,
+/// whatever its role — the least privileged customer, a supplier, a session without a CSRF
+/// token (a read) — and nobody else.
+async fn ping_answers_every_authenticated_principal(t: TestApp) {
+    let fx = fixture(&t).await;
+    let staff = t.get("/api/v1/ping").await.ok();
+    assert_eq!(staff.body, json!({"ok": true}));
+    assert_eq!(
+        staff.headers.get("content-type").and_then(|v| v.to_str().ok()),
+        Some("application/json")
+    );
+    assert_eq!(
+        staff.headers.get("cache-control").and_then(|v| v.to_str().ok()),
+        Some("no-store"),
+        "an answer to a request with credentials is never cached"
+    );
+    for name in ["a_viewer", "supplier"] {
+        let who = enrol(&t, &fx, name).await;
+        let r = who.get(&t, "/api/v1/ping").await;
+        assert_eq!((r.status.as_u16(), &r.body), (200, &json!({"ok": true})), "{name}");
+    }
+    let buyer = enrol(&t, &fx, "a_buyer").await;
+    let s = login(&t, &buyer.email, PASSWORD).await.ok();
+    let cookie = s
+        .headers
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| c.split(';').next())
+        .expect("session cookie")
+        .to_owned();
+    let r = t
+        .request(
+            Method::GET,
+            "/api/v1/ping",
+            None,
+            &[("authorization", ""), ("cookie", &cookie)],
+        )
+        .await;
+    assert_eq!((r.status.as_u16(), &r.body), (200, &json!({"ok": true})), "a session");
+    for auth in ["", "Bearer not-a-valid-key"] {
+        t.request(Method::GET, "/api/v1/ping", None, &[("authorization", auth)])
+            .await
+            .refused(401, "unauthenticated", "");
+    }
+    // A revoked key stops working here as everywhere.
+    let revoked = t
+        .request(Method::DELETE, &format!("/api/v1/api-keys/{}", buyer.key_id), None, &[])
+        .await;
+    assert!(revoked.status.is_success(), "{}", revoked.body);
+    buyer.get(&t, "/api/v1/ping").await.refused(401, "unauthenticated", "");
+}
+
 async fn weak_password_is_refused_on_accept(t: TestApp) {
     let fx = fixture(&t).await;
     let (_, token) = invite(
@@ -2143,6 +2197,7 @@ both_stores!(
     unknown_role_in_invite_is_refused,
     scope_with_another_accounts_location_is_refused,
     customers_cannot_create_seller_side_users,
+    ping_answers_every_authenticated_principal,
 );
 
 both_stores!(

@@ -11,6 +11,8 @@ mod fulfilment;
 mod governance;
 mod hygiene;
 mod isolation;
+mod large_order;
+mod migration;
 mod protocol;
 mod reorder_spend;
 mod resets;

@@ -126,12 +126,8 @@ pub(super) async fn load(app: &App, account: AccountId, usd: Currency) -> Result
         account_id: Some(account),
         ..Default::default()
     };
-    let orders: Vec<Order> = app
-        .all_docs::<Order>(&sys, &all)
-        .await?
-        .into_iter()
-        .map(|v: Versioned<Order>| v.value)
-        .collect();
+    let stored = app.all_docs::<crate::order_docs::StoredOrder>(&sys, &all).await?;
+    let orders: Vec<Order> = app.orders_from(stored).await?.into_iter().map(|v| v.value).collect();
     let invoices: Vec<Invoice> = app
         .all_docs::<Invoice>(&sys, &all)
         .await?

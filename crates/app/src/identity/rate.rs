@@ -1,13 +1,14 @@
-//! Per-address limits on credential guessing, in memory and per process: a fixed one-minute
-//! window per client address. One set of counters for every front door (the API's
-//! `POST /session` and the portal's sign-in form count against the same budget), on top of the
+//! Per-address limits on credential guessing: a fixed one-minute window per client address,
+//! counted in the store (`Store::window_hit`, one atomic upsert), so every server process on one
+//! database shares one budget per client — three processes allow the documented rate, not three
+//! times it — and no concurrent hit is lost. One budget for every front door (the API's
+//! `POST /session` and the portal's sign-in form count against the same counter), on top of the
 //! per-user and per-address backoff recorded in the store (`throttle`).
 
-use std::collections::HashMap;
+use crate::error::Result;
+use crate::App;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, OnceLock};
-use std::time::Instant;
 
 /// Sign-in attempts a client address may make per minute (any users).
 pub const SIGN_INS_PER_MINUTE: u32 = 20;
@@ -15,55 +16,57 @@ pub const SIGN_INS_PER_MINUTE: u32 = 20;
 /// request with a key from that address is refused (429) until the minute is over.
 pub const KEY_FAILURES_PER_MINUTE: u32 = 20;
 
-/// A fixed-window counter per address.
+/// The window every limit counts in.
+const WINDOW_SECS: i64 = 60;
+
+/// A per-address limit: the counter's name in the store and how many events a window allows.
 pub struct PerMinute {
-    seen: OnceLock<Mutex<HashMap<IpAddr, (Instant, u32)>>>,
+    name: &'static str,
     limit: u32,
 }
 
 impl PerMinute {
-    pub const fn new(limit: u32) -> PerMinute {
-        PerMinute {
-            seen: OnceLock::new(),
-            limit,
-        }
+    pub const fn new(name: &'static str, limit: u32) -> PerMinute {
+        PerMinute { name, limit }
     }
 
-    fn with<R>(&self, ip: IpAddr, f: impl FnOnce(&mut u32) -> R) -> R {
-        let mut seen = self
-            .seen
-            .get_or_init(Default::default)
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        if seen.len() > 10_000 {
-            seen.retain(|_, (t, _)| now.duration_since(*t).as_secs() < 60);
-        }
-        let e = seen.entry(ip).or_insert((now, 0));
-        if now.duration_since(e.0).as_secs() >= 60 {
-            *e = (now, 0);
-        }
-        f(&mut e.1)
-    }
-
-    /// Counts one event; true when the address has now gone over the limit.
-    pub fn hit(&self, ip: IpAddr) -> bool {
-        let limit = self.limit;
-        self.with(ip, |n| {
-            *n += 1;
-            *n > limit
-        })
-    }
-
-    /// Whether the address is over the limit, without counting.
-    pub fn over(&self, ip: IpAddr) -> bool {
-        let limit = self.limit;
-        self.with(ip, |n| *n >= limit)
+    pub const fn limit(&self) -> u32 {
+        self.limit
     }
 }
 
-pub static SIGN_INS: PerMinute = PerMinute::new(SIGN_INS_PER_MINUTE);
-pub static KEY_FAILURES: PerMinute = PerMinute::new(KEY_FAILURES_PER_MINUTE);
+pub static SIGN_INS: PerMinute = PerMinute::new("sign_in", SIGN_INS_PER_MINUTE);
+pub static KEY_FAILURES: PerMinute = PerMinute::new("key_failure", KEY_FAILURES_PER_MINUTE);
+
+impl App {
+    /// The current window's start: windows are aligned to the minute on the App's clock, so
+    /// every process (clocks in sync) counts into the same row.
+    fn window_start(&self) -> i64 {
+        let now = self.clock.now().unix_timestamp();
+        now - now.rem_euclid(WINDOW_SECS)
+    }
+
+    /// Counts one event from `address` against `limit`; true when the address has now gone over
+    /// it. No address (no peer known): nothing to count against, never over.
+    pub async fn hit_limit(&self, limit: &PerMinute, address: Option<IpAddr>) -> Result<bool> {
+        let Some(ip) = address else { return Ok(false) };
+        let n = self
+            .store
+            .window_hit(limit.name, &ip.to_string(), self.window_start(), WINDOW_SECS)
+            .await?;
+        Ok(n > i64::from(limit.limit))
+    }
+
+    /// Whether `address` has used up `limit` in this window, without counting.
+    pub async fn over_limit(&self, limit: &PerMinute, address: Option<IpAddr>) -> Result<bool> {
+        let Some(ip) = address else { return Ok(false) };
+        let n = self
+            .store
+            .window_count(limit.name, &ip.to_string(), self.window_start())
+            .await?;
+        Ok(n >= i64::from(limit.limit))
+    }
+}
 
 static TRUST_FORWARDED_FOR: AtomicBool = AtomicBool::new(false);
 

@@ -24,7 +24,7 @@ pub const RESET_TTL: Duration = Duration::hours(1);
 const REQUEST_QUIET: Duration = Duration::minutes(5);
 /// "Forgot password" requests a client address may make per minute.
 pub const RESET_REQUESTS_PER_MINUTE: u32 = 5;
-pub static RESET_REQUESTS: PerMinute = PerMinute::new(RESET_REQUESTS_PER_MINUTE);
+pub static RESET_REQUESTS: PerMinute = PerMinute::new("reset_request", RESET_REQUESTS_PER_MINUTE);
 
 /// A reset link just issued: the token is shown once, to the one who issued it.
 #[derive(Debug, Clone)]

@@ -3,6 +3,7 @@
 
 use super::client::{Api, loopback_base, short, sign_in};
 use super::report::{Meta, Rec, report};
+use super::size;
 use super::{mix, run_tag};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -19,6 +20,8 @@ const MAX_SECONDS: f64 = 600.0;
 const MAX_WARMUP: f64 = 30.0;
 const MAX_REQUESTS: u64 = 10_000_000;
 const MAX_PREPARE: usize = 200_000;
+/// Server processes one run may spread its load over.
+const MAX_URLS: usize = 8;
 /// Allocated orders prepared for `ship-invoice` unless --prepare says otherwise.
 const SHIP_INVOICE_DEFAULT: usize = 30_000;
 /// Events per `tracking` request.
@@ -33,6 +36,9 @@ const DEMO_BUYER: &str = "bea@northwind.example";
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scenario {
+    /// GET /api/v1/ping: authenticated, one store round trip, nothing read or written. The
+    /// floor under every request, measured in the same run so the others can be read against it.
+    Ceiling,
     /// POST /api/v1/orders with ten lines per request.
     Place,
     /// POST /api/v1/shipments for an allocated order, then POST /api/v1/invoices for it.
@@ -48,6 +54,11 @@ pub enum Scenario {
     /// GET /search?q=… (the service console's search) with real order numbers, PO numbers and
     /// tracking numbers, in turn.
     PageSearch,
+    /// Each step of an order's life (place, allocate one line, backorder one line, ship a few
+    /// lines, receive, post one tracking scan, read status), measured on its own, on orders of
+    /// each of --sizes lines (default 10, 100, 1,000), after a ceiling run at the same
+    /// concurrency. See `bench/size.rs`.
+    Size,
 }
 
 /// What page-search searches by.
@@ -70,6 +81,8 @@ impl Scenario {
             Scenario::PageOrder => "page-order",
             Scenario::PageDashboard => "page-dashboard",
             Scenario::PageSearch => "page-search",
+            Scenario::Ceiling => "ceiling",
+            Scenario::Size => "size",
         }
     }
     fn is_page(self) -> bool {
@@ -85,6 +98,8 @@ impl Scenario {
             Scenario::Status => "status reads",
             Scenario::Tracking => "events",
             Scenario::PageOrder | Scenario::PageDashboard | Scenario::PageSearch => "pages",
+            Scenario::Ceiling => "pings",
+            Scenario::Size => "steps",
         }
     }
     fn requests_per_iteration(self) -> u64 {
@@ -94,31 +109,33 @@ impl Scenario {
 
 #[derive(clap::Args)]
 pub struct RunArgs {
-    /// Base URL of the server under test; only loopback addresses are accepted.
-    #[arg(long)]
-    url: String,
+    /// Base URL of the server under test; only loopback addresses are accepted. Several
+    /// (comma-separated or --url repeated: processes serving one database) spread the workers
+    /// over them in turn, each with its own connection pool; fixtures go through the first.
+    #[arg(long, required = true, value_delimiter = ',')]
+    pub(super) url: Vec<String>,
     /// The staff API key (sent as `Authorization: Bearer <key>`).
     #[arg(long, env = "AFTERCART_API_KEY", hide_env_values = true)]
-    key: String,
+    pub(super) key: String,
     #[arg(long, value_enum)]
-    scenario: Scenario,
-    /// Concurrent requests in flight (1–1024), on one shared connection pool.
+    pub(super) scenario: Scenario,
+    /// Concurrent requests in flight (1–1024), on one shared connection pool per server.
     #[arg(long, default_value_t = 64)]
-    concurrency: usize,
+    pub(super) concurrency: usize,
     /// Length of the measurement, after the warm-up (at most 600).
     #[arg(long, default_value_t = 10.0)]
-    seconds: f64,
+    pub(super) seconds: f64,
     /// Stop after this many measured HTTP requests if that comes before --seconds.
     #[arg(long)]
-    requests: Option<u64>,
+    pub(super) requests: Option<u64>,
     /// Seconds of load before measuring (not counted).
     #[arg(long, default_value_t = 1.0)]
-    warmup: f64,
+    pub(super) warmup: f64,
     /// Fixtures to prepare: allocated orders (ship-invoice, default 30000), shipments to track
     /// (tracking, default concurrency × 100 + 1000), order ids to sample (status, page-order,
     /// default 20000), orders and shipments to sample numbers from (page-search, 20000 each).
     #[arg(long)]
-    prepare: Option<usize>,
+    pub(super) prepare: Option<usize>,
     /// Page scenarios: the portal user to sign in as (`POST /api/v1/session`, once; every
     /// connection uses that session). Default: the demo buyer (bea@northwind.example) for
     /// page-order and page-dashboard; for page-search a staff agent that the run creates through
@@ -135,16 +152,19 @@ pub struct RunArgs {
     /// page-search: search by order number, PO number, tracking number, or all three in turn.
     #[arg(long, value_enum, default_value_t = SearchBy::All)]
     search_by: SearchBy,
+    /// size: the order sizes, in lines (comma-separated, each 1 to 1,000).
+    #[arg(long, value_delimiter = ',', default_values_t = [10usize, 100, 1000])]
+    pub(super) sizes: Vec<usize>,
 }
 
 /// This run's customer, catalogue and warehouses, created through the API.
-struct World {
-    tag: String,
-    account: Uuid,
-    ship_to: Vec<Uuid>,
-    warehouses: Vec<Uuid>,
-    products: Vec<Uuid>,
-    requested: String,
+pub(super) struct World {
+    pub(super) tag: String,
+    pub(super) account: Uuid,
+    pub(super) ship_to: Vec<Uuid>,
+    pub(super) warehouses: Vec<Uuid>,
+    pub(super) products: Vec<Uuid>,
+    pub(super) requested: String,
 }
 
 /// An order with lines allocated and not shipped: one timed ship+invoice iteration.
@@ -168,6 +188,7 @@ enum Work {
         numbers: Vec<String>,
         base: OffsetDateTime,
     },
+    Ceiling,
     /// Portal pages fetched with one signed-in session: `paths` taken in turn (`cycle`) or at
     /// random.
     Pages {
@@ -211,6 +232,21 @@ fn validate(a: &RunArgs) -> Result<(), String> {
     if a.scenario != Scenario::PageSearch && a.search_by != SearchBy::All {
         return Err("--search-by is for page-search".into());
     }
+    if a.url.is_empty() || a.url.len() > MAX_URLS {
+        return Err(format!("--url: give 1 to {MAX_URLS} base URLs"));
+    }
+    if a.url.len() > 1 && (a.scenario.is_page() || a.scenario == Scenario::Size) {
+        return Err("several --url are for the API scenarios (place, status, ceiling, ship-invoice, tracking)".into());
+    }
+    if a.scenario == Scenario::Size && a.requests.is_some() {
+        return Err("--requests is not for the size scenario (each step runs for --seconds)".into());
+    }
+    if a.scenario != Scenario::Size && a.sizes != [10, 100, 1000] {
+        return Err("--sizes is for the size scenario".into());
+    }
+    if a.sizes.is_empty() || a.sizes.len() > 8 || a.sizes.iter().any(|n| !(1..=size::MAX_LINES).contains(n)) {
+        return Err(format!("--sizes: 1 to 8 sizes, each 1 to {} lines", size::MAX_LINES));
+    }
     if a.scenario == Scenario::Tracking && a.prepare.is_some_and(|p| (p as u64) < TRACKING_BATCH) {
         return Err(format!(
             "--prepare for tracking must be at least {TRACKING_BATCH} shipments (one batch touches each once)"
@@ -221,19 +257,33 @@ fn validate(a: &RunArgs) -> Result<(), String> {
 
 pub async fn run(a: RunArgs) -> Result<(), String> {
     validate(&a)?;
-    let base = loopback_base(&a.url).await?;
-    let api = Api::new(base, &a.key, a.concurrency)?;
-    let health: Value = api
-        .get("/healthz")
-        .await
-        .map_err(|e| format!("the server is not ready: {e}"))?;
-    let backend = health["database"].as_str().unwrap_or("unknown").to_owned();
+    let mut apis = Vec::with_capacity(a.url.len());
+    let mut backend = String::new();
+    for url in &a.url {
+        let base = loopback_base(url).await?;
+        // Each server gets its share of the connections (at least one per worker sent to it).
+        let api = Api::new(base, &a.key, a.concurrency.div_ceil(a.url.len()))?;
+        let health: Value = api
+            .get("/healthz")
+            .await
+            .map_err(|e| format!("the server at {} is not ready: {e}", api.base))?;
+        let b = health["database"].as_str().unwrap_or("unknown").to_owned();
+        if !backend.is_empty() && b != backend {
+            return Err(format!("the servers use different databases ({backend}, {b})"));
+        }
+        backend = b;
+        apis.push(api);
+    }
+    let api = apis[0].clone();
+    if a.scenario == Scenario::Size {
+        return size::run(&api, &a, &backend).await;
+    }
 
     let t = Instant::now();
     let work = prepare(&api, &a).await?;
     let prepare_s = t.elapsed().as_secs_f64();
     let prepared = match &work {
-        Work::Place(_) => 0,
+        Work::Place(_) | Work::Ceiling => 0,
         Work::Status(ids) => ids.len(),
         Work::ShipInvoice { ready, .. } => ready.len(),
         Work::Tracking { numbers, .. } => numbers.len(),
@@ -249,7 +299,7 @@ pub async fn run(a: RunArgs) -> Result<(), String> {
     );
 
     let (cpu0, wall0) = (process_cpu_s(), Instant::now());
-    let (rec, start, end, exhausted) = measure(&api, Arc::new(work), &a).await;
+    let (rec, start, end, exhausted) = measure(&apis, Arc::new(work), &a).await;
     let client_cpu_pct = match (cpu0, process_cpu_s()) {
         (Some(a), Some(b)) => Some(((b - a) / wall0.elapsed().as_secs_f64() * 1000.0).round() / 10.0),
         _ => None,
@@ -268,6 +318,7 @@ pub async fn run(a: RunArgs) -> Result<(), String> {
             prepare_s,
             exhausted,
             client_cpu_pct,
+            servers: apis.len(),
         },
         rec,
         start,
@@ -284,7 +335,7 @@ pub async fn run(a: RunArgs) -> Result<(), String> {
 }
 
 /// CPU seconds (user + system) this process has used, from /proc/self/stat (Linux, 100 Hz ticks).
-fn process_cpu_s() -> Option<f64> {
+pub(super) fn process_cpu_s() -> Option<f64> {
     let s = std::fs::read_to_string("/proc/self/stat").ok()?;
     // Fields after the parenthesised command name start at field 3; utime and stime are 14 and 15.
     let f: Vec<&str> = s.get(s.rfind(')')? + 1..)?.split_whitespace().collect();
@@ -306,7 +357,7 @@ struct Window {
     exhausted: AtomicBool,
 }
 
-async fn measure(api: &Api, work: Arc<Work>, a: &RunArgs) -> (Rec, Instant, Instant, bool) {
+async fn measure(apis: &[Api], work: Arc<Work>, a: &RunArgs) -> (Rec, Instant, Instant, bool) {
     let now = Instant::now();
     let start = now + Duration::from_secs_f64(a.warmup);
     let w = Arc::new(Window {
@@ -320,8 +371,9 @@ async fn measure(api: &Api, work: Arc<Work>, a: &RunArgs) -> (Rec, Instant, Inst
         exhausted: AtomicBool::new(false),
     });
     let mut set = tokio::task::JoinSet::new();
-    for _ in 0..a.concurrency {
-        let (api, work, w) = (api.clone(), work.clone(), w.clone());
+    for k in 0..a.concurrency {
+        // Worker k talks to server k mod n: the load is spread evenly over the processes.
+        let (api, work, w) = (apis[k % apis.len()].clone(), work.clone(), w.clone());
         set.spawn(async move {
             let mut rec = Rec {
                 window: Some((w.start, w.deadline)),
@@ -366,7 +418,7 @@ async fn measure(api: &Api, work: Arc<Work>, a: &RunArgs) -> (Rec, Instant, Inst
 }
 
 /// Sends one measured request; returns the body of a 2xx response (empty unless `keep`).
-async fn send(rec: &mut Rec, req: reqwest::RequestBuilder, keep: bool) -> Option<Vec<u8>> {
+pub(super) async fn send(rec: &mut Rec, req: reqwest::RequestBuilder, keep: bool) -> Option<Vec<u8>> {
     let t0 = Instant::now();
     match req.send().await {
         Err(e) => {
@@ -476,6 +528,11 @@ const SCAN_LOCATIONS: [&str; 5] = [
 
 async fn iteration(api: &Api, work: &Work, i: u64, rec: &mut Rec) -> Step {
     match work {
+        Work::Ceiling => {
+            if send(rec, api.http.get(api.url("/api/v1/ping")), false).await.is_some() {
+                rec.iteration(1);
+            }
+        }
         Work::Place(w) => {
             let req = api.http.post(api.url("/api/v1/orders")).json(&order_body(w, i));
             if send(rec, req, false).await.is_some() {
@@ -591,7 +648,7 @@ async fn iteration(api: &Api, work: &Work, i: u64, rec: &mut Rec) -> Step {
 // Fixtures (created through the API, not timed)
 
 /// Runs `f(0..n)` with up to `c` in flight; the results in index order, or the first error.
-async fn parallel<T, F, Fut>(n: usize, c: usize, f: F) -> Result<Vec<T>, String>
+pub(super) async fn parallel<T, F, Fut>(n: usize, c: usize, f: F) -> Result<Vec<T>, String>
 where
     T: Send + 'static,
     F: Fn(usize) -> Fut + Send + Sync + 'static,
@@ -641,7 +698,7 @@ where
     Ok(all.into_iter().map(|(_, v)| v).collect())
 }
 
-async fn create_world(api: &Api) -> Result<World, String> {
+pub(super) async fn create_world(api: &Api) -> Result<World, String> {
     let tag = run_tag();
     let mut warehouses = Vec::new();
     for (n, city) in [(1, "Columbus"), (2, "Reno")] {
@@ -761,6 +818,15 @@ async fn prepare(api: &Api, a: &RunArgs) -> Result<Work, String> {
     match a.scenario {
         Scenario::PageOrder | Scenario::PageDashboard | Scenario::PageSearch => prepare_pages(api, a).await,
         Scenario::Place => Ok(Work::Place(create_world(api).await?)),
+        Scenario::Ceiling => {
+            // Once, untimed: the endpoint answers as expected with this key.
+            let v: Value = api.get("/api/v1/ping").await?;
+            if v != json!({"ok": true}) {
+                return Err(format!("GET /api/v1/ping answered {}", short(&v.to_string())));
+            }
+            Ok(Work::Ceiling)
+        }
+        Scenario::Size => Err("the size scenario is run by bench/size.rs".into()),
         Scenario::Status => {
             let want = a.prepare.unwrap_or(STATUS_SAMPLE);
             let (mut ids, how) = sample_orders(api, want).await?;

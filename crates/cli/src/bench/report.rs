@@ -123,10 +123,21 @@ pub struct Meta<'a> {
     /// CPU this load generator used during warm-up and measurement, in % of one core (it shares
     /// the machine with the server).
     pub client_cpu_pct: Option<f64>,
+    /// Server processes the load was spread over (several base URLs).
+    pub servers: usize,
 }
 
-fn ms(us: u32) -> f64 {
+pub fn ms(us: u32) -> f64 {
     (f64::from(us) / 10.0).round() / 100.0
+}
+
+/// The mean of latency samples in microseconds, in milliseconds (two decimals).
+pub fn mean_ms(samples: &[u32]) -> f64 {
+    if samples.is_empty() {
+        return 0.0;
+    }
+    let sum: u64 = samples.iter().map(|&u| u64::from(u)).sum();
+    (sum as f64 / samples.len() as f64 / 10.0).round() / 100.0
 }
 
 /// Prints the human summary on stderr and one JSON line on stdout; returns the JSON.
@@ -164,7 +175,8 @@ pub fn report(meta: &Meta, mut rec: Rec, window_start: Instant, window_end: Inst
         "rejected_units": rec.rejected_units,
         "throughput_per_s": per_s(rec.units),
         "requests_per_s": per_s(rec.requests),
-        "latency_ms": {"p50": ms(p50), "p90": ms(p90), "p99": ms(p99), "max": ms(max)},
+        "latency_ms": {"mean": mean_ms(l), "p50": ms(p50), "p90": ms(p90), "p99": ms(p99), "max": ms(max)},
+        "servers": meta.servers,
         "fixtures_prepared": meta.prepared,
         "prepare_s": (meta.prepare_s * 10.0).round() / 10.0,
         "fixtures_exhausted": meta.exhausted,
@@ -253,5 +265,7 @@ mod tests {
         assert_eq!(quantile(&v, 1.0), 100);
         assert_eq!(quantile(&[7], 0.99), 7);
         assert_eq!(quantile(&[], 0.5), 0);
+        assert_eq!(mean_ms(&[1000, 2000, 3010]), 2.0);
+        assert_eq!(mean_ms(&[]), 0.0);
     }
 }

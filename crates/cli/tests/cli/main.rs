@@ -1,8 +1,10 @@
 //! The binary as a user runs it: bad configuration gives a clear message and a non-zero exit;
 //! `migrate` is idempotent; `demo` serves the demo dataset over real HTTP; `serve` survives
-//! SIGKILL without losing or half-writing anything (`crash`).
+//! SIGKILL without losing or half-writing anything (`crash`); three `serve` processes on one
+//! PostgreSQL behave as one (`multiprocess`).
 
 mod crash;
+mod multiprocess;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -69,7 +71,7 @@ fn migrate_applies_once() {
     let db = format!("sqlite:{}", dir.join("m.db").display());
     let first = bin().args(["migrate", "--db", &db]).output().expect("run");
     assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
-    assert!(String::from_utf8_lossy(&first.stdout).contains("1 migration(s) applied to sqlite"));
+    assert!(String::from_utf8_lossy(&first.stdout).contains("2 migration(s) applied to sqlite"));
     let again = bin().args(["migrate", "--db", &db]).output().expect("run");
     assert!(String::from_utf8_lossy(&again.stdout).contains("0 migration(s) applied"));
     let _ = std::fs::remove_dir_all(dir);

@@ -28,7 +28,7 @@ pub struct LineLedger {
 }
 
 impl LineLedger {
-    pub fn of(line: &Line, shipments: &[Shipment]) -> LineLedger {
+    pub fn of<'a>(line: &Line, shipments: impl IntoIterator<Item = &'a Shipment>) -> LineLedger {
         let mut shipped = 0i64;
         let mut delivered = 0i64;
         let mut returned = 0i64;

@@ -1,6 +1,6 @@
 //! An order line and the facts recorded against it: cancellations, backorder, allocations.
 
-use crate::ids::{FulfilmentLocationId, LocationId, ProductId};
+use crate::ids::{FulfilmentLocationId, LocationId, ProductId, ShipmentId};
 use crate::money::Money;
 use crate::quantity::Qty;
 use serde::{Deserialize, Serialize};
@@ -24,6 +24,10 @@ pub struct Line {
     pub backorder: Option<Backorder>,
     /// Cumulative quantity assigned to each fulfilment location (shipped or not).
     pub allocations: Vec<Allocation>,
+    /// The shipments carrying part of this line, oldest first: kept by [`super::Order::ship`], so
+    /// the line's ledger reads only its own shipments (and a store can load just those).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shipments: Vec<ShipmentId>,
 }
 
 impl Line {

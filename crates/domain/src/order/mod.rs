@@ -183,6 +183,7 @@ impl Order {
                 cancelled: Qty::ZERO,
                 backorder: None,
                 allocations: Vec::new(),
+                shipments: Vec::new(),
             });
         }
         Ok(Order {
@@ -220,7 +221,26 @@ impl Order {
     }
 
     pub fn ledger(&self, line: &Line) -> LineLedger {
-        LineLedger::of(line, &self.shipments)
+        LineLedger::of(line, self.shipments_of(line))
+    }
+
+    /// The shipments carrying part of `line` (those of them this value holds: a view restricted
+    /// to a caller, or a partial load, may hold fewer).
+    pub fn shipments_of<'a>(&'a self, line: &'a Line) -> impl Iterator<Item = &'a Shipment> + 'a {
+        line.shipments.iter().filter_map(|id| self.shipment(*id))
+    }
+
+    /// Rebuilds every line's list of shipments from the shipments themselves: for orders recorded
+    /// before lines kept that list.
+    pub fn link_shipments(&mut self) {
+        for line in &mut self.lines {
+            line.shipments = self
+                .shipments
+                .iter()
+                .filter(|s| s.lines.iter().any(|l| l.line == line.no))
+                .map(|s| s.id)
+                .collect();
+        }
     }
 
     /// Subtotal of the goods ordered, net of cancellations.
@@ -421,6 +441,11 @@ impl Order {
                 ));
             }
         }
+        for (line_no, _) in &new.lines {
+            if let Some(line) = self.lines.iter_mut().find(|l| l.no == *line_no) {
+                line.shipments.push(new.id);
+            }
+        }
         self.shipments.push(Shipment {
             id: new.id,
             from: new.from,
@@ -445,8 +470,10 @@ impl Order {
     }
 
     fn shipped_from(&self, line_no: u32, from: FulfilmentLocationId) -> Qty {
-        self.shipments
-            .iter()
+        let Some(line) = self.line(line_no) else {
+            return Qty::ZERO;
+        };
+        self.shipments_of(line)
             .filter(|s| s.from == from)
             .map(|s| s.quantity_of(line_no))
             .sum()

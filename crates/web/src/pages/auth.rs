@@ -164,7 +164,7 @@ pub async fn sign_in(
     if !e.is_empty() {
         return again(e, email, next);
     }
-    if peer.is_some_and(crate::limits::sign_in_over_limit) {
+    if crate::limits::sign_in_over_limit(&st.app, peer).await? {
         let mut e = Errors::default();
         e.add(
             "email",

@@ -82,7 +82,7 @@ pub async fn forgot(
     if !e.is_empty() {
         return Ok(page(StatusCode::UNPROCESSABLE_ENTITY, e, email, false));
     }
-    if peer.is_some_and(|a| aftercart_app::RESET_REQUESTS.hit(a)) {
+    if st.app.hit_limit(&aftercart_app::RESET_REQUESTS, peer).await? {
         e.add(
             "email",
             "Too many reset requests from your network; wait a minute and try again",

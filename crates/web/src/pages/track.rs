@@ -110,7 +110,7 @@ pub async fn lookup(
     if !e.is_empty() {
         return Ok(page(StatusCode::UNPROCESSABLE_ENTITY, e, number, proof, None));
     }
-    if peer.is_some_and(|a| aftercart_app::PUBLIC_TRACKING.hit(a)) {
+    if st.app.hit_limit(&aftercart_app::PUBLIC_TRACKING, peer).await? {
         e.add(
             "number",
             "Too many lookups from your network; wait a minute and try again",

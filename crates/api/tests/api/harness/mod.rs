@@ -173,6 +173,66 @@ impl TestApp {
         TestApp::build(store, Cleanup::Schema(schema))
     }
 
+    /// A gzipped fixture from `tests/fixtures`, decompressed (gzip is on every machine we run on).
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
+        let out = std::process::Command::new("gzip")
+            .arg("-dc")
+            .arg(&path)
+            .output()
+            .unwrap_or_else(|e| panic!("gzip -dc {}: {e}", path.display()));
+        assert!(out.status.success(), "gzip -dc {} failed", path.display());
+        out.stdout
+    }
+
+    /// A SQLite database file written by an earlier release, opened and migrated by this one.
+    pub async fn sqlite_fixture(name: &str) -> TestApp {
+        let dir = std::env::temp_dir().join(format!("aftercart-test-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        std::fs::write(dir.join("t.db"), Self::fixture(name)).expect("write fixture");
+        let store = Store::open(&format!("sqlite:{}", dir.join("t.db").display()))
+            .await
+            .expect("open sqlite");
+        store.migrate().await.expect("migrate sqlite");
+        TestApp::build(store, Cleanup::File(dir))
+    }
+
+    /// A PostgreSQL dump (`pg_dump --inserts`) of a database written by an earlier release,
+    /// loaded into a fresh schema, opened and migrated by this one.
+    pub async fn postgres_fixture(name: &str) -> TestApp {
+        let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
+        let (client, conn) = tokio_postgres::connect(&pg_url(), tokio_postgres::NoTls)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL at {} is required for this test: {e}", pg_url()));
+        tokio::spawn(conn);
+        let dump = String::from_utf8(Self::fixture(name)).expect("the dump is UTF-8");
+        // The dump names everything `public.`; here it goes into the test's own schema. Only
+        // statement heads are rewritten, never the rows' data; psql meta-commands are dropped.
+        let mut sql = format!("CREATE SCHEMA {schema};\n");
+        for line in dump.lines() {
+            if line.starts_with('\\') || line.starts_with("SELECT pg_catalog.set_config('search_path'") {
+                continue;
+            }
+            if let Some(rest) = line.strip_prefix("INSERT INTO public.") {
+                sql.push_str(&format!("INSERT INTO {schema}.{rest}\n"));
+            } else if line.starts_with("INSERT ") {
+                sql.push_str(line);
+                sql.push('\n');
+            } else {
+                sql.push_str(&line.replace("public.", &format!("{schema}.")));
+                sql.push('\n');
+            }
+        }
+        client.batch_execute(&sql).await.expect("load the dump");
+        let sep = if pg_url().contains('?') { '&' } else { '?' };
+        let url = format!("{}{sep}options=-csearch_path%3D{schema}", pg_url());
+        let store = Store::open(&url).await.expect("open postgres");
+        store.migrate().await.expect("migrate postgres");
+        TestApp::build(store, Cleanup::Schema(schema))
+    }
+
     pub async fn request(&self, method: Method, path: &str, body: Option<&Value>, headers: &[(&str, &str)]) -> Resp {
         let mut b = Request::builder().method(method).uri(path);
         let mut has_auth = false;
