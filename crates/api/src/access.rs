@@ -107,6 +107,38 @@ pub fn action(method: &Method, path: &str) -> Option<Action> {
         ("GET", "/api/v1/orders/{id}/approvals") => OrderRead,
         ("POST", "/api/v1/accounts/{id}/budgets") => BudgetsManage,
         ("GET", "/api/v1/accounts/{id}/budgets") => ReportsRead,
+        // -- returns --
+        // Reading returns is reading orders (suppliers see none: the app hides them); the
+        // customer ships the parcel back, so recording it is part of requesting.
+        ("GET", "/api/v1/returns" | "/api/v1/returns/{id}") => OrderRead,
+        ("POST", "/api/v1/returns" | "/api/v1/returns/{id}/shipment") => ReturnRequest,
+        ("POST", "/api/v1/returns/{id}/decision" | "/api/v1/returns/{id}/receipt") => ReturnDecide,
+        // -- /returns --
+        // -- cases --
+        // Customers and seller staff alike; internal notes and assignment are staff-only, in the app.
+        ("POST", "/api/v1/cases" | "/api/v1/cases/{id}/messages" | "/api/v1/cases/{id}/assignment")
+        | ("POST", "/api/v1/cases/{id}/status")
+        | ("GET", "/api/v1/cases" | "/api/v1/cases/{id}") => Cases,
+        // -- /cases --
+        // -- exceptions --
+        // Reading: customers see their customer-facing subset (decided in the app), staff all.
+        ("GET", "/api/v1/exceptions" | "/api/v1/exceptions/{id}") => OrderRead,
+        (
+            "POST",
+            "/api/v1/exceptions/bulk"
+            | "/api/v1/exceptions/{id}/acknowledge"
+            | "/api/v1/exceptions/{id}/assign"
+            | "/api/v1/exceptions/{id}/resolve",
+        ) => ExceptionWork,
+        // -- /exceptions --
+        // -- change requests --
+        ("POST", "/api/v1/orders/{id}/change-requests" | "/api/v1/orders/{id}/change-requests/preview") => OrderChange,
+        ("GET", "/api/v1/orders/{id}/change-requests" | "/api/v1/change-requests" | "/api/v1/change-requests/{id}") => {
+            OrderRead
+        }
+        ("POST", "/api/v1/change-requests/{id}/decision") => ChangeDecide,
+        ("POST", "/api/v1/orders/{id}/releases") => OrderFulfil,
+        // -- /change requests --
         _ => return None,
     })
 }

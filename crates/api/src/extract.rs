@@ -33,6 +33,14 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
+fn key_failures_limited() -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        "too many invalid API keys from this address; wait a minute",
+    )
+}
+
 /// Who is calling: a configured staff key, a stored API key, or a portal session (whose unsafe
 /// requests must echo the session's CSRF token in `X-CSRF-Token`). Failed API-key
 /// authentications are counted per client address; past the limit that address is refused (429)
@@ -56,11 +64,7 @@ async fn principal(state: &ApiState, parts: &Parts) -> Result<Principal, ApiErro
             .await
             .map_err(ApiError::from)?
         {
-            return Err(ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                "too many invalid API keys from this address; wait a minute",
-            ));
+            return Err(key_failures_limited());
         }
         // Keys are kept hashed; comparing hashes also keeps the comparison independent of the key text.
         let h = key_hash(key);
@@ -70,11 +74,16 @@ async fn principal(state: &ApiState, parts: &Parts) -> Result<Principal, ApiErro
         return match state.app.authenticate_key(key).await.map_err(ApiError::from)? {
             Some(p) => Ok(p),
             None => {
-                state
+                // Guesses racing past the limit (checked above against the failures recorded
+                // so far) are answered as over it once their own count is: no 401 after the 20th.
+                if state
                     .app
                     .hit_limit(&crate::limits::KEY_FAILURES, address)
                     .await
-                    .map_err(ApiError::from)?;
+                    .map_err(ApiError::from)?
+                {
+                    return Err(key_failures_limited());
+                }
                 Err(unauthenticated("the API key is not valid"))
             }
         };

@@ -301,6 +301,36 @@ fn api_router() -> OpenApiRouter<ApiState> {
         .routes(routes!(governance::approvals))
         .routes(routes!(governance::decide))
         .routes(routes!(governance::create_budget, governance::list_budgets))
+        // -- returns --
+        .routes(routes!(routes::returns::create_return, routes::returns::list_returns))
+        .routes(routes!(routes::returns::get_return))
+        .routes(routes!(routes::returns::decide_return))
+        .routes(routes!(routes::returns::ship_return))
+        .routes(routes!(routes::returns::receive_return))
+        // -- /returns --
+        // -- cases --
+        .routes(routes!(routes::cases::open_case, routes::cases::list_cases))
+        .routes(routes!(routes::cases::get_case))
+        .routes(routes!(routes::cases::write_case))
+        .routes(routes!(routes::cases::assign_case))
+        .routes(routes!(routes::cases::set_case_status))
+        // -- /cases --
+        // -- exceptions --
+        .routes(routes!(routes::exceptions::list_exceptions))
+        .routes(routes!(routes::exceptions::bulk_exceptions))
+        .routes(routes!(routes::exceptions::get_exception))
+        .routes(routes!(routes::exceptions::acknowledge_exception))
+        .routes(routes!(routes::exceptions::assign_exception))
+        .routes(routes!(routes::exceptions::resolve_exception))
+        // -- /exceptions --
+        // -- change requests --
+        .routes(routes!(routes::changes::preview))
+        .routes(routes!(routes::changes::request_changes, routes::changes::order_change_requests))
+        .routes(routes!(routes::changes::list_change_requests))
+        .routes(routes!(routes::changes::get_change_request))
+        .routes(routes!(routes::changes::decide))
+        .routes(routes!(routes::changes::release))
+        // -- /change requests --
 }
 
 /// The routes and their OpenAPI document, completed once every route is in it.

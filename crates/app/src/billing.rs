@@ -180,6 +180,7 @@ impl App {
             amount: input.amount,
             reason: input.reason.clone(),
             issued_on: input.issued_on.unwrap_or(now.date()),
+            for_return: None,
         };
         let memo = CreditMemo::issue(&account, memo, invoice.as_mut().map(|v| &mut v.value), now)?;
         let actor = ctx.principal.actor();

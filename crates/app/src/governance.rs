@@ -333,7 +333,7 @@ impl App {
     }
 
     /// What `order` would do to each budget it touches, counting every other committed order.
-    async fn impacts(&self, order: &Order) -> Result<Vec<(Budget, Impact)>> {
+    pub(crate) async fn impacts(&self, order: &Order) -> Result<Vec<(Budget, Impact)>> {
         let budgets = self.budgets_of(order.account_id).await?;
         let touched: Vec<Budget> = affected(&budgets, order).into_iter().cloned().collect();
         if touched.is_empty() {
@@ -358,6 +358,95 @@ impl App {
         }
         Ok(out)
     }
+
+    // -- change requests --
+    /// After a change to a placed order: the approval steps its account's policy now requires
+    /// that the order's workflow does not have yet (a raised total past a rule's threshold, a
+    /// new category or cost centre). Decisions already made stay valid; new steps put the order
+    /// back on hold until they are decided. Returns the reasons and the events to record.
+    pub(crate) async fn reapproval(
+        &self,
+        ctx: &Ctx,
+        order: &mut Order,
+    ) -> Result<(Vec<String>, Vec<aftercart_store::EventWrite>)> {
+        let Some(steps) = self.steps_now_required(order).await? else {
+            return Ok((Vec::new(), Vec::new()));
+        };
+        let now = self.clock.now();
+        let names = self.user_names(order.account_id).await?;
+        let reasons: Vec<String> = steps.iter().map(|s| s.reason.clone()).collect();
+        // A buyer never approves their own change, as they never approve their own order.
+        let requester = match &ctx.principal.kind {
+            PrincipalKind::Customer { .. } => user_id_of(ctx),
+            _ => None,
+        };
+        let wf = order.approval.get_or_insert_with(|| ApprovalWorkflow {
+            steps: Vec::new(),
+            placed_by: requester,
+            started_at: now,
+        });
+        for required in steps {
+            wf.steps.push(aftercart_domain::approval::Step {
+                required,
+                decision: None,
+                reminded_at: None,
+                reminders: 0,
+                escalated_at: None,
+            });
+        }
+        wf.name_approvers(|u| names.get(&u).cloned());
+        let ev = event(
+            &ctx.principal.actor(),
+            now,
+            "approval.requested",
+            "order",
+            order.id.0,
+            Some(order.account_id),
+            Some(reasons.join("; ")),
+            json!({"after_change": true}),
+        );
+        Ok((reasons, vec![ev]))
+    }
+
+    /// The steps the policy requires of `order` as it is now that its workflow lacks (by rule
+    /// and level); `None` when there are none.
+    pub(crate) async fn steps_now_required(
+        &self,
+        order: &Order,
+    ) -> Result<Option<Vec<aftercart_domain::approval::RequiredStep>>> {
+        let Some(id) = self
+            .store
+            .by_key("governance", &order.account_id.0.to_string())
+            .await?
+            .first()
+            .copied()
+        else {
+            return Ok(None);
+        };
+        let g = self.load::<Governance>(&Ctx::system(), id).await?.value;
+        if g.policy.rules.iter().all(|r| !r.active) {
+            return Ok(None);
+        }
+        let needs_budget = g
+            .policy
+            .rules
+            .iter()
+            .any(|r| r.active && r.condition == ApprovalCondition::OverBudget);
+        let over_budget = needs_budget && self.impacts(order).await?.iter().any(|(_, i)| i.would_exceed);
+        let placed_by = order.approval.as_ref().and_then(|w| w.placed_by);
+        let required = g.policy.required(&OrderFacts::of(order, placed_by, over_budget));
+        let have: Vec<(aftercart_domain::ids::ApprovalRuleId, u32)> = order
+            .approval
+            .as_ref()
+            .map(|w| w.steps.iter().map(|s| (s.required.rule_id, s.required.level)).collect())
+            .unwrap_or_default();
+        let missing: Vec<_> = required
+            .into_iter()
+            .filter(|r| !have.contains(&(r.rule_id, r.level)))
+            .collect();
+        Ok((!missing.is_empty()).then_some(missing))
+    }
+    // -- /change requests --
 
     /// Starts the approval workflow an order needs under its account's policy (called when it
     /// is placed). Returns the events to record with the order.

@@ -19,6 +19,7 @@ mod principal;
 mod accounts;
 mod batch;
 mod billing;
+mod changes;
 mod orders;
 mod public_tracking;
 mod queries;
@@ -26,11 +27,24 @@ mod reorder;
 mod reports;
 mod search;
 mod supplier;
+// -- exceptions --
+mod exceptions;
+pub use exceptions::*;
+// -- /exceptions --
+// -- cases --
+mod cases;
+pub use cases::*;
+// -- /cases --
+// -- returns --
+mod returns;
+pub use returns::*;
+// -- /returns --
 
 pub use accounts::*;
 pub use aftercart_store::EventRow;
 pub use batch::*;
 pub use billing::*;
+pub use changes::*;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use docs::{ShipmentDoc, Versioned};
 pub use error::{AppError, Result};

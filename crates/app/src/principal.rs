@@ -120,13 +120,25 @@ pub enum Action {
     ApprovalRulesManage,
     BudgetsManage,
     ReportsRead,
+    /// Ask for a change to a placed order (quantities, lines, ship-to, dates, cancelling).
+    OrderChange,
+    /// Accept or reject change requests routed to the seller.
+    ChangeDecide,
+    /// Ask to return delivered goods.
+    ReturnRequest,
+    /// Approve or reject returns, record their arrival at the warehouse.
+    ReturnDecide,
+    /// Work the exception queue: acknowledge, assign, resolve.
+    ExceptionWork,
+    /// Open support cases and write in them (internal notes are the seller's alone).
+    Cases,
     /// Anything a signed-in principal may do for itself (its own profile, its session).
     SelfService,
 }
 
 impl Action {
     /// Every action a role can be granted (not `Public` or `SelfService`, which everyone has).
-    pub const GRANTED: [Action; 20] = [
+    pub const GRANTED: [Action; 26] = [
         Action::CatalogRead,
         Action::CatalogWrite,
         Action::AccountRead,
@@ -146,6 +158,12 @@ impl Action {
         Action::ApprovalRulesManage,
         Action::BudgetsManage,
         Action::ReportsRead,
+        Action::OrderChange,
+        Action::ChangeDecide,
+        Action::ReturnRequest,
+        Action::ReturnDecide,
+        Action::ExceptionWork,
+        Action::Cases,
         Action::SelfService,
     ];
 }
@@ -184,23 +202,36 @@ impl Principal {
             PrincipalKind::Staff(role) => {
                 let read = matches!(
                     action,
-                    CatalogRead | AccountRead | OrderRead | BillingRead | ReportsRead
+                    CatalogRead | AccountRead | OrderRead | BillingRead | ReportsRead | Cases | ExceptionWork
                 );
                 read || match role {
-                    StaffRole::Agent => matches!(action, OrderPlace | ReceiptRecord | LocationsManage | UsersManage),
+                    StaffRole::Agent => matches!(
+                        action,
+                        OrderPlace
+                            | ReceiptRecord
+                            | LocationsManage
+                            | UsersManage
+                            | OrderChange
+                            | ChangeDecide
+                            | ReturnRequest
+                            | ReturnDecide
+                    ),
                     StaffRole::FinanceOps => matches!(action, BillingWrite | PaymentRecord | AccountWrite),
-                    StaffRole::Operations => {
-                        matches!(action, OrderFulfil | ShipmentCreate | TrackingIngest | CatalogWrite)
-                    }
+                    StaffRole::Operations => matches!(
+                        action,
+                        OrderFulfil | ShipmentCreate | TrackingIngest | CatalogWrite | OrderChange | ChangeDecide | ReturnDecide
+                    ),
                     StaffRole::Admin => true,
                 }
             }
             PrincipalKind::Customer { roles, .. } => roles.iter().any(|r| {
-                let read = matches!(action, CatalogRead | AccountRead | OrderRead);
+                let read = matches!(action, CatalogRead | AccountRead | OrderRead | Cases);
                 read || match r {
                     CustomerRole::AccountAdmin => matches!(
                         action,
-                        LocationsManage
+                        OrderChange
+                            | ReturnRequest
+                            | LocationsManage
                             | UsersManage
                             | OrderPlace
                             | ReceiptRecord
@@ -211,7 +242,7 @@ impl Principal {
                             | BudgetsManage
                             | ReportsRead
                     ),
-                    CustomerRole::Buyer => matches!(action, OrderPlace | ReceiptRecord),
+                    CustomerRole::Buyer => matches!(action, OrderPlace | ReceiptRecord | OrderChange | ReturnRequest),
                     CustomerRole::Approver => matches!(action, Approve | BillingRead | ReportsRead),
                     CustomerRole::Finance => matches!(action, BillingRead | PaymentRecord | ReportsRead),
                     CustomerRole::Viewer => matches!(action, BillingRead),

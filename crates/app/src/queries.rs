@@ -7,7 +7,7 @@ use crate::{App, Ctx};
 use aftercart_domain::account::{Account, FulfilmentLocation};
 use aftercart_domain::ids::{AccountId, FulfilmentLocationId, InvoiceId, LocationId, OrderId};
 use aftercart_domain::invoice::{CreditMemo, Invoice, Payment};
-use aftercart_domain::matching::{MatchReport, match_invoice};
+use aftercart_domain::matching::MatchReport;
 use aftercart_domain::order::Order;
 use aftercart_domain::product::Product;
 use aftercart_domain::status::{LineStatus, Names, OrderView, order_view};
@@ -433,11 +433,16 @@ impl App {
             .into_iter()
             .map(|v| v.value)
             .collect();
-        let report = match_invoice(
+        // -- returns --
+        // Credit memos for returned goods name the lines they credit; matching counts them.
+        let credits = self.return_credits_of_invoice(ctx, id).await?;
+        let report = aftercart_domain::matching::match_invoice_credited(
             &invoice.value,
             &orders.iter().collect::<Vec<_>>(),
             &others.iter().collect::<Vec<_>>(),
+            &credits.iter().collect::<Vec<_>>(),
         );
+        // -- /returns --
         Ok(MatchAnswer { invoice, report })
     }
 
@@ -547,6 +552,12 @@ impl App {
         let billing = ctx.principal.may(crate::Action::BillingRead);
         let supplier = ctx.principal.supplier_location().is_some();
         let keep = |e: &EventRow| {
+            // -- cases --
+            // Support cases are between the customer and the seller: never on a supplier's timeline.
+            if supplier && e.kind.starts_with("case.") {
+                return false;
+            }
+            // -- /cases --
             let data: serde_json::Value = serde_json::from_str(&e.data).unwrap_or_default();
             if let Some(l) = data.get("line").and_then(|l| l.as_u64()) {
                 return lines.contains(&(l as u32));

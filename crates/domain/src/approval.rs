@@ -1278,6 +1278,7 @@ mod tests {
             backorder: None,
             allocations: Vec::new(),
             shipments: Vec::new(),
+            returns: Vec::new(),
         }
     }
 

@@ -598,6 +598,7 @@ mod tests {
             backorder: None,
             allocations: Vec::new(),
             shipments: Vec::new(),
+            returns: Vec::new(),
         }
     }
 

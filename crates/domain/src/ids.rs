@@ -41,4 +41,8 @@ id_type!(
     ApprovalRuleId,
     BudgetId,
     DelegationId,
+    /// A return (RMA) of delivered goods.
+    ReturnId,
+    /// A request to change a placed order.
+    ChangeRequestId,
 );

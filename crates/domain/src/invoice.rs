@@ -4,7 +4,7 @@
 use crate::account::Account;
 use crate::approval::ApprovalState;
 use crate::error::{ErrorCode, Rejection, Result};
-use crate::ids::{AccountId, CreditMemoId, InvoiceId, OrderId, PaymentId, ShipmentId};
+use crate::ids::{AccountId, CreditMemoId, InvoiceId, OrderId, PaymentId, ReturnId, ShipmentId};
 use crate::money::{Currency, Money};
 use crate::order::Order;
 use crate::quantity::Qty;
@@ -423,6 +423,37 @@ pub struct CreditMemo {
     pub amount: Money,
     pub reason: String,
     pub issued_on: Date,
+    /// Set when the memo credits goods returned under a return (RMA): the return, and the
+    /// invoice lines (with their order lines and shipments) it credits, which matching counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub for_return: Option<ReturnCredit>,
+}
+
+/// What a credit memo for returned goods credits. The invoice is named even when the memo could
+/// not be applied to it (already paid: the credit stays on the account).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnCredit {
+    pub return_id: ReturnId,
+    pub return_number: String,
+    pub order_id: OrderId,
+    pub invoice_id: InvoiceId,
+    pub lines: Vec<CreditLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreditLine {
+    pub invoice_line: u32,
+    pub order_line: u32,
+    pub shipment_id: Option<ShipmentId>,
+    pub quantity: Qty,
+    /// As billed on the invoice line.
+    pub unit_price: Money,
+}
+
+impl CreditLine {
+    pub fn amount(&self) -> Money {
+        self.unit_price.times(self.quantity.get())
+    }
 }
 
 impl CreditMemo {

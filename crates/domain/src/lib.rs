@@ -19,7 +19,16 @@ pub mod quantity;
 pub mod status;
 pub mod text;
 pub mod tracking;
+// -- exceptions --
+pub mod exception;
+// -- /exceptions --
 
 pub use error::{ErrorCode, Rejection};
 pub use money::{Currency, Money};
 pub use quantity::Qty;
+// -- cases --
+pub mod case;
+// -- /cases --
+// -- returns --
+pub mod returns;
+// -- /returns --

@@ -2,7 +2,7 @@
 //! and the contract price, with every difference typed, priced and explained.
 
 use crate::ids::{OrderId, ShipmentId};
-use crate::invoice::{Invoice, InvoiceLine};
+use crate::invoice::{CreditMemo, Invoice, InvoiceLine};
 use crate::money::Money;
 use crate::order::Order;
 use crate::quantity::Qty;
@@ -54,6 +54,9 @@ pub struct LineMatch {
     pub received: Option<Qty>,
     /// Billed for the same line (and shipment, when named) on invoices issued before this one.
     pub billed_before: Qty,
+    /// Credited on credit memos for returned goods; the rest (billed − credited) is what is
+    /// matched against shipped and received.
+    pub credited: Qty,
     pub contract_unit_price: Money,
     pub discrepancies: Vec<Discrepancy>,
 }
@@ -77,7 +80,32 @@ fn issued_before(other: &Invoice, inv: &Invoice) -> bool {
 /// Matches `invoice` against its orders and the account's other invoices touching those orders.
 /// Lines whose order is missing from `orders` cannot happen for a stored invoice (issue checks it).
 pub fn match_invoice(invoice: &Invoice, orders: &[&Order], other_invoices: &[&Invoice]) -> MatchReport {
+    match_invoice_credited(invoice, orders, other_invoices, &[])
+}
+
+/// [`match_invoice`], counting the credit memos for returned goods that name this invoice's
+/// lines: a line billed for 10 with 2 credited is matched as 8 billed (so 2 units reported
+/// damaged on receipt, returned and credited are no longer a difference).
+pub fn match_invoice_credited(
+    invoice: &Invoice,
+    orders: &[&Order],
+    other_invoices: &[&Invoice],
+    credits: &[&CreditMemo],
+) -> MatchReport {
     let cur = invoice.currency;
+    let credit_lines: Vec<&crate::invoice::CreditLine> = credits
+        .iter()
+        .filter_map(|m| m.for_return.as_ref())
+        .filter(|c| c.invoice_id == invoice.id)
+        .flat_map(|c| c.lines.iter())
+        .collect();
+    let mut credit_numbers: Vec<&str> = credits
+        .iter()
+        .filter(|m| m.for_return.as_ref().is_some_and(|c| c.invoice_id == invoice.id))
+        .map(|m| m.number.as_str())
+        .collect();
+    credit_numbers.sort_unstable();
+    credit_numbers.dedup();
     let earlier: Vec<&Invoice> = other_invoices
         .iter()
         .copied()
@@ -119,7 +147,12 @@ pub fn match_invoice(invoice: &Invoice, orders: &[&Order], other_invoices: &[&In
         };
         let price = il.unit_price;
         let mut ds = Vec::new();
-        let q = il.quantity;
+        let credited: Qty = credit_lines
+            .iter()
+            .filter(|c| c.invoice_line == il.no)
+            .map(|c| c.quantity)
+            .sum();
+        let q = il.quantity.saturating_sub(credited);
         let what = match &il.shipment_id {
             Some(_) => "this shipment",
             None => "this line",
@@ -202,12 +235,13 @@ pub fn match_invoice(invoice: &Invoice, orders: &[&Order], other_invoices: &[&In
             order_line: line.no,
             shipment_id: il.shipment_id,
             sku: line.sku.clone(),
-            billed_quantity: q,
+            billed_quantity: il.quantity,
             billed_unit_price: price,
             ordered: line.quantity,
             shipped,
             received,
             billed_before,
+            credited,
             contract_unit_price: line.unit_price,
             discrepancies: ds,
         });
@@ -245,7 +279,14 @@ pub fn match_invoice(invoice: &Invoice, orders: &[&Order], other_invoices: &[&In
     }
     let count: usize = lines.iter().map(|l| l.discrepancies.len()).sum::<usize>() + header.len();
     let matches = count == 0;
-    let summary = if matches {
+    let summary = if matches && !credit_numbers.is_empty() {
+        format!(
+            "Invoice {} matches once credit {} for returned goods {} counted: every line agrees with what was ordered, shipped and received, at contract prices.",
+            invoice.number,
+            credit_numbers.join(", "),
+            if credit_numbers.len() == 1 { "is" } else { "are" }
+        )
+    } else if matches {
         format!(
             "Invoice {} matches: every line agrees with what was ordered, shipped and received, at contract prices.",
             invoice.number

@@ -1200,6 +1200,7 @@ fn credit_memo_reduces_the_balance() {
         amount: usd_amt(amount),
         reason: reason.into(),
         issued_on: date!(2026 - 11 - 02),
+        for_return: None,
     };
     let at = datetime!(2026-11-02 10:00 UTC);
     let before = inv.clone();
@@ -1469,6 +1470,7 @@ fn the_open_position_counts_unapplied_payments_and_credits() {
         amount: usd_amt("50.00"),
         reason: "goodwill".into(),
         issued_on: date!(2026 - 11 - 01),
+        for_return: None,
     };
     let pos = OpenPosition::of(
         usd(),

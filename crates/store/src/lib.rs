@@ -257,7 +257,9 @@ impl Store {
     /// ended before `window_start` are deleted now and then (at most once per window per process).
     pub async fn window_hit(&self, name: &str, key: &str, window_start: i64, window_secs: i64) -> Result<i64> {
         if name.contains('\0') || key.contains('\0') {
-            return Err(StoreError("a window counter's name and key are identifiers: no U+0000".into()));
+            return Err(StoreError(
+                "a window counter's name and key are identifiers: no U+0000".into(),
+            ));
         }
         dispatch!(self, s => s.window_hit(name, key, window_start, window_secs).await)
     }

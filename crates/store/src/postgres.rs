@@ -432,7 +432,12 @@ async fn committer(pool: Pool, rx: Arc<Mutex<mpsc::Receiver<Job>>>, max_batch: u
 /// rolled back alone; a failure of the transaction itself (connection lost, COMMIT refused)
 /// fails every job in it, none of which is then written.
 async fn run_batch(pool: &Pool, batch: &[Job]) -> Vec<Result<(), CommitError>> {
-    let fail_all = |msg: String| batch.iter().map(|_| Err(CommitError::Store(StoreError(msg.clone())))).collect();
+    let fail_all = |msg: String| {
+        batch
+            .iter()
+            .map(|_| Err(CommitError::Store(StoreError(msg.clone()))))
+            .collect()
+    };
     let mut client = match pool.get().await {
         Ok(c) => c,
         Err(e) => return fail_all(format!("PostgreSQL connection: {e}")),

@@ -383,7 +383,9 @@ impl SqliteStore {
                  ON CONFLICT(name, key, window_start) DO UPDATE SET n = n + 1 RETURNING n",
             )
             .and_then(|mut st| {
-                st.query_row(params![name, key, window_start, window_start + window_secs], |r| r.get(0))
+                st.query_row(params![name, key, window_start, window_start + window_secs], |r| {
+                    r.get(0)
+                })
             })
             .map_err(store)
         })

@@ -41,7 +41,9 @@ impl Drop for Guard {
                     rt.block_on(async {
                         if let Ok((c, conn)) = tokio_postgres::connect(&pg_url(), tokio_postgres::NoTls).await {
                             tokio::spawn(conn);
-                            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).await;
+                            let _ = c
+                                .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                                .await;
                         }
                     });
                 })
@@ -72,7 +74,9 @@ async fn postgres(n: usize) -> Db {
         .await
         .unwrap_or_else(|e| panic!("PostgreSQL at {} is required: {e}", pg_url()));
     tokio::spawn(conn);
-    c.batch_execute(&format!("CREATE SCHEMA {schema}")).await.expect("schema");
+    c.batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .expect("schema");
     let guard = Guard::Schema(schema.clone());
     let sep = if pg_url().contains('?') { '&' } else { '?' };
     let url = format!("{}{sep}options=-csearch_path%3D{schema}", pg_url());
@@ -96,7 +100,10 @@ macro_rules! both {
     )*};
 }
 
-both!(window_counters_lose_no_hit_across_instances, group_commit_keeps_outcomes_apart);
+both!(
+    window_counters_lose_no_hit_across_instances,
+    group_commit_keeps_outcomes_apart
+);
 
 /// 3 instances × 40 concurrent hits on one window: the answers are exactly 1..=120, each once
 /// (an increment lost to a race would repeat a number and end below 120).
@@ -106,7 +113,9 @@ async fn window_counters_lose_no_hit_across_instances(db: Db) {
     for s in &db.stores {
         for _ in 0..40 {
             let s = s.clone();
-            tasks.push(tokio::spawn(async move { s.window_hit("sign_in", "10.0.0.1", start, 60).await }));
+            tasks.push(tokio::spawn(async move {
+                s.window_hit("sign_in", "10.0.0.1", start, 60).await
+            }));
         }
     }
     let mut seen = Vec::new();
@@ -118,14 +127,30 @@ async fn window_counters_lose_no_hit_across_instances(db: Db) {
     for s in &db.stores {
         assert_eq!(s.window_count("sign_in", "10.0.0.1", start).await.expect("count"), 120);
         assert_eq!(s.window_count("sign_in", "10.0.0.2", start).await.expect("count"), 0);
-        assert_eq!(s.window_count("key_failure", "10.0.0.1", start).await.expect("count"), 0);
+        assert_eq!(
+            s.window_count("key_failure", "10.0.0.1", start).await.expect("count"),
+            0
+        );
     }
     // The next window starts from one, and its first hit removes the windows that have ended.
     let s = &db.stores[0];
-    assert_eq!(s.window_hit("sign_in", "10.0.0.1", start + 60, 60).await.expect("hit"), 1);
-    assert_eq!(s.window_count("sign_in", "10.0.0.1", start).await.expect("count"), 0, "purged");
-    assert_eq!(s.window_count("sign_in", "10.0.0.1", start + 60).await.expect("count"), 1);
-    assert!(s.window_hit("sign\0in", "x", start, 60).await.is_err(), "identifiers hold no U+0000");
+    assert_eq!(
+        s.window_hit("sign_in", "10.0.0.1", start + 60, 60).await.expect("hit"),
+        1
+    );
+    assert_eq!(
+        s.window_count("sign_in", "10.0.0.1", start).await.expect("count"),
+        0,
+        "purged"
+    );
+    assert_eq!(
+        s.window_count("sign_in", "10.0.0.1", start + 60).await.expect("count"),
+        1
+    );
+    assert!(
+        s.window_hit("sign\0in", "x", start, 60).await.is_err(),
+        "identifiers hold no U+0000"
+    );
     assert_eq!(s.window_count("sign_in", "10.0.0.1\0", start).await.expect("count"), 0);
 }
 
@@ -238,7 +263,11 @@ async fn group_commit_keeps_outcomes_apart(db: Db) {
 #[ignore = "a measurement, not a check"]
 async fn commit_throughput() {
     let backend = std::env::var("AFTERCART_BENCH_STORE").unwrap_or_else(|_| "postgres".into());
-    let db = if backend == "sqlite" { sqlite(1).await } else { postgres(1).await };
+    let db = if backend == "sqlite" {
+        sqlite(1).await
+    } else {
+        postgres(1).await
+    };
     let (writers, each) = (64, 100);
     let t = std::time::Instant::now();
     let tasks: Vec<_> = (0..writers)

@@ -94,6 +94,37 @@ pub fn rule(method: &Method, path: &str) -> Option<Rule> {
         ("GET", "/search" | "/console/accounts/{id}") => Rule::SignedIn(Staff, AccountRead),
         ("GET", "/orders.csv") => Rule::SignedIn(Any, OrderRead),
         ("GET", "/invoices.csv") => Rule::SignedIn(Any, BillingRead),
+        // -- returns --
+        ("GET" | "POST", "/orders/{id}/return") => Rule::SignedIn(Any, ReturnRequest),
+        ("GET", "/returns" | "/returns/{id}") => Rule::SignedIn(Customer, OrderRead),
+        ("POST", "/returns/{id}/shipment") => Rule::SignedIn(Customer, ReturnRequest),
+        ("GET", "/console/returns" | "/console/returns/{id}") => Rule::SignedIn(Staff, OrderRead),
+        ("POST", "/console/returns/{id}/decision" | "/console/returns/{id}/receipt") => {
+            Rule::SignedIn(Staff, ReturnDecide)
+        }
+        ("POST", "/console/returns/{id}/shipment") => Rule::SignedIn(Staff, ReturnRequest),
+        // -- /returns --
+        // -- cases --
+        // A customer's own cases; staff open them for a customer from the same form.
+        ("GET", "/cases" | "/cases/{id}") | ("POST", "/cases/{id}/reply" | "/cases/{id}/status") => {
+            Rule::SignedIn(Customer, Cases)
+        }
+        ("GET" | "POST", "/cases/new") => Rule::SignedIn(Any, Cases),
+        ("GET", "/console/cases" | "/console/cases/{id}")
+        | ("POST", "/console/cases/{id}/reply" | "/console/cases/{id}/assign" | "/console/cases/{id}/status") => {
+            Rule::SignedIn(Staff, Cases)
+        }
+        // -- /cases --
+        // -- exceptions --
+        ("GET", "/console/exceptions" | "/console/exceptions/{id}")
+        | (
+            "POST",
+            "/console/exceptions/bulk"
+            | "/console/exceptions/{id}/acknowledge"
+            | "/console/exceptions/{id}/assign"
+            | "/console/exceptions/{id}/resolve",
+        ) => Rule::SignedIn(Staff, ExceptionWork),
+        // -- /exceptions --
         _ => return None,
     })
 }

@@ -152,6 +152,39 @@ fn pages() -> Pages {
     .get("/invoices.csv", downloads::invoices_csv)
     .get("/console/accounts/{id}", customer::customer)
     .post("/track", track::lookup)
+    // -- cases --
+    .get("/cases", cases::list)
+    .get("/cases/new", cases::new_form)
+    .post("/cases/new", cases::create)
+    .get("/cases/{id}", cases::detail)
+    .post("/cases/{id}/reply", cases::reply)
+    .post("/cases/{id}/status", cases::set_status)
+    .get("/console/cases", cases::queue)
+    .get("/console/cases/{id}", cases::detail)
+    .post("/console/cases/{id}/reply", cases::reply)
+    .post("/console/cases/{id}/assign", cases::assign)
+    .post("/console/cases/{id}/status", cases::set_status)
+    // -- /cases --
+    // -- returns --
+    .get("/orders/{id}/return", returns::new_form)
+    .post("/orders/{id}/return", returns::create)
+    .get("/returns", returns::list)
+    .get("/returns/{id}", returns::detail)
+    .post("/returns/{id}/shipment", returns::ship_customer)
+    .get("/console/returns", returns::queue)
+    .get("/console/returns/{id}", returns::console_detail)
+    .post("/console/returns/{id}/decision", returns::decide)
+    .post("/console/returns/{id}/shipment", returns::ship_console)
+    .post("/console/returns/{id}/receipt", returns::receive)
+    // -- /returns --
+    // -- exceptions --
+    .get("/console/exceptions", exceptions::queue)
+    .post("/console/exceptions/bulk", exceptions::bulk)
+    .get("/console/exceptions/{id}", exceptions::detail)
+    .post("/console/exceptions/{id}/acknowledge", exceptions::acknowledge)
+    .post("/console/exceptions/{id}/assign", exceptions::assign)
+    .post("/console/exceptions/{id}/resolve", exceptions::resolve)
+    // -- /exceptions --
 }
 
 /// Every page route (method, path pattern), as registered: for tests that walk the pages.

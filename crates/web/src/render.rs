@@ -72,6 +72,14 @@ impl Layout {
                 }
                 // -- supplier portal and shipments --
                 items.push(("/shipments", "Shipments"));
+                // -- returns --
+                items.push(("/returns", "Returns"));
+                // -- /returns --
+                // -- cases --
+                if p.may(Action::Cases) {
+                    items.push(("/cases", "Cases"));
+                }
+                // -- /cases --
                 // -- company administration --
                 if p.may(Action::UsersManage) {
                     items.push(("/admin", "Company"));
@@ -83,6 +91,15 @@ impl Layout {
                 items.push(("/invoices", "Invoices"));
                 items.push(("/shipments", "Shipments"));
                 items.push(("/search", "Search"));
+                // -- cases --
+                items.push(("/console/cases", "Cases"));
+                // -- /cases --
+                // -- returns --
+                items.push(("/console/returns", "Returns"));
+                // -- /returns --
+                // -- exceptions --
+                items.push(("/console/exceptions", "Exceptions"));
+                // -- /exceptions --
             }
             PrincipalKind::Supplier { .. } => {
                 items.push(("/orders", "Orders"));

@@ -261,6 +261,8 @@ pub struct LineMatchOut {
     pub shipped: u32,
     pub received: Option<u32>,
     pub billed_before: u32,
+    /// Credited for returned goods; the rest is what is matched.
+    pub credited: u32,
     pub contract_unit_price: MoneyDto,
     pub matches: bool,
     pub discrepancies: Vec<DiscrepancyOut>,
@@ -309,6 +311,7 @@ pub async fn match_invoice(
                 shipped: l.shipped.get(),
                 received: l.received.map(|q| q.get()),
                 billed_before: l.billed_before.get(),
+                credited: l.credited.get(),
                 contract_unit_price: l.contract_unit_price.into(),
                 matches: l.discrepancies.is_empty(),
                 discrepancies: l.discrepancies.iter().map(Into::into).collect(),
@@ -350,6 +353,21 @@ pub struct CreditMemoOut {
     pub amount: MoneyDto,
     pub reason: String,
     pub issued_on: String,
+    /// The return (RMA) this memo credits, when it was issued for returned goods.
+    pub return_id: Option<Uuid>,
+    /// The invoice lines it credits (returns only), with their order lines and shipments.
+    pub credited_lines: Vec<CreditLineOut>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreditLineOut {
+    pub invoice_id: Uuid,
+    pub invoice_line: u32,
+    pub order_id: Uuid,
+    pub order_line: u32,
+    pub shipment_id: Option<Uuid>,
+    pub quantity: u32,
+    pub unit_price: MoneyDto,
 }
 
 pub(crate) fn memo_out(m: &CreditMemo) -> CreditMemoOut {
@@ -361,6 +379,22 @@ pub(crate) fn memo_out(m: &CreditMemo) -> CreditMemoOut {
         amount: m.amount.into(),
         reason: m.reason.clone(),
         issued_on: d(m.issued_on),
+        return_id: m.for_return.as_ref().map(|c| c.return_id.0),
+        credited_lines: m
+            .for_return
+            .iter()
+            .flat_map(|c| {
+                c.lines.iter().map(|l| CreditLineOut {
+                    invoice_id: c.invoice_id.0,
+                    invoice_line: l.invoice_line,
+                    order_id: c.order_id.0,
+                    order_line: l.order_line,
+                    shipment_id: l.shipment_id.map(|s| s.0),
+                    quantity: l.quantity.get(),
+                    unit_price: l.unit_price.into(),
+                })
+            })
+            .collect(),
     }
 }
 

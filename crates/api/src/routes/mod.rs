@@ -2,6 +2,9 @@
 
 pub mod accounts;
 pub mod billing;
+// -- change requests --
+pub mod changes;
+// -- /change requests --
 pub mod catalog;
 pub mod fulfilment;
 pub mod governance;
@@ -13,6 +16,15 @@ pub mod shipments;
 // -- supplier portal and shipments --
 pub mod supplier;
 pub mod system;
+// -- returns --
+pub mod returns;
+// -- /returns --
+// -- cases --
+pub mod cases;
+// -- /cases --
+// -- exceptions --
+pub mod exceptions;
+// -- /exceptions --
 
 use crate::dto::{PageDto, encode_cursor};
 use crate::extract::etag;

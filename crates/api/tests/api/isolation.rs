@@ -175,6 +175,18 @@ struct Fx {
     /// A delegation between two active users of account A, and one of account B.
     deleg_a: String,
     deleg_b: String,
+    // -- returns --
+    /// A1 line 1 (the dock), and B1 line 1: one return each, requested.
+    ret_a: Rec,
+    ret_b: Rec,
+    // -- /returns --
+    // -- cases --
+    /// Cases opened by the seller for the customer: about A1 (dock and store), about S2 (the
+    /// store; routed to the supplier, who still never sees cases) and about B1.
+    case_a1: Rec,
+    case_s2: Rec,
+    case_b1: Rec,
+    // -- /cases --
 }
 
 impl Fx {
@@ -213,6 +225,15 @@ impl Fx {
             supplier: id("supplier"),
             deleg_a: id("deleg_a"),
             deleg_b: id("deleg_b"),
+            // -- returns --
+            ret_a: Rec::new("RetA", Order, &id("ret_a"), Some(Acct::A)).to(&[Loc::Dock], false),
+            ret_b: Rec::new("RetB", Order, &id("ret_b"), Some(Acct::B)).to(&[Loc::BHq], false),
+            // -- /returns --
+            // -- cases --
+            case_a1: Rec::new("CaseA1", Order, &id("case_a1"), Some(Acct::A)).to(&[Loc::Dock, Loc::Store], false),
+            case_s2: Rec::new("CaseS2", Order, &id("case_s2"), Some(Acct::A)).to(&[Loc::Store], false),
+            case_b1: Rec::new("CaseB1", Order, &id("case_b1"), Some(Acct::B)).to(&[Loc::BHq], false),
+            // -- /cases --
             w,
         }
     }
@@ -242,6 +263,15 @@ impl Fx {
             &self.key_staff,
             &self.list_a,
             &self.list_b,
+            // -- returns --
+            &self.ret_a,
+            &self.ret_b,
+            // -- /returns --
+            // -- cases --
+            &self.case_a1,
+            &self.case_s2,
+            &self.case_b1,
+            // -- /cases --
         ]
     }
 
@@ -273,6 +303,10 @@ const FIXTURE_IDS: &[&str] = &[
     "pay_b",
     "memo_a",
     "memo_b",
+    // -- returns --
+    "ret_a",
+    "ret_b",
+    // -- /returns --
     "user_a",
     "user_b",
     "user_staff",
@@ -284,6 +318,11 @@ const FIXTURE_IDS: &[&str] = &[
     "old_product",
     "deleg_a",
     "deleg_b",
+    // -- cases --
+    "case_a1",
+    "case_s2",
+    "case_b1",
+    // -- /cases --
 ];
 
 #[derive(Default)]
@@ -483,6 +522,24 @@ async fn fixture(t: &TestApp) -> Fx {
         .ok()
         .id();
 
+    // -- returns --
+    let ret_a = fixture_return(t, &s1, &a1).await;
+    let ret_b = fixture_return(t, &sb, &b1).await;
+    // -- /returns --
+    // -- cases --
+    let case_about = |kind: &'static str, id: String| async move {
+        t.post(
+            "/api/v1/cases",
+            json!({"about": {"kind": kind, "id": id}, "body": "The matrix asks."}),
+        )
+        .await
+        .ok()
+        .id()
+    };
+    let case_a1 = case_about("order", a1.clone()).await;
+    let case_s2 = case_about("shipment", s2.clone()).await;
+    let case_b1 = case_about("order", b1.clone()).await;
+    // -- /cases --
     for (k, v) in [
         ("supplier", supplier),
         ("a1", a1),
@@ -508,11 +565,40 @@ async fn fixture(t: &TestApp) -> Fx {
         ("old_product", old_product),
         ("deleg_a", delegation(t, &w.account, "a").await),
         ("deleg_b", delegation(t, &w.other_account, "b").await),
+        // -- returns --
+        ("ret_a", ret_a),
+        ("ret_b", ret_b),
+        // -- /returns --
+        // -- cases --
+        ("case_a1", case_a1),
+        ("case_s2", case_s2),
+        ("case_b1", case_b1),
+        // -- /cases --
     ] {
         ids.put(k, v);
     }
     Fx::build(w, &ids)
 }
+
+// -- returns --
+/// Delivers `shipment` and asks to return one unit of line 1 of `order` (not approved: a
+/// permitted matrix request then fails on its state, changing nothing).
+async fn fixture_return(t: &TestApp, shipment: &str, order: &str) -> String {
+    t.post(
+        "/api/v1/tracking-events",
+        json!({"events": [{"shipment_id": shipment, "status": "delivered", "occurred_at": "2026-11-19T10:00:00Z", "source": "matrix"}]}),
+    )
+    .await
+    .ok();
+    t.post(
+        "/api/v1/returns",
+        json!({"order_id": order, "reason": "not_needed", "lines": [{"line": 1, "quantity": 1}]}),
+    )
+    .await
+    .ok()
+    .id()
+}
+// -- /returns --
 
 /// A delegation between two active users of `account` (created for the matrix), as the staff key.
 async fn delegation(t: &TestApp, account: &str, tag: &str) -> String {
@@ -1220,6 +1306,60 @@ fn cases(method: &str, path: &str, fx: &Fx) -> Vec<Case> {
         // Line 99 exists on no order: a permitted confirmation is refused after the order loads.
         ("post", "/api/v1/orders/{id}/supplier-confirmation") => each(&orders, json!({"lines": [{"line": 99}]})),
 
+        // -- returns --
+        ("get", "/api/v1/returns") => list(),
+        ("get", "/api/v1/returns/{id}") => each(&[&fx.ret_a, &fx.ret_b], Value::Null),
+        // Line 99 exists on no order: a permitted request is refused after the order loads.
+        ("post", "/api/v1/returns") => [&fx.a1, &fx.a2, &fx.b1]
+            .iter()
+            .map(|o| {
+                one(
+                    o.label,
+                    path.to_owned(),
+                    json!({"order_id": o.id, "reason": "damaged", "lines": [{"line": 99, "quantity": 1}]}),
+                    vec![((*o).clone(), Ref::Path)],
+                )
+            })
+            .collect(),
+        // Both returns are requested: a rejection without a reason, a shipment or a receipt
+        // before approval are refused after the return loads.
+        ("post", "/api/v1/returns/{id}/decision") => each(&[&fx.ret_a, &fx.ret_b], json!({"decision": "reject"})),
+        ("post", "/api/v1/returns/{id}/shipment") => each(&[&fx.ret_a, &fx.ret_b], json!({"carrier": "UPS"})),
+        ("post", "/api/v1/returns/{id}/receipt") => each(&[&fx.ret_a, &fx.ret_b], json!({"lines": []})),
+        // -- /returns --
+        // -- cases --
+        ("get", "/api/v1/cases") => list(),
+        // An empty message: a permitted request is refused after the record loads.
+        ("post", "/api/v1/cases") => [&fx.a1, &fx.a2, &fx.b1, &fx.s1, &fx.s2, &fx.sb, &fx.inv_a, &fx.inv_b]
+            .iter()
+            .map(|r| {
+                let kind = match r.kind {
+                    Kind::Shipment => "shipment",
+                    Kind::Billing => "invoice",
+                    _ => "order",
+                };
+                one(
+                    r.label,
+                    path.to_owned(),
+                    json!({"about": {"kind": kind, "id": r.id}, "body": ""}),
+                    vec![((*r).clone(), body_ref("about.id"))],
+                )
+            })
+            .collect(),
+        ("get", "/api/v1/cases/{id}") => each(&[&fx.case_a1, &fx.case_s2, &fx.case_b1], Value::Null),
+        ("post", "/api/v1/cases/{id}/messages") => {
+            each(&[&fx.case_a1, &fx.case_s2, &fx.case_b1], json!({"body": ""}))
+        }
+        // Unassigning an unassigned case is refused (staff: 409; customers: 403 in the app).
+        ("post", "/api/v1/cases/{id}/assignment") => {
+            each(&[&fx.case_a1, &fx.case_s2, &fx.case_b1], json!({"assignee_id": null}))
+        }
+        // The seller opened them, so they wait on the customer already: refused, nothing moves.
+        ("post", "/api/v1/cases/{id}/status") => each(
+            &[&fx.case_a1, &fx.case_s2, &fx.case_b1],
+            json!({"status": "waiting_on_customer"}),
+        ),
+        // -- /cases --
         (m, p) => panic!(
             "the isolation matrix does not know how to fill {} {p}: add it to `cases` in \
              crates/api/tests/isolation.rs (path ids, a minimal body, and its targets)",
@@ -1312,6 +1452,10 @@ fn expect(who: &Who, method: &str, path: &str, case: &Case) -> Expect {
         // and ends only their own delegations (the matrix's belong to neither).
         "/api/v1/accounts/{id}/delegations/{delegation_id}/end" => customer && !customer_admin,
         "/api/v1/orders/{id}/approvals/decision" => !customer,
+        // -- cases --
+        // Cases are assigned by the seller's staff.
+        "/api/v1/cases/{id}/assignment" => customer,
+        // -- /cases --
         _ => false,
     };
     if app_refuses {

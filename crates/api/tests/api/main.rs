@@ -6,6 +6,9 @@ mod harness;
 
 mod access;
 mod bad_input;
+// -- change requests --
+mod changes;
+// -- /change requests --
 mod flows;
 mod fulfilment;
 mod governance;
@@ -20,3 +23,12 @@ mod rules;
 mod saved_lists;
 mod security;
 mod supplier;
+// -- cases --
+mod cases;
+// -- /cases --
+// -- exceptions --
+mod exceptions;
+// -- /exceptions --
+// -- returns --
+mod returns;
+// -- /returns --

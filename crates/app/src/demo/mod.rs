@@ -36,6 +36,12 @@ mod governance;
 mod lists;
 // -- supplier portal and shipments --
 mod supplier;
+// -- returns --
+mod returns;
+// -- /returns --
+// -- cases --
+mod cases;
+// -- /cases --
 
 use crate::error::{AppError, Result};
 use crate::{
@@ -215,6 +221,17 @@ pub async fn load(app: &App) -> Result<DemoSummary> {
     governance::load(app, demo.world.accounts[0].id, usd).await?;
     // -- reorder and saved lists --
     lists::saved_lists(app, demo.world.accounts[0].id, usd).await?;
+    // -- returns --
+    returns::returns(app, demo.world.accounts[0].id).await?;
+    // -- /returns --
+    // -- cases --
+    cases::cases(app, demo.world.accounts[0].id).await?;
+    // -- /cases --
+    // -- exceptions --
+    // One detector pass over what was loaded, so the queue and the customer's pages show the
+    // exceptions the demo's late, stalled and short deliveries cause (as `serve` would).
+    app.detect_exceptions_once().await?;
+    // -- /exceptions --
     let count =
         async |kind: &'static str| -> Result<usize> { Ok(usize::try_from(app.store.count(kind).await?).unwrap_or(0)) };
     Ok(DemoSummary {

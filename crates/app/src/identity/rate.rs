@@ -5,8 +5,8 @@
 //! `POST /session` and the portal's sign-in form count against the same counter), on top of the
 //! per-user and per-address backoff recorded in the store (`throttle`).
 
-use crate::error::Result;
 use crate::App;
+use crate::error::Result;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 

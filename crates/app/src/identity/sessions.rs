@@ -103,34 +103,24 @@ impl App {
             })
             .await
             .map_err(commit_error)?;
-        // Attempts still being checked count against this one only if they started earlier, so
-        // the earliest go first and the rest wait for their outcome: a burst buys no more
-        // guesses than attempts one at a time would, and concurrent correct sign-ins (one
-        // success ends the count) all go through.
         let patience = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        let (wait, mut history) = loop {
-            let history = self.sign_in_history(&subject, attempt.id, now).await?;
-            let earlier: Vec<SignInAttempt> = history
-                .iter()
-                .filter(|a| a.outcome != SignInOutcome::Pending || a.id < attempt.id)
-                .cloned()
-                .collect();
-            let wait = wait_until(&earlier, address, now);
-            let settled: Vec<SignInAttempt> = earlier
-                .iter()
-                .filter(|a| a.outcome != SignInOutcome::Pending || now - a.at > STALE_PENDING)
-                .cloned()
-                .collect();
-            if wait.is_none() || wait_until(&settled, address, now).is_some() || std::time::Instant::now() > patience {
-                break (wait, history);
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        };
+        let (mut wait, mut history) = self.sign_in_wait(&subject, attempt.id, address, now, patience).await?;
         let hash = match &found {
             Some(u) if u.status == UserStatus::Active && wait.is_none() => u.password_hash.clone(),
             _ => None,
         };
-        let ok = verify_password(password.to_owned(), hash).await;
+        let mut ok = verify_password(password.to_owned(), hash).await;
+        if wait.is_none() {
+            // Looked at again after the work: an earlier attempt whose record committed only
+            // after our first look (its id is older, its commit was slower — another process,
+            // a later batch) is counted now, so a burst spread over several servers buys no
+            // more guesses than through one. Refused like any throttled attempt, after the
+            // same work, whatever the password was.
+            let (again, h) = self.sign_in_wait(&subject, attempt.id, address, now, patience).await?;
+            if again.is_some() {
+                (wait, history, ok) = (again, h, false);
+            }
+        }
         attempt.outcome = if ok {
             SignInOutcome::Succeeded
         } else {
@@ -197,6 +187,39 @@ impl App {
             csrf_token: session.csrf_token,
             expires_at: session.expires_at,
         })
+    }
+
+    /// Until when the attempt `own` must wait (`None`: it may go ahead), and the subject's
+    /// history it was decided on. Attempts still being checked count against `own` only if
+    /// they started earlier, so the earliest go first and the rest wait for their outcome: a
+    /// burst buys no more guesses than attempts one at a time would, and concurrent correct
+    /// sign-ins (one success ends the count) all go through.
+    async fn sign_in_wait(
+        &self,
+        subject: &str,
+        own: Uuid,
+        address: Option<&str>,
+        now: OffsetDateTime,
+        patience: std::time::Instant,
+    ) -> Result<(Option<OffsetDateTime>, Vec<SignInAttempt>)> {
+        loop {
+            let history = self.sign_in_history(subject, own, now).await?;
+            let earlier: Vec<SignInAttempt> = history
+                .iter()
+                .filter(|a| a.outcome != SignInOutcome::Pending || a.id < own)
+                .cloned()
+                .collect();
+            let wait = wait_until(&earlier, address, now);
+            let settled: Vec<SignInAttempt> = earlier
+                .iter()
+                .filter(|a| a.outcome != SignInOutcome::Pending || now - a.at > STALE_PENDING)
+                .cloned()
+                .collect();
+            if wait.is_none() || wait_until(&settled, address, now).is_some() || std::time::Instant::now() > patience {
+                return Ok((wait, history));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
     }
 
     /// The subject's attempts within the throttling window, newest first, without `own`.

@@ -155,6 +155,11 @@ pub struct RunArgs {
     /// size: the order sizes, in lines (comma-separated, each 1 to 1,000).
     #[arg(long, value_delimiter = ',', default_values_t = [10usize, 100, 1000])]
     pub(super) sizes: Vec<usize>,
+    /// size: send allocate and backorder without `Prefer: return=minimal`, so each answer is the
+    /// whole order (what a client pays that wants the order back); by default they ask for the
+    /// minimal answer (204 and the ETag) and measure the step itself.
+    #[arg(long)]
+    pub(super) full_answers: bool,
 }
 
 /// This run's customer, catalogue and warehouses, created through the API.
@@ -241,8 +246,8 @@ fn validate(a: &RunArgs) -> Result<(), String> {
     if a.scenario == Scenario::Size && a.requests.is_some() {
         return Err("--requests is not for the size scenario (each step runs for --seconds)".into());
     }
-    if a.scenario != Scenario::Size && a.sizes != [10, 100, 1000] {
-        return Err("--sizes is for the size scenario".into());
+    if a.scenario != Scenario::Size && (a.sizes != [10, 100, 1000] || a.full_answers) {
+        return Err("--sizes and --full-answers are for the size scenario".into());
     }
     if a.sizes.is_empty() || a.sizes.len() > 8 || a.sizes.iter().any(|n| !(1..=size::MAX_LINES).contains(n)) {
         return Err(format!("--sizes: 1 to 8 sizes, each 1 to {} lines", size::MAX_LINES));

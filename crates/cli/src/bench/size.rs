@@ -10,6 +10,8 @@
 //!   more placed untimed if they are too few) are the pool the next steps draw from.
 //! - `allocate`: `POST /orders/{id}/allocations`, 1 unit of one line, line after line.
 //! - `backorder`: `POST /orders/{id}/backorders`, the other unit of the same lines.
+//!   Both send `Prefer: return=minimal` (204 and the ETag: the step, not a rendering of the
+//!   whole order) unless `--full-answers`.
 //! - `ship`: `POST /shipments` of 5 lines, on pool orders the two walks above did not reach,
 //!   each allocated in full first with one untimed `POST /orders/{id}/fulfilment`.
 //! - `receive`: `POST /shipments/{id}/receipt` for the shipments the ship step created.
@@ -211,6 +213,7 @@ struct StepCtx {
     /// Unique tracking numbers and event ids within the run.
     serial: AtomicU64,
     scan_base: OffsetDateTime,
+    full_answers: bool,
 }
 
 enum Outcome {
@@ -282,6 +285,12 @@ async fn op(api: &Api, cx: &StepCtx, cur: &mut Cursor, i: u64, rec: &mut Rec, ma
                     &format!("/api/v1/orders/{id}/backorders"),
                     &json!({"line": line, "quantity": 1, "expected_date": w.requested, "reason": "bench: supplier delay"}),
                 )
+            };
+            // The step itself, not a rendering of the whole order (unless --full-answers).
+            let req = if cx.full_answers {
+                req
+            } else {
+                req.header("prefer", "return=minimal")
             };
             if send(rec, req, false).await.is_some() {
                 rec.iteration(1);
@@ -613,6 +622,7 @@ pub async fn run(api: &Api, a: &RunArgs, backend: &str) -> Result<(), String> {
             lines,
             serial: AtomicU64::new(0),
             scan_base: OffsetDateTime::now_utc() - Duration::from_secs(86_400),
+            full_answers: a.full_answers,
         })
     };
     eprintln!(
@@ -765,6 +775,7 @@ pub async fn run(api: &Api, a: &RunArgs, backend: &str) -> Result<(), String> {
         "seconds": a.seconds,
         "warmup_s": a.warmup,
         "sizes": a.sizes,
+        "full_answers": a.full_answers,
         "ceiling": ceiling.json(ceil),
         "ceiling_per_s": ceil,
         "steps": all.iter().map(|f| f.json(ceil)).collect::<Vec<_>>(),
@@ -798,8 +809,15 @@ fn print_table(ceiling: &Figures, all: &[Figures], a: &RunArgs, backend: &str) {
     let ceil = ceiling.ops_per_s;
     println!(
         "size scenario ({backend}): concurrency {}, {} s per step after {} s warm-up; one request per op; \
-         % = ops/s against the ceiling run just before ({ceil}/s, GET /api/v1/ping)",
-        a.concurrency, a.seconds, a.warmup
+         % = ops/s against the ceiling run just before ({ceil}/s, GET /api/v1/ping); allocate and backorder {}",
+        a.concurrency,
+        a.seconds,
+        a.warmup,
+        if a.full_answers {
+            "answer with the whole order"
+        } else {
+            "ask for Prefer: return=minimal"
+        }
     );
     println!();
     println!("| lines | step | request | ops | ops/s | % of ceiling | mean ms | p50 ms | p99 ms | errors |");
@@ -863,14 +881,10 @@ mod tests {
     fn a_queue_hands_out_whole_items_in_turn() {
         let q = Queue::new(vec![2usize, 0, 1]);
         let (mut a, mut b) = (Cursor::default(), Cursor::default());
-        let mut got = Vec::new();
+        let take = |c: &mut Cursor| next_in(&q, c, |n| *n).map(|(k, _, j)| (k, j));
         // a takes item 0 and keeps it until it is used up; b meanwhile takes item 1 (empty),
         // then item 2.
-        got.push(next_in(&q, &mut a, |n| *n).map(|(k, _, j)| (k, j)));
-        got.push(next_in(&q, &mut b, |n| *n).map(|(k, _, j)| (k, j)));
-        got.push(next_in(&q, &mut a, |n| *n).map(|(k, _, j)| (k, j)));
-        got.push(next_in(&q, &mut b, |n| *n).map(|(k, _, j)| (k, j)));
-        got.push(next_in(&q, &mut a, |n| *n).map(|(k, _, j)| (k, j)));
+        let got = vec![take(&mut a), take(&mut b), take(&mut a), take(&mut b), take(&mut a)];
         assert_eq!(got, vec![Some((0, 0)), Some((2, 0)), Some((0, 1)), None, None]);
     }
 

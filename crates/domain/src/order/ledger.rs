@@ -18,7 +18,7 @@ pub struct LineLedger {
     pub allocated: Qty,
     pub in_transit: Qty,
     pub delivered: Qty,
-    /// Returned to sender by the carrier.
+    /// Returned to sender by the carrier, or delivered and received back under a return (RMA).
     pub returned: Qty,
     /// Shipped in total (in transit + delivered + returned).
     pub shipped: Qty,
@@ -48,6 +48,11 @@ impl LineLedger {
                 *received.get_or_insert(0) += i64::from(r.get());
             }
         }
+        // Customer returns move delivered units to returned (never more than was delivered:
+        // `Order::receive_return` checks, and the balance check below catches anything else).
+        let customer_returned = i64::from(line.returned_by_customer().get());
+        delivered -= customer_returned;
+        returned += customer_returned;
         let ordered = i64::from(line.quantity.get());
         let cancelled = i64::from(line.cancelled.get());
         let backordered = i64::from(line.backordered().get());

@@ -1,6 +1,6 @@
 //! An order line and the facts recorded against it: cancellations, backorder, allocations.
 
-use crate::ids::{FulfilmentLocationId, LocationId, ProductId, ShipmentId};
+use crate::ids::{FulfilmentLocationId, LocationId, ProductId, ReturnId, ShipmentId};
 use crate::money::Money;
 use crate::quantity::Qty;
 use serde::{Deserialize, Serialize};
@@ -28,6 +28,21 @@ pub struct Line {
     /// the line's ledger reads only its own shipments (and a store can load just those).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shipments: Vec<ShipmentId>,
+    /// Delivered quantity that came back to the seller under a return (RMA), as received at the
+    /// warehouse: it moves from `delivered` to `returned` in the ledger.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub returns: Vec<LineReturn>,
+}
+
+/// Delivered units of a line received back at the seller's warehouse under a return.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineReturn {
+    pub return_id: ReturnId,
+    pub quantity: Qty,
+    #[serde(with = "time::serde::rfc3339")]
+    pub received_at: OffsetDateTime,
+    /// As found by the warehouse (e.g. `damaged`, `resellable`), for the credit and the record.
+    pub condition: String,
 }
 
 impl Line {
@@ -46,6 +61,11 @@ impl Line {
     pub fn backordered(&self) -> Qty {
         self.backorder.as_ref().map_or(Qty::ZERO, |b| b.quantity)
     }
+
+    /// Delivered units received back under returns.
+    pub fn returned_by_customer(&self) -> Qty {
+        self.returns.iter().map(|r| r.quantity).sum()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,6 +77,12 @@ pub struct Allocation {
     /// were confirmations. Not a quantity state: the ledger ignores it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confirmation: Option<Confirmation>,
+    /// Cumulative quantity the fulfilment location released to its floor (picking, packing),
+    /// shipped or not. Released and unshipped quantity is committed: a change to it is routed
+    /// to the seller instead of applied at once. Not a quantity state: the ledger counts it as
+    /// allocated.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub released: Qty,
 }
 
 impl Allocation {
@@ -105,4 +131,8 @@ pub struct BackorderChange {
     pub to: Option<Date>,
     pub by: String,
     pub reason: String,
+}
+
+fn is_zero(q: &Qty) -> bool {
+    q.is_zero()
 }

@@ -1,14 +1,17 @@
 //! The order aggregate: lines (each with its own ship-to), allocations, backorders, shipments and
 //! receipts. Every command validates fully before it mutates, so a refused command changes nothing.
 
+mod change;
 mod confirm;
 mod ledger;
 mod line;
+mod returns;
 mod shipment;
 
 pub use confirm::{ConfirmLine, Confirmed};
 pub use ledger::LineLedger;
-pub use line::{Allocation, Backorder, BackorderChange, Confirmation, Line};
+pub use change::{Change, ChangeNames, ChangeResult, Pending};
+pub use line::{Allocation, Backorder, BackorderChange, Confirmation, Line, LineReturn};
 pub use shipment::{Receipt, ReceiptLine, Shipment, ShipmentLine};
 
 use crate::account::{Account, FulfilmentLocation};
@@ -134,57 +137,8 @@ impl Order {
         }
         let mut lines = Vec::with_capacity(new.lines.len());
         for (i, nl) in new.lines.into_iter().enumerate() {
-            let field = |f: &str| format!("lines[{i}].{f}");
-            require_positive(nl.quantity, &field("quantity"))?;
-            match account.location(nl.ship_to) {
-                Some(l) if l.kind.can_receive() => {}
-                Some(_) => {
-                    return Err(Rejection::new(
-                        ErrorCode::InvalidValue,
-                        field("ship_to"),
-                        "this location does not receive goods",
-                    ));
-                }
-                None => {
-                    return Err(Rejection::new(
-                        ErrorCode::ForeignAccount,
-                        field("ship_to"),
-                        "the ship-to location does not belong to the ordering account",
-                    ));
-                }
-            }
-            if nl.product.discontinued {
-                return Err(Rejection::new(
-                    ErrorCode::InvalidState,
-                    field("sku"),
-                    format!("{} is discontinued", nl.product.sku),
-                ));
-            }
-            let unit_price = account.contract_price(nl.product.id).unwrap_or(nl.product.list_price);
-            if unit_price.currency() != account.currency {
-                return Err(currency_mismatch(
-                    &field("sku"),
-                    account.currency,
-                    unit_price.currency(),
-                ));
-            }
-            lines.push(Line {
-                no: u32::try_from(i + 1).unwrap_or(u32::MAX),
-                product_id: nl.product.id,
-                sku: nl.product.sku,
-                description: nl.product.name,
-                category: nl.product.category,
-                quantity: nl.quantity,
-                unit_price,
-                ship_to: nl.ship_to,
-                requested_date: nl.requested_date,
-                po_number: nl.po_number,
-                cost_centre: nl.cost_centre,
-                cancelled: Qty::ZERO,
-                backorder: None,
-                allocations: Vec::new(),
-                shipments: Vec::new(),
-            });
+            let no = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            lines.push(new_line(account, no, nl, &|f| format!("lines[{i}].{f}"))?);
         }
         Ok(Order {
             id: new.id,
@@ -206,7 +160,7 @@ impl Order {
         self.lines.iter().find(|l| l.no == no)
     }
 
-    fn line_index(&self, no: u32, field: &str) -> Result<usize> {
+    pub(crate) fn line_index(&self, no: u32, field: &str) -> Result<usize> {
         self.lines.iter().position(|l| l.no == no).ok_or_else(|| {
             Rejection::new(
                 ErrorCode::UnknownReference,
@@ -277,6 +231,7 @@ impl Order {
                 location: location.id,
                 quantity: qty,
                 confirmation: None,
+                released: Qty::ZERO,
             }),
         }
         Ok(())
@@ -469,7 +424,7 @@ impl Order {
         Ok(self.shipments.last().expect("just pushed"))
     }
 
-    fn shipped_from(&self, line_no: u32, from: FulfilmentLocationId) -> Qty {
+    pub(crate) fn shipped_from(&self, line_no: u32, from: FulfilmentLocationId) -> Qty {
         let Some(line) = self.line(line_no) else {
             return Qty::ZERO;
         };
@@ -589,6 +544,59 @@ impl Order {
     }
 }
 
+/// A line as placed (or added later): the ship-to must be one of the account's receiving
+/// locations, the product still sold, the price the account's contract price (else the list
+/// price) in the account's currency. `field` names an input field in refusals.
+pub(crate) fn new_line(account: &Account, no: u32, nl: NewLine, field: &dyn Fn(&str) -> String) -> Result<Line> {
+    require_positive(nl.quantity, &field("quantity"))?;
+    match account.location(nl.ship_to) {
+        Some(l) if l.kind.can_receive() => {}
+        Some(_) => {
+            return Err(Rejection::new(
+                ErrorCode::InvalidValue,
+                field("ship_to"),
+                "this location does not receive goods",
+            ));
+        }
+        None => {
+            return Err(Rejection::new(
+                ErrorCode::ForeignAccount,
+                field("ship_to"),
+                "the ship-to location does not belong to the ordering account",
+            ));
+        }
+    }
+    if nl.product.discontinued {
+        return Err(Rejection::new(
+            ErrorCode::InvalidState,
+            field("sku"),
+            format!("{} is discontinued", nl.product.sku),
+        ));
+    }
+    let unit_price = account.contract_price(nl.product.id).unwrap_or(nl.product.list_price);
+    if unit_price.currency() != account.currency {
+        return Err(currency_mismatch(&field("sku"), account.currency, unit_price.currency()));
+    }
+    Ok(Line {
+        no,
+        product_id: nl.product.id,
+        sku: nl.product.sku,
+        description: nl.product.name,
+        category: nl.product.category,
+        quantity: nl.quantity,
+        unit_price,
+        ship_to: nl.ship_to,
+        requested_date: nl.requested_date,
+        po_number: nl.po_number,
+        cost_centre: nl.cost_centre,
+        cancelled: Qty::ZERO,
+        backorder: None,
+        allocations: Vec::new(),
+        shipments: Vec::new(),
+        returns: Vec::new(),
+    })
+}
+
 fn currency_mismatch(field: &str, expected: Currency, got: Currency) -> Rejection {
     Rejection::new(
         ErrorCode::CurrencyMismatch,
@@ -597,7 +605,7 @@ fn currency_mismatch(field: &str, expected: Currency, got: Currency) -> Rejectio
     )
 }
 
-fn require_positive(qty: Qty, field: &str) -> Result<()> {
+pub(crate) fn require_positive(qty: Qty, field: &str) -> Result<()> {
     if qty.is_zero() {
         return Err(Rejection::new(
             ErrorCode::InvalidQuantity,

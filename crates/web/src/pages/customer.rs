@@ -78,6 +78,15 @@ struct CustomerPage {
     payments: Vec<PaymentLine>,
     users: Vec<UserLine>,
     timeline: Vec<EventLine>,
+    // -- returns --
+    returns: Vec<super::returns::ReturnRow>,
+    // -- /returns --
+    // -- cases --
+    cases: Vec<super::cases::CaseRow>,
+    // -- /cases --
+    // -- exceptions --
+    exceptions: Vec<super::exceptions::ExceptionRow>,
+    // -- /exceptions --
 }
 
 pub async fn customer(State(st): State<WebState>, v: Viewer, Path(id): Path<Uuid>) -> PageResult {
@@ -212,6 +221,29 @@ pub async fn customer(State(st): State<WebState>, v: Viewer, Path(id): Path<Uuid
                 who: e.actor_name.clone(),
             })
             .collect(),
+        // -- returns --
+        returns: st
+            .app
+            .list_returns(
+                &v.ctx,
+                &aftercart_app::ReturnFilter {
+                    account_id: Some(AccountId(id)),
+                    limit: 10,
+                    ..Default::default()
+                },
+            )
+            .await?
+            .items
+            .iter()
+            .map(|r| super::returns::row(&r.value, "/console/returns"))
+            .collect(),
+        // -- /returns --
+        // -- cases --
+        cases: super::cases::of_account(&st, &v.ctx, AccountId(id)).await?,
+        // -- /cases --
+        // -- exceptions --
+        exceptions: super::exceptions::of_account(&st, &v.ctx, AccountId(id)).await?,
+        // -- /exceptions --
     };
     Ok(render(StatusCode::OK, &page))
 }

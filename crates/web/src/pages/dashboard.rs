@@ -30,6 +30,10 @@ struct DashboardPage {
     overdue: Option<Vec<Item>>,
     mismatched: Option<Vec<Item>>,
     deliveries: Vec<Item>,
+    // -- exceptions --
+    /// What the seller already noticed and is working on (late, stalled, carrier trouble…).
+    exceptions: Vec<Item>,
+    // -- /exceptions --
 }
 
 pub async fn dashboard(State(st): State<WebState>, v: Viewer) -> PageResult {
@@ -215,6 +219,9 @@ pub async fn dashboard(State(st): State<WebState>, v: Viewer) -> PageResult {
             overdue,
             mismatched,
             deliveries,
+            // -- exceptions --
+            exceptions: super::exceptions::customer_items(&st, ctx).await?,
+            // -- /exceptions --
         },
     ))
 }

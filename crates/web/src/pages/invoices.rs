@@ -197,6 +197,9 @@ struct InvoicePage {
     header: Vec<String>,
     lines: Vec<MatchRow>,
     applied: Vec<Applied>,
+    // -- cases --
+    cases: super::cases::RecordCases,
+    // -- /cases --
 }
 
 pub async fn detail(State(st): State<WebState>, v: Viewer, Path(id): Path<String>) -> PageResult {
@@ -273,6 +276,9 @@ pub async fn detail(State(st): State<WebState>, v: Viewer, Path(id): Path<String
             header: m.report.header.iter().map(|d| d.explanation.clone()).collect(),
             lines,
             applied,
+            // -- cases --
+            cases: super::cases::for_record(&st, ctx, aftercart_domain::case::AboutKind::Invoice, inv.id.0).await?,
+            // -- /cases --
         },
     ))
 }

@@ -22,6 +22,15 @@ pub mod track;
 // -- reorder and saved lists --
 pub mod lists;
 pub mod reorder;
+// -- cases --
+pub mod cases;
+// -- /cases --
+// -- returns --
+pub mod returns;
+// -- /returns --
+// -- exceptions --
+pub mod exceptions;
+// -- /exceptions --
 
 use aftercart_domain::status::Risk;
 

@@ -295,6 +295,10 @@ pub struct LocationGroup {
 }
 
 pub struct ShipmentRow {
+    // -- cases --
+    /// "Ask about this shipment" (empty when the viewer may not open cases).
+    pub ask: String,
+    // -- /cases --
     pub carrier: String,
     pub tracking_number: String,
     pub tracking_url: String,
@@ -352,6 +356,16 @@ struct OrderPage {
     goods: String,
     freight: String,
     total: String,
+    // -- returns --
+    /// Delivered goods the viewer may ask to return: the "Return items" link.
+    can_return: bool,
+    // -- /returns --
+    // -- cases --
+    cases: super::cases::RecordCases,
+    // -- /cases --
+    // -- exceptions --
+    exceptions: Vec<super::dashboard::Item>,
+    // -- /exceptions --
 }
 
 pub(crate) fn event_words(kind: &str) -> String {
@@ -452,6 +466,13 @@ pub async fn detail(State(st): State<WebState>, v: Viewer, Path(id): Path<String
             .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
             .unwrap_or_default();
         shipments.push(ShipmentRow {
+            // -- cases --
+            ask: if ctx.principal.may(Action::Cases) {
+                super::cases::ask_href(aftercart_domain::case::AboutKind::Shipment, s.id.0)
+            } else {
+                String::new()
+            },
+            // -- /cases --
             carrier: match &s.service {
                 Some(sv) => format!("{} {sv}", s.carrier),
                 None => s.carrier.clone(),
@@ -559,6 +580,16 @@ pub async fn detail(State(st): State<WebState>, v: Viewer, Path(id): Path<String
             goods: format::money(order.goods_total()),
             freight: format::money(order.freight),
             total: format::money(total),
+            // -- returns --
+            can_return: ctx.principal.may(Action::ReturnRequest)
+                && view.lines.iter().any(|l| !l.ledger.delivered.is_zero()),
+            // -- /returns --
+            // -- cases --
+            cases: super::cases::for_record(&st, ctx, aftercart_domain::case::AboutKind::Order, order.id.0).await?,
+            // -- /cases --
+            // -- exceptions --
+            exceptions: super::exceptions::of_order(&st, ctx, order.id).await?,
+            // -- /exceptions --
         },
     ))
 }

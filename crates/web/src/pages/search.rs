@@ -168,6 +168,27 @@ pub async fn search(State(st): State<WebState>, v: Viewer, RawQuery(raw): RawQue
                 })
                 .collect(),
         });
+        // -- cases --
+        // A case number (CS-1001) through the cases' unique number column: one indexed lookup.
+        let case = match st.app.case_by_number(&v.ctx, &q).await {
+            Ok(c) => Some(c),
+            Err(aftercart_app::AppError::NotFound { .. }) => None,
+            Err(err) => return Err(err.into()),
+        };
+        groups.push(Group {
+            id: "cases",
+            heading: "Cases",
+            hits: case
+                .iter()
+                .map(|c| Hit {
+                    href: format!("/console/cases/{}", c.case.id),
+                    title: format!("Case {}", c.case.number),
+                    detail: format!("{} · {}", c.case.subject, c.case.about.label),
+                    tag: Some(super::cases::status_tag(c.case.status)),
+                })
+                .collect(),
+        });
+        // -- /cases --
         groups.retain(|g| !g.hits.is_empty());
     }
     Ok(render(

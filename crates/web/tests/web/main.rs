@@ -13,3 +13,9 @@ mod lists;
 mod matrix;
 mod portal;
 mod supplier;
+// -- returns --
+mod returns;
+// -- /returns --
+// -- cases --
+mod cases;
+// -- /cases --

@@ -39,6 +39,15 @@ enum Rec {
     List,
     /// A shipment from the dropship supplier.
     SupplierShipment,
+    // -- returns --
+    /// A return of a Northwind order shipping to the scoped user's location.
+    Return,
+    // -- /returns --
+    // -- cases --
+    /// A case about `Order` (the scoped user sees it), and one about `OrderOutOfScope`.
+    Case,
+    CaseOutOfScope,
+    // -- /cases --
 }
 
 use Rec::*;
@@ -127,6 +136,33 @@ const MATRIX: &[(&str, &str, Rec, &str, &str)] = &[
     ("GET", "/console/accounts/{id}", Account, "", "SFFFFFFOF"),
     ("GET", "/orders.csv", Plain, "", "SOOOOOOOO"),
     ("GET", "/invoices.csv", Plain, "", "SFOOOOOOF"),
+    // -- returns --
+    ("GET", "/orders/{id}/return", Order, "", "SOFFOONOF"),
+    ("POST", "/orders/{id}/return", Order, "", "S-FF--N-F"),
+    ("GET", "/returns", Plain, "", "SOOOOOOFF"),
+    ("GET", "/returns/{id}", Return, "", "SOOOOONFF"),
+    ("POST", "/returns/{id}/shipment", Return, "", "S-FF--NFF"),
+    ("GET", "/console/returns", Plain, "", "SFFFFFFOF"),
+    ("GET", "/console/returns/{id}", Return, "", "SFFFFFFOF"),
+    ("POST", "/console/returns/{id}/decision", Return, "", "SFFFFFF-F"),
+    ("POST", "/console/returns/{id}/shipment", Return, "", "SFFFFFF-F"),
+    ("POST", "/console/returns/{id}/receipt", Return, "", "SFFFFFF-F"),
+    // -- /returns --
+    // -- cases --
+    ("GET", "/cases", Plain, "", "SOOOOOOFF"),
+    ("GET", "/cases/new", Order, "about=order:{id}", "SOOOOONOF"),
+    ("GET", "/cases/new", OrderOutOfScope, "about=order:{id}", "SOOOONNOF"),
+    ("POST", "/cases/new", Plain, "", "S-------F"),
+    ("GET", "/cases/{id}", Case, "", "SOOOOONFF"),
+    ("GET", "/cases/{id}", CaseOutOfScope, "", "SOOOONNFF"),
+    ("POST", "/cases/{id}/reply", Case, "", "S-----NFF"),
+    ("POST", "/cases/{id}/status", Case, "", "S-----NFF"),
+    ("GET", "/console/cases", Plain, "", "SFFFFFFOF"),
+    ("GET", "/console/cases/{id}", Case, "", "SFFFFFFOF"),
+    ("POST", "/console/cases/{id}/reply", Case, "", "SFFFFFF-F"),
+    ("POST", "/console/cases/{id}/assign", Case, "", "SFFFFFF-F"),
+    ("POST", "/console/cases/{id}/status", Case, "", "SFFFFFF-F"),
+    // -- /cases --
 ];
 
 #[test]
@@ -274,6 +310,47 @@ async fn records(t: &TestWeb) -> HashMap<Rec, String> {
         .await
         .expect("a saved list");
     m.insert(List, list.value.id.0.to_string());
+    // -- returns --
+    let delivered = orders
+        .iter()
+        .find_map(|o| {
+            let l = o
+                .lines
+                .iter()
+                .find(|l| l.ship_to == scoped_loc && !o.ledger(l).delivered.is_zero())?;
+            (in_scope(o) && !routed(o)).then_some((o.id, l.no))
+        })
+        .expect("a delivered Northwind order to the scoped user's location");
+    let ask = aftercart_app::RequestReturn {
+        order_id: delivered.0,
+        reason: aftercart_domain::returns::ReturnReason::NotNeeded,
+        note: None,
+        description: None,
+        lines: vec![(delivered.1, Qty::new(1))],
+    };
+    let ret = t
+        .app
+        .run(&ctx, || t.app.plan_request_return(&ctx, &ask))
+        .await
+        .expect("a return");
+    m.insert(Return, ret.value.id.0.to_string());
+    // -- /returns --
+    // -- cases --
+    for (rec, about) in [(Case, Order), (CaseOutOfScope, OrderOutOfScope)] {
+        let open = aftercart_app::OpenCase {
+            about_kind: aftercart_domain::case::AboutKind::Order,
+            about_id: m[&about].parse().expect("order id"),
+            subject: String::new(),
+            body: "The matrix asks.".into(),
+        };
+        let c = t
+            .app
+            .run(&ctx, || t.app.plan_open_case(&ctx, &open))
+            .await
+            .expect("a case");
+        m.insert(rec, c.case.id.0.to_string());
+    }
+    // -- /cases --
     m
 }
 
@@ -314,6 +391,10 @@ async fn every_page_answers_every_persona_as_the_matrix_says(t: TestWeb) {
             url = url.replace("{id}", &ids[rec]);
         }
         if !q.is_empty() {
+            // -- cases --
+            // A query may name the record too (`/cases/new?about=order:{id}`).
+            let q = if *rec != Plain { q.replace("{id}", &ids[rec]) } else { q.to_string() };
+            // -- /cases --
             url = format!("{url}?{q}");
         }
         for (i, cell) in cells.chars().enumerate() {

@@ -408,3 +408,19 @@ impl TestApp {
         .ok()
     }
 }
+
+// -- exceptions --
+impl TestApp {
+    /// The PostgreSQL URL of this test's own schema (None on SQLite): for a second `App` on the
+    /// same database, as a second server process would have.
+    pub fn postgres_url(&self) -> Option<String> {
+        match &self.cleanup {
+            Some(Cleanup::Schema(schema)) => {
+                let sep = if pg_url().contains('?') { '&' } else { '?' };
+                Some(format!("{}{sep}options=-csearch_path%3D{schema}", pg_url()))
+            }
+            _ => None,
+        }
+    }
+}
+// -- /exceptions --

@@ -56,6 +56,14 @@ mod approvals; // -- approvals and spend --
 use approvals::approver_approves_with_comment;
 mod supplier; // -- supplier portal and shipments --
 use supplier::supplier_ships_a_line;
+// -- cases --
+mod cases;
+use cases::buyer_asks_and_an_agent_answers;
+// -- /cases --
+// -- returns --
+mod returns;
+use returns::buyer_returns_damaged_goods;
+// -- /returns --
 const NARROW: u32 = 320;
 
 fn workspace() -> PathBuf {
@@ -946,6 +954,12 @@ async fn browser_journeys() {
     // -- console search, customer 360, tracking --
     journey!(agent_searches_tracking_and_opens_the_customer, &portal.app);
     journey!(consumer_tracks_a_parcel, &portal.app);
+    // -- cases --
+    journey!(buyer_asks_and_an_agent_answers, &portal.app);
+    // -- /cases --
+    // -- returns --
+    journey!(buyer_returns_damaged_goods, &portal.app);
+    // -- /returns --
 
     let violations = std::mem::take(&mut b.violations);
     let audited = std::mem::take(&mut b.audited);
