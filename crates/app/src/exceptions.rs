@@ -234,7 +234,9 @@ fn exception_event(
         kind,
         "exception",
         e.id.0,
-        Some(e.account_id),
+        // Not in the account's timeline: that is the customer's, and most exceptions (and every
+        // explanation written for the seller) are not. The exception's own timeline has them.
+        None,
         reason,
         json!({
             "kind": e.kind.as_str(),
@@ -587,28 +589,36 @@ impl Detector {
         let mut r = DetectReport::default();
         let mut names: HashMap<AccountId, Option<Account>> = HashMap::new();
         // Parcels not delivered: late against the promise, stalled, carrier trouble.
+        // One page at a time (memory stays one page, whatever the number of parcels in transit).
         for st in OPEN_TRACKING {
-            let mut docs: Vec<ShipmentDoc> = Vec::new();
-            self.each_page("shipment", st.as_str(), None, |rows| {
-                let out = rows
-                    .iter()
-                    .map(|row| decode::<ShipmentDoc>(row).map(|v| v.value))
-                    .collect::<Result<Vec<_>>>();
-                docs.extend(out.unwrap_or_default());
-                async { Ok(()) }
-            })
-            .await?;
-            r.records += docs.len();
-            for d in docs {
-                let acct = self.account(&mut names, d.account_id).await?;
-                let to = aftercart_domain::exception::location_name(acct.as_ref(), d.shipment.to);
-                causes.extend(shipment_causes(
-                    (d.order_id, &d.order_number, d.account_id),
-                    &d.shipment,
-                    &to,
-                    now,
-                    &th,
-                ));
+            let mut before = None;
+            loop {
+                let rows = self
+                    .app
+                    .store
+                    .list(ListQuery {
+                        kind: "shipment",
+                        status: Some(st.as_str().into()),
+                        before,
+                        limit: 500,
+                        ..Default::default()
+                    })
+                    .await?;
+                r.records += rows.len();
+                for row in &rows {
+                    let d = decode::<ShipmentDoc>(row)?.value;
+                    let acct = self.account(&mut names, d.account_id).await?;
+                    let to = aftercart_domain::exception::location_name(acct.as_ref(), d.shipment.to);
+                    for c in shipment_causes((d.order_id, &d.order_number, d.account_id), &d.shipment, &to, now, &th) {
+                        if self.raise(c).await? {
+                            r.raised += 1;
+                        }
+                    }
+                }
+                if rows.len() < 500 {
+                    break;
+                }
+                before = rows.last().map(|r| r.id);
             }
         }
         // Orders waiting for approval.
@@ -850,7 +860,9 @@ impl App {
         let mut items = Vec::with_capacity(rows.len());
         for r in &rows {
             let v = decode::<Exception>(r)?;
-            if v.value.visible_to(&ctx.principal) {
+            // A customer's list is read through their own key; kind and owner filter here.
+            let wanted = f.kind.is_none_or(|k| v.value.kind == k) && f.owner.is_none_or(|o| v.value.owner == o);
+            if wanted && v.value.visible_to(&ctx.principal) {
                 items.push(v);
             }
         }

@@ -20,6 +20,9 @@ mod report;
 mod seed;
 mod size;
 mod weight;
+// -- exceptions --
+mod detector;
+// -- /exceptions --
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
@@ -35,6 +38,10 @@ enum BenchCommand {
     Run(load::RunArgs),
     /// Bytes a browser transfers on the first load of a portal page (default: the order page).
     Weight(weight::WeightArgs),
+    // -- exceptions --
+    /// The exception detector's cost on a seeded database: a full pass and per triggering event.
+    Detector(detector::DetectorArgs),
+    // -- /exceptions --
 }
 
 pub async fn run(args: BenchArgs) -> Result<(), String> {
@@ -42,6 +49,9 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         BenchCommand::Seed(a) => seed::run(a).await,
         BenchCommand::Run(a) => load::run(a).await,
         BenchCommand::Weight(a) => weight::run(a).await,
+        // -- exceptions --
+        BenchCommand::Detector(a) => detector::run(a).await,
+        // -- /exceptions --
     }
 }
 

@@ -540,7 +540,7 @@ mod tests {
             .expect("reopens");
         assert!(m.reopened());
         assert_eq!(c.status, CaseStatus::WaitingOnCustomer);
-        assert_eq!(c.messages.len(), 6);
+        assert_eq!(c.messages.len(), 7);
     }
 
     #[test]

@@ -125,6 +125,12 @@ pub fn rule(method: &Method, path: &str) -> Option<Rule> {
             | "/console/exceptions/{id}/resolve",
         ) => Rule::SignedIn(Staff, ExceptionWork),
         // -- /exceptions --
+        // -- change requests --
+        ("GET" | "POST", "/orders/{id}/change") => Rule::SignedIn(Any, OrderChange),
+        ("GET", "/console/changes" | "/console/changes/{id}") | ("POST", "/console/changes/{id}") => {
+            Rule::SignedIn(Staff, ChangeDecide)
+        }
+        // -- /change requests --
         _ => return None,
     })
 }

@@ -165,6 +165,13 @@ fn pages() -> Pages {
     .post("/console/cases/{id}/assign", cases::assign)
     .post("/console/cases/{id}/status", cases::set_status)
     // -- /cases --
+    // -- change requests --
+    .get("/orders/{id}/change", changes::form)
+    .post("/orders/{id}/change", changes::submit)
+    .get("/console/changes", changes::queue)
+    .get("/console/changes/{id}", changes::detail)
+    .post("/console/changes/{id}", changes::decide)
+    // -- /change requests --
     // -- returns --
     .get("/orders/{id}/return", returns::new_form)
     .post("/orders/{id}/return", returns::create)

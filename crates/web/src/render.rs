@@ -100,6 +100,11 @@ impl Layout {
                 // -- exceptions --
                 items.push(("/console/exceptions", "Exceptions"));
                 // -- /exceptions --
+                // -- change requests --
+                if p.may(Action::ChangeDecide) {
+                    items.push(("/console/changes", "Changes"));
+                }
+                // -- /change requests --
             }
             PrincipalKind::Supplier { .. } => {
                 items.push(("/orders", "Orders"));

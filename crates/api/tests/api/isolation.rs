@@ -187,6 +187,11 @@ struct Fx {
     case_s2: Rec,
     case_b1: Rec,
     // -- /cases --
+    // -- exceptions --
+    /// Carrier exceptions raised by the detector: on S2 (A, the store) and on a parcel of B.
+    exc_s2: Rec,
+    exc_b: Rec,
+    // -- /exceptions --
 }
 
 impl Fx {
@@ -234,6 +239,10 @@ impl Fx {
             case_s2: Rec::new("CaseS2", Order, &id("case_s2"), Some(Acct::A)).to(&[Loc::Store], false),
             case_b1: Rec::new("CaseB1", Order, &id("case_b1"), Some(Acct::B)).to(&[Loc::BHq], false),
             // -- /cases --
+            // -- exceptions --
+            exc_s2: Rec::new("ExcS2", Shipment, &id("exc_s2"), Some(Acct::A)).to(&[Loc::Store], false),
+            exc_b: Rec::new("ExcB", Shipment, &id("exc_b"), Some(Acct::B)).to(&[Loc::BHq], false),
+            // -- /exceptions --
             w,
         }
     }
@@ -272,6 +281,10 @@ impl Fx {
             &self.case_s2,
             &self.case_b1,
             // -- /cases --
+            // -- exceptions --
+            &self.exc_s2,
+            &self.exc_b,
+            // -- /exceptions --
         ]
     }
 
@@ -323,6 +336,10 @@ const FIXTURE_IDS: &[&str] = &[
     "case_s2",
     "case_b1",
     // -- /cases --
+    // -- exceptions --
+    "exc_s2",
+    "exc_b",
+    // -- /exceptions --
 ];
 
 #[derive(Default)]
@@ -540,6 +557,9 @@ async fn fixture(t: &TestApp) -> Fx {
     let case_s2 = case_about("shipment", s2.clone()).await;
     let case_b1 = case_about("order", b1.clone()).await;
     // -- /cases --
+    // -- exceptions --
+    let (exc_s2, exc_b) = fixture_exceptions(t, &w, &s2).await;
+    // -- /exceptions --
     for (k, v) in [
         ("supplier", supplier),
         ("a1", a1),
@@ -574,6 +594,10 @@ async fn fixture(t: &TestApp) -> Fx {
         ("case_s2", case_s2),
         ("case_b1", case_b1),
         // -- /cases --
+        // -- exceptions --
+        ("exc_s2", exc_s2),
+        ("exc_b", exc_b),
+        // -- /exceptions --
     ] {
         ids.put(k, v);
     }
@@ -1360,6 +1384,26 @@ fn cases(method: &str, path: &str, fx: &Fx) -> Vec<Case> {
             json!({"status": "waiting_on_customer"}),
         ),
         // -- /cases --
+        // -- exceptions --
+        ("get", "/api/v1/exceptions") => list(),
+        ("get", "/api/v1/exceptions/{id}") => each(&[&fx.exc_s2, &fx.exc_b], Value::Null),
+        ("post", "/api/v1/exceptions/{id}/acknowledge") => each(&[&fx.exc_s2, &fx.exc_b], json!({})),
+        ("post", "/api/v1/exceptions/{id}/assign") => each(&[&fx.exc_s2, &fx.exc_b], json!({"assignee": null})),
+        ("post", "/api/v1/exceptions/{id}/resolve") => {
+            each(&[&fx.exc_s2, &fx.exc_b], json!({"note": "The matrix resolves it."}))
+        }
+        ("post", "/api/v1/exceptions/bulk") => [&fx.exc_s2, &fx.exc_b]
+            .iter()
+            .map(|r| {
+                one(
+                    r.label,
+                    path.to_owned(),
+                    json!({"ids": [r.id], "action": "acknowledge"}),
+                    vec![((*r).clone(), body_ref("ids[0]"))],
+                )
+            })
+            .collect(),
+        // -- /exceptions --
         (m, p) => panic!(
             "the isolation matrix does not know how to fill {} {p}: add it to `cases` in \
              crates/api/tests/isolation.rs (path ids, a minimal body, and its targets)",
@@ -2351,3 +2395,56 @@ both_stores!(
     bug_supplier_lists_miss_its_records,
     bug_agent_mints_credentials_for_an_admin,
 );
+
+// -- exceptions --
+/// A carrier exception on S2 (account A, to the store) and on a new parcel of account B, raised
+/// by one detector pass; returns their ids.
+async fn fixture_exceptions(t: &TestApp, w: &World, s2: &str) -> (String, String) {
+    let b = t
+        .post(
+            "/api/v1/orders",
+            json!({"account_id": w.other_account,
+                   "lines": [{"product_id": w.gloves, "quantity": 2, "ship_to": w.other_ship_to}]}),
+        )
+        .await
+        .ok()
+        .id();
+    t.post(
+        &format!("/api/v1/orders/{b}/allocations"),
+        json!({"line": 1, "fulfilment_location_id": w.dallas, "quantity": 2}),
+    )
+    .await
+    .ok();
+    let sb2 = t
+        .post(
+            "/api/v1/shipments",
+            json!({"order_id": b, "from_location_id": w.dallas, "to_location_id": w.other_ship_to,
+                   "lines": [{"line": 1, "quantity": 2}], "carrier": "UPS", "tracking_number": "1ZB1EXC0001"}),
+        )
+        .await
+        .ok()
+        .id();
+    for s in [s2, sb2.as_str()] {
+        t.post(
+            "/api/v1/tracking-events",
+            json!({"events": [{"shipment_id": s, "status": "exception", "occurred_at": "2026-11-20T12:00:00Z",
+                               "location": "Memphis, TN", "source": "matrix"}]}),
+        )
+        .await
+        .ok();
+    }
+    t.app.detect_exceptions_once().await.expect("detector");
+    let list = t.get("/api/v1/exceptions?kind=carrier_exception&limit=500").await.ok();
+    let of = |shipment: &str| {
+        list.body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|e| e["about"]["id"] == shipment)
+            .and_then(|e| e["id"].as_str())
+            .unwrap_or_else(|| panic!("no carrier exception about {shipment}: {}", list.body))
+            .to_owned()
+    };
+    (of(s2), of(&sb2))
+}
+// -- /exceptions --

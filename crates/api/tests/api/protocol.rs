@@ -242,13 +242,14 @@ async fn idempotency_concurrent_same_key(t: TestApp) {
     let mut created = Vec::new();
     for task in tasks {
         let r = task.await.expect("request task");
+        // The losers of the race replay the winner's response (its commit is durable once the
+        // key's unique index refuses theirs): no `409 idempotency_in_progress` for the same body.
         match r.status.as_u16() {
             201 => created.push(r.id()),
-            409 => r.refused(409, "idempotency_in_progress", ""),
             s => panic!("unexpected {s}: {}", r.body),
         }
     }
-    assert!(!created.is_empty(), "at least one request creates the order");
+    assert_eq!(created.len(), 8, "every request answers with the order");
     assert!(
         created.iter().all(|id| *id == created[0]),
         "every 201 names the same order: {created:?}"

@@ -42,6 +42,9 @@ mod returns;
 // -- cases --
 mod cases;
 // -- /cases --
+// -- change requests --
+mod changes;
+// -- /change requests --
 
 use crate::error::{AppError, Result};
 use crate::{
@@ -227,6 +230,9 @@ pub async fn load(app: &App) -> Result<DemoSummary> {
     // -- cases --
     cases::cases(app, demo.world.accounts[0].id).await?;
     // -- /cases --
+    // -- change requests --
+    changes::changes(app, demo.world.accounts[0].id).await?;
+    // -- /change requests --
     // -- exceptions --
     // One detector pass over what was loaded, so the queue and the customer's pages show the
     // exceptions the demo's late, stalled and short deliveries cause (as `serve` would).

@@ -143,8 +143,10 @@ async fn accounts(st: &WebState, ctx: &Ctx) -> Result<Vec<(AccountId, String)>, 
         .collect())
 }
 
-async fn queue_page(st: &WebState, v: &Viewer, q: QueueQuery, mut e: Errors, assignee: String) -> PageResult {
+async fn queue_page(st: &WebState, v: &Viewer, q: QueueQuery, bulk_errors: Errors, assignee: String) -> PageResult {
     let ctx = &v.ctx;
+    // Filter errors stop the listing; a refused bulk form keeps the rows to tick again.
+    let mut e = Errors::default();
     let kind = match q.kind.as_str() {
         "" => None,
         k => match ExceptionKind::parse(k) {
@@ -228,6 +230,9 @@ async fn queue_page(st: &WebState, v: &Viewer, q: QueueQuery, mut e: Errors, ass
                 nq.kind, nq.owner, nq.state, nq.account, nq.age, nq.cursor
             );
         }
+    }
+    if e.is_empty() {
+        e = bulk_errors;
     }
     let mut kinds = vec![opt("", "Every kind", &q.kind)];
     kinds.extend(

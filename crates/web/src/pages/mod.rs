@@ -31,6 +31,9 @@ pub mod returns;
 // -- exceptions --
 pub mod exceptions;
 // -- /exceptions --
+// -- change requests --
+pub mod changes;
+// -- /change requests --
 
 use aftercart_domain::status::Risk;
 

@@ -365,7 +365,14 @@ struct OrderPage {
     // -- /cases --
     // -- exceptions --
     exceptions: Vec<super::dashboard::Item>,
+    /// Staff see the seller's explanation with a link to the exception; customers plain words.
+    exceptions_staff: bool,
     // -- /exceptions --
+    // -- change requests --
+    /// Something is left to change and the viewer may ask: the "Change this order" link.
+    can_change: bool,
+    changes: Vec<super::changes::ChangeRow>,
+    // -- /change requests --
 }
 
 pub(crate) fn event_words(kind: &str) -> String {
@@ -589,7 +596,22 @@ pub async fn detail(State(st): State<WebState>, v: Viewer, Path(id): Path<String
             // -- /cases --
             // -- exceptions --
             exceptions: super::exceptions::of_order(&st, ctx, order.id).await?,
+            exceptions_staff: ctx.principal.is_seller(),
             // -- /exceptions --
+            // -- change requests --
+            can_change: ctx.principal.may(Action::OrderChange)
+                && view.lines.iter().any(|l| !l.ledger.open().is_zero()),
+            changes: if matches!(ctx.principal.kind, PrincipalKind::Supplier { .. }) {
+                Vec::new()
+            } else {
+                st.app
+                    .change_requests_of_order(ctx, order.id)
+                    .await?
+                    .iter()
+                    .map(|r| super::changes::change_row(&r.value, ctx.principal.may(Action::ChangeDecide)))
+                    .collect()
+            },
+            // -- /change requests --
         },
     ))
 }

@@ -19,3 +19,9 @@ mod returns;
 // -- cases --
 mod cases;
 // -- /cases --
+// -- exceptions --
+mod exceptions;
+// -- /exceptions --
+// -- change requests --
+mod changes;
+// -- /change requests --

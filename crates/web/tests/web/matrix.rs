@@ -48,6 +48,14 @@ enum Rec {
     Case,
     CaseOutOfScope,
     // -- /cases --
+    // -- exceptions --
+    /// An open exception the detector raised over the demo (the console's alone).
+    Exception,
+    // -- /exceptions --
+    // -- change requests --
+    /// A change request the demo made on a Northwind order (the console decides it).
+    Change,
+    // -- /change requests --
 }
 
 use Rec::*;
@@ -163,6 +171,23 @@ const MATRIX: &[(&str, &str, Rec, &str, &str)] = &[
     ("POST", "/console/cases/{id}/assign", Case, "", "SFFFFFF-F"),
     ("POST", "/console/cases/{id}/status", Case, "", "SFFFFFF-F"),
     // -- /cases --
+    // -- exceptions --
+    ("GET", "/console/exceptions", Plain, "", "SFFFFFFOF"),
+    ("GET", "/console/exceptions", Plain, "kind=tracking_stalled&age=1", "SFFFFFFOF"),
+    ("POST", "/console/exceptions/bulk", Plain, "", "SFFFFFF-F"),
+    ("GET", "/console/exceptions/{id}", Exception, "", "SFFFFFFOF"),
+    ("POST", "/console/exceptions/{id}/acknowledge", Exception, "", "SFFFFFF-F"),
+    ("POST", "/console/exceptions/{id}/assign", Exception, "", "SFFFFFF-F"),
+    ("POST", "/console/exceptions/{id}/resolve", Exception, "", "SFFFFFF-F"),
+    // -- /exceptions --
+    // -- change requests --
+    ("GET", "/orders/{id}/change", Order, "", "SOFFOONOF"),
+    ("GET", "/orders/{id}/change", OrderOutOfScope, "", "SOFFONNOF"),
+    ("POST", "/orders/{id}/change", Order, "", "S-FF--N-F"),
+    ("GET", "/console/changes", Plain, "", "SFFFFFFOF"),
+    ("GET", "/console/changes/{id}", Change, "", "SFFFFFFOF"),
+    ("POST", "/console/changes/{id}", Change, "", "SFFFFFF-F"),
+    // -- /change requests --
 ];
 
 #[test]
@@ -351,6 +376,27 @@ async fn records(t: &TestWeb) -> HashMap<Rec, String> {
         m.insert(rec, c.case.id.0.to_string());
     }
     // -- /cases --
+    // -- exceptions --
+    let open = t
+        .app
+        .list_exceptions(&ctx, &aftercart_app::ExceptionFilter { limit: 1, ..Default::default() })
+        .await
+        .expect("exceptions")
+        .items;
+    m.insert(
+        Exception,
+        open.first().expect("the demo raises exceptions").value.id.0.to_string(),
+    );
+    // -- /exceptions --
+    // -- change requests --
+    let changes = t
+        .app
+        .list_change_requests(&ctx, &ListFilter { limit: 1, ..Default::default() })
+        .await
+        .expect("change requests")
+        .items;
+    m.insert(Change, changes.first().expect("the demo asks for changes").value.id.0.to_string());
+    // -- /change requests --
     m
 }
 
