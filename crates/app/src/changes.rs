@@ -381,6 +381,21 @@ impl App {
             ship_to,
         };
         let summary: Vec<&str> = results.iter().map(|r| r.summary.as_str()).collect();
+        // The lines the request is about (for timelines restricted to some lines).
+        let mut touched: Vec<u32> = Vec::new();
+        for c in &input.changes {
+            match c {
+                ChangeInput::Quantity { line, .. }
+                | ChangeInput::CancelLine { line }
+                | ChangeInput::RequestedDate { line, .. }
+                | ChangeInput::ShipTo { line, .. } => touched.push(*line),
+                ChangeInput::CancelOrder => touched.extend(before.iter().map(|(n, _)| *n)),
+                ChangeInput::AddLine(_) => {}
+            }
+        }
+        touched.extend(results.iter().filter_map(|r| r.added_line));
+        touched.sort_unstable();
+        touched.dedup();
         let mut events = vec![crate::orders::order_event(
             &actor,
             now,
@@ -396,6 +411,7 @@ impl App {
                 "change_request_id": request.id.0,
                 "summary": summary,
                 "pending": pending.len(),
+                "lines": touched,
             }),
         )];
         events.extend(approval_events);
@@ -500,7 +516,8 @@ impl App {
                 "order.change_rejected"
             },
             reason,
-            json!({"change_request": request.number, "change_request_id": request.id.0, "outcome": outcome}),
+            json!({"change_request": request.number, "change_request_id": request.id.0, "outcome": outcome,
+                   "lines": request.pending.iter().map(|p| match p { Pending::Cut { line, .. } | Pending::ShipTo { line, .. } => *line }).collect::<Vec<_>>()}),
         );
         let mut commit = d.commit(vec![ev])?;
         commit.docs.push(write(&request, WriteMode::Update(version))?);

@@ -565,6 +565,23 @@ impl App {
             if let Some(s) = data.get("shipment_id").and_then(|s| s.as_str()) {
                 return shipments.iter().any(|v| v == s);
             }
+            // -- change requests --
+            // Change requests and returns are between the customer and the seller.
+            if supplier && (e.kind.starts_with("order.change") || e.kind.starts_with("return.")) {
+                return false;
+            }
+            // Events about several lines (`lines`: numbers or objects with `line`): any in view.
+            if let Some(ls) = data.get("lines").and_then(|l| l.as_array()) {
+                let nos: Vec<u32> = ls
+                    .iter()
+                    .filter_map(|x| x.as_u64().or_else(|| x.get("line").and_then(|v| v.as_u64())))
+                    .filter_map(|n| u32::try_from(n).ok())
+                    .collect();
+                if !nos.is_empty() {
+                    return nos.iter().any(|n| lines.contains(n));
+                }
+            }
+            // -- /change requests --
             if e.kind.starts_with("order.invoiced") {
                 return billing;
             }

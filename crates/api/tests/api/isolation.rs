@@ -180,6 +180,11 @@ struct Fx {
     ret_a: Rec,
     ret_b: Rec,
     // -- /returns --
+    // -- change requests --
+    /// A change request on A1 line 1 (the dock), and one on B1: both done at once.
+    cr_a: Rec,
+    cr_b: Rec,
+    // -- /change requests --
     // -- cases --
     /// Cases opened by the seller for the customer: about A1 (dock and store), about S2 (the
     /// store; routed to the supplier, who still never sees cases) and about B1.
@@ -234,6 +239,10 @@ impl Fx {
             ret_a: Rec::new("RetA", Order, &id("ret_a"), Some(Acct::A)).to(&[Loc::Dock], false),
             ret_b: Rec::new("RetB", Order, &id("ret_b"), Some(Acct::B)).to(&[Loc::BHq], false),
             // -- /returns --
+            // -- change requests --
+            cr_a: Rec::new("CrA", Order, &id("cr_a"), Some(Acct::A)).to(&[Loc::Dock], false),
+            cr_b: Rec::new("CrB", Order, &id("cr_b"), Some(Acct::B)).to(&[Loc::BHq], false),
+            // -- /change requests --
             // -- cases --
             case_a1: Rec::new("CaseA1", Order, &id("case_a1"), Some(Acct::A)).to(&[Loc::Dock, Loc::Store], false),
             case_s2: Rec::new("CaseS2", Order, &id("case_s2"), Some(Acct::A)).to(&[Loc::Store], false),
@@ -276,6 +285,10 @@ impl Fx {
             &self.ret_a,
             &self.ret_b,
             // -- /returns --
+            // -- change requests --
+            &self.cr_a,
+            &self.cr_b,
+            // -- /change requests --
             // -- cases --
             &self.case_a1,
             &self.case_s2,
@@ -320,6 +333,10 @@ const FIXTURE_IDS: &[&str] = &[
     "ret_a",
     "ret_b",
     // -- /returns --
+    // -- change requests --
+    "cr_a",
+    "cr_b",
+    // -- /change requests --
     "user_a",
     "user_b",
     "user_staff",
@@ -543,6 +560,24 @@ async fn fixture(t: &TestApp) -> Fx {
     let ret_a = fixture_return(t, &s1, &a1).await;
     let ret_b = fixture_return(t, &sb, &b1).await;
     // -- /returns --
+    // -- change requests --
+    // A1 line 1 still has 4 to ship: a new wanted-by date; B1 is delivered: one more unit.
+    let change = |order: String, change: Value| async move {
+        t.post(&format!("/api/v1/orders/{order}/change-requests"), json!({"changes": [change]}))
+        .await
+        .ok()
+        .body["request"]["id"]
+            .as_str()
+            .expect("change request id")
+            .to_owned()
+    };
+    let cr_a = change(
+        a1.clone(),
+        json!({"type": "requested_date", "line": 1, "requested_date": "2026-12-24"}),
+    )
+    .await;
+    let cr_b = change(b1.clone(), json!({"type": "quantity", "line": 1, "quantity": 4})).await;
+    // -- /change requests --
     // -- cases --
     let case_about = |kind: &'static str, id: String| async move {
         t.post(
@@ -589,6 +624,10 @@ async fn fixture(t: &TestApp) -> Fx {
         ("ret_a", ret_a),
         ("ret_b", ret_b),
         // -- /returns --
+        // -- change requests --
+        ("cr_a", cr_a),
+        ("cr_b", cr_b),
+        // -- /change requests --
         // -- cases --
         ("case_a1", case_a1),
         ("case_s2", case_s2),
@@ -1404,6 +1443,20 @@ fn cases(method: &str, path: &str, fx: &Fx) -> Vec<Case> {
             })
             .collect(),
         // -- /exceptions --
+        // -- change requests --
+        // Line 99 exists on no order: a permitted request is refused after the order loads.
+        ("post", "/api/v1/orders/{id}/change-requests" | "/api/v1/orders/{id}/change-requests/preview") => {
+            each(&orders, json!({"changes": [{"type": "quantity", "line": 99, "quantity": 1}]}))
+        }
+        ("get", "/api/v1/orders/{id}/change-requests") => each(&orders, Value::Null),
+        ("post", "/api/v1/orders/{id}/releases") => {
+            each(&orders, json!({"line": 99, "fulfilment_location_id": w.dallas, "quantity": 1}))
+        }
+        ("get", "/api/v1/change-requests") => list(),
+        ("get", "/api/v1/change-requests/{id}") => each(&[&fx.cr_a, &fx.cr_b], Value::Null),
+        // Both were done at once: a permitted decision is refused after the request loads.
+        ("post", "/api/v1/change-requests/{id}/decision") => each(&[&fx.cr_a, &fx.cr_b], json!({"accept": true})),
+        // -- /change requests --
         (m, p) => panic!(
             "the isolation matrix does not know how to fill {} {p}: add it to `cases` in \
              crates/api/tests/isolation.rs (path ids, a minimal body, and its targets)",

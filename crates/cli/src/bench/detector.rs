@@ -10,7 +10,7 @@
 //! raises its exception, timed per event.
 
 use super::client::check_db_loopback;
-use aftercart_app::{App, Ctx, FixedClock, ShipmentRef, TrackingInput};
+use aftercart_app::{App, Clock, Ctx, FixedClock, ShipmentRef, TrackingInput};
 use aftercart_domain::exception::Thresholds;
 use aftercart_domain::ids::ShipmentId;
 use aftercart_domain::tracking::TrackingStatus;

@@ -1041,3 +1041,5 @@ proptest! {
         }
     }
 }
+
+mod change_props;

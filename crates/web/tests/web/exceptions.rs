@@ -93,9 +93,11 @@ async fn agent_works_the_exception_queue(t: TestWeb) {
         )
         .await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
-    // A resolved exception has no forms left: the refusal is in the error summary.
+    // The form was stale (its version is the one before resolving): refused in the summary.
     assert!(
-        p.error_summary().iter().any(|(_, m)| m.contains("already resolved")),
+        p.error_summary()
+            .iter()
+            .any(|(_, m)| m.contains("changed this exception meanwhile")),
         "{:?}",
         p.error_summary()
     );

@@ -439,7 +439,11 @@ async fn every_page_answers_every_persona_as_the_matrix_says(t: TestWeb) {
         if !q.is_empty() {
             // -- cases --
             // A query may name the record too (`/cases/new?about=order:{id}`).
-            let q = if *rec != Plain { q.replace("{id}", &ids[rec]) } else { q.to_string() };
+            let q = if *rec != Plain {
+                q.replace("{id}", &ids[rec])
+            } else {
+                q.to_string()
+            };
             // -- /cases --
             url = format!("{url}?{q}");
         }

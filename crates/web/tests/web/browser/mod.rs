@@ -64,6 +64,10 @@ use cases::buyer_asks_and_an_agent_answers;
 mod returns;
 use returns::buyer_returns_damaged_goods;
 // -- /returns --
+// -- exceptions --
+mod exceptions;
+use exceptions::agent_works_the_exception_queue;
+// -- /exceptions --
 const NARROW: u32 = 320;
 
 fn workspace() -> PathBuf {
@@ -960,6 +964,9 @@ async fn browser_journeys() {
     // -- returns --
     journey!(buyer_returns_damaged_goods, &portal.app);
     // -- /returns --
+    // -- exceptions --
+    journey!(agent_works_the_exception_queue, &portal.app);
+    // -- /exceptions --
 
     let violations = std::mem::take(&mut b.violations);
     let audited = std::mem::take(&mut b.audited);
