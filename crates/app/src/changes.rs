@@ -245,14 +245,14 @@ impl App {
                     line: *line,
                     date: *date,
                 },
-                ChangeInput::AddLine(l) => Change::AddLine(NewLine {
+                ChangeInput::AddLine(l) => Change::AddLine(Box::new(NewLine {
                     product: self.product_for(ctx, &l.product, &format!("changes[{i}]")).await?,
                     quantity: l.quantity,
                     ship_to: l.ship_to,
                     requested_date: l.requested_date,
                     po_number: l.po_number.clone(),
                     cost_centre: l.cost_centre.clone(),
-                }),
+                })),
             });
         }
         let fulfilment: HashMap<FulfilmentLocationId, String> = self

@@ -159,6 +159,7 @@ impl OrderHeader {
 /// before it (read as is; the next write converts it).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)] // The header is the common case; boxing it costs every read.
 pub(crate) enum StoredOrder {
     Header(OrderHeader),
     Whole(Box<Order>),

@@ -107,6 +107,12 @@ fn return_event(
         o.insert("return_id".into(), json!(r.id.0));
         o.insert("return_number".into(), json!(r.number));
         o.insert("state".into(), json!(r.state().as_str()));
+        // The order lines it is about, so a restricted timeline (a location-scoped user, who
+        // may see the order but not these lines) leaves the event out.
+        if !o.contains_key("lines") {
+            let nos: Vec<u32> = r.lines.iter().map(|l| l.order_line).collect();
+            o.insert("lines".into(), json!(nos));
+        }
     }
     // On the order (its timeline is where the customer looks) and on the return itself.
     [

@@ -3,7 +3,6 @@
 //! re-routes an allocation, an added line that pushes the order over an approval rule, cancelling
 //! a partly shipped order, and bad input that changes nothing.
 
-use crate::both_stores;
 use crate::harness::{TestApp, World, usd};
 use axum::http::Method;
 use serde_json::{Value, json};

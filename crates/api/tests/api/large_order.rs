@@ -5,7 +5,6 @@
 //! header) against the status derived from the whole order, refusals that change nothing — and
 //! that `Prefer: return=minimal` steps answer 204 with the next ETag.
 
-use crate::both_stores;
 use crate::harness::TestApp;
 use serde_json::{Value, json};
 

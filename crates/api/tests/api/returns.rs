@@ -434,6 +434,16 @@ async fn returns_stay_with_their_account_and_scope(t: TestApp) {
     )
     .await
     .refused(403, "forbidden", "");
+    // The store-scoped buyer sees the order (its towels go to the store) but not the return of
+    // the dock's gloves, nor its events on the order's timeline.
+    let tl = get(store.clone(), format!("/api/v1/orders/{}/timeline", d.order))
+        .await
+        .ok();
+    assert!(!tl.body.to_string().contains(&rid), "{}", tl.body);
+    let tl = get(dock.clone(), format!("/api/v1/orders/{}/timeline", d.order))
+        .await
+        .ok();
+    assert!(tl.body.to_string().contains(&rid), "{}", tl.body);
     // The store-scoped buyer cannot return the dock's line.
     t.request(
         Method::POST,

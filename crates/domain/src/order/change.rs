@@ -25,7 +25,7 @@ pub enum Change {
     CancelOrder,
     ShipTo { line: u32, ship_to: LocationId },
     RequestedDate { line: u32, date: Option<Date> },
-    AddLine(NewLine),
+    AddLine(Box<NewLine>),
 }
 
 /// Work only the seller can do, because a warehouse has released the goods to its floor.
@@ -297,7 +297,7 @@ impl Order {
                 self.require_released_or_pending()?;
                 require_positive(nl.quantity, "quantity")?;
                 let no = *next_line;
-                let line = new_line(account, no, nl, &|f| f.to_owned())?;
+                let line = new_line(account, no, *nl, &|f| f.to_owned())?;
                 let s = format!("Line {no} added: {} × {} {}", line.quantity, line.sku, line.description);
                 self.lines.push(line);
                 *next_line += 1;

@@ -84,7 +84,7 @@ proptest! {
                         Op::CancelLine { line } => Change::CancelLine { line: *line },
                         Op::CancelOrder => Change::CancelOrder,
                         Op::ShipTo { line, store } => Change::ShipTo { line: *line, ship_to: if *store { f.store } else { f.dock } },
-                        Op::AddLine { qty } => Change::AddLine(nl(&f.desk, *qty, f.store)),
+                        Op::AddLine { qty } => Change::AddLine(Box::new(nl(&f.desk, *qty, f.store))),
                         _ => unreachable!(),
                     };
                     let next = u32::try_from(o.lines.len() + 1).unwrap();

@@ -68,6 +68,10 @@ use returns::buyer_returns_damaged_goods;
 mod exceptions;
 use exceptions::agent_works_the_exception_queue;
 // -- /exceptions --
+// -- change requests --
+mod changes;
+use changes::buyer_changes_an_order_partly_picked;
+// -- /change requests --
 const NARROW: u32 = 320;
 
 fn workspace() -> PathBuf {
@@ -967,6 +971,9 @@ async fn browser_journeys() {
     // -- exceptions --
     journey!(agent_works_the_exception_queue, &portal.app);
     // -- /exceptions --
+    // -- change requests --
+    journey!(buyer_changes_an_order_partly_picked, &portal.app);
+    // -- /change requests --
 
     let violations = std::mem::take(&mut b.violations);
     let audited = std::mem::take(&mut b.audited);
