@@ -325,12 +325,15 @@ fn api_router() -> OpenApiRouter<ApiState> {
         // -- /exceptions --
         // -- change requests --
         .routes(routes!(routes::changes::preview))
-        .routes(routes!(routes::changes::request_changes, routes::changes::order_change_requests))
+        .routes(routes!(
+            routes::changes::request_changes,
+            routes::changes::order_change_requests
+        ))
         .routes(routes!(routes::changes::list_change_requests))
         .routes(routes!(routes::changes::get_change_request))
         .routes(routes!(routes::changes::decide))
         .routes(routes!(routes::changes::release))
-        // -- /change requests --
+    // -- /change requests --
 }
 
 /// The routes and their OpenAPI document, completed once every route is in it.

@@ -450,7 +450,11 @@ impl App {
             return Err(Rejection::new(
                 ErrorCode::InvalidState,
                 "accept",
-                format!("{} is {}; nothing waits for a decision", request.number, request.state.as_str().replace('_', " ")),
+                format!(
+                    "{} is {}; nothing waits for a decision",
+                    request.number,
+                    request.state.as_str().replace('_', " ")
+                ),
             )
             .into());
         }

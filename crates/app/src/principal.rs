@@ -219,7 +219,13 @@ impl Principal {
                     StaffRole::FinanceOps => matches!(action, BillingWrite | PaymentRecord | AccountWrite),
                     StaffRole::Operations => matches!(
                         action,
-                        OrderFulfil | ShipmentCreate | TrackingIngest | CatalogWrite | OrderChange | ChangeDecide | ReturnDecide
+                        OrderFulfil
+                            | ShipmentCreate
+                            | TrackingIngest
+                            | CatalogWrite
+                            | OrderChange
+                            | ChangeDecide
+                            | ReturnDecide
                     ),
                     StaffRole::Admin => true,
                 }
@@ -359,9 +365,9 @@ impl Principal {
     ) -> bool {
         match &self.kind {
             PrincipalKind::Staff(_) | PrincipalKind::System => true,
-            PrincipalKind::Customer { account: own, scope, .. } => {
-                *own == account && (*scope == LocationScope::All || ship_to.iter().any(|l| scope.includes(*l)))
-            }
+            PrincipalKind::Customer {
+                account: own, scope, ..
+            } => *own == account && (*scope == LocationScope::All || ship_to.iter().any(|l| scope.includes(*l))),
             PrincipalKind::Supplier { location } => fulfilment.contains(location),
         }
     }

@@ -1,8 +1,8 @@
 //! Read side: the four answers (status, match, timeline, open invoices) and filtered lists.
 
 use crate::docs::{Doc, ShipmentDoc, Versioned, decode};
-use crate::order_docs::StoredOrder;
 use crate::error::Result;
+use crate::order_docs::StoredOrder;
 use crate::{App, Ctx};
 use aftercart_domain::account::{Account, FulfilmentLocation};
 use aftercart_domain::ids::{AccountId, FulfilmentLocationId, InvoiceId, LocationId, OrderId};

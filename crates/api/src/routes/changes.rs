@@ -187,7 +187,8 @@ pub struct ChangeRequestOut {
 }
 
 fn ts(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 pub(crate) fn request_out(r: &ChangeRequest, version: i64) -> ChangeRequestOut {
@@ -364,7 +365,11 @@ pub async fn get_change_request(
     PathParam(id): PathParam<Uuid>,
 ) -> ApiResult<Response> {
     let v = st.app.change_request(&ctx, ChangeRequestId(id)).await?;
-    Ok(respond(StatusCode::OK, &request_out(&v.value, v.version), Some(v.version)))
+    Ok(respond(
+        StatusCode::OK,
+        &request_out(&v.value, v.version),
+        Some(v.version),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -394,7 +399,11 @@ pub async fn decide(
             |v| stored(StatusCode::OK, &request_out(&v.value, v.version)),
         )
         .await?;
-    Ok(respond(StatusCode::OK, &request_out(&v.value, v.version), Some(v.version)))
+    Ok(respond(
+        StatusCode::OK,
+        &request_out(&v.value, v.version),
+        Some(v.version),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -563,7 +563,10 @@ async fn fixture(t: &TestApp) -> Fx {
     // -- change requests --
     // A1 line 1 still has 4 to ship: a new wanted-by date; B1 is delivered: one more unit.
     let change = |order: String, change: Value| async move {
-        t.post(&format!("/api/v1/orders/{order}/change-requests"), json!({"changes": [change]}))
+        t.post(
+            &format!("/api/v1/orders/{order}/change-requests"),
+            json!({"changes": [change]}),
+        )
         .await
         .ok()
         .body["request"]["id"]

@@ -28,7 +28,8 @@ pub(super) async fn changes(app: &App, account: AccountId) -> Result<()> {
         o.lines.iter().find_map(|l| {
             let led = o.ledger(l);
             let a = l.allocations.first()?;
-            (led.shipped.is_zero() && led.allocated.get() >= 2 && a.quantity.get() >= 2).then_some((o.id, l.no, a.location, a.quantity))
+            (led.shipped.is_zero() && led.allocated.get() >= 2 && a.quantity.get() >= 2)
+                .then_some((o.id, l.no, a.location, a.quantity))
         })
     });
     if let Some((order, line, location, allocated)) = picked.next() {

@@ -18,13 +18,24 @@ use time::Date;
 pub enum Change {
     /// The quantity now wanted of a line, net of cancellations: more adds open quantity, less
     /// cuts open quantity.
-    Quantity { line: u32, quantity: Qty },
+    Quantity {
+        line: u32,
+        quantity: Qty,
+    },
     /// Cancel everything of the line that has not shipped.
-    CancelLine { line: u32 },
+    CancelLine {
+        line: u32,
+    },
     /// Cancel everything of the order that has not shipped.
     CancelOrder,
-    ShipTo { line: u32, ship_to: LocationId },
-    RequestedDate { line: u32, date: Option<Date> },
+    ShipTo {
+        line: u32,
+        ship_to: LocationId,
+    },
+    RequestedDate {
+        line: u32,
+        date: Option<Date>,
+    },
     AddLine(Box<NewLine>),
 }
 
@@ -76,7 +87,11 @@ impl Order {
         names: &ChangeNames<'_>,
     ) -> Result<Vec<ChangeResult>> {
         if changes.is_empty() {
-            return Err(Rejection::new(ErrorCode::InvalidValue, "changes", "ask for at least one change"));
+            return Err(Rejection::new(
+                ErrorCode::InvalidValue,
+                "changes",
+                "ask for at least one change",
+            ));
         }
         let mut work = self.clone();
         let mut next = next_line;
@@ -349,7 +364,10 @@ impl Order {
         }
         let mut pending = Vec::new();
         for (a, shipped) in line.allocations.iter().zip(&shipped_at) {
-            let released_open = a.released.saturating_sub(*shipped).min(a.quantity.saturating_sub(*shipped));
+            let released_open = a
+                .released
+                .saturating_sub(*shipped)
+                .min(a.quantity.saturating_sub(*shipped));
             let take = released_open.min(rest);
             if !take.is_zero() {
                 pending.push(Pending::Cut {
@@ -379,10 +397,7 @@ impl Order {
         let applied = (!now.is_zero()).then(|| format!("Line {line_no}: {now} of {qty} cancelled"));
         let summary = match (&applied, waiting.is_empty()) {
             (Some(a), true) => a.clone(),
-            (Some(a), false) => format!(
-                "{a}; {} — we asked the warehouse, you'll hear back",
-                waiting.join(", ")
-            ),
+            (Some(a), false) => format!("{a}; {} — we asked the warehouse, you'll hear back", waiting.join(", ")),
             (None, _) => format!(
                 "Line {line_no}: {} — we asked the warehouse to cancel {qty}, you'll hear back",
                 waiting.join(", ")
@@ -412,7 +427,10 @@ impl Order {
                     return Err(Rejection::new(
                         ErrorCode::InvalidState,
                         "",
-                        format!("line {line} is no longer allocated at {}", (names.fulfilment)(*location)),
+                        format!(
+                            "line {line} is no longer allocated at {}",
+                            (names.fulfilment)(*location)
+                        ),
                     ));
                 };
                 let released_open = a.released.saturating_sub(shipped);
@@ -430,7 +448,10 @@ impl Order {
                 a.released = a.released.saturating_sub(*quantity);
                 l.cancelled = l.cancelled + *quantity;
                 self.check_balanced()?;
-                Ok(format!("Line {line}: {quantity} cancelled at {}", (names.fulfilment)(*location)))
+                Ok(format!(
+                    "Line {line}: {quantity} cancelled at {}",
+                    (names.fulfilment)(*location)
+                ))
             }
             Pending::ShipTo { line, ship_to } => {
                 let idx = self.line_index(*line, "line")?;
@@ -439,7 +460,10 @@ impl Order {
                     return Err(Rejection::new(
                         ErrorCode::InvalidState,
                         "",
-                        format!("{} of line {line} has shipped since; reject the request and say so", ledger.shipped),
+                        format!(
+                            "{} of line {line} has shipped since; reject the request and say so",
+                            ledger.shipped
+                        ),
                     ));
                 }
                 self.lines[idx].ship_to = *ship_to;
@@ -468,7 +492,9 @@ impl Order {
             return Err(Rejection::new(
                 ErrorCode::OverAllocation,
                 "quantity",
-                format!("line {line_no} has {free} allocated and not yet released or shipped here; cannot release {qty}"),
+                format!(
+                    "line {line_no} has {free} allocated and not yet released or shipped here; cannot release {qty}"
+                ),
             ));
         }
         a.released = committed + qty;

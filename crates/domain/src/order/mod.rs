@@ -8,9 +8,9 @@ mod line;
 mod returns;
 mod shipment;
 
+pub use change::{Change, ChangeNames, ChangeResult, Pending};
 pub use confirm::{ConfirmLine, Confirmed};
 pub use ledger::LineLedger;
-pub use change::{Change, ChangeNames, ChangeResult, Pending};
 pub use line::{Allocation, Backorder, BackorderChange, Confirmation, Line, LineReturn};
 pub use shipment::{Receipt, ReceiptLine, Shipment, ShipmentLine};
 
@@ -575,7 +575,11 @@ pub(crate) fn new_line(account: &Account, no: u32, nl: NewLine, field: &dyn Fn(&
     }
     let unit_price = account.contract_price(nl.product.id).unwrap_or(nl.product.list_price);
     if unit_price.currency() != account.currency {
-        return Err(currency_mismatch(&field("sku"), account.currency, unit_price.currency()));
+        return Err(currency_mismatch(
+            &field("sku"),
+            account.currency,
+            unit_price.currency(),
+        ));
     }
     Ok(Line {
         no,

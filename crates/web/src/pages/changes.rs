@@ -185,7 +185,9 @@ async fn page(
                 })
                 .collect(),
             date_field: format!("date_{}", l.no),
-            date: t.map_or(l.requested_date.map(|d| d.to_string()).unwrap_or_default(), |x| x.3.clone()),
+            date: t.map_or(l.requested_date.map(|d| d.to_string()).unwrap_or_default(), |x| {
+                x.3.clone()
+            }),
         });
     }
     let add_to = typed.map(|t| t.add_ship_to.clone()).unwrap_or_default();
@@ -243,7 +245,11 @@ fn read(order: &Order, fields: &[(String, String)], e: &mut Errors, v: &Viewer) 
         changes.push((ChangeInput::CancelOrder, "cancel_order".to_owned()));
     }
     for l in order.lines.iter().filter(|l| v.ctx.principal.sees_location(l.ship_to)) {
-        let (qf, sf, df) = (format!("qty_{}", l.no), format!("ship_to_{}", l.no), format!("date_{}", l.no));
+        let (qf, sf, df) = (
+            format!("qty_{}", l.no),
+            format!("ship_to_{}", l.no),
+            format!("date_{}", l.no),
+        );
         let q = field(fields, &qf).unwrap_or("").trim().to_owned();
         let s = field(fields, &sf).unwrap_or("").to_owned();
         let d = field(fields, &df).unwrap_or("").trim().to_owned();
@@ -261,7 +267,10 @@ fn read(order: &Order, fields: &[(String, String)], e: &mut Errors, v: &Viewer) 
             )),
             Ok(_) => {}
             Err(_) if q.is_empty() => {}
-            Err(_) => e.add(&qf, format!("Enter the quantity for line {} as a whole number, like 6", l.no)),
+            Err(_) => e.add(
+                &qf,
+                format!("Enter the quantity for line {} as a whole number, like 6", l.no),
+            ),
         }
         match Uuid::parse_str(&s) {
             Ok(u) if u != l.ship_to.0 => changes.push((
@@ -365,7 +374,10 @@ pub async fn submit(
     let mut e = Errors::default();
     let (typed, asked) = read(&order, &fields, &mut e, &v);
     if e.is_empty() && asked.is_empty() {
-        e.add("changes", "Change a quantity, a ship-to or a date, tick “Cancel the whole order”, or add a line");
+        e.add(
+            "changes",
+            "Change a quantity, a ship-to or a date, tick “Cancel the whole order”, or add a line",
+        );
     }
     if !e.is_empty() {
         return page(&st, &v, &order, Some(&typed), e, None).await;
@@ -463,7 +475,12 @@ pub async fn queue(State(st): State<WebState>, v: Viewer) -> PageResult {
                 } else {
                     format!("{} days", hours / 24)
                 },
-                summary: c.results.iter().map(|x| x.summary.clone()).collect::<Vec<_>>().join("; "),
+                summary: c
+                    .results
+                    .iter()
+                    .map(|x| x.summary.clone())
+                    .collect::<Vec<_>>()
+                    .join("; "),
             }
         })
         .collect();
@@ -492,7 +509,9 @@ struct DecidePage {
 }
 
 fn change_id(raw: &str) -> Result<ChangeRequestId, PageError> {
-    Uuid::parse_str(raw).map(ChangeRequestId).map_err(|_| PageError::NotFound)
+    Uuid::parse_str(raw)
+        .map(ChangeRequestId)
+        .map_err(|_| PageError::NotFound)
 }
 
 async fn decide_page(st: &WebState, v: &Viewer, r: Versioned<ChangeRequest>, e: Errors, reason: String) -> PageResult {
@@ -564,7 +583,13 @@ pub async fn decide(
     let id = change_id(&id)?;
     let current = st.app.change_request(&v.ctx, id).await?;
     let mut e = Errors::default();
-    let reason = e.text("reason", "Reason", field(&fields, "reason").unwrap_or(""), TextKind::Text, None);
+    let reason = e.text(
+        "reason",
+        "Reason",
+        field(&fields, "reason").unwrap_or(""),
+        TextKind::Text,
+        None,
+    );
     let accept = match field(&fields, "decision") {
         Some("accept") => true,
         Some("reject") => false,
@@ -586,13 +611,20 @@ pub async fn decide(
     {
         Ok(_) => Ok(redirect(&format!("/console/changes/{}", id.0))),
         Err(AppError::Rejected(rj)) => {
-            let f = if rj.field == "accept" { "decision" } else { rj.field.as_str() };
+            let f = if rj.field == "accept" {
+                "decision"
+            } else {
+                rj.field.as_str()
+            };
             e.add(if f.is_empty() { "decision" } else { f }, rj.message);
             let fresh = st.app.change_request(&v.ctx, id).await?;
             decide_page(&st, &v, fresh, e, reason).await
         }
         Err(AppError::PreconditionFailed(_)) => {
-            e.add("decision", "Someone decided this change while you were looking at it; see below");
+            e.add(
+                "decision",
+                "Someone decided this change while you were looking at it; see below",
+            );
             let fresh = st.app.change_request(&v.ctx, id).await?;
             decide_page(&st, &v, fresh, e, reason).await
         }

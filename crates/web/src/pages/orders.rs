@@ -599,8 +599,7 @@ pub async fn detail(State(st): State<WebState>, v: Viewer, Path(id): Path<String
             exceptions_staff: ctx.principal.is_seller(),
             // -- /exceptions --
             // -- change requests --
-            can_change: ctx.principal.may(Action::OrderChange)
-                && view.lines.iter().any(|l| !l.ledger.open().is_zero()),
+            can_change: ctx.principal.may(Action::OrderChange) && view.lines.iter().any(|l| !l.ledger.open().is_zero()),
             changes: if matches!(ctx.principal.kind, PrincipalKind::Supplier { .. }) {
                 Vec::new()
             } else {

@@ -55,24 +55,46 @@ async fn buyer_previews_and_sends_a_change(t: TestWeb) {
     // Bad input: beside the field, nothing changed.
     let p = t.post(&href, &buyer, &[(&qf, "lots"), ("action", "submit")]).await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(p.field_error(&qf).is_some_and(|m| m.contains("whole number")), "{}", p.body);
+    assert!(
+        p.field_error(&qf).is_some_and(|m| m.contains("whole number")),
+        "{}",
+        p.body
+    );
     let p = t.post(&href, &buyer, &[("action", "submit")]).await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "no change asked");
     assert!(p.field_error("changes").is_some(), "{}", p.body);
     let p = t
-        .post(&href, &buyer, &[("add_sku", "NO-SUCH-SKU"), ("add_qty", "2"), ("action", "submit")])
+        .post(
+            &href,
+            &buyer,
+            &[("add_sku", "NO-SUCH-SKU"), ("add_qty", "2"), ("action", "submit")],
+        )
         .await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(p.field_error("add_ship_to").is_some() || p.field_error("add_sku").is_some(), "{}", p.body);
+    assert!(
+        p.field_error("add_ship_to").is_some() || p.field_error("add_sku").is_some(),
+        "{}",
+        p.body
+    );
     assert_eq!(version(&t, &o).await, v0, "refusals change nothing");
 
     // Send it: back on the order, the change is listed with what happened.
-    let p = t.post(&href, &buyer, &[(&qf, &less), ("action", "submit"), ("reason", "one too many")]).await;
+    let p = t
+        .post(
+            &href,
+            &buyer,
+            &[(&qf, &less), ("action", "submit"), ("reason", "one too many")],
+        )
+        .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
     assert_eq!(p.location(), format!("/orders/{}#changes", o.id.0));
     let page = t.get(&format!("/orders/{}", o.id.0), &buyer).await.ok();
     let rows = page.texts("#change-requests tbody tr");
-    assert!(rows.iter().any(|r| r.contains(&format!("Line {line}: 1 of 1 cancelled"))), "{rows:?}");
+    assert!(
+        rows.iter()
+            .any(|r| r.contains(&format!("Line {line}: 1 of 1 cancelled"))),
+        "{rows:?}"
+    );
     let after = t.app.order(&Ctx::system(), o.id).await.expect("order").value;
     let l = after.line(line).expect("line");
     assert_eq!(l.quantity.get() - l.cancelled.get(), q - 1);
@@ -81,7 +103,9 @@ async fn buyer_previews_and_sends_a_change(t: TestWeb) {
     let other = t.sign_in(OTHER).await;
     assert_eq!(t.get(&href, &other).await.status, StatusCode::NOT_FOUND);
     assert_eq!(
-        t.post(&href, &other, &[(&qf, &less), ("action", "submit")]).await.status,
+        t.post(&href, &other, &[(&qf, &less), ("action", "submit")])
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
 }
@@ -116,7 +140,12 @@ async fn agent_answers_a_change_waiting_in_the_queue(t: TestWeb) {
     assert!(p.field_error("reason").is_some(), "{}", p.body);
     let p = t.post(&href, &agent, &[("decision", "accept")]).await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
-    let done = t.app.change_request(&Ctx::system(), cr.id).await.expect("request").value;
+    let done = t
+        .app
+        .change_request(&Ctx::system(), cr.id)
+        .await
+        .expect("request")
+        .value;
     assert_eq!(done.state, ChangeState::Accepted);
     let page = t.get(&href, &agent).await.ok();
     assert!(page.text("#change-decision").contains("cancelled"), "{}", page.body);
@@ -126,4 +155,7 @@ async fn agent_answers_a_change_waiting_in_the_queue(t: TestWeb) {
     assert!(order.text("#change-requests").contains("Done"), "{}", order.body);
 }
 
-both_stores!(buyer_previews_and_sends_a_change, agent_answers_a_change_waiting_in_the_queue);
+both_stores!(
+    buyer_previews_and_sends_a_change,
+    agent_answers_a_change_waiting_in_the_queue
+);

@@ -173,10 +173,22 @@ const MATRIX: &[(&str, &str, Rec, &str, &str)] = &[
     // -- /cases --
     // -- exceptions --
     ("GET", "/console/exceptions", Plain, "", "SFFFFFFOF"),
-    ("GET", "/console/exceptions", Plain, "kind=tracking_stalled&age=1", "SFFFFFFOF"),
+    (
+        "GET",
+        "/console/exceptions",
+        Plain,
+        "kind=tracking_stalled&age=1",
+        "SFFFFFFOF",
+    ),
     ("POST", "/console/exceptions/bulk", Plain, "", "SFFFFFF-F"),
     ("GET", "/console/exceptions/{id}", Exception, "", "SFFFFFFOF"),
-    ("POST", "/console/exceptions/{id}/acknowledge", Exception, "", "SFFFFFF-F"),
+    (
+        "POST",
+        "/console/exceptions/{id}/acknowledge",
+        Exception,
+        "",
+        "SFFFFFF-F",
+    ),
     ("POST", "/console/exceptions/{id}/assign", Exception, "", "SFFFFFF-F"),
     ("POST", "/console/exceptions/{id}/resolve", Exception, "", "SFFFFFF-F"),
     // -- /exceptions --
@@ -379,7 +391,13 @@ async fn records(t: &TestWeb) -> HashMap<Rec, String> {
     // -- exceptions --
     let open = t
         .app
-        .list_exceptions(&ctx, &aftercart_app::ExceptionFilter { limit: 1, ..Default::default() })
+        .list_exceptions(
+            &ctx,
+            &aftercart_app::ExceptionFilter {
+                limit: 1,
+                ..Default::default()
+            },
+        )
         .await
         .expect("exceptions")
         .items;
@@ -391,11 +409,26 @@ async fn records(t: &TestWeb) -> HashMap<Rec, String> {
     // -- change requests --
     let changes = t
         .app
-        .list_change_requests(&ctx, &ListFilter { limit: 1, ..Default::default() })
+        .list_change_requests(
+            &ctx,
+            &ListFilter {
+                limit: 1,
+                ..Default::default()
+            },
+        )
         .await
         .expect("change requests")
         .items;
-    m.insert(Change, changes.first().expect("the demo asks for changes").value.id.0.to_string());
+    m.insert(
+        Change,
+        changes
+            .first()
+            .expect("the demo asks for changes")
+            .value
+            .id
+            .0
+            .to_string(),
+    );
     // -- /change requests --
     m
 }

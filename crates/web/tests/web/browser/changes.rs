@@ -22,7 +22,12 @@ pub(super) async fn buyer_changes_an_order_partly_picked(b: &mut Browser, f: &Fi
     // An order of 10 gloves, all allocated, 6 already released to the warehouse floor.
     let ctx = Ctx::system();
     let account = app.account(&ctx, f.account).await.expect("account").value;
-    let to = account.locations.iter().find(|l| l.kind.can_receive()).expect("a ship-to").id;
+    let to = account
+        .locations
+        .iter()
+        .find(|l| l.kind.can_receive())
+        .expect("a ship-to")
+        .id;
     let warehouse = app
         .fulfilment_locations(&ctx)
         .await
@@ -47,15 +52,23 @@ pub(super) async fn buyer_changes_an_order_partly_picked(b: &mut Browser, f: &Fi
             cost_centre: None,
         }],
     };
-    let order = app.run(&ctx, || app.plan_place_order(&ctx, &place)).await.expect("placed").value;
+    let order = app
+        .run(&ctx, || app.plan_place_order(&ctx, &place))
+        .await
+        .expect("placed")
+        .value;
     let step = |q: u32| Allocate {
         line: 1,
         location: warehouse.id,
         quantity: Qty::new(q),
     };
     let (all, half) = (step(10), step(6));
-    app.run(&ctx, || app.plan_allocate(&ctx, order.id, &all)).await.expect("allocated");
-    app.run(&ctx, || app.plan_release(&ctx, order.id, &half)).await.expect("released");
+    app.run(&ctx, || app.plan_allocate(&ctx, order.id, &all))
+        .await
+        .expect("allocated");
+    app.run(&ctx, || app.plan_release(&ctx, order.id, &half))
+        .await
+        .expect("released");
 
     b.sign_in(BUYER).await;
     b.goto(&format!("/orders/{}", order.id.0)).await;
@@ -65,7 +78,10 @@ pub(super) async fn buyer_changes_an_order_partly_picked(b: &mut Browser, f: &Fi
     b.type_into("qty_1", "0").await;
     click(b, "#preview-change").await;
     let text = b.text().await;
-    assert!(text.contains("4 of 10 cancelled"), "the preview says what changes at once:\n{text}");
+    assert!(
+        text.contains("4 of 10 cancelled"),
+        "the preview says what changes at once:\n{text}"
+    );
     assert!(
         text.contains(&format!("6 were already packed at {}", warehouse.name)),
         "and what waits for the warehouse:\n{text}"
@@ -75,6 +91,9 @@ pub(super) async fn buyer_changes_an_order_partly_picked(b: &mut Browser, f: &Fi
     assert_eq!(b.path().await, format!("/orders/{}", order.id.0));
     let text = b.text().await;
     assert!(text.contains("Changes asked for"), "{text}");
-    assert!(text.contains("Waiting for us"), "the rest waits for the seller:\n{text}");
+    assert!(
+        text.contains("Waiting for us"),
+        "the rest waits for the seller:\n{text}"
+    );
     b.audit("order after a change").await;
 }

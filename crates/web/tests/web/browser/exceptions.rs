@@ -1,7 +1,7 @@
 //! The exception queue in the browser: an agent filters the queue, ticks an exception and
 //! acknowledges it in bulk, then assigns it from its own page — no script needed.
 
-use super::Browser;
+use super::{Browser, Fixture};
 use aftercart_app::{App, demo};
 use fantoccini::Locator;
 
@@ -14,7 +14,7 @@ async fn click(b: &Browser, css: &str) {
     b.nav(el).await;
 }
 
-pub(super) async fn agent_works_the_exception_queue(b: &mut Browser, _app: &App) {
+pub(super) async fn agent_works_the_exception_queue(b: &mut Browser, _f: &Fixture, _app: &App) {
     b.reset().await;
     b.sign_in(demo::DEMO_AGENT.0).await;
     b.goto("/console/exceptions?owner=operations").await;
