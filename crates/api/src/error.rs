@@ -86,6 +86,10 @@ pub const PROBLEM_CODES: &[(&str, &str)] = &[
         "internal",
         "500: something went wrong on our side (logged with the error id)",
     ),
+    (
+        "unavailable",
+        "503: the store has no capacity right now; nothing changed, retry after `Retry-After` seconds",
+    ),
 ];
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -112,6 +116,8 @@ pub struct ApiError {
     /// Not a problem after all: a stored response to replay (`Idempotent-Replayed: true`), for a
     /// request whose twin with the same Idempotency-Key committed first.
     pub replay: Option<(u16, String)>,
+    /// Seconds the client should wait before retrying (`Retry-After`), for 503.
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -122,6 +128,7 @@ impl ApiError {
             detail: detail.into(),
             field: None,
             replay: None,
+            retry_after: None,
         }
     }
     pub fn field(mut self, f: impl Into<String>) -> ApiError {
@@ -160,6 +167,7 @@ impl From<aftercart_domain::Rejection> for ApiError {
             detail: r.message,
             field: (!r.field.is_empty()).then_some(r.field),
             replay: None,
+            retry_after: None,
         }
     }
 }
@@ -194,6 +202,19 @@ impl From<AppError> for ApiError {
             AppError::Duplicate => {
                 ApiError::new(StatusCode::CONFLICT, "duplicate", "this message was already processed")
             }
+            // Out of connections (several processes on one PostgreSQL, a burst): the client may
+            // retry in a moment, and nothing was written.
+            AppError::Store(e) if e.unavailable => {
+                tracing::warn!(error = %e, "store unavailable");
+                ApiError {
+                    retry_after: Some(1),
+                    ..ApiError::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "unavailable",
+                        "the service is busy; nothing was changed, retry in a moment",
+                    )
+                }
+            }
             AppError::Store(e) => internal(&e),
             AppError::Corrupt(e) => internal(&e),
         }
@@ -225,7 +246,11 @@ impl IntoResponse for ApiError {
             field: self.field,
         };
         let json = serde_json::to_vec(&body).unwrap_or_default();
-        (self.status, [(header::CONTENT_TYPE, "application/problem+json")], json).into_response()
+        let mut res = (self.status, [(header::CONTENT_TYPE, "application/problem+json")], json).into_response();
+        if let Some(secs) = self.retry_after {
+            res.headers_mut().insert(header::RETRY_AFTER, secs.into());
+        }
+        res
     }
 }
 

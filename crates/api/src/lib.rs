@@ -94,6 +94,10 @@ pub const COMMON_PROBLEM_STATUSES: &[(u16, &str)] = &[
     (422, "A value is invalid (`field` names it)."),
     (429, "Too many attempts."),
     (500, "Something went wrong on our side."),
+    (
+        503,
+        "Busy: nothing changed; retry after `Retry-After` seconds (`unavailable`).",
+    ),
 ];
 
 impl utoipa::Modify for CommonProblems {

@@ -284,7 +284,7 @@ impl Detector {
         match self.app.store.commit(commit).await {
             Ok(()) => Ok(true),
             Err(CommitError::NumberTaken { .. } | CommitError::Conflict(_)) => Ok(false),
-            Err(e) => Err(AppError::Store(aftercart_store::StoreError(e.to_string()))),
+            Err(e) => Err(AppError::Store(aftercart_store::StoreError::new(e.to_string()))),
         }
     }
 
@@ -310,7 +310,7 @@ impl Detector {
         match self.app.store.commit(commit).await {
             Ok(()) => Ok(true),
             Err(CommitError::Conflict(_)) => Ok(false),
-            Err(e) => Err(AppError::Store(aftercart_store::StoreError(e.to_string()))),
+            Err(e) => Err(AppError::Store(aftercart_store::StoreError::new(e.to_string()))),
         }
     }
 
@@ -454,7 +454,7 @@ impl Detector {
             // Another detector advanced it first: its cursor stands (what this one judged since
             // is judged again next time, harmlessly).
             Ok(()) | Err(CommitError::Conflict(_)) => Ok(()),
-            Err(e) => Err(AppError::Store(aftercart_store::StoreError(e.to_string()))),
+            Err(e) => Err(AppError::Store(aftercart_store::StoreError::new(e.to_string()))),
         }
     }
 

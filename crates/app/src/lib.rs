@@ -213,7 +213,7 @@ impl App {
         };
         match self.store.commit(commit).await {
             Ok(()) | Err(CommitError::IdempotencyKeyTaken) => Ok(()),
-            Err(e) => Err(AppError::Store(aftercart_store::StoreError(e.to_string()))),
+            Err(e) => Err(AppError::Store(aftercart_store::StoreError::new(e.to_string()))),
         }
     }
 

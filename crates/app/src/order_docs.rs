@@ -583,6 +583,104 @@ impl App {
         Ok(OrderDraft::new(order, v.version, layout, summary, chunks))
     }
 
+    /// Drafts of many orders for scans of their shipments (`wanted`, per order), in one batched
+    /// read for all of them: the chunks holding the shipments' lines, with the shipments
+    /// themselves (and one more read only if a line was also shipped by another shipment).
+    /// `seen` are the same shipments as read before the headers, used only to know which chunks
+    /// to read (a shipment's lines are fixed when it ships); the copies used are the ones read
+    /// here, after the headers, because a shipment changes only with its order's header, so the
+    /// header's version check at commit proves them current.
+    pub(crate) async fn drafts_for_shipments(
+        &self,
+        stored: Vec<Versioned<StoredOrder>>,
+        wanted: &HashMap<OrderId, Vec<ShipmentId>>,
+        seen: &HashMap<ShipmentId, Shipment>,
+    ) -> Result<Vec<OrderDraft>> {
+        let mut out = Vec::with_capacity(stored.len());
+        let mut headers = Vec::with_capacity(stored.len());
+        for v in stored {
+            match v.value {
+                StoredOrder::Whole(_) => out.push(self.draft_from(v, Need::All, false).await?),
+                StoredOrder::Header(h) => headers.push((h, v.version)),
+            }
+        }
+        let chunks_for = |h: &OrderHeader, of: &HashMap<ShipmentId, Shipment>| -> BTreeSet<usize> {
+            wanted
+                .get(&h.id)
+                .into_iter()
+                .flatten()
+                .filter_map(|s| of.get(s))
+                .flat_map(|s| s.lines.iter().map(|l| h.layout.chunk_of(l.line)))
+                .collect()
+        };
+        let mut chunks_of: Vec<BTreeSet<usize>> = headers.iter().map(|(h, _)| chunks_for(h, seen)).collect();
+        let mut ids: Vec<Uuid> = wanted.values().flatten().map(|s| s.0).collect();
+        for ((h, _), chunks) in headers.iter().zip(&chunks_of) {
+            ids.extend(chunks.iter().filter_map(|i| h.layout.chunks.get(*i).copied()));
+        }
+        ids.sort();
+        ids.dedup();
+        let rows = self.store.get_many(&ids).await?;
+        let mut shipments: HashMap<ShipmentId, Shipment> =
+            decode_shipments(&rows)?.into_iter().map(|s| (s.id, s)).collect();
+        let mut lines_of: HashMap<OrderId, Vec<Line>> = HashMap::new();
+        for c in decode_chunks(&rows)? {
+            lines_of.entry(c.order_id).or_default().extend(c.lines);
+        }
+        // Chunks the current shipments need that `seen` did not foretell (it never differs
+        // today; if it ever did, read them rather than commit a draft missing lines).
+        let mut more = Vec::new();
+        for ((h, _), chunks) in headers.iter().zip(chunks_of.iter_mut()) {
+            for i in chunks_for(h, &shipments) {
+                if chunks.insert(i)
+                    && let Some(id) = h.layout.chunks.get(i)
+                {
+                    more.push(*id);
+                }
+            }
+        }
+        if !more.is_empty() {
+            for c in decode_chunks(&self.store.get_many(&more).await?)? {
+                lines_of.entry(c.order_id).or_default().extend(c.lines);
+            }
+        }
+        let mut missing: Vec<Uuid> = lines_of
+            .values()
+            .flatten()
+            .flat_map(|l| l.shipments.iter())
+            .filter(|s| !shipments.contains_key(s))
+            .map(|s| s.0)
+            .collect();
+        missing.sort();
+        missing.dedup();
+        if !missing.is_empty() {
+            shipments.extend(
+                decode_shipments(&self.store.get_many(&missing).await?)?
+                    .into_iter()
+                    .map(|s| (s.id, s)),
+            );
+        }
+        for ((h, version), chunks) in headers.into_iter().zip(chunks_of) {
+            let mut lines = lines_of.remove(&h.id).unwrap_or_default();
+            lines.sort_by_key(|l| l.no);
+            lines.dedup_by_key(|l| l.no);
+            let mut sids: Vec<ShipmentId> = lines.iter().flat_map(|l| l.shipments.iter().copied()).collect();
+            sids.extend(wanted.get(&h.id).into_iter().flatten().copied());
+            sids.sort_by_key(|s| s.0);
+            sids.dedup();
+            let order_shipments = sids.iter().filter_map(|s| shipments.get(s).cloned()).collect();
+            let (layout, summary) = (h.layout.clone(), h.summary.clone());
+            out.push(OrderDraft::new(
+                h.into_order(lines, order_shipments),
+                version,
+                layout,
+                summary,
+                Some(chunks),
+            ));
+        }
+        Ok(out)
+    }
+
     /// Rewrites every order still stored as one whole document in the current layout;
     /// idempotent (a converted order is skipped). Returns how many were converted.
     pub async fn migrate_order_layout(&self) -> Result<u64> {

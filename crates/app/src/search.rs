@@ -270,7 +270,7 @@ impl App {
                     ..Default::default()
                 })
                 .await
-                .map_err(|e| AppError::Store(aftercart_store::StoreError(e.to_string())))?;
+                .map_err(|e| AppError::Store(aftercart_store::StoreError::new(e.to_string())))?;
             match page.next {
                 Some(n) => f.before = Some(n),
                 None => break,
@@ -298,7 +298,7 @@ impl App {
                     ..Default::default()
                 })
                 .await
-                .map_err(|e| AppError::Store(aftercart_store::StoreError(e.to_string())))?;
+                .map_err(|e| AppError::Store(aftercart_store::StoreError::new(e.to_string())))?;
             if rows.len() < 1000 {
                 break;
             }

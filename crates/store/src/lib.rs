@@ -103,8 +103,30 @@ pub enum CommitError {
 }
 
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
-#[error("storage error: {0}")]
-pub struct StoreError(pub String);
+#[error("storage error: {message}")]
+pub struct StoreError {
+    pub message: String,
+    /// The store cannot take more work right now (no connection to be had: the server's
+    /// connection limit, or it is starting or stopping); retrying shortly may succeed, so callers
+    /// answer "unavailable, retry after" rather than "internal error".
+    pub unavailable: bool,
+}
+
+impl StoreError {
+    pub fn new(message: impl Into<String>) -> StoreError {
+        StoreError {
+            message: message.into(),
+            unavailable: false,
+        }
+    }
+
+    pub fn unavailable(message: impl Into<String>) -> StoreError {
+        StoreError {
+            message: message.into(),
+            unavailable: true,
+        }
+    }
+}
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -183,7 +205,7 @@ impl Store {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Store::Postgres(PgStore::connect(url).await?))
         } else {
-            Err(StoreError(format!(
+            Err(StoreError::new(format!(
                 "unsupported database URL '{url}': use sqlite:<path> or postgres://…"
             )))
         }
@@ -217,6 +239,11 @@ impl Store {
 
     pub async fn by_key(&self, kind: &'static str, key: &str) -> Result<Vec<Uuid>> {
         dispatch!(self, s => s.by_key(kind, key).await)
+    }
+
+    /// `by_key` for many keys in one round trip: each `(key, doc_id)` found, in no set order.
+    pub async fn by_keys(&self, kind: &'static str, keys: &[String]) -> Result<Vec<(String, Uuid)>> {
+        dispatch!(self, s => s.by_keys(kind, keys).await)
     }
 
     pub async fn by_number(&self, kind: &'static str, number: &str) -> Result<Option<DocRow>> {
@@ -257,8 +284,8 @@ impl Store {
     /// ended before `window_start` are deleted now and then (at most once per window per process).
     pub async fn window_hit(&self, name: &str, key: &str, window_start: i64, window_secs: i64) -> Result<i64> {
         if name.contains('\0') || key.contains('\0') {
-            return Err(StoreError(
-                "a window counter's name and key are identifiers: no U+0000".into(),
+            return Err(StoreError::new(
+                "a window counter's name and key are identifiers: no U+0000",
             ));
         }
         dispatch!(self, s => s.window_hit(name, key, window_start, window_secs).await)
@@ -307,7 +334,7 @@ pub(crate) fn refuse_nul(c: &Commit) -> Result<(), CommitError> {
         texts.push(("idempotency body", &i.body));
     }
     match texts.into_iter().find(|(_, t)| t.contains('\0')) {
-        Some((what, _)) => Err(CommitError::Store(StoreError(format!(
+        Some((what, _)) => Err(CommitError::Store(StoreError::new(format!(
             "{what} contains U+0000, which only free text (documents, event reasons) may hold"
         )))),
         None => Ok(()),

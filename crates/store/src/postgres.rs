@@ -44,8 +44,21 @@ struct Job {
 /// latency of the last one in a batch. `AFTERCART_PG_BATCH=1` gives one transaction per commit.
 const MAX_BATCH: usize = 256;
 
-fn err(e: impl std::fmt::Display) -> StoreError {
-    StoreError(e.to_string())
+fn err<E: std::fmt::Display + 'static>(e: E) -> StoreError {
+    // Out of connections or resources, starting up or shutting down, connection lost: the
+    // server may take the work again in a moment (SQLSTATE classes 53, 57P, 08).
+    let busy = (&e as &dyn std::any::Any)
+        .downcast_ref::<tokio_postgres::Error>()
+        .and_then(|e| e.code())
+        .is_some_and(|c| {
+            let c = c.code();
+            c.starts_with("53") || c.starts_with("57P") || c.starts_with("08")
+        });
+    if busy {
+        StoreError::unavailable(e.to_string())
+    } else {
+        StoreError::new(e.to_string())
+    }
 }
 
 const DOC_COLS: &str = "SELECT id, kind, account_id, version, created_at, updated_at, data::text FROM docs";
@@ -80,7 +93,8 @@ fn unique_violation(e: &tokio_postgres::Error) -> Option<String> {
 
 impl PgStore {
     pub async fn connect(url: &str) -> Result<PgStore> {
-        let cfg = tokio_postgres::Config::from_str(url).map_err(|e| StoreError(format!("bad PostgreSQL URL: {e}")))?;
+        let cfg =
+            tokio_postgres::Config::from_str(url).map_err(|e| StoreError::new(format!("bad PostgreSQL URL: {e}")))?;
         let mgr = Manager::from_config(
             cfg,
             NoTls,
@@ -122,7 +136,7 @@ impl PgStore {
         self.pool
             .get()
             .await
-            .map_err(|e| StoreError(format!("PostgreSQL connection: {e}")))
+            .map_err(|e| StoreError::unavailable(format!("PostgreSQL connection: {e}")))
     }
 
     pub async fn migrate(&self) -> Result<usize> {
@@ -144,7 +158,7 @@ impl PgStore {
             if done.is_none() {
                 tx.batch_execute(sql)
                     .await
-                    .map_err(|e| StoreError(format!("migration {v}: {e}")))?;
+                    .map_err(|e| StoreError::new(format!("migration {v}: {e}")))?;
                 tx.execute("INSERT INTO schema_migrations VALUES ($1, now())", &[v])
                     .await
                     .map_err(err)?;
@@ -169,9 +183,9 @@ impl PgStore {
         self.queue
             .send(Job { commits: cs, reply })
             .await
-            .map_err(|_| CommitError::Store(StoreError("PostgreSQL committers stopped".into())))?;
+            .map_err(|_| CommitError::Store(StoreError::new("PostgreSQL committers stopped")))?;
         rx.await
-            .map_err(|_| CommitError::Store(StoreError("PostgreSQL commit was abandoned".into())))?
+            .map_err(|_| CommitError::Store(StoreError::new("PostgreSQL commit was abandoned")))?
     }
 
     pub async fn get(&self, id: Uuid) -> Result<Option<DocRow>> {
@@ -190,9 +204,10 @@ impl PgStore {
             .await
             .map_err(err)?;
         let rows = c.query(&st, &[&ids]).await.map_err(err)?;
-        // Keep the caller's order.
+        // Keep the caller's order (a map, so a thousand ids do not cost a million comparisons).
+        let at: std::collections::HashMap<Uuid, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).rev().collect();
         let mut out: Vec<DocRow> = rows.iter().map(doc_row).collect();
-        out.sort_by_key(|d| ids.iter().position(|i| *i == d.id));
+        out.sort_by_key(|d| at.get(&d.id).copied());
         Ok(out)
     }
 
@@ -210,6 +225,24 @@ impl PgStore {
             .map_err(err)?
             .iter()
             .map(|r| r.get(0))
+            .collect())
+    }
+
+    pub async fn by_keys(&self, kind: &'static str, keys: &[String]) -> Result<Vec<(String, Uuid)>> {
+        let keys: Vec<&str> = keys.iter().map(String::as_str).filter(|k| !has_nul(k)).collect();
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let c = self.client().await?;
+        let st = c
+            .prepare_cached("SELECT key, doc_id FROM doc_keys WHERE kind = $1 AND key = ANY($2)")
+            .await
+            .map_err(err)?;
+        Ok(c.query(&st, &[&kind, &keys])
+            .await
+            .map_err(err)?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
             .collect())
     }
 
@@ -432,19 +465,14 @@ async fn committer(pool: Pool, rx: Arc<Mutex<mpsc::Receiver<Job>>>, max_batch: u
 /// rolled back alone; a failure of the transaction itself (connection lost, COMMIT refused)
 /// fails every job in it, none of which is then written.
 async fn run_batch(pool: &Pool, batch: &[Job]) -> Vec<Result<(), CommitError>> {
-    let fail_all = |msg: String| {
-        batch
-            .iter()
-            .map(|_| Err(CommitError::Store(StoreError(msg.clone()))))
-            .collect()
-    };
+    let fail_all = |e: StoreError| batch.iter().map(|_| Err(CommitError::Store(e.clone()))).collect();
     let mut client = match pool.get().await {
         Ok(c) => c,
-        Err(e) => return fail_all(format!("PostgreSQL connection: {e}")),
+        Err(e) => return fail_all(StoreError::unavailable(format!("PostgreSQL connection: {e}"))),
     };
     let tx = match client.transaction().await {
         Ok(tx) => tx,
-        Err(e) => return fail_all(err(e).0),
+        Err(e) => return fail_all(err(e)),
     };
     if let [job] = batch {
         // Alone: no savepoint needed, a refusal rolls the whole transaction back.
@@ -462,7 +490,7 @@ async fn run_batch(pool: &Pool, batch: &[Job]) -> Vec<Result<(), CommitError>> {
     let mut end = "";
     for job in batch {
         if let Err(e) = tx.batch_execute(&format!("{end}SAVEPOINT c")).await {
-            return fail_all(err(e).0);
+            return fail_all(err(e));
         }
         let r = apply_all(&tx, &job.commits).await;
         end = if r.is_ok() {
@@ -473,11 +501,11 @@ async fn run_batch(pool: &Pool, batch: &[Job]) -> Vec<Result<(), CommitError>> {
         outcomes.push(r);
     }
     if let Err(e) = tx.batch_execute(end).await {
-        return fail_all(err(e).0);
+        return fail_all(err(e));
     }
     match tx.commit().await {
         Ok(()) => outcomes,
-        Err(e) => fail_all(err(e).0),
+        Err(e) => fail_all(err(e)),
     }
 }
 

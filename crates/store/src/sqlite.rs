@@ -38,7 +38,7 @@ struct Inner {
 }
 
 fn err(e: impl std::fmt::Display) -> StoreError {
-    StoreError(e.to_string())
+    StoreError::new(e.to_string())
 }
 
 fn open_conn(target: &str, flags: OpenFlags) -> Result<Connection> {
@@ -73,7 +73,7 @@ impl SqliteStore {
                 .filter(|d| !d.as_os_str().is_empty())
             {
                 std::fs::create_dir_all(dir)
-                    .map_err(|e| StoreError(format!("cannot create {}: {e}", dir.display())))?;
+                    .map_err(|e| StoreError::new(format!("cannot create {}: {e}", dir.display())))?;
             }
             path.to_owned()
         };
@@ -147,7 +147,7 @@ impl SqliteStore {
             Box::new(move |committed: Result<(), String>| {
                 let out = match (r, committed) {
                     (Err(e), _) => Err(e),
-                    (Ok(_), Err(e)) => Err(CommitError::Store(StoreError(e))),
+                    (Ok(_), Err(e)) => Err(CommitError::Store(StoreError::new(e))),
                     (Ok(v), Ok(())) => Ok(v),
                 };
                 let _ = reply.send(out);
@@ -156,9 +156,9 @@ impl SqliteStore {
         self.inner
             .writer
             .send(job)
-            .map_err(|_| CommitError::Store(StoreError("sqlite writer stopped".into())))?;
+            .map_err(|_| CommitError::Store(StoreError::new("sqlite writer stopped")))?;
         rx.await
-            .map_err(|_| CommitError::Store(StoreError("sqlite write was abandoned (batch failed to begin)".into())))?
+            .map_err(|_| CommitError::Store(StoreError::new("sqlite write was abandoned (batch failed to begin)")))?
     }
 
     /// Runs a read on a pooled connection, on the calling thread: reads here are index lookups of
@@ -193,7 +193,7 @@ impl SqliteStore {
                     .map_err(|e| CommitError::Store(err(e)))?;
                 if done.is_none() {
                     c.execute_batch(sql)
-                        .map_err(|e| CommitError::Store(StoreError(format!("migration {v}: {e}"))))?;
+                        .map_err(|e| CommitError::Store(StoreError::new(format!("migration {v}: {e}"))))?;
                     c.execute(
                         "INSERT INTO schema_migrations VALUES (?1, ?2)",
                         params![v, to_text(OffsetDateTime::now_utc())],
@@ -205,7 +205,7 @@ impl SqliteStore {
             Ok(applied)
         })
         .await
-        .map_err(|e| StoreError(e.to_string()))
+        .map_err(|e| StoreError::new(e.to_string()))
     }
 
     pub async fn commit(&self, c: Commit) -> Result<(), CommitError> {
@@ -242,6 +242,19 @@ impl SqliteStore {
             let mut st = c.prepare_cached("SELECT doc_id FROM doc_keys WHERE kind = ?1 AND key = ?2")?;
             let rows = st.query_map(params![kind, key], |r| uuid_col(r, 0))?;
             rows.collect()
+        })
+    }
+
+    pub async fn by_keys(&self, kind: &'static str, keys: &[String]) -> Result<Vec<(String, Uuid)>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached("SELECT doc_id FROM doc_keys WHERE kind = ?1 AND key = ?2")?;
+            let mut out = Vec::with_capacity(keys.len());
+            for k in keys {
+                for id in st.query_map(params![kind, k], |r| uuid_col(r, 0))? {
+                    out.push((k.clone(), id?));
+                }
+            }
+            Ok(out)
         })
     }
 
@@ -365,7 +378,7 @@ impl SqliteStore {
             Ok(last - n + 1)
         })
         .await
-        .map_err(|e| StoreError(e.to_string()))
+        .map_err(|e| StoreError::new(e.to_string()))
     }
 
     pub async fn window_hit(&self, name: &str, key: &str, window_start: i64, window_secs: i64) -> Result<i64> {
@@ -390,7 +403,7 @@ impl SqliteStore {
             .map_err(store)
         })
         .await
-        .map_err(|e| StoreError(e.to_string()))
+        .map_err(|e| StoreError::new(e.to_string()))
     }
 
     pub async fn window_count(&self, name: &str, key: &str, window_start: i64) -> Result<i64> {

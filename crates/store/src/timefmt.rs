@@ -11,5 +11,5 @@ pub fn to_text(t: OffsetDateTime) -> String {
 }
 
 pub fn from_text(s: &str) -> Result<OffsetDateTime, StoreError> {
-    OffsetDateTime::parse(s, &Rfc3339).map_err(|e| StoreError(format!("bad timestamp '{s}': {e}")))
+    OffsetDateTime::parse(s, &Rfc3339).map_err(|e| StoreError::new(format!("bad timestamp '{s}': {e}")))
 }

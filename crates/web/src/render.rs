@@ -179,6 +179,8 @@ pub enum PageError {
     Forbidden(String),
     /// The session is gone: sign in again.
     SignIn,
+    /// The store has no capacity right now (out of connections): try again in a moment.
+    Busy,
     /// Something went wrong on our side (already logged).
     Internal,
 }
@@ -189,6 +191,10 @@ impl From<AppError> for PageError {
             AppError::NotFound { .. } => PageError::NotFound,
             AppError::Forbidden(m) => PageError::Forbidden(m),
             AppError::Unauthenticated(_) => PageError::SignIn,
+            AppError::Store(e) if e.unavailable => {
+                tracing::warn!(error = %e, "store unavailable");
+                PageError::Busy
+            }
             e => {
                 tracing::error!(error = %e, "page failed");
                 PageError::Internal
@@ -203,6 +209,7 @@ impl IntoResponse for PageError {
             PageError::NotFound => StatusCode::NOT_FOUND,
             PageError::Forbidden(_) => StatusCode::FORBIDDEN,
             PageError::SignIn => StatusCode::SEE_OTHER,
+            PageError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             PageError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let mut r = status.into_response();
@@ -239,6 +246,11 @@ pub fn error_page(e: &PageError, viewer: Option<&Viewer>) -> Response {
             "You cannot use this page",
             format!("Your role does not allow this ({m}). Ask your account admin if you need it."),
         ),
+        PageError::Busy => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The service is busy",
+            "Nothing you entered was saved. Try again in a moment.".to_owned(),
+        ),
         _ => (
             StatusCode::INTERNAL_SERVER_ERROR,
             "Sorry, there is a problem with the service",
@@ -249,12 +261,17 @@ pub fn error_page(e: &PageError, viewer: Option<&Viewer>) -> Response {
         Some(v) => Layout::for_viewer(title, v, ""),
         None => Layout::public(title),
     };
-    render(
+    let mut r = render(
         status,
         &ErrorPage {
             l,
             heading: title.to_owned(),
             body,
         },
-    )
+    );
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    r
 }

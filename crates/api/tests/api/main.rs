@@ -6,6 +6,7 @@ mod harness;
 
 mod access;
 mod bad_input;
+mod capacity;
 // -- change requests --
 mod changes;
 // -- /change requests --

@@ -330,7 +330,7 @@ impl Demo<'_> {
         let mut attempt = 0;
         loop {
             match self.run_once(ids, task).await {
-                Err(AppError::Store(e)) if e.0.contains("locked") && attempt < 100 => {
+                Err(AppError::Store(e)) if e.message.contains("locked") && attempt < 100 => {
                     attempt += 1;
                     tokio::time::sleep(std::time::Duration::from_millis(2)).await;
                 }

@@ -62,7 +62,7 @@ const STALE_PENDING: time::Duration = time::Duration::seconds(30);
 fn commit_error(e: CommitError) -> AppError {
     match e {
         CommitError::Store(s) => AppError::Store(s),
-        e => AppError::Store(aftercart_store::StoreError(e.to_string())),
+        e => AppError::Store(aftercart_store::StoreError::new(e.to_string())),
     }
 }
 

@@ -146,6 +146,14 @@ impl TestApp {
         }
     }
 
+    /// Another app over `store` (a second server process, say); it cleans nothing up, the app
+    /// that made the database does.
+    pub fn over(store: Store) -> TestApp {
+        let mut t = TestApp::build(store, Cleanup::File(std::path::PathBuf::new()));
+        t.cleanup = None;
+        t
+    }
+
     pub async fn sqlite() -> TestApp {
         let dir = std::env::temp_dir().join(format!("aftercart-test-{}", uuid::Uuid::now_v7().simple()));
         std::fs::create_dir_all(&dir).expect("temp dir");
