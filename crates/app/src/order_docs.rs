@@ -511,6 +511,52 @@ impl App {
         Ok(out)
     }
 
+    /// A whole order the caller may see, with `extra(header)` documents (names the answer needs,
+    /// say) read in the same round trip as its lines: a status read is then the header, lines
+    /// and names together, and the shipments if there are any — three reads, not five.
+    pub(crate) async fn load_order_with(
+        &self,
+        ctx: &Ctx,
+        id: OrderId,
+        extra: impl FnOnce(AccountId, &BTreeSet<FulfilmentLocationId>) -> Vec<Uuid>,
+    ) -> Result<(Versioned<Order>, Vec<DocRow>)> {
+        let v = self.order_header(ctx, id).await?;
+        let h = match v.value {
+            StoredOrder::Whole(o) => {
+                let order = whole(*o);
+                let fulfilment = Summary::of(&order).fulfilment;
+                let rows = self.store.get_many(&extra(order.account_id, &fulfilment)).await?;
+                let order = Versioned {
+                    value: order,
+                    version: v.version,
+                };
+                return Ok((order, rows));
+            }
+            StoredOrder::Header(h) => h,
+        };
+        let mut ids = h.layout.chunks.clone();
+        ids.extend(extra(h.account_id, &h.summary.fulfilment));
+        let rows = self.store.get_many(&ids).await?;
+        let (chunk_rows, rest): (Vec<DocRow>, Vec<DocRow>) = rows
+            .into_iter()
+            .partition(|r| r.kind == LineChunk::KIND && h.layout.chunks.contains(&r.id));
+        let mut lines: Vec<Line> = decode_chunks(&chunk_rows)?.into_iter().flat_map(|c| c.lines).collect();
+        lines.sort_by_key(|l| l.no);
+        let mut sids: Vec<Uuid> = lines.iter().flat_map(|l| l.shipments.iter().map(|s| s.0)).collect();
+        sids.sort();
+        sids.dedup();
+        let shipments = if sids.is_empty() {
+            Vec::new()
+        } else {
+            decode_shipments(&self.store.get_many(&sids).await?)?
+        };
+        let order = Versioned {
+            value: h.into_order(lines, shipments),
+            version: v.version,
+        };
+        Ok((order, rest))
+    }
+
     /// Whole orders from stored `order` rows, without a visibility check (system tasks and the
     /// staff console, which sees everything).
     pub(crate) async fn orders_from_rows(&self, rows: &[DocRow]) -> Result<Vec<Versioned<Order>>> {

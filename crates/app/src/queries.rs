@@ -318,24 +318,31 @@ impl App {
         self.list_docs(ctx, f, None).await
     }
 
-    async fn names_for(&self, ctx: &Ctx, order: &Order) -> Result<Names> {
-        let mut names = Names {
-            locations: self.location_names(order.account_id).await?,
-            ..Default::default()
+    /// The names a status answer shows, from rows already read with the order (the account's,
+    /// the fulfilment locations'); whatever is missing from them is read.
+    async fn names_from(&self, ctx: &Ctx, order: &Order, rows: &[aftercart_store::DocRow]) -> Result<Names> {
+        let locations = match rows.iter().find(|r| r.id == order.account_id.0 && r.kind == Account::KIND) {
+            Some(row) => location_names_of(row)?,
+            None => self.location_names(order.account_id).await?,
         };
-        let needed: Vec<FulfilmentLocationId> = order
+        let mut fulfilment = std::collections::HashMap::new();
+        for r in rows.iter().filter(|r| r.kind == FulfilmentLocation::KIND) {
+            let v = decode::<FulfilmentLocation>(r)?;
+            if v.value.visible_to(&ctx.principal) {
+                fulfilment.insert(v.value.id, v.value.name);
+            }
+        }
+        let missing: Vec<FulfilmentLocationId> = order
             .shipments
             .iter()
             .map(|s| s.from)
-            .chain(
-                order
-                    .lines
-                    .iter()
-                    .flat_map(|l| l.allocations.iter().map(|a| a.location)),
-            )
+            .chain(order.lines.iter().flat_map(|l| l.allocations.iter().map(|a| a.location)))
+            .filter(|f| !rows.iter().any(|r| r.id == f.0))
             .collect();
-        names.fulfilment = self.fulfilment_names(ctx, &needed).await?;
-        Ok(names)
+        if !missing.is_empty() {
+            fulfilment.extend(self.fulfilment_names(ctx, &missing).await?);
+        }
+        Ok(Names { locations, fulfilment })
     }
 
     /// Location names of an account. The account's row is read on every call, so a renamed
@@ -345,30 +352,13 @@ impl App {
     /// the one decoded last (same version and same write time: the id alone could name
     /// different rows in two databases opened by one process, as tests do).
     async fn location_names(&self, account: AccountId) -> Result<std::collections::HashMap<LocationId, String>> {
-        type ByLocation = std::collections::HashMap<LocationId, String>;
-        type Cache = std::sync::Mutex<std::collections::HashMap<AccountId, ((i64, OffsetDateTime), ByLocation)>>;
-        static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
-        let cache = CACHE.get_or_init(Default::default);
         // Names only: suppliers may not read the account, but may see where their lines go.
         let row = self
             .store
             .get(account.0)
             .await?
             .ok_or_else(|| crate::AppError::not_found(Account::WHAT))?;
-        let seen = (row.version, row.updated_at);
-        if let Some((at, names)) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&account)
-            && *at == seen
-        {
-            return Ok(names.clone());
-        }
-        let acct = decode::<Account>(&row)?.value;
-        let names: ByLocation = acct.locations.into_iter().map(|l| (l.id, l.name)).collect();
-        let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
-        if c.len() > 10_000 {
-            c.clear();
-        }
-        c.insert(account, (seen, names.clone()));
-        Ok(names)
+        location_names_of(&row)
     }
 
     /// Names of the fulfilment locations `ids`, read from the store on every call (one indexed
@@ -402,9 +392,14 @@ impl App {
 
     /// "Did this ship?" for an order, derived now.
     pub async fn order_status(&self, ctx: &Ctx, id: OrderId) -> Result<StatusAnswer> {
-        let order = self.load_order(ctx, id).await?;
+        // The account (location names) and the fulfilment locations come with the lines.
+        let (order, rows) = self
+            .load_order_with(ctx, id, |account, fulfilment| {
+                std::iter::once(account.0).chain(fulfilment.iter().map(|f| f.0)).collect()
+            })
+            .await?;
         let order = self.order_view(ctx, order);
-        let names = self.names_for(ctx, &order.value).await?;
+        let names = self.names_from(ctx, &order.value, &rows).await?;
         let at = self.clock.now();
         let view = order_view(&order.value, &names, at);
         Ok(StatusAnswer { order, view, at })
@@ -603,4 +598,28 @@ impl App {
             }
         }
     }
+}
+
+/// Location names from an account's row; decoding is skipped while the row is the one decoded
+/// last (see `App::location_names`).
+fn location_names_of(row: &aftercart_store::DocRow) -> Result<std::collections::HashMap<LocationId, String>> {
+    type ByLocation = std::collections::HashMap<LocationId, String>;
+    type Cache = std::sync::Mutex<std::collections::HashMap<AccountId, ((i64, OffsetDateTime), ByLocation)>>;
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let account = AccountId(row.id);
+    let seen = (row.version, row.updated_at);
+    if let Some((at, names)) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&account)
+        && *at == seen
+    {
+        return Ok(names.clone());
+    }
+    let acct = decode::<Account>(row)?.value;
+    let names: ByLocation = acct.locations.into_iter().map(|l| (l.id, l.name)).collect();
+    let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if c.len() > 10_000 {
+        c.clear();
+    }
+    c.insert(account, (seen, names.clone()));
+    Ok(names)
 }
