@@ -321,7 +321,10 @@ impl App {
     /// The names a status answer shows, from rows already read with the order (the account's,
     /// the fulfilment locations'); whatever is missing from them is read.
     async fn names_from(&self, ctx: &Ctx, order: &Order, rows: &[aftercart_store::DocRow]) -> Result<Names> {
-        let locations = match rows.iter().find(|r| r.id == order.account_id.0 && r.kind == Account::KIND) {
+        let locations = match rows
+            .iter()
+            .find(|r| r.id == order.account_id.0 && r.kind == Account::KIND)
+        {
             Some(row) => location_names_of(row)?,
             None => self.location_names(order.account_id).await?,
         };
@@ -336,7 +339,12 @@ impl App {
             .shipments
             .iter()
             .map(|s| s.from)
-            .chain(order.lines.iter().flat_map(|l| l.allocations.iter().map(|a| a.location)))
+            .chain(
+                order
+                    .lines
+                    .iter()
+                    .flat_map(|l| l.allocations.iter().map(|a| a.location)),
+            )
             .filter(|f| !rows.iter().any(|r| r.id == f.0))
             .collect();
         if !missing.is_empty() {
@@ -395,7 +403,9 @@ impl App {
         // The account (location names) and the fulfilment locations come with the lines.
         let (order, rows) = self
             .load_order_with(ctx, id, |account, fulfilment| {
-                std::iter::once(account.0).chain(fulfilment.iter().map(|f| f.0)).collect()
+                std::iter::once(account.0)
+                    .chain(fulfilment.iter().map(|f| f.0))
+                    .collect()
             })
             .await?;
         let order = self.order_view(ctx, order);

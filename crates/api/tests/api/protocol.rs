@@ -916,6 +916,92 @@ async fn timeline_paging_and_scope(t: TestApp) {
 // ---------------------------------------------------------------------------------------------
 // 7. Tracking events
 
+/// One batch for many orders is one commit: every order's scans land, in the batch's order,
+/// each with its timeline event; a line shipped in two parts keeps both parts' ledger when only
+/// one is scanned; an unknown number is answered on its own; and a batch holding one scan seen
+/// before still applies the others (the duplicate sends it down the one-by-one path).
+async fn tracking_batch_across_orders(t: TestApp) {
+    let w = t.world().await;
+    let mut orders = Vec::new();
+    for i in 0..4 {
+        let oid = t.order(&w, 10, 1).await.id();
+        allocate(&t, &oid, 1, &w.dallas, 10).await.ok();
+        ship(&t, &w, &oid, 6, &format!("1ZBATCH{i}A")).await;
+        ship(&t, &w, &oid, 4, &format!("1ZBATCH{i}B")).await;
+        orders.push(oid);
+    }
+    // Scans of the first part of each order only (the second part is read, not scanned), the
+    // first order twice (in order), and a number nobody shipped.
+    let mut events = vec![tracking_event("b-0", "1ZBATCH0A", "in_transit", "2026-11-21T08:00:00Z")];
+    for i in 1..4 {
+        events.push(tracking_event(
+            &format!("b-{i}"),
+            &format!("1ZBATCH{i}A"),
+            "delivered",
+            "2026-11-21T10:00:00Z",
+        ));
+    }
+    events.push(tracking_event("b-x", "1ZNOSUCH", "in_transit", "2026-11-21T10:00:00Z"));
+    events.push(tracking_event("b-0b", "1ZBATCH0A", "delivered", "2026-11-21T11:00:00Z"));
+    let r = t.post(TRACKING, json!({"events": events})).await.ok();
+    assert_eq!(
+        (r.body["applied"].as_u64(), r.body["rejected"].as_u64()),
+        (Some(5), Some(1)),
+        "{}",
+        r.body
+    );
+    assert_eq!(r.body["results"][4]["outcome"], "rejected", "{}", r.body);
+    assert_eq!(
+        r.body["results"][5]["tracking_status"], "delivered",
+        "the later scan of the same order wins"
+    );
+    for oid in &orders {
+        assert_eq!(
+            count(&order_timeline(&t, oid).await, "shipment.tracking"),
+            if *oid == orders[0] { 2 } else { 1 }
+        );
+        // The ledger of line 1 still counts both parts: 6 delivered, 4 in transit.
+        let o = t.get(&format!("{ORDERS}/{oid}")).await.ok();
+        let g = &o.body["lines"][0]["ledger"];
+        assert_eq!(
+            (g["delivered"].as_i64(), g["in_transit"].as_i64()),
+            (Some(6), Some(4)),
+            "{}",
+            o.body
+        );
+    }
+    // The same batch again with one new scan: the new one applied, every other a duplicate.
+    let mut again = events_again();
+    again.push(tracking_event(
+        "b-new",
+        "1ZBATCH3B",
+        "in_transit",
+        "2026-11-21T12:00:00Z",
+    ));
+    let r = t.post(TRACKING, json!({"events": again})).await.ok();
+    assert_eq!(
+        (r.body["applied"].as_u64(), r.body["duplicates"].as_u64()),
+        (Some(1), Some(5)),
+        "{}",
+        r.body
+    );
+    assert_eq!(count(&order_timeline(&t, &orders[3]).await, "shipment.tracking"), 2);
+}
+
+fn events_again() -> Vec<Value> {
+    let mut events = vec![tracking_event("b-0", "1ZBATCH0A", "in_transit", "2026-11-21T08:00:00Z")];
+    for i in 1..4 {
+        events.push(tracking_event(
+            &format!("b-{i}"),
+            &format!("1ZBATCH{i}A"),
+            "delivered",
+            "2026-11-21T10:00:00Z",
+        ));
+    }
+    events.push(tracking_event("b-0b", "1ZBATCH0A", "delivered", "2026-11-21T11:00:00Z"));
+    events
+}
+
 fn tracking_event(id: &str, tracking: &str, status: &str, at: &str) -> Value {
     json!({"tracking_number": tracking, "event_id": id, "status": status, "occurred_at": at, "location": "Memphis, TN", "source": "UPS"})
 }
@@ -1054,6 +1140,7 @@ both_stores!(
     healthz,
     timeline_paging_and_scope,
     tracking_dedup_and_ordering,
+    tracking_batch_across_orders,
     tracking_batch_with_idempotency_key,
 );
 
