@@ -22,6 +22,7 @@
 //! loses that race drops its advance and may re-judge a few records next tick, which changes
 //! nothing (the work is idempotent). Processes duplicate work, never outcomes.
 
+use crate::changes::{ChangeRequest, ChangeState};
 use crate::docs::{Doc, Versioned, check_version, decode, event, write};
 use crate::error::{AppError, Result};
 use crate::principal::{Actor, Principal};
@@ -498,10 +499,19 @@ impl Detector {
                 r.events += evs.len();
                 let mut orders = BTreeSet::new();
                 let mut invoices = BTreeSet::new();
+                let mut changes = BTreeSet::new();
                 for e in &evs {
                     match e.subject_kind.as_str() {
                         "order" => {
                             orders.insert(e.subject_id);
+                            // A change request decided (or routed) is judged at once, not at
+                            // the next clock pass.
+                            if e.kind.starts_with("order.change_")
+                                && let Ok(v) = serde_json::from_str::<serde_json::Value>(&e.data)
+                                && let Some(id) = v["change_request_id"].as_str().and_then(|i| i.parse::<Uuid>().ok())
+                            {
+                                changes.insert(id);
+                            }
                         }
                         "invoice" => {
                             invoices.insert(e.subject_id);
@@ -514,6 +524,9 @@ impl Detector {
                 }
                 for i in invoices {
                     r += self.judge_invoice(InvoiceId(i)).await?;
+                }
+                for c in changes {
+                    r += self.judge_change_request(c).await?;
                 }
                 after = last;
                 cursor.accounts.insert(a, after);
@@ -648,6 +661,22 @@ impl Detector {
                 &th,
             ));
         }
+        // Change requests waiting on the seller's decision.
+        let mut routed = Vec::new();
+        self.each_page(
+            ChangeRequest::KIND,
+            ChangeState::AwaitingSeller.as_str(),
+            None,
+            |rows| {
+                routed.extend(rows);
+                async { Ok(()) }
+            },
+        )
+        .await?;
+        r.records += routed.len();
+        for row in routed {
+            causes.extend(change_causes(&decode::<ChangeRequest>(&row)?.value, now, &th));
+        }
         // Unpaid invoices past their due date (`at` is the due date).
         let due_before = (now - Duration::days(th.overdue_grace_days))
             .date()
@@ -731,8 +760,15 @@ impl Detector {
                     Err(AppError::NotFound { .. }) => Some(BTreeSet::new()),
                     Err(e) => return Err(e),
                 },
-                // Change requests are judged by their own module (the hook); left alone here.
-                Subject::ChangeRequest(_) => None,
+                Subject::ChangeRequest(id) => match self.app.store.get(id).await? {
+                    Some(row) if row.kind == ChangeRequest::KIND => Some(
+                        change_causes(&decode::<ChangeRequest>(&row)?.value, now, &th)
+                            .into_iter()
+                            .map(|c| c.key)
+                            .collect(),
+                    ),
+                    _ => Some(BTreeSet::new()),
+                },
             };
             let Some(holding) = holding else { continue };
             for e in list {
@@ -744,40 +780,32 @@ impl Detector {
         Ok(resolved)
     }
 
-    /// Hook for change requests (built by another module): raise or clear the "waiting on the
-    /// seller too long" exception of one request. `waiting_since` is when it was routed to the
-    /// seller, `None` once it was decided.
-    pub async fn judge_change_request(
-        &self,
-        request: Uuid,
-        account_id: AccountId,
-        order: Option<(OrderId, String)>,
-        waiting_since: Option<OffsetDateTime>,
-        after: Duration,
-    ) -> Result<DetectReport> {
-        let now = self.now();
-        let causes: Vec<Cause> = waiting_since
-            .filter(|s| now - *s >= after)
-            .map(|s| Cause {
-                kind: ExceptionKind::ChangeRequestWaiting,
-                key: format!("change_request_waiting:{request}"),
-                subject: Subject::ChangeRequest(request),
-                account_id,
-                order: order.clone(),
-                location: None,
-                explanation: format!(
-                    "A change request has waited on the seller for {} days",
-                    (now - s).whole_days()
-                ),
-                next_step: "Decide the change request (accept or reject with a reason)".into(),
-                customer_text: None,
-            })
-            .into_iter()
-            .collect();
+    /// Raises or clears the "waiting on the seller too long" exception of one change request,
+    /// as it is now (decided, or gone: cleared).
+    pub async fn judge_change_request(&self, request: Uuid) -> Result<DetectReport> {
+        let causes = match self.app.store.get(request).await? {
+            Some(row) if row.kind == ChangeRequest::KIND => {
+                change_causes(&decode::<ChangeRequest>(&row)?.value, self.now(), &self.thresholds)
+            }
+            _ => Vec::new(),
+        };
         let active = self.active_by_key("exception_subject", request.to_string()).await?;
         self.reconcile(active, &[ExceptionKind::ChangeRequestWaiting], causes)
             .await
     }
+}
+
+fn change_causes(cr: &ChangeRequest, now: OffsetDateTime, th: &Thresholds) -> Vec<Cause> {
+    let since = (cr.state == ChangeState::AwaitingSeller).then_some(cr.requested_at);
+    aftercart_domain::exception::change_request_causes(
+        cr.id.0,
+        &cr.number,
+        cr.account_id,
+        (cr.order_id, &cr.order_number),
+        since,
+        now,
+        th,
+    )
 }
 
 // ---------------------------------------------------------------- the queue

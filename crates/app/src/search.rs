@@ -33,6 +33,10 @@ pub struct SearchResults {
     pub products: Vec<(Product, Vec<Order>)>,
     pub accounts: Vec<Account>,
     pub users: Vec<User>,
+    /// Returns by RMA number (`RMA-1001`).
+    pub returns: Vec<aftercart_domain::returns::Return>,
+    /// Change requests by number (`CR-1001`).
+    pub changes: Vec<crate::changes::ChangeRequest>,
 }
 
 impl SearchResults {
@@ -43,6 +47,8 @@ impl SearchResults {
             && self.products.is_empty()
             && self.accounts.is_empty()
             && self.users.is_empty()
+            && self.returns.is_empty()
+            && self.changes.is_empty()
     }
 }
 
@@ -108,6 +114,12 @@ impl App {
             if let Some(r) = self.store.by_number("account", v).await? {
                 out.accounts.push(decode::<Account>(&r)?.value);
             }
+            if let Some(r) = self.store.by_number("return", v).await? {
+                out.returns.push(decode::<aftercart_domain::returns::Return>(&r)?.value);
+            }
+            if let Some(r) = self.store.by_number("change_request", v).await? {
+                out.changes.push(decode::<crate::changes::ChangeRequest>(&r)?.value);
+            }
         }
         order_ids.sort();
         order_ids.dedup();
@@ -158,6 +170,8 @@ impl App {
             out.users.push(decode::<User>(&r)?.value);
         }
         out.invoices.dedup_by_key(|i| i.id);
+        out.returns.dedup_by_key(|r| r.id);
+        out.changes.dedup_by_key(|c| c.id);
         out.products.dedup_by_key(|(p, _)| p.id);
         Ok(out)
     }

@@ -312,8 +312,9 @@ async fn serve(app: App, s: &Settings, key: &str, shown: &str) -> Result<(), Str
 // -- exceptions --
 /// The detector's settings from the environment: `AFTERCART_EXCEPTION_INTERVAL_SECS` (how often
 /// it runs, default 10), `AFTERCART_STALL_DAYS` (no scan for this many days is "tracking
-/// stalled", default 3) and `AFTERCART_APPROVAL_WAIT_HOURS` (an approval step waiting this long,
-/// default 48). A value that is not a positive whole number stops the server with a message.
+/// stalled", default 3), `AFTERCART_APPROVAL_WAIT_HOURS` (an approval step waiting this long,
+/// default 48) and `AFTERCART_CHANGE_WAIT_HOURS` (a change request waiting on the seller's
+/// decision this long, default 24). A value that is not a positive whole number stops the server with a message.
 fn exception_detector(app: &App) -> Result<(aftercart_app::Detector, std::time::Duration), String> {
     let var = |name: &str, default: i64, max: i64| -> Result<i64, String> {
         match std::env::var(name) {
@@ -327,9 +328,11 @@ fn exception_detector(app: &App) -> Result<(aftercart_app::Detector, std::time::
     let interval = var("AFTERCART_EXCEPTION_INTERVAL_SECS", 10, 86_400)?;
     let stall = var("AFTERCART_STALL_DAYS", 3, 365)?;
     let approval = var("AFTERCART_APPROVAL_WAIT_HOURS", 48, 24 * 365)?;
+    let change = var("AFTERCART_CHANGE_WAIT_HOURS", 24, 24 * 365)?;
     let th = aftercart_domain::exception::Thresholds {
         stall_after: time::Duration::days(stall),
         approval_after: time::Duration::hours(approval),
+        change_after: time::Duration::hours(change),
         ..Default::default()
     };
     Ok((app.detector(th), std::time::Duration::from_secs(interval as u64)))

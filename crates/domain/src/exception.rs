@@ -43,9 +43,8 @@ pub enum ExceptionKind {
     PaymentOverdue,
     ApprovalWaiting,
     DeliveryShortOrDamaged,
-    /// Hook for change requests (built elsewhere): a request routed to the seller and waiting
-    /// too long. No rule here raises it yet; the kind exists so the queue, filters and API
-    /// already know it.
+    /// A change request routed to the seller (goods already released to a warehouse floor)
+    /// and waiting on its decision longer than [`Thresholds::change_after`].
     ChangeRequestWaiting,
 }
 
@@ -189,7 +188,7 @@ pub enum Subject {
     Order(OrderId),
     Shipment(ShipmentId),
     Invoice(InvoiceId),
-    /// Hook for change requests (their id).
+    /// A change request (its id).
     ChangeRequest(Uuid),
 }
 
@@ -240,6 +239,8 @@ pub struct Thresholds {
     pub approval_after: Duration,
     /// Days past the due date before an unpaid invoice is an exception (0: the day after).
     pub overdue_grace_days: i64,
+    /// A change request waiting on the seller's decision this long.
+    pub change_after: Duration,
 }
 
 impl Default for Thresholds {
@@ -248,6 +249,7 @@ impl Default for Thresholds {
             stall_after: Duration::days(3),
             approval_after: Duration::days(2),
             overdue_grace_days: 0,
+            change_after: Duration::days(1),
         }
     }
 }
@@ -705,6 +707,42 @@ impl Exception {
         self.push(at, "Aftercart", "resolved by itself", Some(why.to_owned()));
         true
     }
+}
+
+/// A change request waiting on the seller: `waiting_since` is when it was routed to them, `None`
+/// once it was decided (or never routed). The key names the request only: it waits once.
+pub fn change_request_causes(
+    request: Uuid,
+    number: &str,
+    account_id: AccountId,
+    order: (OrderId, &str),
+    waiting_since: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+    th: &Thresholds,
+) -> Vec<Cause> {
+    let Some(since) = waiting_since.filter(|s| now - *s >= th.change_after) else {
+        return Vec::new();
+    };
+    let waited = now - since;
+    let how_long = if waited >= Duration::days(2) {
+        format!("{} days", waited.whole_days())
+    } else {
+        format!("{} hours", waited.whole_hours())
+    };
+    vec![Cause {
+        kind: ExceptionKind::ChangeRequestWaiting,
+        key: format!("change_request_waiting:{request}"),
+        subject: Subject::ChangeRequest(request),
+        account_id,
+        order: Some((order.0, order.1.to_owned())),
+        location: None,
+        explanation: format!(
+            "Change request {number} on order {} has waited {how_long} for the warehouse's answer",
+            order.1
+        ),
+        next_step: "Ask the warehouse whether the released goods can still be pulled, then accept or reject the request with the reason".into(),
+        customer_text: None,
+    }]
 }
 
 /// What clears a cause of this kind, for the auto-resolution note.

@@ -423,7 +423,84 @@ async fn exception_endpoints_refuse_bad_input(t: TestApp) {
     assert_eq!(e.body["history"], Value::Null);
 }
 
+/// A change routed to the seller (part was already released to the warehouse floor) and left
+/// waiting past the threshold (24 hours by default) raises one "change request waiting"
+/// exception for the service team; deciding the request clears it from the decision's event.
+async fn change_request_waiting_on_the_seller_raises_and_clears(t: TestApp) {
+    let w = t.world().await;
+    let oid = t.order(&w, 10, 5).await.id();
+    t.post(
+        &format!("/api/v1/orders/{oid}/allocations"),
+        json!({"line": 1, "fulfilment_location_id": w.dallas, "quantity": 10}),
+    )
+    .await
+    .ok();
+    t.post(
+        &format!("/api/v1/orders/{oid}/releases"),
+        json!({"line": 1, "fulfilment_location_id": w.dallas, "quantity": 6}),
+    )
+    .await
+    .ok();
+    let r = t
+        .post(
+            &format!("/api/v1/orders/{oid}/change-requests"),
+            json!({"changes": [{"type": "cancel_line", "line": 1}], "on_behalf_of": "Bea Buyer (phone)"}),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.body);
+    assert_eq!(r.body["request"]["state"], "awaiting_seller");
+    let cr = r.body["request"]["id"].as_str().expect("id").to_owned();
+    let waiting = |items: &[Value]| -> Vec<Value> {
+        items
+            .iter()
+            .filter(|e| e["kind"] == "change_request_waiting")
+            .cloned()
+            .collect()
+    };
+    t.app.detect_exceptions_once().await.expect("detector");
+    assert!(
+        waiting(&all_exceptions(&t).await).is_empty(),
+        "just routed: nothing yet"
+    );
+
+    // A day and an hour later, still undecided.
+    t.clock.set(datetime!(2026-11-21 16:00 UTC));
+    let r = t.app.detect_exceptions_once().await.expect("detector");
+    assert!(r.raised >= 1, "{r:?}");
+    t.app.detect_exceptions_once().await.expect("detector");
+    let found = waiting(&all_exceptions(&t).await);
+    assert_eq!(found.len(), 1, "raised once, not once per pass: {found:?}");
+    let e = &found[0];
+    assert_eq!(
+        (e["owner"].as_str(), e["state"].as_str()),
+        (Some("service"), Some("open")),
+        "{e}"
+    );
+    assert_eq!(e["about"]["kind"], "change_request");
+    assert_eq!(e["about"]["id"], cr.as_str());
+    assert_eq!(e["order"]["id"], oid.as_str());
+    assert!(e["explanation"].as_str().unwrap_or("").contains("25 hours"), "{e}");
+
+    // Decided: the decision's event clears it on the next run (no clock needed).
+    t.post(
+        &format!("/api/v1/change-requests/{cr}/decision"),
+        json!({"accept": false, "reason": "already on the truck"}),
+    )
+    .await
+    .ok();
+    let r = t
+        .app
+        .detector(Default::default())
+        .follow_events()
+        .await
+        .expect("follow");
+    assert_eq!(r.auto_resolved, 1, "{r:?}");
+    let found = waiting(&all_exceptions(&t).await);
+    assert_eq!(found[0]["state"], "auto_resolved", "{:?}", found);
+}
+
 both_stores!(
+    change_request_waiting_on_the_seller_raises_and_clears,
     stalled_parcel_raises_an_exception_and_delivery_resolves_it,
     carrier_exception_appears_from_the_event_and_staff_work_it,
     exception_endpoints_refuse_bad_input,

@@ -159,3 +159,38 @@ fn kinds_and_teams_round_trip_their_names() {
     }
     assert_eq!(ExceptionKind::parse("nope"), None);
 }
+
+#[test]
+fn a_change_request_waits_past_the_threshold_once_and_clears_when_decided() {
+    let th = Thresholds::default();
+    let (req, acct, order) = (
+        Uuid::from_u128(41),
+        AccountId(Uuid::from_u128(42)),
+        OrderId(Uuid::from_u128(43)),
+    );
+    let routed = datetime!(2026-11-20 09:00 UTC);
+    let at = |now| change_request_causes(req, "CR-1001", acct, (order, "SO-1"), Some(routed), now, &th);
+    assert!(at(datetime!(2026-11-21 08:59 UTC)).is_empty(), "23h59m: not yet");
+    let c = at(datetime!(2026-11-21 10:00 UTC));
+    assert_eq!(c.len(), 1);
+    assert_eq!(c[0].kind, ExceptionKind::ChangeRequestWaiting);
+    assert_eq!(c[0].subject, Subject::ChangeRequest(req));
+    assert!(c[0].explanation.contains("25 hours"), "{}", c[0].explanation);
+    // Later: the same key (one exception per request), the wait in days.
+    let later = at(datetime!(2026-11-24 10:00 UTC));
+    assert_eq!(later[0].key, c[0].key);
+    assert!(later[0].explanation.contains("4 days"), "{}", later[0].explanation);
+    // Decided (no longer waiting): no cause, so the open exception resolves itself.
+    assert!(
+        change_request_causes(
+            req,
+            "CR-1001",
+            acct,
+            (order, "SO-1"),
+            None,
+            datetime!(2026-11-24 10:00 UTC),
+            &th
+        )
+        .is_empty()
+    );
+}

@@ -124,6 +124,8 @@ struct ChangePage {
     add_qty: String,
     add_ship_to: Vec<Opt>,
     reason: String,
+    /// Seller staff change an order for the customer: who there asked (None for customers).
+    on_behalf_of: Option<String>,
     preview: Option<PreviewView>,
 }
 
@@ -135,6 +137,7 @@ struct Typed {
     add_qty: String,
     add_ship_to: String,
     reason: String,
+    on_behalf_of: String,
 }
 
 fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -214,6 +217,11 @@ async fn page(
             })
             .collect(),
         reason: typed.map(|t| t.reason.clone()).unwrap_or_default(),
+        on_behalf_of: v
+            .ctx
+            .principal
+            .is_seller()
+            .then(|| typed.map(|t| t.on_behalf_of.clone()).unwrap_or_default()),
         preview,
     };
     Ok(render(status, &p))
@@ -239,7 +247,17 @@ fn read(order: &Order, fields: &[(String, String)], e: &mut Errors, v: &Viewer) 
             TextKind::Text,
             None,
         ),
+        on_behalf_of: String::new(),
     };
+    if v.ctx.principal.is_seller() {
+        typed.on_behalf_of = e.text(
+            "on_behalf_of",
+            "Who asked",
+            field(fields, "on_behalf_of").unwrap_or(""),
+            TextKind::Name,
+            Some("Say who at the customer asked for this change (it is recorded as theirs, through you)"),
+        );
+    }
     let mut changes = Vec::new();
     if typed.cancel_order {
         changes.push((ChangeInput::CancelOrder, "cancel_order".to_owned()));
@@ -386,7 +404,7 @@ pub async fn submit(
     let input = RequestChanges {
         changes: asked.into_iter().map(|(c, _)| c).collect(),
         reason: Some(typed.reason.clone()).filter(|r| !r.is_empty()),
-        on_behalf_of: None,
+        on_behalf_of: Some(typed.on_behalf_of.clone()).filter(|w| !w.is_empty()),
     };
     let refused = |err: AppError, e: &mut Errors| -> Result<(), PageError> {
         match err {

@@ -168,6 +168,44 @@ pub async fn search(State(st): State<WebState>, v: Viewer, RawQuery(raw): RawQue
                 })
                 .collect(),
         });
+        groups.push(Group {
+            id: "returns",
+            heading: "Returns",
+            hits: r
+                .returns
+                .iter()
+                .map(|x| Hit {
+                    href: format!("/console/returns/{}", x.id.0),
+                    title: format!("Return {}", x.number),
+                    detail: format!(
+                        "Order {} · {} · asked {}",
+                        x.order_number,
+                        x.reason.label(),
+                        format::date(x.requested_at.date())
+                    ),
+                    tag: Some(super::returns::state_tag(x.state())),
+                })
+                .collect(),
+        });
+        groups.push(Group {
+            id: "changes",
+            heading: "Change requests",
+            hits: r
+                .changes
+                .iter()
+                .map(|c| Hit {
+                    href: format!("/console/changes/{}", c.id.0),
+                    title: format!("Change request {}", c.number),
+                    detail: format!(
+                        "Order {} · asked by {} on {}",
+                        c.order_number,
+                        c.requested_by,
+                        format::date(c.requested_at.date())
+                    ),
+                    tag: Some(super::changes::state_tag(c.state)),
+                })
+                .collect(),
+        });
         // -- cases --
         // A case number (CS-1001) through the cases' unique number column: one indexed lookup.
         let case = match st.app.case_by_number(&v.ctx, &q).await {

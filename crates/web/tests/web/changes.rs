@@ -149,13 +149,60 @@ async fn agent_answers_a_change_waiting_in_the_queue(t: TestWeb) {
     assert_eq!(done.state, ChangeState::Accepted);
     let page = t.get(&href, &agent).await.ok();
     assert!(page.text("#change-decision").contains("cancelled"), "{}", page.body);
+    // The console search finds it by number.
+    let hit = t
+        .get(&format!("/search?q={}", cr.number.to_lowercase()), &agent)
+        .await
+        .ok();
+    assert_eq!(hit.attrs("#changes ~ ul a", "href"), vec![href.clone()], "{}", hit.body);
     // The buyer sees the outcome on the order.
     let buyer = t.sign_in(BUYER).await;
     let order = t.get(&format!("/orders/{}", cr.order_id.0), &buyer).await.ok();
     assert!(order.text("#change-requests").contains("Done"), "{}", order.body);
 }
 
+/// An agent changes an order for the customer from the same form: who asked is required, and the
+/// request is recorded as theirs, placed by the agent; the buyer's form never asks.
+async fn agent_changes_an_order_on_behalf_of_the_buyer(t: TestWeb) {
+    let (o, line, q) = open_line(&t).await;
+    let href = format!("/orders/{}/change", o.id.0);
+    let buyer = t.sign_in(BUYER).await;
+    assert!(
+        t.get(&href, &buyer)
+            .await
+            .ok()
+            .attrs("#on_behalf_of", "name")
+            .is_empty()
+    );
+    let agent = t.sign_in(AGENT).await;
+    let form = t.get(&href, &agent).await.ok();
+    assert_eq!(form.attrs("#on_behalf_of", "name"), vec!["on_behalf_of".to_owned()]);
+    let qf = format!("qty_{line}");
+    let less = (q - 1).to_string();
+    let v0 = version(&t, &o).await;
+    let p = t.post(&href, &agent, &[(&qf, &less), ("action", "submit")]).await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.field_error("on_behalf_of").is_some(), "{}", p.body);
+    assert_eq!(version(&t, &o).await, v0, "refused: nothing changed");
+    let p = t
+        .post(
+            &href,
+            &agent,
+            &[
+                (&qf, &less),
+                ("on_behalf_of", "Alex Buyer (phone)"),
+                ("action", "submit"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let page = t.get(&format!("/orders/{}", o.id.0), &buyer).await.ok();
+    let rows = page.texts("#change-requests tbody tr");
+    assert!(rows.iter().any(|r| r.contains("for Alex Buyer (phone)")), "{rows:?}");
+}
+
 both_stores!(
     buyer_previews_and_sends_a_change,
+    agent_changes_an_order_on_behalf_of_the_buyer,
     agent_answers_a_change_waiting_in_the_queue
 );

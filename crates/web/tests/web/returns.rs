@@ -156,6 +156,19 @@ async fn agent_works_a_return_to_its_credit(t: TestWeb) {
     let buyer = t.sign_in(BUYER).await;
     let mine = t.get(&format!("/returns/{id}"), &buyer).await.ok();
     assert_eq!(mine.text("h1"), h1);
+    // The console search finds it by its RMA number, typed in lower case.
+    let rid = aftercart_domain::ids::ReturnId(id.parse().expect("return id"));
+    let number = t.app.return_of(&Ctx::system(), rid).await.expect("return").value.number;
+    let hit = t
+        .get(&format!("/search?q={}", number.to_lowercase()), &agent)
+        .await
+        .ok();
+    assert_eq!(
+        hit.attrs("#returns ~ ul a", "href"),
+        vec![page_url.clone()],
+        "{}",
+        hit.body
+    );
 }
 
 both_stores!(buyer_returns_from_the_order_page, agent_works_a_return_to_its_credit);
