@@ -255,21 +255,9 @@ impl App {
                 })),
             });
         }
-        let fulfilment: HashMap<FulfilmentLocationId, String> = self
-            .fulfilment_locations(&Ctx::system())
-            .await?
-            .into_iter()
-            .map(|l: FulfilmentLocation| (l.id, l.name))
-            .collect();
-        let locations: HashMap<LocationId, String> = account.locations.iter().map(|l| (l.id, l.name.clone())).collect();
-        let f = |id: FulfilmentLocationId| fulfilment.get(&id).cloned().unwrap_or_else(|| "the warehouse".into());
-        let l = |id: LocationId| locations.get(&id).cloned().unwrap_or_else(|| "another location".into());
-        let names = ChangeNames {
-            fulfilment: &f,
-            location: &l,
-        };
+        let book = self.name_book(&account).await?;
         let next = u32::try_from(order.lines.len() + 1).unwrap_or(u32::MAX);
-        let results = order.apply_changes(&account, changes, next, &names)?;
+        let results = book.with(|names| order.apply_changes(&account, changes, next, names))?;
         Ok((account, results))
     }
 
@@ -472,23 +460,10 @@ impl App {
         let actor = ctx.principal.actor();
         let outcome = if accept {
             let account = self.load::<Account>(&Ctx::system(), d.order.account_id.0).await?.value;
-            let fulfilment: HashMap<FulfilmentLocationId, String> = self
-                .fulfilment_locations(&Ctx::system())
-                .await?
-                .into_iter()
-                .map(|l| (l.id, l.name))
-                .collect();
-            let locations: HashMap<LocationId, String> =
-                account.locations.iter().map(|l| (l.id, l.name.clone())).collect();
-            let f = |id: FulfilmentLocationId| fulfilment.get(&id).cloned().unwrap_or_else(|| "the warehouse".into());
-            let l = |id: LocationId| locations.get(&id).cloned().unwrap_or_else(|| "another location".into());
-            let names = ChangeNames {
-                fulfilment: &f,
-                location: &l,
-            };
+            let book = self.name_book(&account).await?;
             let mut done = Vec::new();
             for p in &request.pending {
-                let mut r = d.order.apply_pending(p, &names)?;
+                let mut r = book.with(|names| d.order.apply_pending(p, names))?;
                 if let Some(extra) = &reason {
                     r = format!("{r} ({extra})");
                 }
@@ -609,5 +584,47 @@ impl App {
             });
         }
         self.list_docs::<ChangeRequest>(ctx, f, None).await
+    }
+}
+
+/// The names change outcomes are written with (warehouses, the account's locations), read once
+/// per command.
+struct NameBook {
+    fulfilment: HashMap<FulfilmentLocationId, String>,
+    locations: HashMap<LocationId, String>,
+}
+
+impl NameBook {
+    fn with<R>(&self, f: impl FnOnce(&ChangeNames) -> R) -> R {
+        let fl = |id: FulfilmentLocationId| {
+            self.fulfilment
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| "the warehouse".into())
+        };
+        let l = |id: LocationId| {
+            self.locations
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| "another location".into())
+        };
+        f(&ChangeNames {
+            fulfilment: &fl,
+            location: &l,
+        })
+    }
+}
+
+impl App {
+    async fn name_book(&self, account: &Account) -> Result<NameBook> {
+        Ok(NameBook {
+            fulfilment: self
+                .fulfilment_locations(&Ctx::system())
+                .await?
+                .into_iter()
+                .map(|l: FulfilmentLocation| (l.id, l.name))
+                .collect(),
+            locations: account.locations.iter().map(|l| (l.id, l.name.clone())).collect(),
+        })
     }
 }

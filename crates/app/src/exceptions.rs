@@ -125,10 +125,23 @@ fn keys(e: &Exception) -> Vec<KeyWrite> {
     k
 }
 
-/// The event cursor: the last event seq judged, per account.
+/// The event cursor: the last event seq judged, over the whole log (one read per tick whatever
+/// the number of accounts).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Cursor {
+    #[serde(default)]
+    seq: Option<i64>,
+    /// Per-account cursors of earlier releases: read once, to start the log cursor at the
+    /// oldest of them (what lies between is judged again, harmlessly), then dropped.
+    #[serde(default, skip_serializing)]
     accounts: BTreeMap<Uuid, i64>,
+}
+
+impl Cursor {
+    fn position(&self) -> i64 {
+        self.seq
+            .unwrap_or_else(|| self.accounts.values().copied().min().unwrap_or(0))
+    }
 }
 
 const CURSOR_KIND: &str = "exception_cursor";
@@ -459,101 +472,78 @@ impl Detector {
         }
     }
 
-    async fn account_ids(&self) -> Result<Vec<Uuid>> {
-        let mut out = Vec::new();
-        let mut before = None;
-        loop {
-            let rows = self
-                .app
-                .store
-                .list(ListQuery {
-                    kind: "account",
-                    before,
-                    limit: 1000,
-                    ..Default::default()
-                })
-                .await?;
-            out.extend(rows.iter().map(|r| r.id));
-            if rows.len() < 1000 {
-                return Ok(out);
-            }
-            before = rows.last().map(|r| r.id);
-        }
-    }
-
-    /// Follows every account's events from the cursor to the end, judging each order and
-    /// invoice they touch once per batch.
+    /// Follows the event log from the cursor to the end, judging each order, invoice and change
+    /// request its events touch once per batch. On PostgreSQL a transaction can commit after
+    /// one with a higher sequence number was read; its events are then behind the cursor. The
+    /// clock pass still finds what they cause for parcels (late, stalled, carrier trouble),
+    /// approvals, overdue invoices and change requests; a receipt, backorder or invoice-match
+    /// cause waits for its record's next event (known gap: a high-water mark with gap tracking
+    /// would close it).
     pub async fn follow_events(&self) -> Result<DetectReport> {
         let (mut cursor, version) = self.load_cursor().await?;
         let mut r = DetectReport::default();
         let mut accounts = HashMap::new();
-        for a in self.account_ids().await? {
-            let mut after = cursor.accounts.get(&a).copied().unwrap_or(0);
-            loop {
-                let evs = self
-                    .app
-                    .store
-                    .events(aftercart_store::EventFilter::Account(a), after, self.batch)
-                    .await?;
-                let Some(last) = evs.last().map(|e| e.seq) else { break };
-                r.events += evs.len();
-                let mut orders = BTreeSet::new();
-                let mut invoices = BTreeSet::new();
-                let mut changes = BTreeSet::new();
-                for e in &evs {
-                    match e.subject_kind.as_str() {
-                        "order" => {
-                            orders.insert(e.subject_id);
-                            // A change request decided (or routed) is judged at once, not at
-                            // the next clock pass.
-                            if e.kind.starts_with("order.change_")
-                                && let Ok(v) = serde_json::from_str::<serde_json::Value>(&e.data)
-                                && let Some(id) = v["change_request_id"].as_str().and_then(|i| i.parse::<Uuid>().ok())
-                            {
-                                changes.insert(id);
-                            }
+        let mut after = cursor.position();
+        loop {
+            let evs = self
+                .app
+                .store
+                .events(aftercart_store::EventFilter::All, after, self.batch)
+                .await?;
+            let Some(last) = evs.last().map(|e| e.seq) else { break };
+            r.events += evs.len();
+            let mut orders = BTreeSet::new();
+            let mut invoices = BTreeSet::new();
+            let mut changes = BTreeSet::new();
+            for e in &evs {
+                match e.subject_kind.as_str() {
+                    "order" => {
+                        orders.insert(e.subject_id);
+                        // A change request decided (or routed) is judged at once, not at the
+                        // next clock pass.
+                        if e.kind.starts_with("order.change_")
+                            && let Ok(v) = serde_json::from_str::<serde_json::Value>(&e.data)
+                            && let Some(id) = v["change_request_id"].as_str().and_then(|i| i.parse::<Uuid>().ok())
+                        {
+                            changes.insert(id);
                         }
-                        "invoice" => {
-                            invoices.insert(e.subject_id);
-                        }
-                        _ => {}
                     }
-                }
-                for o in orders {
-                    r += self.judge_order(OrderId(o), &mut accounts).await?;
-                }
-                for i in invoices {
-                    r += self.judge_invoice(InvoiceId(i)).await?;
-                }
-                for c in changes {
-                    r += self.judge_change_request(c).await?;
-                }
-                after = last;
-                cursor.accounts.insert(a, after);
-                if evs.len() < self.batch as usize {
-                    break;
+                    "invoice" => {
+                        invoices.insert(e.subject_id);
+                    }
+                    _ => {}
                 }
             }
+            for o in orders {
+                r += self.judge_order(OrderId(o), &mut accounts).await?;
+            }
+            for i in invoices {
+                r += self.judge_invoice(InvoiceId(i)).await?;
+            }
+            for c in changes {
+                r += self.judge_change_request(c).await?;
+            }
+            after = last;
+            if evs.len() < self.batch as usize {
+                break;
+            }
         }
+        cursor.seq = Some(after);
         self.save_cursor(&cursor, version).await?;
         Ok(r)
     }
 
-    /// Moves the cursor to the end of every account's log without judging what is behind it
-    /// (a large database whose history should not be replayed; the clock pass still covers
-    /// the clock-driven causes).
+    /// Moves the cursor to the end of the log without judging what is behind it (a large
+    /// database whose history should not be replayed; the clock pass still covers the
+    /// clock-driven causes).
     pub async fn skip_history(&self) -> Result<()> {
         let (mut cursor, version) = self.load_cursor().await?;
-        for a in self.account_ids().await? {
-            let last = self
-                .app
-                .store
-                .latest_events(aftercart_store::EventFilter::Account(a), 1)
-                .await?;
-            if let Some(e) = last.first() {
-                cursor.accounts.insert(a, e.seq);
-            }
-        }
+        let last = self
+            .app
+            .store
+            .latest_events(aftercart_store::EventFilter::All, 1)
+            .await?;
+        cursor.seq = Some(last.first().map_or(0, |e| e.seq));
         self.save_cursor(&cursor, version).await
     }
 

@@ -176,6 +176,8 @@ pub struct ListQuery {
 pub enum EventFilter {
     Subject(Uuid),
     Account(Uuid),
+    /// Every event, in commit-sequence order (workers following the whole log).
+    All,
 }
 
 /// The configured backend. An enum rather than a trait object: two backends, static dispatch,

@@ -312,15 +312,16 @@ impl PgStore {
 
     async fn events_in(&self, f: EventFilter, after_seq: i64, limit: u32, newest: bool) -> Result<Vec<EventRow>> {
         let order = if newest { "seq DESC" } else { "seq" };
-        let (col, id) = match f {
-            EventFilter::Subject(id) => ("subject_id", id),
-            EventFilter::Account(id) => ("account_id", id),
+        let (cond, id) = match f {
+            EventFilter::Subject(id) => ("subject_id = $1", Some(id)),
+            EventFilter::Account(id) => ("account_id = $1", Some(id)),
+            EventFilter::All => ("$1::uuid IS NULL", None),
         };
         let c = self.client().await?;
         let st = c
             .prepare_cached(&format!(
                 "SELECT seq, id, at, kind, subject_kind, subject_id, account_id, actor_kind, actor_id, actor_name, reason::text, data::text \
-                 FROM events WHERE {col} = $1 AND seq > $2 ORDER BY {order} LIMIT $3"
+                 FROM events WHERE {cond} AND seq > $2 ORDER BY {order} LIMIT $3"
             ))
             .await
             .map_err(err)?;

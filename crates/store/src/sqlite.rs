@@ -319,17 +319,19 @@ impl SqliteStore {
 
     async fn events_in(&self, f: EventFilter, after_seq: i64, limit: u32, newest: bool) -> Result<Vec<EventRow>> {
         let order = if newest { "seq DESC" } else { "seq" };
-        let (col, id) = match f {
-            EventFilter::Subject(id) => ("subject_id", id),
-            EventFilter::Account(id) => ("account_id", id),
+        let (cond, id) = match f {
+            EventFilter::Subject(id) => ("subject_id = ?1", Some(id)),
+            EventFilter::Account(id) => ("account_id = ?1", Some(id)),
+            EventFilter::All => ("?1 IS NULL", None),
         };
         let sql = format!(
             "SELECT seq, id, at, kind, subject_kind, subject_id, account_id, actor_kind, actor_id, actor_name, reason, data \
-             FROM events WHERE {col} = ?1 AND seq > ?2 ORDER BY {order} LIMIT ?3"
+             FROM events WHERE {cond} AND seq > ?2 ORDER BY {order} LIMIT ?3"
         );
+        let id: Option<Vec<u8>> = id.map(|i| i.as_bytes().to_vec());
         self.read(|c| {
             let mut st = c.prepare_cached(&sql)?;
-            let rows = st.query_map(params![id.as_bytes(), after_seq, limit.clamp(1, 1000)], |r| {
+            let rows = st.query_map(params![id, after_seq, limit.clamp(1, 1000)], |r| {
                 Ok(EventRow {
                     seq: r.get(0)?,
                     id: uuid_col(r, 1)?,

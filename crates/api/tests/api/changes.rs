@@ -7,34 +7,11 @@ use crate::harness::{TestApp, World, usd};
 use axum::http::Method;
 use serde_json::{Value, json};
 
-const PASSWORD: &str = "correct horse battery staple 42";
 
 /// A customer user of the World's account with an API key; `scope` limits their locations.
 async fn customer(t: &TestApp, w: &World, name: &str, roles: &[&str], scope: Value) -> String {
     let email = format!("{}@northwind.example", name.to_lowercase().replace(' ', "."));
-    let inv = t
-        .post(
-            "/api/v1/users",
-            json!({"email": email, "name": name, "type": "customer", "account_id": w.account, "roles": roles, "scope": scope}),
-        )
-        .await
-        .ok();
-    let id = inv.body["user"]["id"].as_str().expect("user id").to_owned();
-    let token = inv.body["invitation_token"].as_str().expect("token").to_owned();
-    t.post(
-        "/api/v1/invitations/accept",
-        json!({"token": token, "password": PASSWORD}),
-    )
-    .await
-    .ok();
-    let key = t
-        .post(
-            "/api/v1/api-keys",
-            json!({"name": format!("{name} key"), "user_id": id}),
-        )
-        .await
-        .ok();
-    format!("Bearer {}", key.body["key"].as_str().expect("secret"))
+    t.customer_user(&w.account, &email, name, roles, scope).await.1
 }
 
 fn ledger(order: &Value, line: u64) -> Value {

@@ -12,29 +12,7 @@ use std::sync::Arc;
 use time::macros::datetime;
 
 async fn customer_key(t: &TestApp, email: &str, account: &str) -> String {
-    let inv = t
-        .post(
-            "/api/v1/users",
-            json!({"email": email, "name": email, "type": "customer", "account_id": account, "roles": ["buyer"],
-                   "scope": {"kind": "all"}}),
-        )
-        .await
-        .ok();
-    let user = inv.body["user"]["id"].as_str().expect("user id").to_owned();
-    let token = inv.body["invitation_token"].as_str().expect("token").to_owned();
-    t.request(
-        Method::POST,
-        "/api/v1/invitations/accept",
-        Some(&json!({"token": token, "password": "plum-harbour-lantern-42"})),
-        &[("authorization", "")],
-    )
-    .await
-    .ok();
-    let key = t
-        .post("/api/v1/api-keys", json!({"name": "test", "user_id": user}))
-        .await
-        .ok();
-    format!("Bearer {}", key.body["key"].as_str().expect("key"))
+    t.customer_user(account, email, email, &["buyer"], json!({"kind": "all"})).await.1
 }
 
 /// An order of gloves shipped in `parcels` parcels of one box from Dallas to the dock, each with

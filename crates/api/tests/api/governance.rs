@@ -16,31 +16,10 @@ impl TestApp {
     /// Invites a customer user of the World's account, activates them and gives them an API key.
     async fn person(&self, w: &World, name: &str, roles: &[&str]) -> Person {
         let email = format!("{}@northwind.example", name.to_lowercase().replace(' ', "."));
-        let inv = self
-            .post(
-                "/api/v1/users",
-                json!({"email": email, "name": name, "type": "customer", "account_id": w.account, "roles": roles}),
-            )
-            .await
-            .ok();
-        let id = inv.body["user"]["id"].as_str().expect("user id").to_owned();
-        let token = inv.body["invitation_token"].as_str().expect("token").to_owned();
-        self.post(
-            "/api/v1/invitations/accept",
-            json!({"token": token, "password": PASSWORD}),
-        )
-        .await
-        .ok();
-        let key = self
-            .post(
-                "/api/v1/api-keys",
-                json!({"name": format!("{name} key"), "user_id": id}),
-            )
-            .await
-            .ok();
+        let (id, bearer) = self.customer_user(&w.account, &email, name, roles, json!({"kind": "all"})).await;
         Person {
             id,
-            key: key.body["key"].as_str().expect("secret shown once").to_owned(),
+            key: bearer.trim_start_matches("Bearer ").to_owned(),
         }
     }
 

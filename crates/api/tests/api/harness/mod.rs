@@ -400,6 +400,34 @@ impl TestApp {
         }
     }
 
+    /// A customer user of `account` — invited, invitation accepted with a password, given an API
+    /// key — as (user id, `Bearer …` authorization value). `scope` limits their locations.
+    pub async fn customer_user(&self, account: &str, email: &str, name: &str, roles: &[&str], scope: Value) -> (String, String) {
+        let inv = self
+            .post(
+                "/api/v1/users",
+                json!({"email": email, "name": name, "type": "customer", "account_id": account, "roles": roles, "scope": scope}),
+            )
+            .await
+            .ok();
+        let id = inv.body["user"]["id"].as_str().expect("user id").to_owned();
+        let token = inv.body["invitation_token"].as_str().expect("token").to_owned();
+        self.request(
+            Method::POST,
+            "/api/v1/invitations/accept",
+            Some(&json!({"token": token, "password": "correct horse battery staple 42"})),
+            &[("authorization", "")],
+        )
+        .await
+        .ok();
+        let key = self
+            .post("/api/v1/api-keys", json!({"name": format!("{name} key"), "user_id": id}))
+            .await
+            .ok();
+        let key = key.body["key"].as_str().expect("secret shown once");
+        (id, format!("Bearer {key}"))
+    }
+
     /// Places an order of gloves (line 1, to the dock) and towels (line 2, to the store).
     pub async fn order(&self, w: &World, gloves: i64, towels: i64) -> Resp {
         self.post(
