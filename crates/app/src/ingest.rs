@@ -16,6 +16,7 @@
 
 use crate::docs::ShipmentDoc;
 use crate::error::{AppError, Result};
+use crate::docs::Doc;
 use crate::order_docs::{Need, StoredOrder};
 use crate::{App, Ctx, Planned, ShipmentRef, TrackOutcome, TrackingInput};
 use aftercart_domain::ids::{OrderId, ShipmentId};
@@ -164,17 +165,39 @@ impl App {
                 (*o, s)
             })
             .collect();
+        // First without lines: most scans (in transit, out for delivery) move no line's ledger.
+        // Orders where a scan would deliver (or undeliver) a parcel are read again with the
+        // lines it carries, so their ledger is checked and their status counts move.
+        let now = self.clock.now();
         let mut drafts: HashMap<OrderId, crate::order_docs::OrderDraft> = self
-            .drafts_for_shipments(headers, &wanted, seen)
+            .drafts_for_shipments(headers.clone(), &wanted, seen, false)
             .await?
             .into_iter()
             .map(|d| (d.order.id, d))
             .collect();
+        let mut needy = Vec::new();
+        for (order, idx) in groups {
+            let Some(d) = drafts.get(order) else { continue };
+            let mut trial = d.clone();
+            apply_group(ctx, now, &mut trial, inputs, idx, &mut Vec::new());
+            if trial.moves_ledger() {
+                needy.push(*order);
+            }
+        }
+        if !needy.is_empty() {
+            let with_lines: Vec<_> = headers
+                .into_iter()
+                .filter(|h| needy.contains(&OrderId(h.value.doc_id())))
+                .collect();
+            for d in self.drafts_for_shipments(with_lines, &wanted, seen, true).await? {
+                drafts.insert(d.order.id, d);
+            }
+        }
         let mut commit = aftercart_store::Commit::default();
         let mut outcomes = Vec::with_capacity(inputs.len());
         for (order, idx) in groups {
             let d = drafts.get_mut(order).ok_or_else(|| AppError::not_found("order"))?;
-            let (events, dedup) = apply_group(ctx, self.clock.now(), d, inputs, idx, &mut outcomes);
+            let (events, dedup) = apply_group(ctx, now, d, inputs, idx, &mut outcomes);
             if events.is_empty() {
                 continue;
             }

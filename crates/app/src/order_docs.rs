@@ -311,6 +311,19 @@ impl OrderDraft {
     /// for everything the change could touch).
     pub fn commit(&self, events: Vec<EventWrite>) -> Result<Commit> {
         self.order.check_balanced()?;
+        // A shipment whose change moves the ledger must have its lines here to be checked.
+        for s in &self.order.shipments {
+            let moved = self
+                .shipments_before
+                .get(&s.id)
+                .is_none_or(|b| b.ledger_effect() != s.ledger_effect());
+            if moved && s.lines.iter().any(|l| self.order.line(l.line).is_none()) {
+                return Err(crate::AppError::Corrupt(format!(
+                    "shipment {} changed the ledger of lines not loaded",
+                    s.id.0
+                )));
+            }
+        }
         let o = &self.order;
         let mut layout = self.layout.clone();
         let summary = match &self.chunks {
@@ -390,6 +403,16 @@ impl OrderDraft {
             docs,
             events,
             ..Default::default()
+        })
+    }
+
+    /// Whether the shipments changed in a way that moves a line's ledger (a parcel delivered,
+    /// returned to sender, or no longer so), which only a draft holding those lines can check.
+    pub fn moves_ledger(&self) -> bool {
+        self.order.shipments.iter().any(|s| {
+            self.shipments_before
+                .get(&s.id)
+                .is_none_or(|b| b.ledger_effect() != s.ledger_effect())
         })
     }
 
@@ -636,11 +659,15 @@ impl App {
     /// to read (a shipment's lines are fixed when it ships); the copies used are the ones read
     /// here, after the headers, because a shipment changes only with its order's header, so the
     /// header's version check at commit proves them current.
+    ///
+    /// Without `lines`, only the shipments are read (drafts holding no line): for scans that
+    /// leave every shipment's [`Shipment::ledger_effect`] as it was, which can change no line.
     pub(crate) async fn drafts_for_shipments(
         &self,
         stored: Vec<Versioned<StoredOrder>>,
         wanted: &HashMap<OrderId, Vec<ShipmentId>>,
         seen: &HashMap<ShipmentId, Shipment>,
+        lines: bool,
     ) -> Result<Vec<OrderDraft>> {
         let mut out = Vec::with_capacity(stored.len());
         let mut headers = Vec::with_capacity(stored.len());
@@ -659,7 +686,10 @@ impl App {
                 .flat_map(|s| s.lines.iter().map(|l| h.layout.chunk_of(l.line)))
                 .collect()
         };
-        let mut chunks_of: Vec<BTreeSet<usize>> = headers.iter().map(|(h, _)| chunks_for(h, seen)).collect();
+        let mut chunks_of: Vec<BTreeSet<usize>> = headers
+            .iter()
+            .map(|(h, _)| if lines { chunks_for(h, seen) } else { BTreeSet::new() })
+            .collect();
         let mut ids: Vec<Uuid> = wanted.values().flatten().map(|s| s.0).collect();
         for ((h, _), chunks) in headers.iter().zip(&chunks_of) {
             ids.extend(chunks.iter().filter_map(|i| h.layout.chunks.get(*i).copied()));
@@ -676,7 +706,7 @@ impl App {
         // Chunks the current shipments need that `seen` did not foretell (it never differs
         // today; if it ever did, read them rather than commit a draft missing lines).
         let mut more = Vec::new();
-        for ((h, _), chunks) in headers.iter().zip(chunks_of.iter_mut()) {
+        for ((h, _), chunks) in headers.iter().zip(chunks_of.iter_mut()).filter(|_| lines) {
             for i in chunks_for(h, &shipments) {
                 if chunks.insert(i)
                     && let Some(id) = h.layout.chunks.get(i)

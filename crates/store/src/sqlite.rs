@@ -45,12 +45,41 @@ fn open_conn(target: &str, flags: OpenFlags) -> Result<Connection> {
     let c = Connection::open_with_flags(target, flags).map_err(err)?;
     // FULL: a commit acknowledged to a client survives power loss. Group commit pays the fsync
     // once per batch, so the cost is amortised under load.
+    // Reads through a memory map of the database file (no read system call and copy per page,
+    // which profiles showed as a seventh of a busy server's time) and a larger page cache per
+    // connection (32 MB instead of 2 MB). The map is address space, not memory: pages are the
+    // kernel's page cache, shared by every connection.
     c.execute_batch(
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;",
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; \
+         PRAGMA mmap_size=17179869184; PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;",
     )
     .map_err(err)?;
     c.set_prepared_statement_cache_capacity(64);
     Ok(c)
+}
+
+/// How often the checkpointer copies committed log pages into the database file.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Copies the write-ahead log into the database from a thread of its own, so the writer's
+/// commits do not wait for it (checkpoints were a twelfth of a busy writer's time). PASSIVE
+/// never blocks readers or the writer; it stops when the store is dropped.
+fn spawn_checkpointer(store: std::sync::Weak<Inner>, conn: Connection) -> Result<()> {
+    std::thread::Builder::new()
+        .name("sqlite-checkpoint".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(CHECKPOINT_EVERY);
+                if store.upgrade().is_none() {
+                    return;
+                }
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::warn!(error = %e, "sqlite: checkpoint failed; the writer's own checkpoints take over");
+                }
+            }
+        })
+        .map_err(err)?;
+    Ok(())
 }
 
 impl SqliteStore {
@@ -78,6 +107,9 @@ impl SqliteStore {
             path.to_owned()
         };
         let conn = open_conn(&target, flags)?;
+        // The checkpointer thread copies the log into the database; the writer does it itself
+        // only if the log grows past this many pages (40 MB) — a backstop, not the rule.
+        conn.execute_batch("PRAGMA wal_autocheckpoint=10000").map_err(err)?;
         let (tx, rx) = sync_channel::<Job>(4096);
         std::thread::Builder::new()
             .name("sqlite-writer".into())
@@ -110,15 +142,15 @@ impl SqliteStore {
                 }
             })
             .map_err(err)?;
-        Ok(SqliteStore {
-            inner: Arc::new(Inner {
-                writer: tx,
-                readers: Mutex::new(Vec::new()),
-                target,
-                flags,
-                purged: std::sync::atomic::AtomicI64::new(i64::MIN),
-            }),
-        })
+        let inner = Arc::new(Inner {
+            writer: tx,
+            readers: Mutex::new(Vec::new()),
+            target: target.clone(),
+            flags,
+            purged: std::sync::atomic::AtomicI64::new(i64::MIN),
+        });
+        spawn_checkpointer(Arc::downgrade(&inner), open_conn(&target, flags)?)?;
+        Ok(SqliteStore { inner })
     }
 
     /// Runs `f` on the writer thread inside the current batch transaction (own savepoint) and
@@ -170,6 +202,11 @@ impl SqliteStore {
             None => open_conn(&self.inner.target, self.inner.flags)?,
         };
         let r = f(&conn).map_err(err);
+        // A connection left inside a transaction (a read that failed half way) would serve an
+        // old snapshot forever: it is closed, not pooled.
+        if !conn.is_autocommit() {
+            return r;
+        }
         let mut pool = self.inner.readers.lock().map_err(err)?;
         if pool.len() < MAX_IDLE_READERS {
             pool.push(conn);
@@ -226,14 +263,26 @@ impl SqliteStore {
 
     pub async fn get_many(&self, ids: &[Uuid]) -> Result<Vec<DocRow>> {
         self.read(|c| {
-            let mut st = c.prepare_cached(&format!("{DOC_COLS} WHERE id = ?1"))?;
-            let mut out = Vec::with_capacity(ids.len());
-            for id in ids {
-                if let Some(r) = st.query_row([id.as_bytes()], doc_row).optional()? {
-                    out.push(r);
-                }
+            // One read transaction for all of them: one snapshot (the rows agree with each
+            // other), and one lock and log lookup instead of one per row.
+            let many = ids.len() > 1;
+            if many {
+                c.execute_batch("BEGIN DEFERRED")?;
             }
-            Ok(out)
+            let rows = (|| {
+                let mut st = c.prepare_cached(&format!("{DOC_COLS} WHERE id = ?1"))?;
+                let mut out = Vec::with_capacity(ids.len());
+                for id in ids {
+                    if let Some(r) = st.query_row([id.as_bytes()], doc_row).optional()? {
+                        out.push(r);
+                    }
+                }
+                Ok(out)
+            })();
+            if many {
+                c.execute_batch("COMMIT")?;
+            }
+            rows
         })
     }
 
@@ -247,14 +296,24 @@ impl SqliteStore {
 
     pub async fn by_keys(&self, kind: &'static str, keys: &[String]) -> Result<Vec<(String, Uuid)>> {
         self.read(|c| {
-            let mut st = c.prepare_cached("SELECT doc_id FROM doc_keys WHERE kind = ?1 AND key = ?2")?;
-            let mut out = Vec::with_capacity(keys.len());
-            for k in keys {
-                for id in st.query_map(params![kind, k], |r| uuid_col(r, 0))? {
-                    out.push((k.clone(), id?));
-                }
+            let many = keys.len() > 1;
+            if many {
+                c.execute_batch("BEGIN DEFERRED")?;
             }
-            Ok(out)
+            let found = (|| {
+                let mut st = c.prepare_cached("SELECT doc_id FROM doc_keys WHERE kind = ?1 AND key = ?2")?;
+                let mut out = Vec::with_capacity(keys.len());
+                for k in keys {
+                    for id in st.query_map(params![kind, k], |r| uuid_col(r, 0))? {
+                        out.push((k.clone(), id?));
+                    }
+                }
+                Ok(out)
+            })();
+            if many {
+                c.execute_batch("COMMIT")?;
+            }
+            found
         })
     }
 
@@ -525,6 +584,19 @@ fn apply(c: &Connection, commit: &Commit) -> Result<(), CommitError> {
                 }
             }
             WriteMode::Update(v) => {
+                // Most updates change only the data (a tracking scan on an order's header): then
+                // only the row is rewritten, not the entries of the indexes on account, number,
+                // status and time (SQLite rewrites those of every column a SET names).
+                let same = c
+                    .prepare_cached(
+                        "UPDATE docs SET version = version + 1, updated_at = ?2, data = ?3 \
+                         WHERE id = ?1 AND version = ?4 AND account_id IS ?5 AND number IS ?6 AND status IS ?7 AND at = ?8",
+                    )
+                    .and_then(|mut s| s.execute(params![d.id.as_bytes(), now, d.data, v, account, d.number, d.status, at]))
+                    .map_err(store)?;
+                if same == 1 {
+                    continue;
+                }
                 let n = c
                     .prepare_cached(
                         "UPDATE docs SET account_id = ?2, number = ?3, status = ?4, at = ?5, version = version + 1, \

@@ -39,10 +39,10 @@ impl LineLedger {
                 continue;
             }
             shipped += q;
-            match s.status() {
-                TrackingStatus::Delivered => delivered += q,
-                TrackingStatus::ReturnedToSender => returned += q,
-                _ => {}
+            match s.ledger_effect() {
+                Some(TrackingStatus::Delivered) => delivered += q,
+                Some(_) => returned += q,
+                None => {}
             }
             if let Some(r) = s.received_of(line.no) {
                 *received.get_or_insert(0) += i64::from(r.get());

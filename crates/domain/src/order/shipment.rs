@@ -38,6 +38,16 @@ impl Shipment {
         self.status() == TrackingStatus::Delivered
     }
 
+    /// What of the carrier's status the quantity ledger counts: delivered, returned to sender,
+    /// or neither (in transit). A tracking scan that leaves this unchanged changes no line's
+    /// ledger, so it needs none of the order's lines to be checked.
+    pub fn ledger_effect(&self) -> Option<TrackingStatus> {
+        match self.status() {
+            s @ (TrackingStatus::Delivered | TrackingStatus::ReturnedToSender) => Some(s),
+            _ => None,
+        }
+    }
+
     /// What the customer confirmed as received in good order for this line; `None` until a
     /// receipt lists the line (a receipt that omits a line confirms nothing about it).
     pub fn received_of(&self, line: u32) -> Option<Qty> {
