@@ -204,7 +204,7 @@ impl From<AppError> for ApiError {
             }
             // Out of connections (several processes on one PostgreSQL, a burst): the client may
             // retry in a moment, and nothing was written.
-            AppError::Store(e) if e.unavailable => {
+            e if e.is_unavailable() => {
                 tracing::warn!(error = %e, "store unavailable");
                 ApiError {
                     retry_after: Some(1),

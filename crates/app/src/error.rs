@@ -38,6 +38,12 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// The store could not take the work right now (no connection to be had); retrying in a
+    /// moment may succeed, and nothing was written.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, AppError::Store(e) if e.unavailable)
+    }
+
     pub fn not_found(what: &'static str) -> AppError {
         AppError::NotFound { what, field: None }
     }

@@ -326,15 +326,20 @@ impl SqliteStore {
     }
 
     pub async fn list(&self, q: ListQuery) -> Result<Vec<DocRow>> {
-        let mut sql = String::from(
-            "SELECT d.id, d.kind, d.account_id, d.version, d.created_at, d.updated_at, d.data FROM docs d",
-        );
+        let mut sql = String::from("SELECT d.id, d.kind, d.account_id, d.version, d.created_at, d.updated_at, d.data FROM ");
         let mut args: Vec<rusqlite::types::Value> = vec![q.kind.to_owned().into()];
-        if let Some((kind, key)) = &q.key {
-            sql.push_str(" JOIN doc_keys k ON k.doc_id = d.id AND k.kind = ?2 AND k.key = ?3");
+        // With a key, the key's own index drives the query (CROSS JOIN fixes SQLite's join
+        // order), newest first, stopping at the limit: the planner otherwise may walk every
+        // document of that kind and status (100,000 open exceptions) probing each for the key.
+        let id_col = if let Some((kind, key)) = &q.key {
+            sql.push_str("doc_keys k CROSS JOIN docs d ON d.id = k.doc_id AND k.kind = ?2 AND k.key = ?3");
             args.push((*kind).to_owned().into());
             args.push(key.clone().into());
-        }
+            "k.doc_id"
+        } else {
+            sql.push_str("docs d");
+            "d.id"
+        };
         sql.push_str(" WHERE d.kind = ?1");
         let mut cond = |sql: &mut String, c: &str, v: rusqlite::types::Value| {
             args.push(v);
@@ -353,9 +358,10 @@ impl SqliteStore {
             cond(&mut sql, "at <", to_text(t).into());
         }
         if let Some(b) = q.before {
-            cond(&mut sql, "id <", b.as_bytes().to_vec().into());
+            args.push(b.as_bytes().to_vec().into());
+            sql.push_str(&format!(" AND {id_col} < ?{}", args.len()));
         }
-        sql.push_str(&format!(" ORDER BY d.id DESC LIMIT {}", q.limit.clamp(1, 1000)));
+        sql.push_str(&format!(" ORDER BY {id_col} DESC LIMIT {}", q.limit.clamp(1, 1000)));
         let this = self.clone();
         tokio::task::spawn_blocking(move || {
             this.read(|c| {

@@ -191,7 +191,7 @@ impl From<AppError> for PageError {
             AppError::NotFound { .. } => PageError::NotFound,
             AppError::Forbidden(m) => PageError::Forbidden(m),
             AppError::Unauthenticated(_) => PageError::SignIn,
-            AppError::Store(e) if e.unavailable => {
+            e if e.is_unavailable() => {
                 tracing::warn!(error = %e, "store unavailable");
                 PageError::Busy
             }
