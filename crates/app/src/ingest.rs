@@ -14,9 +14,9 @@
 //! to one commit per order, and a group holding a scan already processed falls back to the
 //! one-by-one path, which reports that scan as a duplicate and applies the rest.
 
+use crate::docs::Doc;
 use crate::docs::ShipmentDoc;
 use crate::error::{AppError, Result};
-use crate::docs::Doc;
 use crate::order_docs::{Need, StoredOrder};
 use crate::{App, Ctx, Planned, ShipmentRef, TrackOutcome, TrackingInput};
 use aftercart_domain::ids::{OrderId, ShipmentId};

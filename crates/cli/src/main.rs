@@ -249,15 +249,26 @@ async fn serve(app: App, s: &Settings, key: &str, shown: &str) -> Result<(), Str
     });
     // -- exceptions --
     // The exception detector: every tick follows the event log (so an exception appears within
-    // one tick of the scan that caused it) and runs the clock pass over indexed candidates.
-    // Safe in several processes on one database (see aftercart_app::exceptions).
-    let detector = exception_detector(&app)?;
+    // one tick of the scan that caused it); the clock pass (late, stalled, overdue, waiting too
+    // long, and every open exception judged again) runs on its own, longer interval, because
+    // its cost grows with what is open (3.8 s with 100,000 open exceptions) while the causes it
+    // finds move by the hour. Safe in several processes on one database (see
+    // aftercart_app::exceptions).
+    let (detector, every, clock_every) = exception_detector(&app)?;
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(detector.1);
+        let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_clock: Option<std::time::Instant> = None;
         loop {
             tick.tick().await;
-            match detector.0.run_once().await {
+            let clock_due = last_clock.is_none_or(|t| t.elapsed() >= clock_every);
+            let r = if clock_due {
+                last_clock = Some(std::time::Instant::now());
+                detector.run_once().await
+            } else {
+                detector.follow_events().await
+            };
+            match r {
                 Ok(r) if r.raised + r.auto_resolved == 0 => {}
                 Ok(r) => tracing::info!(raised = r.raised, auto_resolved = r.auto_resolved, "exceptions"),
                 Err(e) => tracing::warn!(error = %e, "exception detector pass failed"),
@@ -311,11 +322,14 @@ async fn serve(app: App, s: &Settings, key: &str, shown: &str) -> Result<(), Str
 
 // -- exceptions --
 /// The detector's settings from the environment: `AFTERCART_EXCEPTION_INTERVAL_SECS` (how often
-/// it runs, default 10), `AFTERCART_STALL_DAYS` (no scan for this many days is "tracking
+/// it follows the event log, default 10), `AFTERCART_EXCEPTION_CLOCK_SECS` (how often the clock
+/// pass runs, default 300, never more often than the first), `AFTERCART_STALL_DAYS` (no scan for this many days is "tracking
 /// stalled", default 3), `AFTERCART_APPROVAL_WAIT_HOURS` (an approval step waiting this long,
 /// default 48) and `AFTERCART_CHANGE_WAIT_HOURS` (a change request waiting on the seller's
 /// decision this long, default 24). A value that is not a positive whole number stops the server with a message.
-fn exception_detector(app: &App) -> Result<(aftercart_app::Detector, std::time::Duration), String> {
+fn exception_detector(
+    app: &App,
+) -> Result<(aftercart_app::Detector, std::time::Duration, std::time::Duration), String> {
     let var = |name: &str, default: i64, max: i64| -> Result<i64, String> {
         match std::env::var(name) {
             Err(_) => Ok(default),
@@ -326,6 +340,7 @@ fn exception_detector(app: &App) -> Result<(aftercart_app::Detector, std::time::
         }
     };
     let interval = var("AFTERCART_EXCEPTION_INTERVAL_SECS", 10, 86_400)?;
+    let clock = var("AFTERCART_EXCEPTION_CLOCK_SECS", 300, 86_400)?.max(interval);
     let stall = var("AFTERCART_STALL_DAYS", 3, 365)?;
     let approval = var("AFTERCART_APPROVAL_WAIT_HOURS", 48, 24 * 365)?;
     let change = var("AFTERCART_CHANGE_WAIT_HOURS", 24, 24 * 365)?;
@@ -335,7 +350,11 @@ fn exception_detector(app: &App) -> Result<(aftercart_app::Detector, std::time::
         change_after: time::Duration::hours(change),
         ..Default::default()
     };
-    Ok((app.detector(th), std::time::Duration::from_secs(interval as u64)))
+    Ok((
+        app.detector(th),
+        std::time::Duration::from_secs(interval as u64),
+        std::time::Duration::from_secs(clock as u64),
+    ))
 }
 // -- /exceptions --
 

@@ -326,7 +326,8 @@ impl SqliteStore {
     }
 
     pub async fn list(&self, q: ListQuery) -> Result<Vec<DocRow>> {
-        let mut sql = String::from("SELECT d.id, d.kind, d.account_id, d.version, d.created_at, d.updated_at, d.data FROM ");
+        let mut sql =
+            String::from("SELECT d.id, d.kind, d.account_id, d.version, d.created_at, d.updated_at, d.data FROM ");
         let mut args: Vec<rusqlite::types::Value> = vec![q.kind.to_owned().into()];
         // With a key, the key's own index drives the query (CROSS JOIN fixes SQLite's join
         // order), newest first, stopping at the limit: the planner otherwise may walk every

@@ -7,7 +7,6 @@ use crate::harness::{TestApp, World, usd};
 use axum::http::Method;
 use serde_json::{Value, json};
 
-
 /// A customer user of the World's account with an API key; `scope` limits their locations.
 async fn customer(t: &TestApp, w: &World, name: &str, roles: &[&str], scope: Value) -> String {
     let email = format!("{}@northwind.example", name.to_lowercase().replace(' ', "."));

@@ -12,7 +12,9 @@ use std::sync::Arc;
 use time::macros::datetime;
 
 async fn customer_key(t: &TestApp, email: &str, account: &str) -> String {
-    t.customer_user(account, email, email, &["buyer"], json!({"kind": "all"})).await.1
+    t.customer_user(account, email, email, &["buyer"], json!({"kind": "all"}))
+        .await
+        .1
 }
 
 /// An order of gloves shipped in `parcels` parcels of one box from Dallas to the dock, each with

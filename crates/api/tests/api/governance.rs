@@ -16,7 +16,9 @@ impl TestApp {
     /// Invites a customer user of the World's account, activates them and gives them an API key.
     async fn person(&self, w: &World, name: &str, roles: &[&str]) -> Person {
         let email = format!("{}@northwind.example", name.to_lowercase().replace(' ', "."));
-        let (id, bearer) = self.customer_user(&w.account, &email, name, roles, json!({"kind": "all"})).await;
+        let (id, bearer) = self
+            .customer_user(&w.account, &email, name, roles, json!({"kind": "all"}))
+            .await;
         Person {
             id,
             key: bearer.trim_start_matches("Bearer ").to_owned(),

@@ -402,7 +402,14 @@ impl TestApp {
 
     /// A customer user of `account` — invited, invitation accepted with a password, given an API
     /// key — as (user id, `Bearer …` authorization value). `scope` limits their locations.
-    pub async fn customer_user(&self, account: &str, email: &str, name: &str, roles: &[&str], scope: Value) -> (String, String) {
+    pub async fn customer_user(
+        &self,
+        account: &str,
+        email: &str,
+        name: &str,
+        roles: &[&str],
+        scope: Value,
+    ) -> (String, String) {
         let inv = self
             .post(
                 "/api/v1/users",
@@ -421,7 +428,10 @@ impl TestApp {
         .await
         .ok();
         let key = self
-            .post("/api/v1/api-keys", json!({"name": format!("{name} key"), "user_id": id}))
+            .post(
+                "/api/v1/api-keys",
+                json!({"name": format!("{name} key"), "user_id": id}),
+            )
             .await
             .ok();
         let key = key.body["key"].as_str().expect("secret shown once");
