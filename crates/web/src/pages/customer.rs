@@ -81,6 +81,9 @@ struct CustomerPage {
     // -- returns --
     returns: Vec<super::returns::ReturnRow>,
     // -- /returns --
+    // -- change requests --
+    changes: Vec<(String, super::changes::ChangeRow)>,
+    // -- /change requests --
     // -- cases --
     cases: Vec<super::cases::CaseRow>,
     // -- /cases --
@@ -238,6 +241,24 @@ pub async fn customer(State(st): State<WebState>, v: Viewer, Path(id): Path<Uuid
             .map(|r| super::returns::row(&r.value, "/console/returns"))
             .collect(),
         // -- /returns --
+        // -- change requests --
+        // The newest ten, with the order each is about (the queue has them all).
+        changes: st
+            .app
+            .list_change_requests(
+                &v.ctx,
+                &aftercart_app::ListFilter {
+                    account_id: Some(AccountId(id)),
+                    limit: 10,
+                    ..Default::default()
+                },
+            )
+            .await?
+            .items
+            .iter()
+            .map(|r| (r.value.order_number.clone(), super::changes::change_row(&r.value, true)))
+            .collect(),
+        // -- /change requests --
         // -- cases --
         cases: super::cases::of_account(&st, &v.ctx, AccountId(id)).await?,
         // -- /cases --

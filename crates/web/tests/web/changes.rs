@@ -149,6 +149,12 @@ async fn agent_answers_a_change_waiting_in_the_queue(t: TestWeb) {
     assert_eq!(done.state, ChangeState::Accepted);
     let page = t.get(&href, &agent).await.ok();
     assert!(page.text("#change-decision").contains("cancelled"), "{}", page.body);
+    // The customer 360 lists it, linked to the same page.
+    let c360 = t
+        .get(&format!("/console/accounts/{}", cr.account_id.0), &agent)
+        .await
+        .ok();
+    assert!(c360.attrs("#change-list a", "href").contains(&href), "{}", c360.body);
     // The console search finds it by number.
     let hit = t
         .get(&format!("/search?q={}", cr.number.to_lowercase()), &agent)
