@@ -366,6 +366,8 @@ impl OrderDraft {
             if !changed {
                 continue;
             }
+            // A chunk this commit creates is inserted (no existing row to look for).
+            let created = layout.chunks.len() <= idx;
             while layout.chunks.len() <= idx {
                 layout.chunks.push(Uuid::now_v7());
             }
@@ -376,7 +378,10 @@ impl OrderDraft {
                 index: u32::try_from(idx).unwrap_or(u32::MAX),
                 lines: lines.into_iter().cloned().collect(),
             };
-            docs.push(write(&chunk, WriteMode::Upsert)?);
+            docs.push(write(
+                &chunk,
+                if created { WriteMode::Insert } else { WriteMode::Upsert },
+            )?);
         }
         for s in &o.shipments {
             let mode = match self.shipments_before.get(&s.id) {

@@ -530,6 +530,51 @@ fn is_constraint(e: &rusqlite::Error) -> Option<String> {
     }
 }
 
+/// Updates an existing row in place when its account, number and time stay as they are: the
+/// data only if the status stays too, else the data and the status. SQLite rewrites the entries
+/// of every index whose column a SET names, changed or not, so naming only what moved spares
+/// the others. False when the row is missing, at another version (`expect`), or another
+/// indexed column changed: the caller's full statement then decides.
+fn update_in_place(
+    c: &Connection,
+    d: &crate::DocWrite,
+    account: &Option<[u8; 16]>,
+    at: &str,
+    now: &str,
+    expect: Option<i64>,
+) -> Result<bool, CommitError> {
+    let store = |e: rusqlite::Error| CommitError::Store(err(e));
+    let n = c
+        .prepare_cached(
+            "UPDATE docs SET version = version + 1, updated_at = ?2, data = ?3 \
+             WHERE id = ?1 AND (?4 IS NULL OR version = ?4) AND account_id IS ?5 AND number IS ?6 AND status IS ?7 AND at = ?8",
+        )
+        .and_then(|mut s| s.execute(params![d.id.as_bytes(), now, d.data, expect, account, d.number, d.status, at]))
+        .map_err(store)?;
+    if n == 1 {
+        return Ok(true);
+    }
+    let n = c
+        .prepare_cached(
+            "UPDATE docs SET version = version + 1, updated_at = ?2, data = ?3, status = ?7 \
+             WHERE id = ?1 AND (?4 IS NULL OR version = ?4) AND account_id IS ?5 AND number IS ?6 AND at = ?8",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                d.id.as_bytes(),
+                now,
+                d.data,
+                expect,
+                account,
+                d.number,
+                d.status,
+                at
+            ])
+        })
+        .map_err(store)?;
+    Ok(n == 1)
+}
+
 fn apply(c: &Connection, commit: &Commit) -> Result<(), CommitError> {
     crate::refuse_nul(commit)?;
     let store = |e: rusqlite::Error| CommitError::Store(err(e));
@@ -563,6 +608,12 @@ fn apply(c: &Connection, commit: &Commit) -> Result<(), CommitError> {
         let at = to_text(d.at);
         match d.mode {
             WriteMode::Upsert => {
+                // An existing row whose indexed columns stay as they are (a line chunk), or
+                // only its status moves (a shipment's tracking status): rewrite the row and at
+                // most the status index entry, not every index entry (see `Update`).
+                if update_in_place(c, d, &account, &at, &now, None)? {
+                    continue;
+                }
                 c.prepare_cached(
                     "INSERT INTO docs(id, kind, account_id, number, status, at, version, created_at, updated_at, data) \
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?7, ?8) ON CONFLICT(id) DO UPDATE SET \
@@ -594,14 +645,7 @@ fn apply(c: &Connection, commit: &Commit) -> Result<(), CommitError> {
                 // Most updates change only the data (a tracking scan on an order's header): then
                 // only the row is rewritten, not the entries of the indexes on account, number,
                 // status and time (SQLite rewrites those of every column a SET names).
-                let same = c
-                    .prepare_cached(
-                        "UPDATE docs SET version = version + 1, updated_at = ?2, data = ?3 \
-                         WHERE id = ?1 AND version = ?4 AND account_id IS ?5 AND number IS ?6 AND status IS ?7 AND at = ?8",
-                    )
-                    .and_then(|mut s| s.execute(params![d.id.as_bytes(), now, d.data, v, account, d.number, d.status, at]))
-                    .map_err(store)?;
-                if same == 1 {
+                if update_in_place(c, d, &account, &at, &now, Some(v))? {
                     continue;
                 }
                 let n = c

@@ -102,8 +102,120 @@ macro_rules! both {
 
 both!(
     window_counters_lose_no_hit_across_instances,
-    group_commit_keeps_outcomes_apart
+    group_commit_keeps_outcomes_apart,
+    updates_keep_the_indexes_true
 );
+
+/// Updates of every shape keep what the indexes answer true: data only, the status moving (by
+/// `Update` and by `Upsert`), the number moving, a stale version refused with nothing written;
+/// lists by status and by key find the document where it is now, newest first.
+async fn updates_keep_the_indexes_true(db: Db) {
+    let s = &db.stores[0];
+    let at = OffsetDateTime::now_utc();
+    let thing = |id: Uuid, mode: WriteMode, status: &str, number: &str, data: &str| DocWrite {
+        status: Some(status.to_owned()),
+        number: Some(number.to_owned()),
+        at,
+        ..doc(id, mode, data)
+    };
+    let commit = |d: DocWrite| Commit {
+        docs: vec![d],
+        ..Default::default()
+    };
+    let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+    let mut c = commit(thing(a, WriteMode::Insert, "open", "T-1", r#"{"n":1}"#));
+    c.keys.push(aftercart_store::KeyWrite {
+        kind: "thing_tag",
+        key: "red".into(),
+        doc_id: a,
+    });
+    s.commit(c).await.expect("insert a");
+    let mut c = commit(thing(b, WriteMode::Insert, "open", "T-2", r#"{"n":1}"#));
+    c.keys.push(aftercart_store::KeyWrite {
+        kind: "thing_tag",
+        key: "red".into(),
+        doc_id: b,
+    });
+    s.commit(c).await.expect("insert b");
+    let by_status = |st: &'static str| {
+        let s = s.clone();
+        async move {
+            s.list(aftercart_store::ListQuery {
+                kind: "thing",
+                status: Some(st.into()),
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .expect("list")
+            .into_iter()
+            .map(|r| r.id)
+            .collect::<Vec<_>>()
+        }
+    };
+    // Data only: the version moves, the row is found by the same status and number.
+    s.commit(commit(thing(a, WriteMode::Update(1), "open", "T-1", r#"{"n":2}"#)))
+        .await
+        .expect("data only");
+    let row = s.get(a).await.expect("get").expect("a");
+    assert_eq!((row.version, row.data.as_str()), (2, r#"{"n":2}"#));
+    assert_eq!(by_status("open").await, vec![b, a], "newest first");
+    // The status moves by Update, then by Upsert: each list follows.
+    s.commit(commit(thing(a, WriteMode::Update(2), "closed", "T-1", r#"{"n":3}"#)))
+        .await
+        .expect("status");
+    assert_eq!(by_status("open").await, vec![b]);
+    assert_eq!(by_status("closed").await, vec![a]);
+    s.commit(commit(thing(a, WriteMode::Upsert, "open", "T-1", r#"{"n":4}"#)))
+        .await
+        .expect("upsert status");
+    assert_eq!(by_status("closed").await, Vec::<Uuid>::new());
+    assert_eq!(s.get(a).await.expect("get").expect("a").version, 4);
+    // The number moves: found by the new one only.
+    s.commit(commit(thing(a, WriteMode::Update(4), "open", "T-9", r#"{"n":5}"#)))
+        .await
+        .expect("number");
+    assert_eq!(
+        s.by_number("thing", "T-9").await.expect("by number").map(|r| r.id),
+        Some(a)
+    );
+    assert!(s.by_number("thing", "T-1").await.expect("by number").is_none());
+    // A stale version is refused, whether or not the indexed columns would change.
+    for (status, number) in [("open", "T-9"), ("closed", "T-9"), ("open", "T-3")] {
+        let r = s
+            .commit(commit(thing(
+                a,
+                WriteMode::Update(4),
+                status,
+                number,
+                r#"{"n":"stale"}"#,
+            )))
+            .await;
+        assert_eq!(r, Err(CommitError::Conflict(a)), "{status} {number}");
+    }
+    let row = s.get(a).await.expect("get").expect("a");
+    assert_eq!((row.version, row.data.as_str()), (5, r#"{"n":5}"#), "nothing written");
+    // By key, newest first, with the cursor.
+    let red = |before: Option<Uuid>| {
+        let s = s.clone();
+        async move {
+            s.list(aftercart_store::ListQuery {
+                kind: "thing",
+                key: Some(("thing_tag", "red".into())),
+                before,
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .expect("list by key")
+            .into_iter()
+            .map(|r| r.id)
+            .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(red(None).await, vec![b, a]);
+    assert_eq!(red(Some(b)).await, vec![a]);
+}
 
 /// 3 instances × 40 concurrent hits on one window: the answers are exactly 1..=120, each once
 /// (an increment lost to a race would repeat a number and end below 120).
