@@ -175,13 +175,13 @@ impl App {
             .into_iter()
             .map(|d| (d.order.id, d))
             .collect();
-        let mut needy = Vec::new();
+        let mut needy = std::collections::HashSet::new();
         for (order, idx) in groups {
             let Some(d) = drafts.get(order) else { continue };
             let mut trial = d.clone();
             apply_group(ctx, now, &mut trial, inputs, idx, &mut Vec::new());
             if trial.moves_ledger() {
-                needy.push(*order);
+                needy.insert(*order);
             }
         }
         if !needy.is_empty() {

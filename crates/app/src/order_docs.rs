@@ -540,32 +540,56 @@ impl App {
     }
 
     /// A whole order the caller may see, with `extra(header)` documents (names the answer needs,
-    /// say) read in the same round trip as its lines: a status read is then the header, lines
-    /// and names together, and the shipments if there are any — three reads, not five.
+    /// say) read with its header and lines in one read: a status read is then that one read,
+    /// and a second for the shipments if there are any.
     pub(crate) async fn load_order_with(
         &self,
         ctx: &Ctx,
         id: OrderId,
-        extra: impl FnOnce(AccountId, &BTreeSet<FulfilmentLocationId>) -> Vec<Uuid>,
+        extra: impl FnOnce(AccountId, &BTreeSet<FulfilmentLocationId>) -> Vec<Uuid> + Send,
     ) -> Result<(Versioned<Order>, Vec<DocRow>)> {
-        let v = self.order_header(ctx, id).await?;
+        // The header, then its line chunks and `extra`, in one read (one snapshot).
+        let mut decoded: Option<Result<Versioned<StoredOrder>>> = None;
+        let got = self
+            .store
+            .get_with(id.0, |row| {
+                let v = decode::<StoredOrder>(row);
+                let ids = match &v {
+                    Ok(Versioned {
+                        value: StoredOrder::Header(h),
+                        ..
+                    }) => {
+                        let mut ids = h.layout.chunks.clone();
+                        ids.extend(extra(h.account_id, &h.summary.fulfilment));
+                        ids
+                    }
+                    // A whole order (older layout) or not an order: read nothing more here.
+                    _ => Vec::new(),
+                };
+                decoded = Some(v);
+                ids
+            })
+            .await?;
+        let (Some((_, parts)), Some(v)) = (got, decoded) else {
+            return Err(crate::AppError::not_found(StoredOrder::WHAT));
+        };
+        let v = v?;
+        if !v.value.visible_to(&ctx.principal) {
+            return Err(crate::AppError::not_found(StoredOrder::WHAT));
+        }
         let h = match v.value {
+            // `extra` was not read for a whole order (older layout): the caller reads what it
+            // misses (`names_from` does).
             StoredOrder::Whole(o) => {
-                let order = whole(*o);
-                let fulfilment = Summary::of(&order).fulfilment;
-                let rows = self.store.get_many(&extra(order.account_id, &fulfilment)).await?;
                 let order = Versioned {
-                    value: order,
+                    value: whole(*o),
                     version: v.version,
                 };
-                return Ok((order, rows));
+                return Ok((order, Vec::new()));
             }
             StoredOrder::Header(h) => h,
         };
-        let mut ids = h.layout.chunks.clone();
-        ids.extend(extra(h.account_id, &h.summary.fulfilment));
-        let rows = self.store.get_many(&ids).await?;
-        let (chunk_rows, rest): (Vec<DocRow>, Vec<DocRow>) = rows
+        let (chunk_rows, rest): (Vec<DocRow>, Vec<DocRow>) = parts
             .into_iter()
             .partition(|r| r.kind == LineChunk::KIND && h.layout.chunks.contains(&r.id));
         let mut lines: Vec<Line> = decode_chunks(&chunk_rows)?.into_iter().flat_map(|c| c.lines).collect();

@@ -235,6 +235,16 @@ impl Store {
         dispatch!(self, s => s.get(id).await)
     }
 
+    /// A document and the documents `related` names from it, read together: in one read
+    /// transaction on SQLite (one snapshot), on one connection on PostgreSQL. For a document
+    /// whose parts are documents of their own (an order's header and its line chunks).
+    pub async fn get_with<F>(&self, id: Uuid, related: F) -> Result<Option<(DocRow, Vec<DocRow>)>>
+    where
+        F: FnOnce(&DocRow) -> Vec<Uuid> + Send,
+    {
+        dispatch!(self, s => s.get_with(id, related).await)
+    }
+
     pub async fn get_many(&self, ids: &[Uuid]) -> Result<Vec<DocRow>> {
         dispatch!(self, s => s.get_many(ids).await)
     }

@@ -197,6 +197,30 @@ impl PgStore {
         Ok(c.query_opt(&st, &[&id]).await.map_err(err)?.as_ref().map(doc_row))
     }
 
+    pub async fn get_with<F>(&self, id: Uuid, related: F) -> Result<Option<(DocRow, Vec<DocRow>)>>
+    where
+        F: FnOnce(&DocRow) -> Vec<Uuid> + Send,
+    {
+        let c = self.client().await?;
+        let one = c
+            .prepare_cached(&format!("{DOC_COLS} WHERE id = $1"))
+            .await
+            .map_err(err)?;
+        let Some(row) = c.query_opt(&one, &[&id]).await.map_err(err)?.as_ref().map(doc_row) else {
+            return Ok(None);
+        };
+        let ids = related(&row);
+        if ids.is_empty() {
+            return Ok(Some((row, Vec::new())));
+        }
+        let many = c
+            .prepare_cached(&format!("{DOC_COLS} WHERE id = ANY($1)"))
+            .await
+            .map_err(err)?;
+        let parts = c.query(&many, &[&ids]).await.map_err(err)?.iter().map(doc_row).collect();
+        Ok(Some((row, parts)))
+    }
+
     pub async fn get_many(&self, ids: &[Uuid]) -> Result<Vec<DocRow>> {
         let c = self.client().await?;
         let st = c

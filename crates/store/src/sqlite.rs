@@ -261,6 +261,31 @@ impl SqliteStore {
         })
     }
 
+    pub async fn get_with<F>(&self, id: Uuid, related: F) -> Result<Option<(DocRow, Vec<DocRow>)>>
+    where
+        F: FnOnce(&DocRow) -> Vec<Uuid> + Send,
+    {
+        self.read(|c| {
+            c.execute_batch("BEGIN DEFERRED")?;
+            let found = (|| {
+                let mut st = c.prepare_cached(&format!("{DOC_COLS} WHERE id = ?1"))?;
+                let Some(row) = st.query_row([id.as_bytes()], doc_row).optional()? else {
+                    return Ok(None);
+                };
+                let ids = related(&row);
+                let mut parts = Vec::with_capacity(ids.len());
+                for i in &ids {
+                    if let Some(r) = st.query_row([i.as_bytes()], doc_row).optional()? {
+                        parts.push(r);
+                    }
+                }
+                Ok(Some((row, parts)))
+            })();
+            c.execute_batch("COMMIT")?;
+            found
+        })
+    }
+
     pub async fn get_many(&self, ids: &[Uuid]) -> Result<Vec<DocRow>> {
         self.read(|c| {
             // One read transaction for all of them: one snapshot (the rows agree with each

@@ -215,6 +215,23 @@ async fn updates_keep_the_indexes_true(db: Db) {
     };
     assert_eq!(red(None).await, vec![b, a]);
     assert_eq!(red(Some(b)).await, vec![a]);
+    // A document with the parts it names, read together; a named part that does not exist is
+    // left out; a missing document names nothing.
+    let (row, parts) = s
+        .get_with(a, |row| {
+            assert_eq!(row.id, a);
+            vec![b, Uuid::now_v7()]
+        })
+        .await
+        .expect("get_with")
+        .expect("a exists");
+    assert_eq!((row.id, row.version), (a, 5));
+    assert_eq!(parts.iter().map(|r| r.id).collect::<Vec<_>>(), vec![b]);
+    let none = s
+        .get_with(Uuid::now_v7(), |_| panic!("not asked for a missing document"))
+        .await
+        .expect("get_with");
+    assert!(none.is_none());
 }
 
 /// 3 instances × 40 concurrent hits on one window: the answers are exactly 1..=120, each once
