@@ -217,7 +217,13 @@ impl PgStore {
             .prepare_cached(&format!("{DOC_COLS} WHERE id = ANY($1)"))
             .await
             .map_err(err)?;
-        let parts = c.query(&many, &[&ids]).await.map_err(err)?.iter().map(doc_row).collect();
+        let parts = c
+            .query(&many, &[&ids])
+            .await
+            .map_err(err)?
+            .iter()
+            .map(doc_row)
+            .collect();
         Ok(Some((row, parts)))
     }
 
