@@ -10,6 +10,17 @@ use time::Duration;
 
 pub(super) async fn changes(app: &App, account: AccountId) -> Result<()> {
     let ctx = Ctx::system();
+    // The buyer asks (so the order page reads "by Bea Buyer"); the warehouse release is the
+    // system's.
+    let buyer = match app.store.by_number("user", super::DEMO_USERS[1].0).await? {
+        Some(row) => Ctx::new(
+            app.user(&ctx, aftercart_domain::ids::UserId(row.id))
+                .await?
+                .value
+                .principal(),
+        ),
+        None => ctx.clone(),
+    };
     let orders = app
         .list_orders(
             &ctx,
@@ -44,7 +55,8 @@ pub(super) async fn changes(app: &App, account: AccountId) -> Result<()> {
             reason: Some("Project on hold".into()),
             on_behalf_of: None,
         };
-        app.run(&ctx, || app.plan_request_changes(&ctx, order, &cut)).await?;
+        app.run(&buyer, || app.plan_request_changes(&buyer, order, &cut))
+            .await?;
     }
     if let Some((order, line, _, _)) = picked.next() {
         let later = RequestChanges {
@@ -55,7 +67,8 @@ pub(super) async fn changes(app: &App, account: AccountId) -> Result<()> {
             reason: Some("Site opens later".into()),
             on_behalf_of: None,
         };
-        app.run(&ctx, || app.plan_request_changes(&ctx, order, &later)).await?;
+        app.run(&buyer, || app.plan_request_changes(&buyer, order, &later))
+            .await?;
     }
     Ok(())
 }
