@@ -7,28 +7,7 @@ use serde_json::{Value, json};
 
 /// A customer user's API key: invited by staff, accepted, keyed.
 async fn customer_key(t: &TestApp, email: &str, account: &str, roles: &[&str], scope: Value) -> String {
-    let inv = t
-        .post(
-            "/api/v1/users",
-            json!({"email": email, "name": email, "type": "customer", "account_id": account, "roles": roles, "scope": scope}),
-        )
-        .await
-        .ok();
-    let user = inv.body["user"]["id"].as_str().expect("user id").to_owned();
-    let token = inv.body["invitation_token"].as_str().expect("token").to_owned();
-    t.request(
-        axum::http::Method::POST,
-        "/api/v1/invitations/accept",
-        Some(&json!({"token": token, "password": "plum-harbour-lantern-42"})),
-        &[("authorization", "")],
-    )
-    .await
-    .ok();
-    let key = t
-        .post("/api/v1/api-keys", json!({"name": "test", "user_id": user}))
-        .await
-        .ok();
-    format!("Bearer {}", key.body["key"].as_str().expect("key"))
+    t.customer_user(account, email, email, roles, scope).await.1
 }
 
 fn kinds(tl: &Value) -> Vec<String> {
