@@ -37,19 +37,8 @@ async fn quantity_cut_is_partly_applied_when_part_is_released(t: TestApp) {
     let buyer = customer(&t, &w, "Bea Buyer", &["buyer"], json!({"kind": "all"})).await;
     let o = t.order(&w, 10, 5).await;
     let id = o.id();
-    t.post(
-        &format!("/api/v1/orders/{id}/allocations"),
-        json!({"line": 1, "fulfilment_location_id": w.dallas, "quantity": 10}),
-    )
-    .await
-    .ok();
-    // The warehouse starts picking 6 of them.
-    t.post(
-        &format!("/api/v1/orders/{id}/releases"),
-        json!({"line": 1, "fulfilment_location_id": w.dallas, "quantity": 6}),
-    )
-    .await
-    .ok();
+    // Allocated 10; the warehouse starts picking 6 of them.
+    t.allocate_and_release(&id, &w.dallas, 10, 6).await;
     // Releasing more than is allocated and unreleased is refused.
     t.post(
         &format!("/api/v1/orders/{id}/releases"),
@@ -239,18 +228,7 @@ async fn ship_to_change_reroutes_an_allocation(t: TestApp) {
     .refused(409, "invalid_state", "changes[0].ship_to");
 
     // Released goods: the re-address waits for the seller, who accepts it.
-    t.post(
-        &format!("/api/v1/orders/{id}/allocations"),
-        json!({"line": 1, "fulfilment_location_id": w.dallas, "quantity": 10}),
-    )
-    .await
-    .ok();
-    t.post(
-        &format!("/api/v1/orders/{id}/releases"),
-        json!({"line": 1, "fulfilment_location_id": w.dallas, "quantity": 10}),
-    )
-    .await
-    .ok();
+    t.allocate_and_release(&id, &w.dallas, 10, 10).await;
     let r = t
         .post(
             &format!("/api/v1/orders/{id}/change-requests"),

@@ -409,18 +409,7 @@ async fn exception_endpoints_refuse_bad_input(t: TestApp) {
 async fn change_request_waiting_on_the_seller_raises_and_clears(t: TestApp) {
     let w = t.world().await;
     let oid = t.order(&w, 10, 5).await.id();
-    t.post(
-        &format!("/api/v1/orders/{oid}/allocations"),
-        json!({"line": 1, "fulfilment_location_id": w.dallas, "quantity": 10}),
-    )
-    .await
-    .ok();
-    t.post(
-        &format!("/api/v1/orders/{oid}/releases"),
-        json!({"line": 1, "fulfilment_location_id": w.dallas, "quantity": 6}),
-    )
-    .await
-    .ok();
+    t.allocate_and_release(&oid, &w.dallas, 10, 6).await;
     let r = t
         .post(
             &format!("/api/v1/orders/{oid}/change-requests"),

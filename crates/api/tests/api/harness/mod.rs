@@ -438,6 +438,23 @@ impl TestApp {
         (id, format!("Bearer {key}"))
     }
 
+    /// Allocates `allocate` of line 1 of `order` at `location`, then the warehouse releases
+    /// `release` of them to its floor (picking started): what a change must then ask about.
+    pub async fn allocate_and_release(&self, order: &str, location: &str, allocate: i64, release: i64) {
+        self.post(
+            &format!("/api/v1/orders/{order}/allocations"),
+            json!({"line": 1, "fulfilment_location_id": location, "quantity": allocate}),
+        )
+        .await
+        .ok();
+        self.post(
+            &format!("/api/v1/orders/{order}/releases"),
+            json!({"line": 1, "fulfilment_location_id": location, "quantity": release}),
+        )
+        .await
+        .ok();
+    }
+
     /// Places an order of gloves (line 1, to the dock) and towels (line 2, to the store).
     pub async fn order(&self, w: &World, gloves: i64, towels: i64) -> Resp {
         self.post(
