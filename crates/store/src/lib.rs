@@ -6,9 +6,12 @@
 //! (`tests` in the api crate run the whole suite against each), and a [`Commit`] is atomic: its
 //! documents, keys, events and idempotency record are written together or not at all.
 
+mod jobs;
 mod postgres;
 mod sqlite;
 mod timefmt;
+
+pub use jobs::{JobFinish, JobOutcome, JobQuery, JobRow, JobState, JobWrite, Replay};
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -86,6 +89,10 @@ pub struct Commit {
     pub idempotency: Option<IdempotencyRecord>,
     /// Inbound message keys; if any was seen before, the whole commit is refused as `Duplicate`.
     pub dedup: Vec<(Uuid, String)>,
+    /// Jobs to enqueue with the change (the transactional outbox).
+    pub jobs: Vec<JobWrite>,
+    /// Claimed jobs this commit finishes (refused as `Conflict` if a lease was lost).
+    pub finish: Vec<JobFinish>,
 }
 
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -314,6 +321,44 @@ impl Store {
     pub async fn ping(&self) -> Result<()> {
         dispatch!(self, s => s.ping().await)
     }
+
+    /// Events by id (any order); ids not found are left out.
+    pub async fn events_by_id(&self, ids: &[Uuid]) -> Result<Vec<EventRow>> {
+        dispatch!(self, s => s.events_by_id(ids).await)
+    }
+
+    /// Claims up to `limit` due pending jobs of a queue for `lease_ms`: each comes back with a
+    /// fresh lease token and its attempt counted, and is due again when the lease ends (a worker
+    /// that dies mid-job loses nothing; its job is retried). Oldest due first. Two claimers,
+    /// in one process or many, never hold the same job at once.
+    pub async fn claim_jobs(&self, queue: &'static str, now_ms: i64, lease_ms: i64, limit: u32) -> Result<Vec<JobRow>> {
+        dispatch!(self, s => s.claim_jobs(queue, now_ms, lease_ms, limit).await)
+    }
+
+    /// Records an attempt's outcome; false when the lease was lost (another claimer holds the
+    /// job now, or it was finished), in which case nothing changed.
+    pub async fn finish_job(&self, id: Uuid, lease: Uuid, outcome: JobOutcome, now_ms: i64) -> Result<bool> {
+        dispatch!(self, s => s.finish_job(id, lease, outcome, now_ms).await)
+    }
+
+    pub async fn get_job(&self, id: Uuid) -> Result<Option<JobRow>> {
+        dispatch!(self, s => s.get_job(id).await)
+    }
+
+    pub async fn list_jobs(&self, q: JobQuery) -> Result<Vec<JobRow>> {
+        dispatch!(self, s => s.list_jobs(q).await)
+    }
+
+    /// Makes finished (done or dead) jobs pending and due now, with their attempts reset; returns
+    /// how many. A pending job is left as it is (it will be sent anyway).
+    pub async fn replay_jobs(&self, r: Replay, now_ms: i64) -> Result<u64> {
+        dispatch!(self, s => s.replay_jobs(r, now_ms).await)
+    }
+
+    /// Pending jobs per queue (for health and metrics).
+    pub async fn pending_jobs(&self) -> Result<Vec<(String, i64)>> {
+        dispatch!(self, s => s.pending_jobs().await)
+    }
 }
 
 /// Identifier columns never hold U+0000 (PostgreSQL's `text` cannot; free text lives in JSON or
@@ -345,6 +390,9 @@ pub(crate) fn refuse_nul(c: &Commit) -> Result<(), CommitError> {
         texts.push(("idempotency key", &i.key));
         texts.push(("idempotency body", &i.body));
     }
+    if let Some(what) = jobs::refuse_nul_jobs(&c.jobs) {
+        return Err(CommitError::Store(StoreError::new(format!("{what} contains U+0000"))));
+    }
     match texts.into_iter().find(|(_, t)| t.contains('\0')) {
         Some((what, _)) => Err(CommitError::Store(StoreError::new(format!(
             "{what} contains U+0000, which only free text (documents, event reasons) may hold"
@@ -363,9 +411,11 @@ pub(crate) fn purge_due(last: &std::sync::atomic::AtomicI64, window_start: i64) 
 pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../migrations/sqlite/0002_window_counters.sql")),
+    (3, include_str!("../migrations/sqlite/0003_jobs.sql")),
 ];
 pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
     (2, include_str!("../migrations/postgres/0002_lossless_text.sql")),
     (3, include_str!("../migrations/postgres/0003_window_counters.sql")),
+    (4, include_str!("../migrations/postgres/0004_jobs.sql")),
 ];

@@ -15,6 +15,8 @@ use crate::{
     Commit, CommitError, DocRow, EventFilter, EventRow, IdempotencyRecord, ListQuery, MIGRATIONS_POSTGRES, Result,
     StoreError, WriteMode,
 };
+mod jobs;
+
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -44,7 +46,7 @@ struct Job {
 /// latency of the last one in a batch. `AFTERCART_PG_BATCH=1` gives one transaction per commit.
 const MAX_BATCH: usize = 256;
 
-fn err<E: std::fmt::Display + 'static>(e: E) -> StoreError {
+pub(super) fn err<E: std::fmt::Display + 'static>(e: E) -> StoreError {
     // Out of connections or resources, starting up or shutting down, connection lost: the
     // server may take the work again in a moment (SQLSTATE classes 53, 57P, 08).
     let busy = (&e as &dyn std::any::Any)
@@ -72,6 +74,25 @@ fn doc_row(r: &Row) -> DocRow {
         created_at: r.get(4),
         updated_at: r.get(5),
         data: r.get(6),
+    }
+}
+
+pub(crate) fn event_row(r: &Row) -> EventRow {
+    EventRow {
+        seq: r.get(0),
+        id: r.get(1),
+        at: r.get(2),
+        kind: r.get(3),
+        subject_kind: r.get(4),
+        subject_id: r.get(5),
+        account_id: r.get(6),
+        actor_kind: r.get(7),
+        actor_id: r.get(8),
+        actor_name: r.get(9),
+        reason: r
+            .get::<_, Option<String>>(10)
+            .map(|j| serde_json::from_str(&j).unwrap_or(j)),
+        data: r.get(11),
     }
 }
 
@@ -132,7 +153,7 @@ impl PgStore {
         Ok(store)
     }
 
-    async fn client(&self) -> Result<deadpool_postgres::Object> {
+    pub(super) async fn client(&self) -> Result<deadpool_postgres::Object> {
         self.pool
             .get()
             .await
@@ -359,25 +380,7 @@ impl PgStore {
             .query(&st, &[&id, &after_seq, &i64::from(limit.clamp(1, 1000))])
             .await
             .map_err(err)?;
-        Ok(rows
-            .iter()
-            .map(|r| EventRow {
-                seq: r.get(0),
-                id: r.get(1),
-                at: r.get(2),
-                kind: r.get(3),
-                subject_kind: r.get(4),
-                subject_id: r.get(5),
-                account_id: r.get(6),
-                actor_kind: r.get(7),
-                actor_id: r.get(8),
-                actor_name: r.get(9),
-                reason: r
-                    .get::<_, Option<String>>(10)
-                    .map(|j| serde_json::from_str(&j).unwrap_or(j)),
-                data: r.get(11),
-            })
-            .collect())
+        Ok(rows.iter().map(event_row).collect())
     }
 
     pub async fn idempotency(&self, principal: &str, key: &str) -> Result<Option<IdempotencyRecord>> {
@@ -697,5 +700,10 @@ async fn apply(tx: &deadpool_postgres::Transaction<'_>, commit: &Commit) -> Resu
     );
     a.map_err(store)?;
     b.map_err(store)?;
-    Ok(())
+    jobs::apply_jobs(tx, &commit.jobs, &commit.finish)
+        .await
+        .map_err(|e| match e {
+            CommitError::Store(s) if s.message.contains("deadlock") => CommitError::Conflict(first),
+            e => e,
+        })
 }

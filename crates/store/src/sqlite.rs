@@ -7,6 +7,8 @@ use crate::{
     Commit, CommitError, DocRow, EventFilter, EventRow, IdempotencyRecord, ListQuery, MIGRATIONS_SQLITE, Result,
     StoreError, WriteMode,
 };
+mod jobs;
+
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
 use std::sync::mpsc::{SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
@@ -155,7 +157,7 @@ impl SqliteStore {
 
     /// Runs `f` on the writer thread inside the current batch transaction (own savepoint) and
     /// waits until the batch is committed.
-    async fn write<T: Send + 'static>(
+    pub(super) async fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, CommitError> + Send + 'static,
     ) -> Result<T, CommitError> {
@@ -195,7 +197,7 @@ impl SqliteStore {
 
     /// Runs a read on a pooled connection, on the calling thread: reads here are index lookups of
     /// tens of microseconds, cheaper than a hop to a blocking thread.
-    fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+    pub(super) fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
         let conn = self.inner.readers.lock().map_err(err)?.pop();
         let conn = match conn {
             Some(c) => c,
@@ -415,29 +417,11 @@ impl SqliteStore {
             EventFilter::Account(id) => ("account_id = ?1", Some(id)),
             EventFilter::All => ("?1 IS NULL", None),
         };
-        let sql = format!(
-            "SELECT seq, id, at, kind, subject_kind, subject_id, account_id, actor_kind, actor_id, actor_name, reason, data \
-             FROM events WHERE {cond} AND seq > ?2 ORDER BY {order} LIMIT ?3"
-        );
+        let sql = format!("{EVENT_COLS} WHERE {cond} AND seq > ?2 ORDER BY {order} LIMIT ?3");
         let id: Option<Vec<u8>> = id.map(|i| i.as_bytes().to_vec());
         self.read(|c| {
             let mut st = c.prepare_cached(&sql)?;
-            let rows = st.query_map(params![id, after_seq, limit.clamp(1, 1000)], |r| {
-                Ok(EventRow {
-                    seq: r.get(0)?,
-                    id: uuid_col(r, 1)?,
-                    at: time_col(r, 2)?,
-                    kind: r.get(3)?,
-                    subject_kind: r.get(4)?,
-                    subject_id: uuid_col(r, 5)?,
-                    account_id: opt_uuid_col(r, 6)?,
-                    actor_kind: r.get(7)?,
-                    actor_id: r.get(8)?,
-                    actor_name: r.get(9)?,
-                    reason: r.get(10)?,
-                    data: r.get(11)?,
-                })
-            })?;
+            let rows = st.query_map(params![id, after_seq, limit.clamp(1, 1000)], event_row)?;
             rows.collect()
         })
     }
@@ -518,6 +502,24 @@ impl SqliteStore {
 }
 
 const DOC_COLS: &str = "SELECT id, kind, account_id, version, created_at, updated_at, data FROM docs";
+const EVENT_COLS: &str = "SELECT seq, id, at, kind, subject_kind, subject_id, account_id, actor_kind, actor_id, actor_name, reason, data FROM events";
+
+fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
+    Ok(EventRow {
+        seq: r.get(0)?,
+        id: uuid_col(r, 1)?,
+        at: time_col(r, 2)?,
+        kind: r.get(3)?,
+        subject_kind: r.get(4)?,
+        subject_id: uuid_col(r, 5)?,
+        account_id: opt_uuid_col(r, 6)?,
+        actor_kind: r.get(7)?,
+        actor_id: r.get(8)?,
+        actor_name: r.get(9)?,
+        reason: r.get(10)?,
+        data: r.get(11)?,
+    })
+}
 
 fn uuid_col(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Uuid> {
     let b: [u8; 16] = r.get(i)?;
@@ -730,5 +732,5 @@ fn apply(c: &Connection, commit: &Commit) -> Result<(), CommitError> {
         })
         .map_err(store)?;
     }
-    Ok(())
+    jobs::apply_jobs(c, &commit.jobs, &commit.finish)
 }

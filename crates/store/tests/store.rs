@@ -3,7 +3,10 @@
 //! database), and group commit keeping each commit's outcome its own.
 //! PostgreSQL is never skipped: if it is unreachable the postgres variants fail.
 
-use aftercart_store::{Commit, CommitError, DocWrite, EventWrite, Store, WriteMode};
+use aftercart_store::{
+    Commit, CommitError, DocWrite, EventWrite, JobFinish, JobOutcome, JobQuery, JobState, JobWrite, Replay, Store,
+    WriteMode,
+};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -103,7 +106,9 @@ macro_rules! both {
 both!(
     window_counters_lose_no_hit_across_instances,
     group_commit_keeps_outcomes_apart,
-    updates_keep_the_indexes_true
+    updates_keep_the_indexes_true,
+    jobs_are_held_by_one_claimer_at_a_time,
+    jobs_commit_with_their_change_and_finish_under_their_lease
 );
 
 /// Updates of every shape keep what the indexes answer true: data only, the status moving (by
@@ -432,4 +437,232 @@ async fn commit_throughput() {
         std::env::var("AFTERCART_PG_COMMITTERS").ok(),
         std::env::var("AFTERCART_PG_BATCH").ok()
     );
+}
+
+fn job(queue: &'static str, due_at: i64, unique: Option<&str>) -> JobWrite {
+    JobWrite {
+        id: Uuid::now_v7(),
+        queue,
+        unique_key: unique.map(str::to_owned),
+        account_id: None,
+        owner: Some("endpoint-1".into()),
+        due_at,
+        payload: r#"{"n":1}"#.into(),
+    }
+}
+
+/// Several instances claiming one queue at once never hold the same job together; a lease that
+/// ran out gives the job to the next claimer, after which the first holder can no longer
+/// finish it; retries wait until their time; dead jobs are replayed.
+async fn jobs_are_held_by_one_claimer_at_a_time(db: Db) {
+    let now = 1_000_000i64;
+    let jobs: Vec<JobWrite> = (0..200).map(|i| job("webhook", now - 1000 + i, None)).collect();
+    let ids: std::collections::BTreeSet<Uuid> = jobs.iter().map(|j| j.id).collect();
+    db.stores[0]
+        .commit(Commit {
+            jobs,
+            ..Default::default()
+        })
+        .await
+        .expect("enqueue");
+    let mut tasks = Vec::new();
+    for s in &db.stores {
+        for _ in 0..3 {
+            let s = s.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut got = Vec::new();
+                loop {
+                    let batch = s.claim_jobs("webhook", now, 60_000, 7).await.expect("claim");
+                    if batch.is_empty() {
+                        return got;
+                    }
+                    got.extend(batch);
+                }
+            }));
+        }
+    }
+    let mut claimed = Vec::new();
+    for t in tasks {
+        claimed.extend(t.await.expect("task"));
+    }
+    let claimed_ids: std::collections::BTreeSet<Uuid> = claimed.iter().map(|j| j.id).collect();
+    assert_eq!(claimed.len(), 200, "each job claimed exactly once while leased");
+    assert_eq!(claimed_ids, ids);
+    assert!(claimed.iter().all(|j| j.attempts == 1 && j.lease.is_some()));
+    let s = &db.stores[0];
+    assert!(
+        s.claim_jobs("webhook", now + 59_000, 60_000, 10)
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+
+    // The lease ends: the job comes back with a new lease; the old holder cannot finish it.
+    let first = claimed[0].clone();
+    let again = s
+        .claim_jobs("webhook", now + 60_000, 60_000, 500)
+        .await
+        .expect("reclaim");
+    assert_eq!(again.len(), 200);
+    let second = again.iter().find(|j| j.id == first.id).expect("same job").clone();
+    assert_eq!(second.attempts, 2);
+    assert_ne!(second.lease, first.lease);
+    let stale = s
+        .finish_job(first.id, first.lease.unwrap(), JobOutcome::Done, now + 60_001)
+        .await
+        .expect("finish");
+    assert!(!stale, "a lost lease finishes nothing");
+    assert!(
+        s.finish_job(
+            second.id,
+            second.lease.unwrap(),
+            JobOutcome::Retry {
+                due_at: now + 120_000,
+                error: "HTTP 500".into()
+            },
+            now + 60_002
+        )
+        .await
+        .expect("retry")
+    );
+    let row = s.get_job(first.id).await.expect("get").expect("row");
+    assert_eq!(
+        (row.state, row.due_at, row.last_error.as_deref()),
+        (JobState::Pending, now + 120_000, Some("HTTP 500"))
+    );
+    assert!(
+        !s.claim_jobs("webhook", now + 119_999, 1000, 500)
+            .await
+            .expect("claim")
+            .iter()
+            .any(|j| j.id == first.id),
+        "a retry waits for its time"
+    );
+    let third = s.claim_jobs("webhook", now + 120_000, 1000, 500).await.expect("claim");
+    let third = third.iter().find(|j| j.id == first.id).expect("due").clone();
+    assert!(
+        s.finish_job(
+            third.id,
+            third.lease.unwrap(),
+            JobOutcome::Dead {
+                error: "gave up".into()
+            },
+            now
+        )
+        .await
+        .unwrap()
+    );
+    let dead = s
+        .list_jobs(JobQuery {
+            queue: Some("webhook"),
+            state: Some(JobState::Dead),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(dead.iter().map(|j| j.id).collect::<Vec<_>>(), vec![first.id]);
+    assert_eq!(
+        s.replay_jobs(Replay::One(first.id), now + 200_000)
+            .await
+            .expect("replay"),
+        1
+    );
+    let replayed = s.get_job(first.id).await.unwrap().unwrap();
+    assert_eq!(
+        (replayed.state, replayed.attempts, replayed.due_at),
+        (JobState::Pending, 0, now + 200_000)
+    );
+    assert_eq!(
+        s.replay_jobs(Replay::One(first.id), now).await.expect("replay"),
+        0,
+        "pending jobs are not replayed twice"
+    );
+}
+
+/// A job enqueued with a refused commit is not enqueued; a unique key enqueues once; a commit
+/// that finishes a job it no longer holds is refused whole.
+async fn jobs_commit_with_their_change_and_finish_under_their_lease(db: Db) {
+    let s = &db.stores[1];
+    let taken = Uuid::now_v7();
+    s.commit(Commit {
+        docs: vec![doc(taken, WriteMode::Insert, "{}")],
+        ..Default::default()
+    })
+    .await
+    .expect("doc");
+    let lost = job("events", 0, None);
+    let r = s
+        .commit(Commit {
+            docs: vec![doc(taken, WriteMode::Insert, "{}")],
+            jobs: vec![lost.clone()],
+            ..Default::default()
+        })
+        .await;
+    assert!(matches!(r, Err(CommitError::Conflict(_))));
+    assert_eq!(
+        s.get_job(lost.id).await.expect("get"),
+        None,
+        "no job without its change"
+    );
+
+    let once = job("help", 0, Some("product-1:location-1"));
+    let twice = job("help", 0, Some("product-1:location-1"));
+    s.commit(Commit {
+        jobs: vec![once.clone()],
+        ..Default::default()
+    })
+    .await
+    .expect("once");
+    s.commit(Commit {
+        jobs: vec![twice.clone()],
+        ..Default::default()
+    })
+    .await
+    .expect("twice is not an error");
+    assert!(s.get_job(once.id).await.unwrap().is_some());
+    assert!(
+        s.get_job(twice.id).await.unwrap().is_none(),
+        "the unique key enqueued it once"
+    );
+
+    s.commit(Commit {
+        jobs: vec![job("events", 0, None)],
+        ..Default::default()
+    })
+    .await
+    .expect("enqueue");
+    let held = s.claim_jobs("events", 10, 1000, 1).await.expect("claim").remove(0);
+    let fresh = Uuid::now_v7();
+    let stale_finish = Commit {
+        docs: vec![doc(fresh, WriteMode::Insert, "{}")],
+        finish: vec![JobFinish {
+            id: held.id,
+            lease: Uuid::now_v7(),
+        }],
+        ..Default::default()
+    };
+    assert!(matches!(s.commit(stale_finish).await, Err(CommitError::Conflict(_))));
+    assert_eq!(s.get(fresh).await.expect("get"), None, "refused whole");
+    let ok = Commit {
+        docs: vec![doc(fresh, WriteMode::Insert, "{}")],
+        finish: vec![JobFinish {
+            id: held.id,
+            lease: held.lease.unwrap(),
+        }],
+        ..Default::default()
+    };
+    s.commit(ok).await.expect("finish in commit");
+    assert_eq!(s.get_job(held.id).await.unwrap().unwrap().state, JobState::Done);
+    assert!(s.get(fresh).await.unwrap().is_some());
+    let ev = event(fresh, "thing.made");
+    let ev_id = ev.id;
+    s.commit(Commit {
+        events: vec![ev],
+        ..Default::default()
+    })
+    .await
+    .expect("event");
+    let found = s.events_by_id(&[ev_id, Uuid::now_v7()]).await.expect("by id");
+    assert_eq!(found.iter().map(|e| e.id).collect::<Vec<_>>(), vec![ev_id]);
 }
