@@ -12,6 +12,7 @@ pub mod error;
 pub mod ids;
 pub mod invoice;
 pub mod matching;
+pub mod notification;
 pub mod money;
 pub mod order;
 pub mod product;
