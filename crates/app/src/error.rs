@@ -56,3 +56,11 @@ impl AppError {
 }
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// A commit error where no retry or field applies (single-shot writes outside `execute`).
+pub(crate) fn commit_error(e: aftercart_store::CommitError) -> AppError {
+    match e {
+        aftercart_store::CommitError::Store(s) => AppError::Store(s),
+        e => AppError::Store(StoreError::new(e.to_string())),
+    }
+}

@@ -35,6 +35,10 @@ pub use exceptions::*;
 mod cases;
 pub use cases::*;
 // -- /cases --
+// -- notifications --
+pub mod notify;
+pub use notify::NotifySettings;
+// -- /notifications --
 // -- returns --
 mod returns;
 pub use returns::*;
@@ -117,6 +121,9 @@ pub struct App {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
     numbers: Arc<Numbers>,
+    /// What notifications can be sent through (see `notify`).
+    pub notify: Arc<NotifySettings>,
+    link_key: Arc<std::sync::OnceLock<Vec<u8>>>,
 }
 
 /// Retries of a command that lost an optimistic-concurrency race.
@@ -128,7 +135,15 @@ impl App {
             store,
             clock,
             numbers: Arc::new(Numbers::default()),
+            notify: Arc::new(NotifySettings::default()),
+            link_key: Arc::default(),
         }
+    }
+
+    /// The same app sending through the configured channels.
+    pub fn with_notify(mut self, settings: NotifySettings) -> App {
+        self.notify = Arc::new(settings);
+        self
     }
 
     /// Plans and commits a command, replanning on version conflicts. `render` turns the result

@@ -132,13 +132,16 @@ pub enum Action {
     ExceptionWork,
     /// Open support cases and write in them (internal notes are the seller's alone).
     Cases,
+    /// Webhook endpoints, the event feed and delivery logs (the seller's admins for the whole
+    /// book, a customer's account admin for their account).
+    Integrations,
     /// Anything a signed-in principal may do for itself (its own profile, its session).
     SelfService,
 }
 
 impl Action {
     /// Every action a role can be granted (not `Public` or `SelfService`, which everyone has).
-    pub const GRANTED: [Action; 26] = [
+    pub const GRANTED: [Action; 27] = [
         Action::CatalogRead,
         Action::CatalogWrite,
         Action::AccountRead,
@@ -164,6 +167,7 @@ impl Action {
         Action::ReturnDecide,
         Action::ExceptionWork,
         Action::Cases,
+        Action::Integrations,
         Action::SelfService,
     ];
 }
@@ -247,6 +251,7 @@ impl Principal {
                             | ApprovalRulesManage
                             | BudgetsManage
                             | ReportsRead
+                            | Integrations
                     ),
                     CustomerRole::Buyer => matches!(action, OrderPlace | ReceiptRecord | OrderChange | ReturnRequest),
                     CustomerRole::Approver => matches!(action, Approve | BillingRead | ReportsRead),

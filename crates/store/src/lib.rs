@@ -93,6 +93,30 @@ pub struct Commit {
     pub jobs: Vec<JobWrite>,
     /// Claimed jobs this commit finishes (refused as `Conflict` if a lease was lost).
     pub finish: Vec<JobFinish>,
+    /// Leave this commit's events out of the outbox (bulk seeding for benchmarks only).
+    pub no_outbox: bool,
+}
+
+/// The queue every commit's events are enqueued on, in the same transaction (the outbox).
+pub const OUTBOX_QUEUE: &str = "events";
+
+/// The outbox job of a commit: one per commit that records events, naming them, so whatever
+/// must follow a change (notifications, webhooks, the event stream) is never lost however the
+/// change was made — the invariant lives here, not at each call site.
+pub(crate) fn outbox_job(c: &Commit) -> Option<JobWrite> {
+    if c.events.is_empty() || c.no_outbox {
+        return None;
+    }
+    let ids: Vec<String> = c.events.iter().map(|e| e.id.to_string()).collect();
+    Some(JobWrite {
+        id: Uuid::now_v7(),
+        queue: OUTBOX_QUEUE,
+        unique_key: None,
+        account_id: c.events[0].account_id,
+        owner: None,
+        due_at: (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64,
+        payload: serde_json::json!({ "events": ids }).to_string(),
+    })
 }
 
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]

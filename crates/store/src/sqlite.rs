@@ -732,5 +732,6 @@ fn apply(c: &Connection, commit: &Commit) -> Result<(), CommitError> {
         })
         .map_err(store)?;
     }
-    jobs::apply_jobs(c, &commit.jobs, &commit.finish)
+    let outbox: Vec<crate::JobWrite> = crate::outbox_job(commit).into_iter().chain(commit.jobs.iter().cloned()).collect();
+    jobs::apply_jobs(c, &outbox, &commit.finish)
 }
