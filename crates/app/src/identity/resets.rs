@@ -51,8 +51,26 @@ impl App {
             return Ok(());
         }
         user.reset_requested_at = Some(now);
+        // With email configured the link goes straight to the address on file (only its owner
+        // reads it); without, the request waits for an admin to issue a link.
+        let mut keys = Vec::new();
+        let mut jobs = Vec::new();
+        if self.notify.email {
+            let token = secret("rst_");
+            let hash = sha256_hex(&token);
+            user.reset_token_hash = Some(hash.clone());
+            user.reset_expires_at = Some(now + RESET_TTL);
+            keys.push(KeyWrite {
+                kind: "password_reset",
+                key: hash,
+                doc_id: user.id.0,
+            });
+            jobs.extend(self.reset_email(&user, &token));
+        }
         let commit = Commit {
             docs: vec![write(&user, WriteMode::Update(version))?],
+            keys,
+            jobs,
             events: vec![event(
                 &user.principal().actor(),
                 now,
@@ -98,6 +116,7 @@ impl App {
         user.reset_token_hash = Some(hash.clone());
         user.reset_expires_at = Some(expires_at);
         user.reset_requested_at = None;
+        let jobs = self.reset_email(&user, &token).into_iter().collect();
         let commit = Commit {
             docs: vec![write(&user, WriteMode::Update(version))?],
             keys: vec![KeyWrite {
@@ -115,6 +134,7 @@ impl App {
                 None,
                 json!({"email": user.email, "expires_at": expires_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()}),
             )],
+            jobs,
             ..Default::default()
         };
         Ok(Planned {

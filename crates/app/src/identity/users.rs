@@ -264,7 +264,10 @@ impl App {
         }
         // The token goes to whoever may act as the new user; for a privileged invitation by
         // anyone but a seller admin it is withheld until a seller admin issues it.
-        let token = may_act_as(ctx, &user).then(|| secret("inv_"));
+        // With email configured the invitee always gets a link by email (only they read it);
+        // the inviter gets the token only if they may act as the new user.
+        let shown = may_act_as(ctx, &user);
+        let token = (shown || self.notify.email).then(|| secret("inv_"));
         let mut keys = Vec::new();
         if let Some(t) = &token {
             user.invite_token_hash = Some(sha256_hex(t));
@@ -285,10 +288,16 @@ impl App {
             None,
             json!({"email": user.email, "name": user.name, "kind": user.kind, "token_issued": token.is_some()}),
         ));
+        let jobs = token
+            .as_deref()
+            .and_then(|t| self.invitation_email(&user, t, &ctx.principal.name))
+            .into_iter()
+            .collect();
         let commit = Commit {
             docs: vec![write(&user, WriteMode::Insert)?],
             keys,
             events,
+            jobs,
             ..Default::default()
         };
         Ok(Planned {
@@ -297,7 +306,7 @@ impl App {
                     value: user,
                     version: 1,
                 },
-                token,
+                token: token.filter(|_| shown),
             },
             commit,
         })
@@ -322,6 +331,7 @@ impl App {
         let token = secret("inv_");
         user.invite_token_hash = Some(sha256_hex(&token));
         user.invite_expires_at = Some(now + INVITE_TTL);
+        let jobs = self.invitation_email(&user, &token, &ctx.principal.name).into_iter().collect();
         let commit = Commit {
             docs: vec![write(&user, WriteMode::Update(version))?],
             keys: vec![KeyWrite {
@@ -339,6 +349,7 @@ impl App {
                 None,
                 json!({"email": user.email}),
             )],
+            jobs,
             ..Default::default()
         };
         Ok(Planned {

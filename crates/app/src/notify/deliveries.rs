@@ -443,3 +443,62 @@ impl App {
         Ok(self.store.pending_jobs().await?)
     }
 }
+
+impl App {
+    /// An email that is not a milestone (an invitation, a password reset): always sent when
+    /// email is configured, never subject to preferences, digests or quiet hours.
+    pub(crate) fn transactional_email(&self, to: &str, name: &str, account: Option<Uuid>, message: Message) -> Option<JobWrite> {
+        if !self.notify.email {
+            return None;
+        }
+        let job = EmailJob {
+            to: to.to_owned(),
+            name: name.to_owned(),
+            message,
+            unsubscribe_url: None,
+        };
+        Some(JobWrite {
+            id: Uuid::now_v7(),
+            queue: queues::EMAIL,
+            unique_key: None,
+            account_id: account,
+            owner: None,
+            due_at: now_ms(self.clock.now()),
+            payload: serde_json::to_string(&job).unwrap_or_default(),
+        })
+    }
+
+    pub(crate) fn invitation_email(&self, user: &crate::User, token: &str, inviter: &str) -> Option<JobWrite> {
+        let link = format!("{}/invitations/accept?token={token}", self.notify.portal_url);
+        self.transactional_email(
+            &user.email,
+            &user.name,
+            user.account_id().map(|a| a.0),
+            Message {
+                kind: "invitation".into(),
+                title: "You are invited to the customer portal".into(),
+                summary: format!("{inviter} invited you. Choose a password to start; the link works for 7 days."),
+                facts: vec![("Your sign-in".into(), user.email.clone()), ("Accept".into(), link.clone())],
+                link,
+                reference: user.email.clone(),
+            },
+        )
+    }
+
+    pub(crate) fn reset_email(&self, user: &crate::User, token: &str) -> Option<JobWrite> {
+        let link = format!("{}/reset-password?token={token}", self.notify.portal_url);
+        self.transactional_email(
+            &user.email,
+            &user.name,
+            user.account_id().map(|a| a.0),
+            Message {
+                kind: "password_reset".into(),
+                title: "Reset your password".into(),
+                summary: "Someone asked to reset the password of this account. If it was you, choose a new password; the link works once, for one hour. If not, ignore this email.".into(),
+                facts: vec![("Your sign-in".into(), user.email.clone()), ("Reset".into(), link.clone())],
+                link,
+                reference: user.email.clone(),
+            },
+        )
+    }
+}

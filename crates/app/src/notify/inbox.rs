@@ -4,7 +4,7 @@
 
 use super::Milestone;
 use crate::docs::{Doc, decode, write};
-use crate::{App, AppError, Ctx, Planned, Result, Versioned};
+use crate::{App, Ctx, Planned, Result, Versioned};
 use aftercart_domain::ids::{AccountId, UserId};
 use aftercart_store::{Commit, KeyWrite, ListQuery, WriteMode};
 use serde::{Deserialize, Serialize};
