@@ -93,12 +93,22 @@ impl App {
             ..FanOut::default()
         };
         for e in &events {
-            let milestone = match e.account_id {
-                Some(_) => {
+            // Exceptions are kept off the account's timeline (most are the seller's alone); the
+            // ones a customer is shown still reach them as a milestone.
+            let (milestone, account) = match e.account_id {
+                Some(a) => {
                     let number = self.subject_number(e, cache).await?;
-                    milestone_of(e, &number)
+                    (milestone_of(e, &number), Some(a))
                 }
-                None => None,
+                None if e.kind == "exception.raised" => match self.cached_doc(e.subject_id, cache).await? {
+                    Some(row) => {
+                        let x = decode::<aftercart_domain::exception::Exception>(&row)?.value;
+                        let m = super::milestones::exception_milestone(&x).map(|m| (m, About::Exception(x.id.0)));
+                        (m, Some(x.account_id.0))
+                    }
+                    None => (None, None),
+                },
+                None => (None, None),
             };
             let message = milestone.as_ref().map(|(m, _)| Message::of(m, &self.notify.portal_url));
             let body = event_json(e, message.as_ref()).to_string();
@@ -134,7 +144,7 @@ impl App {
                     to_json(&p),
                 ));
             }
-            if let (Some((m, about)), Some(account), Some(message)) = (&milestone, e.account_id, &message) {
+            if let (Some((m, about)), Some(account), Some(message)) = (&milestone, account, &message) {
                 let users = self.recipients(AccountId(account), cache).await?;
                 for user in users {
                     if e.actor_id.as_deref() == Some(&user.id.0.to_string()) {
@@ -264,7 +274,12 @@ impl App {
 
     async fn milestone_visible(&self, about: About, p: &crate::Principal, cache: &mut Cache) -> Result<bool> {
         let id = match about {
-            About::Order(id) | About::Invoice(id) | About::Payment(id) | About::Return(id) | About::Case(id) => id,
+            About::Order(id)
+            | About::Invoice(id)
+            | About::Payment(id)
+            | About::Return(id)
+            | About::Case(id)
+            | About::Exception(id) => id,
         };
         let Some(row) = self.cached_doc(id, cache).await? else {
             return Ok(false);
@@ -275,6 +290,7 @@ impl App {
             About::Payment(_) => decode::<aftercart_domain::invoice::Payment>(&row)?.value.visible_to(p),
             About::Return(_) => decode::<aftercart_domain::returns::Return>(&row)?.value.visible_to(p),
             About::Case(_) => decode::<aftercart_domain::case::Case>(&row)?.value.visible_to(p),
+            About::Exception(_) => decode::<aftercart_domain::exception::Exception>(&row)?.value.visible_to(p),
         })
     }
 

@@ -28,6 +28,7 @@ pub enum About {
     Payment(Uuid),
     Return(Uuid),
     Case(Uuid),
+    Exception(Uuid),
 }
 
 fn s<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
@@ -248,4 +249,29 @@ pub fn milestone_of(e: &EventRow, number: &str) -> Option<(Milestone, About)> {
         }
         _ => None,
     }
+}
+
+/// The milestone of an exception the customer is shown (late, stalled, carrier trouble,
+/// backorders, deliveries reported short): its customer text, linked to the order.
+pub fn exception_milestone(x: &aftercart_domain::exception::Exception) -> Option<Milestone> {
+    if !x.kind.customer_facing() {
+        return None;
+    }
+    let text = x.customer_text.clone()?;
+    let (link, reference) = match &x.order {
+        Some((id, n)) => (format!("/orders/{}", id.0), n.clone()),
+        None => ("/orders".to_owned(), String::new()),
+    };
+    Some(Milestone {
+        kind: MilestoneKind::ExceptionRaised,
+        title: if reference.is_empty() {
+            x.kind.label().to_owned()
+        } else {
+            format!("{}: {reference}", x.kind.label())
+        },
+        summary: text,
+        facts: vec![fact("What", x.kind.label())],
+        link,
+        reference,
+    })
 }

@@ -12,6 +12,7 @@ mod inbox;
 mod links;
 mod milestones;
 mod prefs;
+mod reminders;
 
 pub use deliveries::*;
 pub use endpoints::*;
