@@ -1,0 +1,25 @@
+//! Notification transports and message rendering for Aftercart.
+//!
+//! This crate knows nothing of orders, accounts or the store: it renders plain
+//! [`Milestone`]s into emails and SMS texts and delivers bytes over SMTP, an SMS
+//! provider's HTTP API, signed webhooks and NATS JetStream. Deciding *what* to send,
+//! to whom, and when to retry (with [`backoff`]) is the caller's job, so every
+//! transport reports failures as retryable or not rather than retrying itself.
+
+pub mod backoff;
+mod error;
+mod message;
+pub mod nats;
+mod retry_after;
+pub mod sms;
+pub mod smtp;
+pub mod templates;
+pub mod webhook;
+
+pub use error::SendError;
+pub use message::{Branding, Content, Digest, Email, Fact, Guide, Help, Milestone, Period, Recipient};
+pub use nats::EventStream;
+pub use sms::{SmsConfig, SmsError, SmsSender};
+pub use smtp::{Mailer, SmtpConfig};
+pub use templates::{RenderError, TemplateError, Templates};
+pub use webhook::{Outcome, Secret, TargetError, TargetPolicy, WebhookSender};
