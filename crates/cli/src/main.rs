@@ -2,6 +2,7 @@
 
 mod bench;
 mod config;
+mod notify_config;
 
 use aftercart_api::{ApiState, router};
 use aftercart_app::{App, Principal, SystemClock};
@@ -48,6 +49,8 @@ pub struct Common {
     /// from the last `X-Forwarded-For` entry. Only behind a proxy that sets that header.
     #[arg(long, env = "AFTERCART_TRUST_FORWARDED_FOR")]
     trust_forwarded_for: bool,
+    #[command(flatten)]
+    notify: notify_config::NotifyArgs,
 }
 
 #[derive(Subcommand)]
@@ -108,10 +111,10 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .api_key
                 .clone()
                 .ok_or("no API key: set --api-key, AFTERCART_API_KEY or api_key in the config file")?;
-            let app = start(&s.db).await?;
+            let (app, notify) = start(&s.db, &c.notify, &s.addr).await?;
             // A key given by the operator is shown only by its prefix.
             let shown = config::key_prefix(&key);
-            serve(app, &s, &key, &shown).await
+            serve(app, notify, &s, &key, &shown).await
         }
         Command::Demo(c) => {
             let mut s = Settings::resolve(&c, &file, true)?;
@@ -136,7 +139,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                     (k.clone(), k)
                 }
             };
-            let app = start(&s.db).await?;
+            let (app, notify) = start(&s.db, &c.notify, &s.addr).await?;
             let t = std::time::Instant::now();
             let summary = aftercart_app::demo::load(&app)
                 .await
@@ -176,7 +179,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 aftercart_app::demo::DEMO_PASSWORD,
                 users.join("\n")
             );
-            serve(app, &s, &key, &shown).await
+            serve(app, notify, &s, &key, &shown).await
         }
         Command::Bench(args) => bench::run(args).await,
     }
@@ -188,10 +191,12 @@ async fn open(url: &str) -> Result<Store, String> {
         .map_err(|e| format!("cannot open database {url}: {e}"))
 }
 
-async fn start(db: &str) -> Result<App, String> {
+async fn start(db: &str, n: &notify_config::NotifyArgs, addr: &str) -> Result<(App, notify_config::Notify), String> {
     let store = open(db).await?;
     store.migrate().await.map_err(|e| format!("migrating {db}: {e}"))?;
-    Ok(App::new(store, Arc::new(SystemClock)))
+    let notify = n.build(addr).await?;
+    let app = App::new(store, Arc::new(SystemClock)).with_notify(notify.settings.clone());
+    Ok((app, notify))
 }
 
 /// The API and the portal on one origin: `/api/…` and `/healthz` go to the JSON API (its own
@@ -228,8 +233,38 @@ fn compose(state: ApiState) -> axum::Router {
 const DEMO_KEY: &str = "demo-staff-key";
 
 /// `shown`: what the banner prints of the key (a prefix, unless the key is the demo's own).
-async fn serve(app: App, s: &Settings, key: &str, shown: &str) -> Result<(), String> {
+async fn serve(app: App, notify: notify_config::Notify, s: &Settings, key: &str, shown: &str) -> Result<(), String> {
     let addr = s.addr.as_str();
+    // Notifications and events out: the fan-out of the outbox and one loop per configured
+    // channel (see aftercart_notify::worker). Safe in several processes on one database.
+    let channels = {
+        let mut c = vec!["in-app", "webhooks"];
+        if notify.settings.email {
+            c.push("email");
+        }
+        if notify.settings.sms {
+            c.push("SMS");
+        }
+        if notify.settings.nats {
+            c.push("NATS");
+        }
+        c.join(", ")
+    };
+    tracing::info!(channels = %channels, portal = %notify.settings.portal_url, "notifications");
+    aftercart_notify::Worker::new(app.clone(), notify.channels).spawn(notify.poll);
+    // Payment reminders (due soon, overdue): hourly; each recorded once per invoice.
+    let reminders = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match reminders.run_payment_reminders().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(recorded = n, "payment reminders"),
+                Err(e) => tracing::warn!(error = %e, "payment reminder pass failed"),
+            }
+        }
+    });
     if s.dev_cookies {
         tracing::warn!("dev_cookies is on: session cookies are sent without Secure (development only)");
     }

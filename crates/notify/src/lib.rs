@@ -1,10 +1,11 @@
 //! Notification transports and message rendering for Aftercart.
 //!
-//! This crate knows nothing of orders, accounts or the store: it renders plain
+//! The transports know nothing of orders, accounts or the store: they render plain
 //! [`Milestone`]s into emails and SMS texts and delivers bytes over SMTP, an SMS
 //! provider's HTTP API, signed webhooks and NATS JetStream. Deciding *what* to send,
 //! to whom, and when to retry (with [`backoff`]) is the caller's job, so every
-//! transport reports failures as retryable or not rather than retrying itself.
+//! transport reports failures as retryable or not rather than retrying itself. `worker` is
+//! the caller: it claims jobs from the app's outbox, sends them, and reports each attempt.
 
 pub mod backoff;
 mod error;
@@ -15,6 +16,7 @@ pub mod sms;
 pub mod smtp;
 pub mod templates;
 pub mod webhook;
+pub mod worker;
 
 pub use error::SendError;
 pub use message::{Branding, Content, Digest, Email, Fact, Guide, Help, Milestone, Period, Recipient};
@@ -23,3 +25,4 @@ pub use sms::{SmsConfig, SmsError, SmsSender};
 pub use smtp::{Mailer, SmtpConfig};
 pub use templates::{RenderError, TemplateError, Templates};
 pub use webhook::{Outcome, Secret, TargetError, TargetPolicy, WebhookSender};
+pub use worker::{Channels, Pass, Worker};

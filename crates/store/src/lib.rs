@@ -114,7 +114,8 @@ pub(crate) fn outbox_job(c: &Commit) -> Option<JobWrite> {
         unique_key: None,
         account_id: c.events[0].account_id,
         owner: None,
-        due_at: (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64,
+        // Due at the events' own time: the application's clock, which tests may hold still.
+        due_at: (c.events[0].at.unix_timestamp_nanos() / 1_000_000) as i64,
         payload: serde_json::json!({ "events": ids }).to_string(),
     })
 }

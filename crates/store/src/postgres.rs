@@ -700,7 +700,11 @@ async fn apply(tx: &deadpool_postgres::Transaction<'_>, commit: &Commit) -> Resu
     );
     a.map_err(store)?;
     b.map_err(store)?;
-    jobs::apply_jobs(tx, &commit.jobs, &commit.finish)
+    let outbox: Vec<crate::JobWrite> = crate::outbox_job(commit)
+        .into_iter()
+        .chain(commit.jobs.iter().cloned())
+        .collect();
+    jobs::apply_jobs(tx, &outbox, &commit.finish)
         .await
         .map_err(|e| match e {
             CommitError::Store(s) if s.message.contains("deadlock") => CommitError::Conflict(first),

@@ -732,6 +732,9 @@ fn apply(c: &Connection, commit: &Commit) -> Result<(), CommitError> {
         })
         .map_err(store)?;
     }
-    let outbox: Vec<crate::JobWrite> = crate::outbox_job(commit).into_iter().chain(commit.jobs.iter().cloned()).collect();
+    let outbox: Vec<crate::JobWrite> = crate::outbox_job(commit)
+        .into_iter()
+        .chain(commit.jobs.iter().cloned())
+        .collect();
     jobs::apply_jobs(c, &outbox, &commit.finish)
 }

@@ -331,7 +331,10 @@ impl App {
         let token = secret("inv_");
         user.invite_token_hash = Some(sha256_hex(&token));
         user.invite_expires_at = Some(now + INVITE_TTL);
-        let jobs = self.invitation_email(&user, &token, &ctx.principal.name).into_iter().collect();
+        let jobs = self
+            .invitation_email(&user, &token, &ctx.principal.name)
+            .into_iter()
+            .collect();
         let commit = Commit {
             docs: vec![write(&user, WriteMode::Update(version))?],
             keys: vec![KeyWrite {

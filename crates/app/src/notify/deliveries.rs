@@ -27,7 +27,7 @@ pub struct Message {
 }
 
 impl Message {
-    pub(crate) fn of(m: &Milestone, portal: &str) -> Message {
+    pub fn of(m: &Milestone, portal: &str) -> Message {
         Message {
             kind: m.kind.as_str().to_owned(),
             title: m.title.clone(),
@@ -83,7 +83,10 @@ pub struct DigestJob {
 
 /// The wire form of an event, shared by webhooks, the event stream and `GET /events`.
 pub fn event_json(e: &EventRow, milestone: Option<&Message>) -> serde_json::Value {
-    let fmt = |t: OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    let fmt = |t: OffsetDateTime| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default()
+    };
     let data: serde_json::Value = serde_json::from_str(&e.data).unwrap_or(serde_json::Value::Null);
     json!({
         "type": e.kind,
@@ -128,9 +131,17 @@ impl Delivery {
                 p["to"].as_str().unwrap_or(""),
                 p["message"]["title"].as_str().unwrap_or("")
             ),
-            queues::SMS => format!("{} — {}", p["to"].as_str().unwrap_or(""), p["message"]["title"].as_str().unwrap_or("")),
+            queues::SMS => format!(
+                "{} — {}",
+                p["to"].as_str().unwrap_or(""),
+                p["message"]["title"].as_str().unwrap_or("")
+            ),
             queues::NATS => p["subject"].as_str().unwrap_or("").to_owned(),
-            queues::DIGEST => format!("{} — {} digest", p["to"].as_str().unwrap_or(""), p["cadence"].as_str().unwrap_or("")),
+            queues::DIGEST => format!(
+                "{} — {} digest",
+                p["to"].as_str().unwrap_or(""),
+                p["cadence"].as_str().unwrap_or("")
+            ),
             _ => String::new(),
         };
         Delivery {
@@ -171,7 +182,9 @@ impl App {
 
     /// Records an attempt (system use); false when the lease was lost meanwhile.
     pub async fn finish_delivery(&self, job: &JobRow, outcome: JobOutcome) -> Result<bool> {
-        let lease = job.lease.ok_or_else(|| AppError::Corrupt("a claimed job without a lease".into()))?;
+        let lease = job
+            .lease
+            .ok_or_else(|| AppError::Corrupt("a claimed job without a lease".into()))?;
         Ok(self
             .store
             .finish_job(job.id, lease, outcome, now_ms(self.clock.now()))
@@ -264,7 +277,10 @@ impl App {
                     message: Message {
                         kind: "endpoint_disabled".into(),
                         title: "A webhook endpoint was disabled".into(),
-                        summary: format!("Deliveries to {} stopped: {why}. Fix it, then enable it and replay.", ep.url),
+                        summary: format!(
+                            "Deliveries to {} stopped: {why}. Fix it, then enable it and replay.",
+                            ep.url
+                        ),
                         facts: vec![("Endpoint".into(), ep.url.clone()), ("Reason".into(), why.to_owned())],
                         link: link.clone(),
                         reference: ep.url.clone(),
@@ -373,7 +389,10 @@ impl App {
     /// Sends one finished delivery again (due now, attempts from zero).
     pub async fn replay_delivery(&self, ctx: &Ctx, id: Uuid) -> Result<u64> {
         self.visible_job(ctx, id).await?;
-        Ok(self.store.replay_jobs(Replay::One(id), now_ms(self.clock.now())).await?)
+        Ok(self
+            .store
+            .replay_jobs(Replay::One(id), now_ms(self.clock.now()))
+            .await?)
     }
 
     /// Sends again every finished delivery of an endpoint (or, for seller admins, of a queue)
@@ -447,7 +466,13 @@ impl App {
 impl App {
     /// An email that is not a milestone (an invitation, a password reset): always sent when
     /// email is configured, never subject to preferences, digests or quiet hours.
-    pub(crate) fn transactional_email(&self, to: &str, name: &str, account: Option<Uuid>, message: Message) -> Option<JobWrite> {
+    pub(crate) fn transactional_email(
+        &self,
+        to: &str,
+        name: &str,
+        account: Option<Uuid>,
+        message: Message,
+    ) -> Option<JobWrite> {
         if !self.notify.email {
             return None;
         }
@@ -478,7 +503,10 @@ impl App {
                 kind: "invitation".into(),
                 title: "You are invited to the customer portal".into(),
                 summary: format!("{inviter} invited you. Choose a password to start; the link works for 7 days."),
-                facts: vec![("Your sign-in".into(), user.email.clone()), ("Accept".into(), link.clone())],
+                facts: vec![
+                    ("Your sign-in".into(), user.email.clone()),
+                    ("Accept".into(), link.clone()),
+                ],
                 link,
                 reference: user.email.clone(),
             },

@@ -96,7 +96,9 @@ impl WebhookEndpoint {
     pub fn may_receive(&self, e: &EventRow) -> bool {
         match self.account_id {
             None => true,
-            Some(a) => e.account_id == Some(a.0) && !e.kind.starts_with("case.note") && !e.kind.starts_with("exception."),
+            Some(a) => {
+                e.account_id == Some(a.0) && !e.kind.starts_with("case.note") && !e.kind.starts_with("exception.")
+            }
         }
     }
 
@@ -206,7 +208,9 @@ pub fn is_private(ip: &std::net::IpAddr) -> bool {
                 || v6.is_multicast()
                 || (seg[0] & 0xfe00) == 0xfc00
                 || (seg[0] & 0xffc0) == 0xfe80
-                || v6.to_ipv4_mapped().is_some_and(|v4| is_private(&std::net::IpAddr::V4(v4)))
+                || v6
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| is_private(&std::net::IpAddr::V4(v4)))
         }
     }
 }
@@ -219,7 +223,8 @@ fn check_types(types: &[String]) -> Result<()> {
         let ok = t == "*"
             || (!t.is_empty()
                 && t.len() <= 64
-                && t.bytes().all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'.' || b == b'*')
+                && t.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'.' || b == b'*')
                 && (!t.contains('*') || (t.ends_with(".*") && t.matches('*').count() == 1)));
         if !ok {
             return Err(bad(
@@ -262,7 +267,8 @@ impl App {
     pub async fn plan_create_endpoint(&self, ctx: &Ctx, input: &EndpointInput) -> Result<Planned<WebhookEndpoint>> {
         let account = self.endpoint_account(ctx, input.account_id)?;
         if let Some(a) = account {
-            self.load_ref::<aftercart_domain::account::Account>(ctx, a.0, "account_id").await?;
+            self.load_ref::<aftercart_domain::account::Account>(ctx, a.0, "account_id")
+                .await?;
         }
         check_url(&input.url, self.notify.allow_private_targets)?;
         check_types(&input.event_types)?;

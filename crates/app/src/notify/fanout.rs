@@ -2,7 +2,9 @@
 //! that also finishes the job under its lease. A worker that loses its lease (it stalled, the
 //! job went to another) has its commit refused whole, so no event is fanned out twice.
 
-use super::{About, EmailJob, Message, NatsJob, Notification, SmsJob, WebhookEndpoint, WebhookJob, milestone_of, now_ms, queues};
+use super::{
+    About, EmailJob, Message, NatsJob, Notification, SmsJob, WebhookEndpoint, WebhookJob, milestone_of, now_ms, queues,
+};
 use super::{DigestJob, LEASE_MS, event_json, inbox::notification_writes};
 use crate::docs::{Doc, decode};
 use crate::order_docs::StoredOrder;
@@ -74,8 +76,15 @@ impl App {
         Ok(report)
     }
 
-    async fn fan_out_job(&self, job: &JobRow, endpoints: &[WebhookEndpoint], cache: &mut Cache) -> Result<Option<FanOut>> {
-        let lease = job.lease.ok_or_else(|| AppError::Corrupt("claimed job without lease".into()))?;
+    async fn fan_out_job(
+        &self,
+        job: &JobRow,
+        endpoints: &[WebhookEndpoint],
+        cache: &mut Cache,
+    ) -> Result<Option<FanOut>> {
+        let lease = job
+            .lease
+            .ok_or_else(|| AppError::Corrupt("claimed job without lease".into()))?;
         let payload: serde_json::Value =
             serde_json::from_str(&job.payload).map_err(|e| AppError::Corrupt(format!("outbox job {}: {e}", job.id)))?;
         let ids: Vec<Uuid> = payload["events"]
@@ -130,7 +139,10 @@ impl App {
                 };
                 commit.jobs.push(job(queues::NATS, None, e.account_id, to_json(&p)));
             }
-            for ep in endpoints.iter().filter(|ep| ep.may_receive(e) && ep.subscribes(&e.kind)) {
+            for ep in endpoints
+                .iter()
+                .filter(|ep| ep.may_receive(e) && ep.subscribes(&e.kind))
+            {
                 let p = WebhookJob {
                     endpoint_id: ep.id,
                     message_id: format!("evt_{}", e.id.simple()),
@@ -290,7 +302,9 @@ impl App {
             About::Payment(_) => decode::<aftercart_domain::invoice::Payment>(&row)?.value.visible_to(p),
             About::Return(_) => decode::<aftercart_domain::returns::Return>(&row)?.value.visible_to(p),
             About::Case(_) => decode::<aftercart_domain::case::Case>(&row)?.value.visible_to(p),
-            About::Exception(_) => decode::<aftercart_domain::exception::Exception>(&row)?.value.visible_to(p),
+            About::Exception(_) => decode::<aftercart_domain::exception::Exception>(&row)?
+                .value
+                .visible_to(p),
         })
     }
 
@@ -347,4 +361,3 @@ impl App {
 fn to_json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_default()
 }
-

@@ -156,7 +156,14 @@ impl App {
                 docs.push(write(&v.value, WriteMode::Update(v.version))?);
             }
             let count = docs.len() as u32;
-            match self.store.commit(Commit { docs, ..Default::default() }).await {
+            match self
+                .store
+                .commit(Commit {
+                    docs,
+                    ..Default::default()
+                })
+                .await
+            {
                 Ok(()) => n += count,
                 // Marked read elsewhere meanwhile: read the page again.
                 Err(aftercart_store::CommitError::Conflict(_)) => {}
@@ -166,7 +173,12 @@ impl App {
     }
 
     /// A user's notifications created in `[since, until)`, oldest first, for a digest email.
-    pub async fn digest_items(&self, user: UserId, since: OffsetDateTime, until: OffsetDateTime) -> Result<Vec<Notification>> {
+    pub async fn digest_items(
+        &self,
+        user: UserId,
+        since: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<Vec<Notification>> {
         let mut out = Vec::new();
         let mut before = None;
         loop {

@@ -64,7 +64,10 @@ pub fn milestone_of(e: &EventRow, number: &str) -> Option<(Milestone, About)> {
         ("approval.approved", "order") if s(&d, "state") == Some("approved") => order(
             MilestoneKind::OrderApproved,
             format!("{number} is approved"),
-            format!("{number} was approved by {} and is released for fulfilment.", e.actor_name),
+            format!(
+                "{number} was approved by {} and is released for fulfilment.",
+                e.actor_name
+            ),
             vec![fact("Approved by", e.actor_name.clone())],
         ),
         ("approval.rejected", "order") => order(
@@ -119,7 +122,12 @@ pub fn milestone_of(e: &EventRow, number: &str) -> Option<(Milestone, About)> {
                 ),
                 _ => return None,
             };
-            order(kind, title, summary, vec![fact("Carrier status", status.replace('_', " "))])
+            order(
+                kind,
+                title,
+                summary,
+                vec![fact("Carrier status", status.replace('_', " "))],
+            )
         }
         ("backorder.rescheduled", "order") => {
             let line = d.get("line").and_then(Value::as_u64).unwrap_or(0);

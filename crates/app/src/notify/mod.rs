@@ -34,7 +34,9 @@ pub mod queues {
     pub const DELIVERY: [&str; 5] = [EMAIL, SMS, WEBHOOK, NATS, DIGEST];
 
     pub fn parse(s: &str) -> Option<&'static str> {
-        [EVENTS, EMAIL, SMS, WEBHOOK, NATS, DIGEST].into_iter().find(|q| *q == s)
+        [EVENTS, EMAIL, SMS, WEBHOOK, NATS, DIGEST]
+            .into_iter()
+            .find(|q| *q == s)
     }
 }
 
@@ -63,10 +65,11 @@ impl Default for NotifySettings {
     }
 }
 
-pub(crate) fn now_ms(t: time::OffsetDateTime) -> i64 {
+pub fn now_ms(t: time::OffsetDateTime) -> i64 {
     (t.unix_timestamp_nanos() / 1_000_000) as i64
 }
 
-pub(crate) fn from_ms(ms: i64) -> time::OffsetDateTime {
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+pub fn from_ms(ms: i64) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
 }

@@ -149,10 +149,16 @@ impl App {
     }
 
     pub(crate) async fn account_defaults(&self, account: AccountId) -> Result<Option<Preferences>> {
-        Ok(match self.store.by_number(AccountDefaults::KIND, &account.0.to_string()).await? {
-            Some(row) => Some(decode::<AccountDefaults>(&row)?.value.prefs),
-            None => None,
-        })
+        Ok(
+            match self
+                .store
+                .by_number(AccountDefaults::KIND, &account.0.to_string())
+                .await?
+            {
+                Some(row) => Some(decode::<AccountDefaults>(&row)?.value.prefs),
+                None => None,
+            },
+        )
     }
 
     /// The preferences that apply to `user`: their own over the company's over their roles'.
@@ -248,9 +254,15 @@ impl App {
         if let PrincipalKind::Customer { roles, .. } = &ctx.principal.kind
             && !roles.contains(&CustomerRole::AccountAdmin)
         {
-            return Err(AppError::Forbidden("only an account admin sets company defaults".into()));
+            return Err(AppError::Forbidden(
+                "only an account admin sets company defaults".into(),
+            ));
         }
-        let existing = match self.store.by_number(AccountDefaults::KIND, &account.0.to_string()).await? {
+        let existing = match self
+            .store
+            .by_number(AccountDefaults::KIND, &account.0.to_string())
+            .await?
+        {
             Some(row) => Some(decode::<AccountDefaults>(&row)?),
             None => None,
         };
@@ -266,7 +278,11 @@ impl App {
             ),
         };
         // Company defaults are per milestone only; personal settings stay personal.
-        if input.cadence.is_some() || input.quiet_hours.is_some() || input.phone.is_some() || input.utc_offset_minutes.is_some() {
+        if input.cadence.is_some()
+            || input.quiet_hours.is_some()
+            || input.phone.is_some()
+            || input.utc_offset_minutes.is_some()
+        {
             return Err(Rejection::new(
                 ErrorCode::InvalidValue,
                 "channels",
@@ -294,7 +310,11 @@ impl App {
         let (Some(user), Some(kind), Some(channel)) = (parts.next(), parts.next(), parts.next()) else {
             return Ok(None);
         };
-        let (Ok(user), Some(kind), Some(channel)) = (Uuid::parse_str(user), MilestoneKind::parse(kind), Channel::parse(channel)) else {
+        let (Ok(user), Some(kind), Some(channel)) = (
+            Uuid::parse_str(user),
+            MilestoneKind::parse(kind),
+            Channel::parse(channel),
+        ) else {
             return Ok(None);
         };
         let Some(row) = self.store.get(user).await? else {
@@ -315,7 +335,12 @@ impl App {
     }
 
     /// The one-click unsubscribe token for one user, milestone and channel.
-    pub(crate) async fn unsubscribe_token(&self, user: UserId, kind: MilestoneKind, channel: Channel) -> Result<String> {
+    pub(crate) async fn unsubscribe_token(
+        &self,
+        user: UserId,
+        kind: MilestoneKind,
+        channel: Channel,
+    ) -> Result<String> {
         self.sign_link(
             crate::notify::LinkPurpose::Unsubscribe,
             &format!("{}:{}:{}", user.0, kind.as_str(), channel.as_str()),

@@ -71,7 +71,7 @@ fn migrate_applies_once() {
     let db = format!("sqlite:{}", dir.join("m.db").display());
     let first = bin().args(["migrate", "--db", &db]).output().expect("run");
     assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
-    assert!(String::from_utf8_lossy(&first.stdout).contains("2 migration(s) applied to sqlite"));
+    assert!(String::from_utf8_lossy(&first.stdout).contains("3 migration(s) applied to sqlite"));
     let again = bin().args(["migrate", "--db", &db]).output().expect("run");
     assert!(String::from_utf8_lossy(&again.stdout).contains("0 migration(s) applied"));
     let _ = std::fs::remove_dir_all(dir);

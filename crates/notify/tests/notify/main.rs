@@ -3,6 +3,7 @@
 //! NATS JetStream server.
 
 mod nats;
+mod outbox;
 mod sms;
 mod smtp;
 mod support;
