@@ -25,6 +25,25 @@ pg_up || { echo "error: PostgreSQL is required for the test suite (127.0.0.1:543
 psql -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'test'" | grep -q 1 \
   || psql -h 127.0.0.1 -U postgres -d postgres -c "CREATE DATABASE test" >/dev/null
 
+# Notifications are tested against real servers: an SMTP server (aiosmtpd) and a webhook
+# receiver verifying signatures with the Standard Webhooks reference implementation, both from
+# the Python registry, and NATS JetStream on 127.0.0.1:4222 (started here if it is not running).
+python3 -c 'import aiosmtpd, standardwebhooks' 2>/dev/null \
+  || python3 -m pip install --quiet aiosmtpd==1.4.6 standardwebhooks==1.1.0
+nats_up() { (exec 3<>/dev/tcp/127.0.0.1/4222) 2>/dev/null; }
+if ! nats_up; then
+  if ! command -v nats-server >/dev/null 2>&1; then
+    echo "NATS not found; installing nats-server (Debian package)…"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server >/dev/null
+  fi
+  echo "NATS is not answering on 127.0.0.1:4222; starting it with JetStream…"
+  mkdir -p /var/lib/nats-server
+  start-stop-daemon --start --oknodo --background --exec "$(command -v nats-server)" -- \
+    -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log
+  for _ in $(seq 1 30); do nats_up && break; sleep 1; done
+fi
+nats_up || { echo "error: NATS JetStream is required for the test suite (127.0.0.1:4222)" >&2; exit 1; }
+
 # The web crate's real-browser suite needs Chromium, chromedriver and axe-core (installed when missing).
 ./scripts/browser-deps.sh
 
