@@ -5,10 +5,10 @@
 
 use crate::webhook::{Outcome, Secret};
 use crate::{
-    Branding, Digest, EventStream, Fact, Mailer, Milestone, Period, Recipient, SendError, SmsSender, Templates,
-    WebhookSender, backoff,
+    Branding, Digest, EventStream, Fact, Guide, Help, Mailer, Milestone, Period, Recipient, SendError, SmsSender,
+    Templates, WebhookSender, backoff,
 };
-use aftercart_app::notify::{DigestJob, EmailJob, Message, NatsJob, SmsJob, WebhookJob, queues};
+use aftercart_app::notify::{DigestJob, EmailJob, HelpJob, Message, NatsJob, SmsJob, WebhookJob, queues};
 use aftercart_app::{App, AppError};
 use aftercart_domain::notification::Cadence;
 use aftercart_store::{JobOutcome, JobRow};
@@ -95,7 +95,7 @@ impl Worker {
     pub fn queues(&self) -> Vec<&'static str> {
         let mut q = vec![queues::WEBHOOK];
         if self.ch.mailer.is_some() {
-            q.extend([queues::EMAIL, queues::DIGEST]);
+            q.extend([queues::EMAIL, queues::DIGEST, queues::HELP]);
         }
         if self.ch.sms.is_some() {
             q.push(queues::SMS);
@@ -171,6 +171,10 @@ impl Worker {
             },
             queues::DIGEST => match serde_json::from_str::<DigestJob>(&job.payload) {
                 Ok(p) => self.digest(&p).await,
+                Err(e) => parse_err(e),
+            },
+            queues::HELP => match serde_json::from_str::<HelpJob>(&job.payload) {
+                Ok(p) => self.help(&p).await,
                 Err(e) => parse_err(e),
             },
             queues::SMS => match serde_json::from_str::<SmsJob>(&job.payload) {
@@ -333,6 +337,79 @@ impl Worker {
             Ok(()) => Attempt::Sent,
             Err(e) => from_send(e, None),
         }
+    }
+
+    /// One email per reader, each with links of their own (a click says who read it). A
+    /// failure retries the whole job: readers already sent may get it twice (at least once).
+    async fn help(&self, p: &HelpJob) -> Attempt {
+        let Some(mailer) = &self.ch.mailer else {
+            return Attempt::Failed {
+                error: "no SMTP server is configured".into(),
+                retry_after: None,
+            };
+        };
+        let portal = &self.app.notify.portal_url;
+        for r in &p.recipients {
+            let link = match self.app.help_link(r.user_id, p.product_id, p.account_id).await {
+                Ok(l) => l,
+                Err(e) => {
+                    return Attempt::Failed {
+                        error: e.to_string(),
+                        retry_after: None,
+                    };
+                }
+            };
+            let mut guides = Vec::new();
+            if p.setup_guide.is_some() {
+                guides.push(Guide {
+                    product: p.product_name.clone(),
+                    title: "Setup guide".into(),
+                    url: link.clone(),
+                });
+            }
+            if p.care_instructions.is_some() {
+                guides.push(Guide {
+                    product: p.product_name.clone(),
+                    title: "Care instructions".into(),
+                    url: format!("{link}?part=care"),
+                });
+            }
+            let help = Help {
+                milestone: Milestone {
+                    kind: "help".into(),
+                    title: format!("Getting started with {}", p.product_name),
+                    summary: format!(
+                        "Your {} from {} has arrived. Here is how to set it up and look after it.",
+                        p.product_name, p.order_number
+                    ),
+                    facts: vec![Fact {
+                        label: "Order".into(),
+                        value: p.order_number.clone(),
+                    }],
+                    link: format!("{portal}/orders/{}", p.order_id.0),
+                    reference: p.order_number.clone(),
+                },
+                guides,
+            };
+            let recipient = Recipient {
+                name: r.name.clone(),
+                email: Some(r.email.clone()),
+                phone: None,
+            };
+            let settings = format!("{portal}/settings/notifications");
+            let email = match self
+                .ch
+                .templates
+                .render_email(&self.ch.branding, &recipient, &help, Some(&settings))
+            {
+                Ok(e) => e,
+                Err(e) => return Attempt::Dead(format!("cannot render: {e}")),
+            };
+            if let Err(e) = mailer.send(&email, &self.ch.branding.from_address).await {
+                return from_send(e, None);
+            }
+        }
+        Attempt::Sent
     }
 
     async fn sms(&self, p: &SmsJob) -> Attempt {

@@ -10,7 +10,7 @@ use crate::docs::{Doc, decode};
 use crate::order_docs::StoredOrder;
 use crate::{Action, App, AppError, Result, User, UserStatus};
 use aftercart_domain::ids::AccountId;
-use aftercart_domain::notification::{Cadence, Channel, Preferences};
+use aftercart_domain::notification::{Cadence, Channel, MilestoneKind, Preferences};
 use aftercart_store::{Commit, CommitError, DocRow, EventRow, JobFinish, JobOutcome, JobRow, JobWrite, ListQuery};
 use std::collections::HashMap;
 use time::Duration;
@@ -158,6 +158,7 @@ impl App {
             }
             if let (Some((m, about)), Some(account), Some(message)) = (&milestone, account, &message) {
                 let users = self.recipients(AccountId(account), cache).await?;
+                let mut told = Vec::new();
                 for user in users {
                     if e.actor_id.as_deref() == Some(&user.id.0.to_string()) {
                         continue; // their own doing
@@ -195,6 +196,13 @@ impl App {
                         created_at: now,
                         read_at: None,
                     };
+                    if email {
+                        told.push(super::HelpRecipient {
+                            user_id: user.id,
+                            email: user.email.clone(),
+                            name: user.name.clone(),
+                        });
+                    }
                     let (doc, key) = notification_writes(&n)?;
                     commit.docs.push(doc);
                     commit.keys.push(key);
@@ -250,6 +258,9 @@ impl App {
                         j.due_at = now_ms(prefs.send_at(now));
                         commit.jobs.push(j);
                     }
+                }
+                if m.kind == MilestoneKind::Delivered {
+                    commit.jobs.extend(self.help_jobs(e, told).await?);
                 }
             }
         }

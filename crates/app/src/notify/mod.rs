@@ -8,6 +8,7 @@
 mod deliveries;
 mod endpoints;
 mod fanout;
+mod help;
 mod inbox;
 mod links;
 mod milestones;
@@ -17,6 +18,7 @@ mod reminders;
 pub use deliveries::*;
 pub use endpoints::*;
 pub use fanout::FanOut;
+pub use help::*;
 pub use inbox::*;
 pub use links::LinkPurpose;
 pub use milestones::{About, Milestone, milestone_of};
@@ -30,11 +32,13 @@ pub mod queues {
     pub const WEBHOOK: &str = "webhook";
     pub const NATS: &str = "nats";
     pub const DIGEST: &str = "digest";
+    /// Post-delivery help emails.
+    pub const HELP: &str = "help";
     /// Every queue a delivery worker sends from (for logs and replay).
-    pub const DELIVERY: [&str; 5] = [EMAIL, SMS, WEBHOOK, NATS, DIGEST];
+    pub const DELIVERY: [&str; 6] = [EMAIL, SMS, WEBHOOK, NATS, DIGEST, HELP];
 
     pub fn parse(s: &str) -> Option<&'static str> {
-        [EVENTS, EMAIL, SMS, WEBHOOK, NATS, DIGEST]
+        [EVENTS, EMAIL, SMS, WEBHOOK, NATS, DIGEST, HELP]
             .into_iter()
             .find(|q| *q == s)
     }
