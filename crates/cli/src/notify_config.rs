@@ -53,6 +53,10 @@ pub struct NotifyArgs {
     /// How often idle delivery workers look for due work, in milliseconds (default 200).
     #[arg(long, env = "AFTERCART_OUTBOX_POLL_MS")]
     pub outbox_poll_ms: Option<u64>,
+    /// How long a worker holds claimed work before another may take it over, in milliseconds
+    /// (default 60000; at least 5000, above the longest send).
+    #[arg(long, env = "AFTERCART_OUTBOX_LEASE_MS")]
+    pub outbox_lease_ms: Option<i64>,
 }
 
 pub struct Notify {
@@ -131,6 +135,10 @@ impl NotifyArgs {
             sms: sms.is_some(),
             nats: nats.is_some(),
             allow_private_targets: self.webhooks_allow_private,
+            lease_ms: self
+                .outbox_lease_ms
+                .unwrap_or(aftercart_app::notify::LEASE_MS)
+                .clamp(5_000, 3_600_000),
         };
         let poll = std::time::Duration::from_millis(self.outbox_poll_ms.unwrap_or(200).clamp(10, 60_000));
         Ok(Notify {

@@ -167,8 +167,8 @@ pub struct DeliveryFilter {
     pub limit: u32,
 }
 
-/// Work a delivery worker leases for this long; a send takes at most ~15 s, so a lease that
-/// runs out means the worker died.
+/// Work a delivery worker leases for this long by default; a send takes at most ~15 s, so a
+/// lease that runs out means the worker died.
 pub const LEASE_MS: i64 = 60_000;
 
 impl App {
@@ -176,7 +176,7 @@ impl App {
     pub async fn claim_deliveries(&self, queue: &'static str, limit: u32) -> Result<Vec<JobRow>> {
         Ok(self
             .store
-            .claim_jobs(queue, now_ms(self.clock.now()), LEASE_MS, limit)
+            .claim_jobs(queue, now_ms(self.clock.now()), self.notify.lease_ms, limit)
             .await?)
     }
 

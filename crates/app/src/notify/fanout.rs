@@ -5,7 +5,7 @@
 use super::{
     About, EmailJob, Message, NatsJob, Notification, SmsJob, WebhookEndpoint, WebhookJob, milestone_of, now_ms, queues,
 };
-use super::{DigestJob, LEASE_MS, event_json, inbox::notification_writes};
+use super::{DigestJob, event_json, inbox::notification_writes};
 use crate::docs::{Doc, decode};
 use crate::order_docs::StoredOrder;
 use crate::{Action, App, AppError, Result, User, UserStatus};
@@ -37,7 +37,10 @@ impl App {
     /// Fans out up to `limit` outbox jobs; the serve loop calls it until it returns no commits.
     pub async fn fan_out(&self, limit: u32) -> Result<FanOut> {
         let now = now_ms(self.clock.now());
-        let jobs = self.store.claim_jobs(queues::EVENTS, now, LEASE_MS, limit).await?;
+        let jobs = self
+            .store
+            .claim_jobs(queues::EVENTS, now, self.notify.lease_ms, limit)
+            .await?;
         let mut report = FanOut::default();
         if jobs.is_empty() {
             return Ok(report);

@@ -55,6 +55,8 @@ pub struct NotifySettings {
     pub nats: bool,
     /// Webhook targets on loopback or private networks are refused unless this is set.
     pub allow_private_targets: bool,
+    /// How long a worker holds claimed work; a worker that died is replaced after this.
+    pub lease_ms: i64,
 }
 
 impl Default for NotifySettings {
@@ -65,6 +67,7 @@ impl Default for NotifySettings {
             sms: false,
             nats: false,
             allow_private_targets: false,
+            lease_ms: LEASE_MS,
         }
     }
 }

@@ -95,6 +95,7 @@ fn settings(email: bool, nats: bool) -> NotifySettings {
         sms: false,
         nats,
         allow_private_targets: true,
+        ..NotifySettings::default()
     }
 }
 
