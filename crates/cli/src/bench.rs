@@ -11,11 +11,13 @@
 //!   (`GET /api/v1/ping`), the floor the other figures are read against; `size` measures each
 //!   step of an order's life on orders of 10, 100 and 1,000 lines (`size.rs`). Several `--url`
 //!   spread the workers over several server processes on one database.
+//! - `bench outbox` measures the outbox from commit to a webhook receiver's 2xx (`outbox.rs`).
 //! - `bench weight` measures what a browser transfers on the first load of a portal page (the
 //!   page and every asset it links), against the page budgets.
 
 mod client;
 mod load;
+mod outbox;
 mod report;
 mod seed;
 mod size;
@@ -38,6 +40,8 @@ enum BenchCommand {
     Run(load::RunArgs),
     /// Bytes a browser transfers on the first load of a portal page (default: the order page).
     Weight(weight::WeightArgs),
+    /// The outbox from commit to a webhook receiver's 2xx, in process on loopback.
+    Outbox(outbox::OutboxArgs),
     // -- exceptions --
     /// The exception detector's cost on a seeded database: a full pass and per triggering event.
     Detector(detector::DetectorArgs),
@@ -49,6 +53,7 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         BenchCommand::Seed(a) => seed::run(a).await,
         BenchCommand::Run(a) => load::run(a).await,
         BenchCommand::Weight(a) => weight::run(a).await,
+        BenchCommand::Outbox(a) => outbox::run(a).await,
         // -- exceptions --
         BenchCommand::Detector(a) => detector::run(a).await,
         // -- /exceptions --
