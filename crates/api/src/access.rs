@@ -139,6 +139,35 @@ pub fn action(method: &Method, path: &str) -> Option<Action> {
         ("POST", "/api/v1/change-requests/{id}/decision") => ChangeDecide,
         ("POST", "/api/v1/orders/{id}/releases") => OrderFulfil,
         // -- /change requests --
+        // -- notifications --
+        // Each user's own bell and preferences (the app shows a user only their own).
+        (
+            "GET",
+            "/api/v1/notifications" | "/api/v1/notifications/unread-count" | "/api/v1/me/notification-preferences",
+        )
+        | ("POST", "/api/v1/notifications/{id}/read" | "/api/v1/notifications/read-all")
+        | ("PUT", "/api/v1/me/notification-preferences") => SelfService,
+        // The company's defaults are how its users are told: administered with its users.
+        ("GET" | "PUT", "/api/v1/accounts/{id}/notification-defaults") => UsersManage,
+        // Webhooks, delivery logs, replay and the event feed; `/deliveries` across queues is the
+        // seller's (the app refuses account admins there, and scoped users everywhere).
+        ("GET" | "POST", "/api/v1/webhook-endpoints")
+        | ("GET" | "PATCH", "/api/v1/webhook-endpoints/{id}")
+        | (
+            "POST",
+            "/api/v1/webhook-endpoints/{id}/rotate-secret"
+            | "/api/v1/webhook-endpoints/{id}/replay"
+            | "/api/v1/deliveries/{id}/replay"
+            | "/api/v1/deliveries/replay",
+        )
+        | (
+            "GET",
+            "/api/v1/webhook-endpoints/{id}/deliveries"
+            | "/api/v1/deliveries"
+            | "/api/v1/deliveries/{id}"
+            | "/api/v1/events",
+        ) => Integrations,
+        // -- /notifications --
         _ => return None,
     })
 }

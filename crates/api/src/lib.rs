@@ -337,7 +337,37 @@ fn api_router() -> OpenApiRouter<ApiState> {
         .routes(routes!(routes::changes::get_change_request))
         .routes(routes!(routes::changes::decide))
         .routes(routes!(routes::changes::release))
-    // -- /change requests --
+        // -- /change requests --
+        // -- notifications --
+        .routes(routes!(routes::notifications::list_notifications))
+        .routes(routes!(routes::notifications::unread_count))
+        .routes(routes!(routes::notifications::mark_read))
+        .routes(routes!(routes::notifications::mark_all_read))
+        .routes(routes!(
+            routes::notifications::get_my_prefs,
+            routes::notifications::set_my_prefs
+        ))
+        .routes(routes!(
+            routes::notifications::get_account_defaults,
+            routes::notifications::set_account_defaults
+        ))
+        .routes(routes!(
+            routes::webhooks::create_endpoint,
+            routes::webhooks::list_endpoints
+        ))
+        .routes(routes!(
+            routes::webhooks::get_endpoint,
+            routes::webhooks::update_endpoint
+        ))
+        .routes(routes!(routes::webhooks::rotate_secret))
+        .routes(routes!(routes::webhooks::endpoint_deliveries))
+        .routes(routes!(routes::webhooks::replay_endpoint))
+        .routes(routes!(routes::webhooks::list_deliveries))
+        .routes(routes!(routes::webhooks::get_delivery))
+        .routes(routes!(routes::webhooks::replay_delivery))
+        .routes(routes!(routes::webhooks::replay_queue))
+        .routes(routes!(routes::webhooks::events))
+    // -- /notifications --
 }
 
 /// The routes and their OpenAPI document, completed once every route is in it.

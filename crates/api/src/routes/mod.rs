@@ -25,6 +25,10 @@ pub mod cases;
 // -- exceptions --
 pub mod exceptions;
 // -- /exceptions --
+// -- notifications --
+pub mod notifications;
+pub mod webhooks;
+// -- /notifications --
 
 use crate::dto::{PageDto, encode_cursor};
 use crate::extract::etag;

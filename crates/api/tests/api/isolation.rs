@@ -62,6 +62,11 @@ enum Kind {
     Catalog,
     /// Not a stored record: a location or source a command names (never leak-checked).
     Reference,
+    // -- notifications --
+    Notification,
+    Endpoint,
+    Delivery,
+    // -- /notifications --
 }
 
 /// A record a request can target.
@@ -77,6 +82,8 @@ struct Rec {
     ship_to: Vec<Loc>,
     /// Orders and shipments: whether it is routed to (allocated to / shipped from) the supplier.
     routed: Option<bool>,
+    /// One user's own record (a notification) of a user outside the cast: nobody here sees it.
+    private: bool,
 }
 
 impl Rec {
@@ -89,6 +96,7 @@ impl Rec {
             seller_only: false,
             ship_to: Vec::new(),
             routed: None,
+            private: false,
         }
     }
     fn to(mut self, locs: &[Loc], routed: bool) -> Rec {
@@ -98,6 +106,10 @@ impl Rec {
     }
     fn seller_only(mut self) -> Rec {
         self.seller_only = true;
+        self
+    }
+    fn private(mut self) -> Rec {
+        self.private = true;
         self
     }
 }
@@ -111,6 +123,9 @@ enum Reach {
 }
 
 fn sees(reach: &Reach, r: &Rec) -> bool {
+    if r.private {
+        return false;
+    }
     match reach {
         Reach::Staff => true,
         Reach::Customer { acct, only } => {
@@ -197,6 +212,19 @@ struct Fx {
     exc_s2: Rec,
     exc_b: Rec,
     // -- /exceptions --
+    // -- notifications --
+    /// An in-app notification of a buyer of A and one of a buyer of B (neither in the cast).
+    notif_a: Rec,
+    notif_b: Rec,
+    /// Webhook endpoints of A, of B, and the seller's own (which receives every event).
+    ep_a: Rec,
+    ep_b: Rec,
+    ep_seller: Rec,
+    /// A webhook delivery to each of them.
+    del_a: Rec,
+    del_b: Rec,
+    del_seller: Rec,
+    // -- /notifications --
 }
 
 impl Fx {
@@ -252,6 +280,16 @@ impl Fx {
             exc_s2: Rec::new("ExcS2", Shipment, &id("exc_s2"), Some(Acct::A)).to(&[Loc::Store], false),
             exc_b: Rec::new("ExcB", Shipment, &id("exc_b"), Some(Acct::B)).to(&[Loc::BHq], false),
             // -- /exceptions --
+            // -- notifications --
+            notif_a: Rec::new("NotifA", Notification, &id("notif_a"), Some(Acct::A)).private(),
+            notif_b: Rec::new("NotifB", Notification, &id("notif_b"), Some(Acct::B)).private(),
+            ep_a: Rec::new("EpA", Endpoint, &id("ep_a"), Some(Acct::A)),
+            ep_b: Rec::new("EpB", Endpoint, &id("ep_b"), Some(Acct::B)),
+            ep_seller: Rec::new("EpSeller", Endpoint, &id("ep_seller"), None).seller_only(),
+            del_a: Rec::new("DelA", Delivery, &id("del_a"), Some(Acct::A)),
+            del_b: Rec::new("DelB", Delivery, &id("del_b"), Some(Acct::B)),
+            del_seller: Rec::new("DelSeller", Delivery, &id("del_seller"), None).seller_only(),
+            // -- /notifications --
             w,
         }
     }
@@ -298,6 +336,16 @@ impl Fx {
             &self.exc_s2,
             &self.exc_b,
             // -- /exceptions --
+            // -- notifications --
+            &self.notif_a,
+            &self.notif_b,
+            &self.ep_a,
+            &self.ep_b,
+            &self.ep_seller,
+            &self.del_a,
+            &self.del_b,
+            &self.del_seller,
+            // -- /notifications --
         ]
     }
 
@@ -357,6 +405,16 @@ const FIXTURE_IDS: &[&str] = &[
     "exc_s2",
     "exc_b",
     // -- /exceptions --
+    // -- notifications --
+    "notif_a",
+    "notif_b",
+    "ep_a",
+    "ep_b",
+    "ep_seller",
+    "del_a",
+    "del_b",
+    "del_seller",
+    // -- /notifications --
 ];
 
 #[derive(Default)]
@@ -598,6 +656,11 @@ async fn fixture(t: &TestApp) -> Fx {
     // -- exceptions --
     let (exc_s2, exc_b) = fixture_exceptions(t, &w, &s2).await;
     // -- /exceptions --
+    // -- notifications --
+    for (k, v) in fixture_notifications(t, &w).await {
+        ids.put(k, v);
+    }
+    // -- /notifications --
     for (k, v) in [
         ("supplier", supplier),
         ("a1", a1),
@@ -1460,6 +1523,68 @@ fn cases(method: &str, path: &str, fx: &Fx) -> Vec<Case> {
         // Both were done at once: a permitted decision is refused after the request loads.
         ("post", "/api/v1/change-requests/{id}/decision") => each(&[&fx.cr_a, &fx.cr_b], json!({"accept": true})),
         // -- /change requests --
+        // -- notifications --
+        ("get", "/api/v1/notifications") => vec![
+            one("all", path.to_owned(), Value::Null, vec![]),
+            one("?unread=true", format!("{path}?unread=true"), Value::Null, vec![]),
+        ],
+        ("get", "/api/v1/notifications/unread-count" | "/api/v1/me/notification-preferences") => plain(Value::Null),
+        // Everyone's own: another user's notification is not found, whoever asks.
+        ("post", "/api/v1/notifications/{id}/read") => each(&[&fx.notif_a, &fx.notif_b], json!({})),
+        ("post", "/api/v1/notifications/read-all") => plain(json!({})),
+        // One's own preferences (a harmless change: the time zone).
+        ("put", "/api/v1/me/notification-preferences") => plain(json!({"utc_offset_minutes": 60})),
+        ("get", "/api/v1/accounts/{id}/notification-defaults") => each(&accounts, Value::Null),
+        // No milestone named: a permitted request changes nothing.
+        ("put", "/api/v1/accounts/{id}/notification-defaults") => each(&accounts, json!({"channels": {}})),
+        ("get", "/api/v1/webhook-endpoints") => plain(Value::Null),
+        // A loopback URL: a permitted request is refused (on `url`) after the account is known.
+        ("post", "/api/v1/webhook-endpoints") => {
+            let hook = |target: &str, account: Option<&Rec>| {
+                let mut body = json!({"url": "http://127.0.0.1:9/matrix", "event_types": ["*"]});
+                let mut refs = vec![];
+                if let Some(a) = account {
+                    body["account_id"] = json!(a.id);
+                    refs.push((a.clone(), body_ref("account_id")));
+                }
+                one(target, path.to_owned(), body, refs)
+            };
+            vec![hook("own", None), hook("A", Some(&fx.acct_a)), hook("B", Some(&fx.acct_b))]
+        }
+        ("get", "/api/v1/webhook-endpoints/{id}" | "/api/v1/webhook-endpoints/{id}/deliveries") => {
+            each(&[&fx.ep_a, &fx.ep_b, &fx.ep_seller], Value::Null)
+        }
+        ("patch", "/api/v1/webhook-endpoints/{id}") => each(
+            &[&fx.ep_a, &fx.ep_b, &fx.ep_seller],
+            json!({"url": "http://127.0.0.1:9/matrix"}),
+        ),
+        // A permitted rotation succeeds (the old secret keeps signing).
+        ("post", "/api/v1/webhook-endpoints/{id}/rotate-secret") => {
+            each(&[&fx.ep_a, &fx.ep_b, &fx.ep_seller], json!({}))
+        }
+        // Nothing was created after 2999: a permitted replay replays nothing.
+        ("post", "/api/v1/webhook-endpoints/{id}/replay") => each(
+            &[&fx.ep_a, &fx.ep_b, &fx.ep_seller],
+            json!({"since": "2999-01-01T00:00:00Z"}),
+        ),
+        ("get", "/api/v1/deliveries") => vec![
+            one("all", path.to_owned(), Value::Null, vec![]),
+            one(
+                "?queue=webhook&state=pending",
+                format!("{path}?queue=webhook&state=pending&limit=200"),
+                Value::Null,
+                vec![],
+            ),
+        ],
+        ("get", "/api/v1/deliveries/{id}") => each(&[&fx.del_a, &fx.del_b, &fx.del_seller], Value::Null),
+        // All are pending: a permitted replay leaves them so.
+        ("post", "/api/v1/deliveries/{id}/replay") => each(&[&fx.del_a, &fx.del_b, &fx.del_seller], json!({})),
+        ("post", "/api/v1/deliveries/replay") => plain(json!({"queue": "webhook", "since": "2999-01-01T00:00:00Z"})),
+        ("get", "/api/v1/events") => vec![
+            one("all", path.to_owned(), Value::Null, vec![]),
+            one("?after=0&limit=500", format!("{path}?after=0&limit=500"), Value::Null, vec![]),
+        ],
+        // -- /notifications --
         (m, p) => panic!(
             "the isolation matrix does not know how to fill {} {p}: add it to `cases` in \
              crates/api/tests/isolation.rs (path ids, a minimal body, and its targets)",
@@ -1556,6 +1681,10 @@ fn expect(who: &Who, method: &str, path: &str, case: &Case) -> Expect {
         // Cases are assigned by the seller's staff.
         "/api/v1/cases/{id}/assignment" => customer,
         // -- /cases --
+        // -- notifications --
+        // The log of every queue is the seller's; account admins read their endpoints' logs.
+        "/api/v1/deliveries" | "/api/v1/deliveries/replay" => customer,
+        // -- /notifications --
         _ => false,
     };
     if app_refuses {
@@ -2504,3 +2633,68 @@ async fn fixture_exceptions(t: &TestApp, w: &World, s2: &str) -> (String, String
     (of(s2), of(&sb2))
 }
 // -- /exceptions --
+
+// -- notifications --
+/// A buyer of each account outside the cast (signed up, with a key) and webhook endpoints of A,
+/// B and the seller, then one fan-out of everything so far: each buyer has in-app notifications
+/// of their account's shipments, each endpoint deliveries. Returns the ids `Fx` needs.
+async fn fixture_notifications(t: &TestApp, w: &World) -> Vec<(&'static str, String)> {
+    let mut buyers = Vec::new();
+    for (account, tag) in [(&w.account, "a"), (&w.other_account, "b")] {
+        let (id, token) = invite(
+            t,
+            json!({"email": format!("bystander-{tag}@aftercart-test.example"), "name": format!("Bystander {tag}"),
+                   "type": "customer", "account_id": account, "roles": ["buyer"]}),
+        )
+        .await;
+        t.request(
+            Method::POST,
+            "/api/v1/invitations/accept",
+            Some(&json!({"token": token, "password": PASSWORD})),
+            &[("authorization", "")],
+        )
+        .await
+        .ok();
+        buyers.push(format!("Bearer {}", create_key(t, &id).await.1));
+    }
+    let endpoint = |account: Option<&String>, url: &'static str| {
+        let mut body = json!({"url": url, "event_types": ["*"]});
+        if let Some(a) = account {
+            body["account_id"] = json!(a);
+        }
+        async move { t.post("/api/v1/webhook-endpoints", body).await.ok().id() }
+    };
+    let ep_a = endpoint(Some(&w.account), "https://hooks.example.com/a").await;
+    let ep_b = endpoint(Some(&w.other_account), "https://hooks.example.com/b").await;
+    let ep_seller = endpoint(None, "https://hooks.example.com/seller").await;
+    t.app.fan_out_all().await.expect("fan-out");
+    let mut out = Vec::new();
+    for (k, auth) in [("notif_a", &buyers[0]), ("notif_b", &buyers[1])] {
+        let r = t
+            .request(
+                Method::GET,
+                "/api/v1/notifications?limit=1",
+                None,
+                &[("authorization", auth)],
+            )
+            .await
+            .ok();
+        let id = r.body["items"][0]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{k}: the bystander has no notification: {}", r.body));
+        out.push((k, id.to_owned()));
+    }
+    for (k, ep) in [("del_a", &ep_a), ("del_b", &ep_b), ("del_seller", &ep_seller)] {
+        let r = t
+            .get(&format!("/api/v1/webhook-endpoints/{ep}/deliveries?limit=1"))
+            .await
+            .ok();
+        let id = r.body["items"][0]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{k}: no delivery: {}", r.body));
+        out.push((k, id.to_owned()));
+    }
+    out.extend([("ep_a", ep_a), ("ep_b", ep_b), ("ep_seller", ep_seller)]);
+    out
+}
+// -- /notifications --

@@ -17,6 +17,9 @@ mod hygiene;
 mod isolation;
 mod large_order;
 mod migration;
+// -- notifications --
+mod notifications;
+// -- /notifications --
 mod protocol;
 mod reorder_spend;
 mod resets;

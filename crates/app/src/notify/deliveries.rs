@@ -354,7 +354,12 @@ impl App {
             }
         }
         let rows = self.store.list_jobs(q).await?;
-        Ok(rows.iter().map(Delivery::of).collect())
+        // The outbox's own jobs are bookkeeping, not deliveries.
+        Ok(rows
+            .iter()
+            .filter(|j| j.queue != queues::EVENTS)
+            .map(Delivery::of)
+            .collect())
     }
 
     /// One delivery, if the caller may see it (seller admins: any; account admins: their
@@ -434,7 +439,9 @@ impl App {
 
     /// The event feed from a cursor (`seq`), for a client catching up: seller staff read every
     /// event; a customer's (unscoped) admin their account's, as their account timeline shows.
-    pub async fn events_after(&self, ctx: &Ctx, after: i64, limit: u32) -> Result<Vec<serde_json::Value>> {
+    /// Answers the events and the seq of the last event read (the next cursor: it moves past
+    /// events left out for this caller too).
+    pub async fn events_after(&self, ctx: &Ctx, after: i64, limit: u32) -> Result<(Vec<serde_json::Value>, i64)> {
         if !ctx.principal.may(Action::Integrations) {
             return Err(AppError::Forbidden("the event feed is for admins".into()));
         }
@@ -450,11 +457,14 @@ impl App {
         };
         let customer = !matches!(ctx.principal.kind, PrincipalKind::Staff(_) | PrincipalKind::System);
         let rows = self.store.events(filter, after.max(0), limit.clamp(1, 500)).await?;
-        Ok(rows
-            .iter()
-            .filter(|e| !customer || !(e.kind.starts_with("case.note") || e.kind.starts_with("exception.")))
-            .map(|e| event_json(e, None))
-            .collect())
+        let last = rows.last().map_or(after, |e| e.seq);
+        Ok((
+            rows.iter()
+                .filter(|e| !customer || !(e.kind.starts_with("case.note") || e.kind.starts_with("exception.")))
+                .map(|e| event_json(e, None))
+                .collect(),
+            last,
+        ))
     }
 
     /// Pending jobs per queue (health).

@@ -347,6 +347,7 @@ impl App {
         patch: &EndpointPatch,
     ) -> Result<Planned<Versioned<WebhookEndpoint>>> {
         let mut v = self.endpoint(ctx, id).await?;
+        crate::docs::check_version(ctx, v.version)?;
         if let Some(u) = &patch.url {
             check_url(u, self.notify.allow_private_targets)?;
             v.value.url = u.clone();
@@ -379,6 +380,7 @@ impl App {
     /// A new signing secret; the old ones keep signing for [`ROTATION_OVERLAP`].
     pub async fn plan_rotate_secret(&self, ctx: &Ctx, id: Uuid) -> Result<Planned<Versioned<WebhookEndpoint>>> {
         let mut v = self.endpoint(ctx, id).await?;
+        crate::docs::check_version(ctx, v.version)?;
         let now = self.clock.now();
         for s in &mut v.value.secrets {
             if s.expires_at.is_none_or(|e| e > now + ROTATION_OVERLAP) {

@@ -306,8 +306,14 @@ impl App {
             | About::Return(id)
             | About::Case(id)
             | About::Exception(id) => id,
+            About::Shipment { shipment, .. } => shipment,
         };
         let Some(row) = self.cached_doc(id, cache).await? else {
+            // An order stored whole (before shipments were documents of their own): decided
+            // on the order.
+            if let About::Shipment { order, .. } = about {
+                return Box::pin(self.milestone_visible(About::Order(order), p, cache)).await;
+            }
             return Ok(false);
         };
         Ok(match about {
@@ -319,6 +325,7 @@ impl App {
             About::Exception(_) => decode::<aftercart_domain::exception::Exception>(&row)?
                 .value
                 .visible_to(p),
+            About::Shipment { .. } => decode::<crate::ShipmentDoc>(&row)?.value.visible_to(p),
         })
     }
 

@@ -29,6 +29,12 @@ pub enum About {
     Return(Uuid),
     Case(Uuid),
     Exception(Uuid),
+    /// A parcel: heard of by those who see where it goes (a location-scoped buyer hears of the
+    /// parcels to their locations only, even on an order that also ships elsewhere).
+    Shipment {
+        order: Uuid,
+        shipment: Uuid,
+    },
 }
 
 fn s<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
@@ -47,7 +53,15 @@ fn fact(label: &str, value: impl Into<String>) -> (String, String) {
 /// order's SO-…, the invoice's INV-…), looked up by the caller.
 pub fn milestone_of(e: &EventRow, number: &str) -> Option<(Milestone, About)> {
     let d: Value = serde_json::from_str(&e.data).unwrap_or(Value::Null);
+    let shipment = uuid_at(&d, "shipment_id");
     let order = |kind, title: String, summary: String, facts| {
+        let about = match (e.kind.starts_with("shipment."), shipment) {
+            (true, Some(s)) => About::Shipment {
+                order: e.subject_id,
+                shipment: s,
+            },
+            _ => About::Order(e.subject_id),
+        };
         Some((
             Milestone {
                 kind,
@@ -57,7 +71,7 @@ pub fn milestone_of(e: &EventRow, number: &str) -> Option<(Milestone, About)> {
                 link: format!("/orders/{}", e.subject_id),
                 reference: number.to_owned(),
             },
-            About::Order(e.subject_id),
+            about,
         ))
     };
     match (e.kind.as_str(), e.subject_kind.as_str()) {

@@ -15,6 +15,8 @@ mod milestones;
 mod prefs;
 mod reminders;
 
+/// Delivery states, as the delivery log filters on them.
+pub use aftercart_store::JobState;
 pub use deliveries::*;
 pub use endpoints::*;
 pub use fanout::FanOut;
