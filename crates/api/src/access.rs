@@ -53,7 +53,7 @@ pub fn action(method: &Method, path: &str) -> Option<Action> {
         ) => OrderRead,
         // -- reorder and saved lists --
         ("PUT" | "DELETE", "/api/v1/saved-lists/{id}") => OrderPlace,
-        ("GET", "/api/v1/accounts/{id}/spend") => ReportsRead,
+        ("GET", "/api/v1/accounts/{id}/spend" | "/api/v1/reports/help-engagement") => ReportsRead,
         ("POST", "/api/v1/products/{id}/discontinue") => CatalogWrite,
         (
             "GET",

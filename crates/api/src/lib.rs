@@ -268,6 +268,7 @@ fn api_router() -> OpenApiRouter<ApiState> {
             routes::reorder::reorder_list
         ))
         .routes(routes!(routes::reports::spend))
+        .routes(routes!(routes::reports::help_engagement))
         .routes(routes!(catalog::discontinue_product))
         .routes(routes!(shipments::create_shipment, shipments::list_shipments))
         .routes(routes!(shipments::get_shipment))

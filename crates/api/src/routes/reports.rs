@@ -124,3 +124,48 @@ pub async fn spend(
     let r = st.app.spend(&ctx, AccountId(id), group_by, from, to, basis).await?;
     Ok(respond(StatusCode::OK, &out(&r), None))
 }
+
+/// One product's post-delivery help engagement.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HelpEngagementOut {
+    pub product_id: Uuid,
+    pub product: String,
+    /// Help emails sent (one per product, delivery location and delivery).
+    pub sent: usize,
+    /// Clicks on the help links (each counted).
+    pub clicks: usize,
+    /// Distinct people who opened the help.
+    pub readers: usize,
+    /// Customer accounts that opened the help.
+    pub clicking_accounts: usize,
+    /// Of those, the accounts that placed an order after first opening it.
+    pub repeat_accounts: usize,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HelpEngagementList {
+    pub items: Vec<HelpEngagementOut>,
+}
+
+/// Post-delivery help, for the seller: per product, help sent, opened (through the signed links
+/// in the emails: no tracking pixels), and the customers who ordered again after opening it.
+#[utoipa::path(get, path = "/api/v1/reports/help-engagement", tag = "reports",
+    responses((status = 200, body = HelpEngagementList), (status = 403, body = Problem)))]
+pub async fn help_engagement(State(st): State<ApiState>, Caller(ctx): Caller) -> ApiResult<Response> {
+    let items = st
+        .app
+        .help_engagement(&ctx)
+        .await?
+        .into_iter()
+        .map(|h| HelpEngagementOut {
+            product_id: h.product_id.0,
+            product: h.product,
+            sent: h.sent,
+            clicks: h.clicks,
+            readers: h.readers,
+            clicking_accounts: h.clicking_accounts,
+            repeat_accounts: h.repeat_accounts,
+        })
+        .collect();
+    Ok(respond(StatusCode::OK, &HelpEngagementList { items }, None))
+}

@@ -1584,6 +1584,7 @@ fn cases(method: &str, path: &str, fx: &Fx) -> Vec<Case> {
             one("all", path.to_owned(), Value::Null, vec![]),
             one("?after=0&limit=500", format!("{path}?after=0&limit=500"), Value::Null, vec![]),
         ],
+        ("get", "/api/v1/reports/help-engagement") => vec![one("all", path.to_owned(), Value::Null, vec![])],
         // -- /notifications --
         (m, p) => panic!(
             "the isolation matrix does not know how to fill {} {p}: add it to `cases` in \
@@ -1684,6 +1685,8 @@ fn expect(who: &Who, method: &str, path: &str, case: &Case) -> Expect {
         // -- notifications --
         // The log of every queue is the seller's; account admins read their endpoints' logs.
         "/api/v1/deliveries" | "/api/v1/deliveries/replay" => customer,
+        // Help engagement is the seller's report across customers.
+        "/api/v1/reports/help-engagement" => customer,
         // -- /notifications --
         _ => false,
     };

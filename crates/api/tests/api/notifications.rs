@@ -1283,4 +1283,143 @@ both_stores!(
     dead_deliveries_are_replayed,
     bad_input_names_the_field_and_changes_nothing,
     scoped_buyer_hears_only_of_shipments_to_its_locations,
+    delivered_goods_bring_their_help_once_and_clicks_are_counted,
 );
+
+// ---------------------------------------------------------------------------------------------
+// (f) Post-delivery help.
+// ---------------------------------------------------------------------------------------------
+
+async fn delivered_goods_bring_their_help_once_and_clicks_are_counted(t: TestApp) {
+    let w = t.world().await;
+    let (buyer_id, buyer) = user(&t, &w.account, "helped@buyer.example", &["buyer"], Value::Null).await;
+    // The same app with email configured (the fan-out decides by it; the router is unchanged).
+    let mailing = t.app.clone().with_notify(aftercart_app::NotifySettings {
+        email: true,
+        ..Default::default()
+    });
+    let lamp = t
+        .post(
+            "/api/v1/products",
+            json!({"sku": "LMP-1", "name": "Exam lamp", "category": "equipment", "list_price": {"amount": "90.00", "currency": "USD"},
+                   "setup_guide": "Mount the arm, then plug in.", "care_instructions": "Wipe with a dry cloth."}),
+        )
+        .await
+        .ok()
+        .id();
+    place_delivered(&t, &w, &buyer, &lamp, "HELP-1").await;
+    mailing.fan_out_all().await.expect("fan-out");
+    let help = |t: &TestApp| {
+        let store = t.app.store.clone();
+        async move {
+            store
+                .list_jobs(JobQuery {
+                    queue: Some("help"),
+                    limit: 10,
+                    ..JobQuery::default()
+                })
+                .await
+                .expect("jobs")
+        }
+    };
+    let jobs = help(&t).await;
+    assert_eq!(jobs.len(), 1, "one help email for the delivered lamp");
+    let payload: Value = serde_json::from_str(&jobs[0].payload).expect("json");
+    assert_eq!(payload["product_id"], json!(lamp));
+    assert_eq!(payload["setup_guide"], "Mount the arm, then plug in.");
+    assert_eq!(payload["recipients"][0]["email"], "helped@buyer.example");
+    let due = jobs[0].due_at - now_ms(&t);
+    assert!(
+        (23 * 3_600_000..=25 * 3_600_000).contains(&due),
+        "a day after delivery: {due} ms"
+    );
+    // The same product delivered to the same place again: no second help.
+    place_delivered(&t, &w, &buyer, &lamp, "HELP-2").await;
+    mailing.fan_out_all().await.expect("fan-out");
+    assert_eq!(help(&t).await.len(), 1, "once per product and location");
+
+    // The help is sent; the reader opens it through the signed link.
+    let claimed = t
+        .app
+        .store
+        .claim_jobs("help", i64::MAX / 2, 60_000, 10)
+        .await
+        .expect("claim");
+    t.app
+        .store
+        .finish_job(claimed[0].id, claimed[0].lease.expect("lease"), JobOutcome::Done, 0)
+        .await
+        .expect("finish");
+    let account: uuid::Uuid = w.account.parse().expect("uuid");
+    let link = t
+        .app
+        .help_link(
+            aftercart_domain::ids::UserId(buyer_id.parse().expect("uuid")),
+            aftercart_domain::ids::ProductId(lamp.parse().expect("uuid")),
+            aftercart_domain::ids::AccountId(account),
+        )
+        .await
+        .expect("link");
+    let token = link.rsplit('/').next().expect("token");
+    assert!(t.app.record_help_click(token).await.expect("click").is_some());
+    assert!(t.app.record_help_click(token).await.expect("again").is_some());
+    let forged = format!("{}x", token);
+    assert!(
+        t.app.record_help_click(&forged).await.expect("forged").is_none(),
+        "a forged link records nothing"
+    );
+    let report = t.get("/api/v1/reports/help-engagement").await.ok();
+    let row = items(&report)
+        .into_iter()
+        .find(|r| r["product_id"] == json!(lamp))
+        .expect("the lamp");
+    assert_eq!(
+        (row["sent"].as_u64(), row["clicks"].as_u64(), row["readers"].as_u64()),
+        (Some(1), Some(2), Some(1))
+    );
+    assert_eq!(row["clicking_accounts"], 1);
+    assert_eq!(row["repeat_accounts"], 0, "no order placed after the click yet");
+    t.clock.advance(time::Duration::minutes(5));
+    place_delivered(&t, &w, &buyer, &lamp, "HELP-3").await;
+    let report = t.get("/api/v1/reports/help-engagement").await.ok();
+    let row = items(&report)
+        .into_iter()
+        .find(|r| r["product_id"] == json!(lamp))
+        .expect("the lamp");
+    assert_eq!(row["repeat_accounts"], 1, "ordered again after reading the help");
+    // The report is the seller's.
+    assert_eq!(buyer.get("/api/v1/reports/help-engagement").await.status, 403);
+}
+
+/// The buyer orders one lamp to the dock; it is allocated, shipped and delivered.
+async fn place_delivered(t: &TestApp, w: &World, buyer: &As<'_>, lamp: &str, po: &str) -> String {
+    let order = buyer
+        .post(
+            "/api/v1/orders",
+            json!({"account_id": w.account, "po_number": po, "lines": [{"product_id": lamp, "quantity": 1, "ship_to": w.dock}]}),
+        )
+        .await
+        .ok()
+        .id();
+    t.post(
+        &format!("/api/v1/orders/{order}/allocations"),
+        json!({"line": 1, "fulfilment_location_id": w.dallas, "quantity": 1}),
+    )
+    .await
+    .ok();
+    let s = t
+        .post(
+            "/api/v1/shipments",
+            json!({"order_id": order, "from_location_id": w.dallas, "to_location_id": w.dock,
+                   "lines": [{"line": 1, "quantity": 1}], "carrier": "UPS", "tracking_number": format!("1Z{po}")}),
+        )
+        .await
+        .ok()
+        .id();
+    t.post(
+        "/api/v1/tracking-events",
+        json!({"events": [{"shipment_id": s, "status": "delivered", "occurred_at": "2026-11-24T16:30:00Z", "source": "UPS"}]}),
+    )
+    .await;
+    order
+}

@@ -214,7 +214,8 @@ impl App {
                     .list(ListQuery {
                         kind: "order",
                         account_id: Some(*account),
-                        from: Some(*at),
+                        // Strictly after the first click.
+                        from: Some(*at + time::Duration::milliseconds(1)),
                         limit: 1,
                         ..ListQuery::default()
                     })
