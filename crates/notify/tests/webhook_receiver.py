@@ -15,6 +15,7 @@ message with a sid) instead of checking signatures, for the SMS sender's tests.
 import argparse
 import json
 import threading
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -23,6 +24,7 @@ from standardwebhooks.webhooks import Webhook
 
 LOCK = threading.Lock()
 QUEUE = []
+DELAY = 0.0
 
 
 def make_handler(record_path, secrets):
@@ -49,6 +51,8 @@ def make_handler(record_path, secrets):
 
         def _handle(self):
             body = self._body()
+            if DELAY:
+                time.sleep(DELAY)
             url = urlsplit(self.path)
             if url.path == "/_control":
                 with LOCK:
@@ -103,7 +107,11 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--record", required=True)
     parser.add_argument("--secret", action="append", default=[])
+    parser.add_argument("--delay-ms", type=int, default=0,
+                        help="answer each request this late (a slow receiver)")
     args = parser.parse_args()
+    global DELAY
+    DELAY = args.delay_ms / 1000.0
     open(args.record, "a").close()
     server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(args.record, args.secret))
     print(f"PORT {server.server_address[1]}", flush=True)

@@ -78,7 +78,9 @@ async fn receiver(secret: Secret, got: Arc<Received>) -> Result<u16, String> {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| e.to_string())?;
     let port = listener.local_addr().map_err(|e| e.to_string())?.port();
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
@@ -194,7 +196,12 @@ pub async fn run(a: OutboxArgs) -> Result<(), String> {
         )
     };
 
-    eprintln!("outbox bench on {}: {} events, {} worker(s)", app.store.backend(), a.events, a.workers);
+    eprintln!(
+        "outbox bench on {}: {} events, {} worker(s)",
+        app.store.backend(),
+        a.events,
+        a.workers
+    );
     // Drain: the backlog first, then the workers.
     let t = Instant::now();
     produce(&app, a.events, a.producers).await?;
@@ -221,7 +228,11 @@ pub async fn run(a: OutboxArgs) -> Result<(), String> {
     lat.sort_unstable();
     let bad = got.bad.load(Ordering::Relaxed);
     let backlog = app.outbox_backlog().await.map_err(|e| e.to_string())?;
-    let left: i64 = backlog.iter().filter(|(q, _)| q == queues::WEBHOOK).map(|(_, n)| n).sum();
+    let left: i64 = backlog
+        .iter()
+        .filter(|(q, _)| q == queues::WEBHOOK)
+        .map(|(_, n)| n)
+        .sum();
     eprintln!(
         "drain: {} events committed in {commit_s:.1} s, then fanned out and delivered in {drain:.2} s = {:.0} events/s",
         a.events,

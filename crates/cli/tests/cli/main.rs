@@ -5,6 +5,7 @@
 
 mod crash;
 mod multiprocess;
+mod notify;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
