@@ -113,16 +113,34 @@ impl Worker {
             claimed: jobs.len(),
             ..Pass::default()
         };
+        if jobs.is_empty() {
+            return Ok(pass);
+        }
+        // A pass's endpoints are read once, together.
+        let targets = if queue == queues::WEBHOOK {
+            let ids: Vec<uuid::Uuid> = jobs
+                .iter()
+                .filter_map(|j| serde_json::from_str::<WebhookJob>(&j.payload).ok())
+                .map(|p| p.endpoint_id)
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            self.app.webhook_targets(&ids).await?
+        } else {
+            Default::default()
+        };
+        let targets = &targets;
         let results: Vec<(JobRow, Attempt)> = futures_util::stream::iter(jobs)
             .map(|job| async move {
-                let a = self.attempt(queue, &job).await;
+                let a = self.attempt(queue, &job, targets).await;
                 (job, a)
             })
             .buffer_unordered(self.concurrency)
             .collect()
             .await;
-        for (job, a) in results {
-            let outcome = match a {
+        let mut finished = Vec::with_capacity(results.len());
+        for (job, a) in &results {
+            let outcome = match a.clone() {
                 Attempt::Sent => {
                     pass.sent += 1;
                     JobOutcome::Done
@@ -151,18 +169,30 @@ impl Worker {
                     }
                 }
             };
-            if !self.app.finish_delivery(&job, outcome).await? {
-                tracing::warn!(job = %job.id, queue, "delivery lease ran out before its attempt was recorded; it will be sent again");
-            }
+            finished.push((job, outcome));
+        }
+        let held = self.app.finish_deliveries(finished).await?;
+        let lost = held.iter().filter(|h| !**h).count();
+        if lost > 0 {
+            tracing::warn!(
+                queue,
+                lost,
+                "delivery leases ran out before their attempts were recorded; they will be sent again"
+            );
         }
         Ok(pass)
     }
 
-    async fn attempt(&self, queue: &str, job: &JobRow) -> Attempt {
+    async fn attempt(
+        &self,
+        queue: &str,
+        job: &JobRow,
+        targets: &std::collections::HashMap<uuid::Uuid, aftercart_app::notify::WebhookEndpoint>,
+    ) -> Attempt {
         let parse_err = |e: serde_json::Error| Attempt::Dead(format!("unreadable job: {e}"));
         match queue {
             queues::WEBHOOK => match serde_json::from_str::<WebhookJob>(&job.payload) {
-                Ok(p) => self.webhook(&p).await,
+                Ok(p) => self.webhook(&p, targets.get(&p.endpoint_id)).await,
                 Err(e) => parse_err(e),
             },
             queues::EMAIL => match serde_json::from_str::<EmailJob>(&job.payload) {
@@ -189,16 +219,9 @@ impl Worker {
         }
     }
 
-    async fn webhook(&self, p: &WebhookJob) -> Attempt {
-        let ep = match self.app.webhook_target(p.endpoint_id).await {
-            Ok(Some(ep)) => ep,
-            Ok(None) => return Attempt::Dead("the endpoint is disabled or gone; enable it and replay".into()),
-            Err(e) => {
-                return Attempt::Failed {
-                    error: e.to_string(),
-                    retry_after: None,
-                };
-            }
+    async fn webhook(&self, p: &WebhookJob, target: Option<&aftercart_app::notify::WebhookEndpoint>) -> Attempt {
+        let Some(ep) = target else {
+            return Attempt::Dead("the endpoint is disabled or gone; enable it and replay".into());
         };
         let now = self.app.clock.now();
         let secrets: Vec<Secret> = ep

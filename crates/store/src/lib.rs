@@ -366,6 +366,12 @@ impl Store {
         dispatch!(self, s => s.finish_job(id, lease, outcome, now_ms).await)
     }
 
+    /// `finish_job` for many attempts in one round trip (one transaction); each answer says
+    /// whether that lease was still held.
+    pub async fn finish_jobs(&self, done: Vec<(Uuid, Uuid, JobOutcome)>, now_ms: i64) -> Result<Vec<bool>> {
+        dispatch!(self, s => s.finish_jobs(done, now_ms).await)
+    }
+
     pub async fn get_job(&self, id: Uuid) -> Result<Option<JobRow>> {
         dispatch!(self, s => s.get_job(id).await)
     }

@@ -191,6 +191,32 @@ impl App {
             .await?)
     }
 
+    /// Records many attempts at once (one transaction); each answer is false when that lease
+    /// was lost meanwhile.
+    pub async fn finish_deliveries(&self, done: Vec<(&JobRow, JobOutcome)>) -> Result<Vec<bool>> {
+        let mut rows = Vec::with_capacity(done.len());
+        for (job, outcome) in done {
+            let lease = job
+                .lease
+                .ok_or_else(|| AppError::Corrupt("a claimed job without a lease".into()))?;
+            rows.push((job.id, lease, outcome));
+        }
+        Ok(self.store.finish_jobs(rows, now_ms(self.clock.now())).await?)
+    }
+
+    /// The active endpoints among `ids`, read together (one pass of the webhook worker).
+    pub async fn webhook_targets(&self, ids: &[Uuid]) -> Result<std::collections::HashMap<Uuid, WebhookEndpoint>> {
+        let rows = self.store.get_many(ids).await?;
+        let mut out = std::collections::HashMap::new();
+        for r in rows.iter().filter(|r| r.kind == WebhookEndpoint::KIND) {
+            let ep = decode::<WebhookEndpoint>(r)?.value;
+            if ep.state == super::EndpointState::Active {
+                out.insert(ep.id, ep);
+            }
+        }
+        Ok(out)
+    }
+
     /// An endpoint as the webhook worker needs it: None when gone or disabled (its jobs are then
     /// dead-lettered, replayable once it is enabled again).
     pub async fn webhook_target(&self, id: Uuid) -> Result<Option<WebhookEndpoint>> {

@@ -47,16 +47,10 @@ impl App {
         }
         let endpoints = self.active_endpoints().await?;
         let mut cache = Cache::default();
+        let mut planned: Vec<(Uuid, Commit, FanOut)> = Vec::with_capacity(jobs.len());
         for job in &jobs {
             match self.fan_out_job(job, &endpoints, &mut cache).await {
-                Ok(Some(r)) => {
-                    report.commits += 1;
-                    report.events += r.events;
-                    report.deliveries += r.deliveries;
-                    report.notifications += r.notifications;
-                }
-                // Lease lost: another worker holds the job now.
-                Ok(None) => {}
+                Ok((c, r)) => planned.push((job.id, c, r)),
                 Err(e) => {
                     tracing::warn!(job = %job.id, error = %e, "fan-out failed; retrying in 30 s");
                     if let Some(lease) = job.lease {
@@ -76,6 +70,39 @@ impl App {
                 }
             }
         }
+        // The whole pass in one commit (one fsync); if any lease was lost meanwhile, each job
+        // on its own, so the others still go through.
+        let mut all = Commit::default();
+        for (_, c, _) in &planned {
+            all.docs.extend(c.docs.iter().cloned());
+            all.keys.extend(c.keys.iter().cloned());
+            all.jobs.extend(c.jobs.iter().cloned());
+            all.finish.extend(c.finish.iter().copied());
+        }
+        let add = |report: &mut FanOut, r: &FanOut| {
+            report.commits += 1;
+            report.events += r.events;
+            report.deliveries += r.deliveries;
+            report.notifications += r.notifications;
+        };
+        match self.store.commit(all).await {
+            Ok(()) => {
+                for (_, _, r) in &planned {
+                    add(&mut report, r);
+                }
+            }
+            Err(CommitError::Conflict(_)) => {
+                for (id, c, r) in planned {
+                    match self.store.commit(c).await {
+                        Ok(()) => add(&mut report, &r),
+                        // Lease lost: another worker holds the job now.
+                        Err(CommitError::Conflict(x)) if x == id => {}
+                        Err(e) => return Err(crate::error::commit_error(e)),
+                    }
+                }
+            }
+            Err(e) => return Err(crate::error::commit_error(e)),
+        }
         Ok(report)
     }
 
@@ -84,7 +111,7 @@ impl App {
         job: &JobRow,
         endpoints: &[WebhookEndpoint],
         cache: &mut Cache,
-    ) -> Result<Option<FanOut>> {
+    ) -> Result<(Commit, FanOut)> {
         let lease = job
             .lease
             .ok_or_else(|| AppError::Corrupt("claimed job without lease".into()))?;
@@ -268,11 +295,7 @@ impl App {
             }
         }
         report.deliveries = commit.jobs.len();
-        match self.store.commit(commit).await {
-            Ok(()) => Ok(Some(report)),
-            Err(CommitError::Conflict(id)) if id == job.id => Ok(None),
-            Err(e) => Err(crate::error::commit_error(e)),
-        }
+        Ok((commit, report))
     }
 
     async fn cached_doc(&self, id: Uuid, cache: &mut Cache) -> Result<Option<DocRow>> {

@@ -221,6 +221,15 @@ pub async fn run(a: OutboxArgs) -> Result<(), String> {
     let produced_s = t.elapsed().as_secs_f64();
     wait_for(&got, before + a.events, Duration::from_secs(600)).await?;
     let live = t.elapsed().as_secs_f64();
+    // The receiver has them all; the workers record the last attempts an instant later.
+    let settle = Instant::now();
+    loop {
+        let pending = app.outbox_backlog().await.map_err(|e| e.to_string())?;
+        if pending.iter().all(|(_, n)| *n == 0) || settle.elapsed() > Duration::from_secs(10) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     for h in handles {
         h.abort();
     }

@@ -131,24 +131,35 @@ impl PgStore {
     }
 
     pub async fn finish_job(&self, id: Uuid, lease: Uuid, outcome: JobOutcome, now_ms: i64) -> Result<bool> {
-        let (state, due, error) = match outcome {
-            JobOutcome::Done => ("done", None, None),
-            JobOutcome::Retry { due_at, error } => ("pending", Some(due_at), Some(error)),
-            JobOutcome::Dead { error } => ("dead", None, Some(error)),
-        };
-        let c = self.client().await?;
-        let st = c
+        Ok(self.finish_jobs(vec![(id, lease, outcome)], now_ms).await?[0])
+    }
+
+    /// One transaction, the updates pipelined (sent without waiting for each reply).
+    pub async fn finish_jobs(&self, done: Vec<(Uuid, Uuid, JobOutcome)>, now_ms: i64) -> Result<Vec<bool>> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(err)?;
+        let st = tx
             .prepare_cached(
                 "UPDATE jobs SET state = $3, due_at = coalesce($4, due_at), last_error = coalesce($5, last_error), \
                  lease_token = NULL, updated_at = $6 WHERE id = $1 AND lease_token = $2 AND state = 'pending'",
             )
             .await
             .map_err(err)?;
-        let n = c
-            .execute(&st, &[&id, &lease, &state, &due, &error, &now_ms])
-            .await
-            .map_err(err)?;
-        Ok(n == 1)
+        let rows: Vec<(Uuid, Uuid, &str, Option<i64>, Option<String>)> = done
+            .into_iter()
+            .map(|(id, lease, o)| match o {
+                JobOutcome::Done => (id, lease, "done", None, None),
+                JobOutcome::Retry { due_at, error } => (id, lease, "pending", Some(due_at), Some(error)),
+                JobOutcome::Dead { error } => (id, lease, "dead", None, Some(error)),
+            })
+            .collect();
+        let futs = rows.iter().map(|(id, lease, state, due, error)| {
+            let params: Vec<&(dyn ToSql + Sync)> = vec![id, lease, state, due, error, &now_ms];
+            tx.execute_raw(&st, params)
+        });
+        let counts = futures_util::future::try_join_all(futs).await.map_err(err)?;
+        tx.commit().await.map_err(err)?;
+        Ok(counts.into_iter().map(|n| n == 1).collect())
     }
 
     pub async fn get_job(&self, id: Uuid) -> Result<Option<JobRow>> {

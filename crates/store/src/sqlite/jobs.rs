@@ -114,20 +114,28 @@ impl SqliteStore {
     }
 
     pub async fn finish_job(&self, id: Uuid, lease: Uuid, outcome: JobOutcome, now_ms: i64) -> Result<bool> {
+        Ok(self.finish_jobs(vec![(id, lease, outcome)], now_ms).await?[0])
+    }
+
+    pub async fn finish_jobs(&self, done: Vec<(Uuid, Uuid, JobOutcome)>, now_ms: i64) -> Result<Vec<bool>> {
         self.write(move |c| {
-            let (state, due, error) = match outcome {
-                JobOutcome::Done => ("done", None, None),
-                JobOutcome::Retry { due_at, error } => ("pending", Some(due_at), Some(error)),
-                JobOutcome::Dead { error } => ("dead", None, Some(error)),
-            };
-            let n = c
-                .prepare_cached(
-                    "UPDATE jobs SET state = ?3, due_at = coalesce(?4, due_at), last_error = coalesce(?5, last_error), \
-                     lease_token = NULL, updated_at = ?6 WHERE id = ?1 AND lease_token = ?2 AND state = 'pending'",
-                )
-                .and_then(|mut s| s.execute(params![id.as_bytes(), lease.as_bytes(), state, due, error, now_ms]))
-                .map_err(|e| CommitError::Store(err(e)))?;
-            Ok(n == 1)
+            let mut out = Vec::with_capacity(done.len());
+            for (id, lease, outcome) in done {
+                let (state, due, error) = match outcome {
+                    JobOutcome::Done => ("done", None, None),
+                    JobOutcome::Retry { due_at, error } => ("pending", Some(due_at), Some(error)),
+                    JobOutcome::Dead { error } => ("dead", None, Some(error)),
+                };
+                let n = c
+                    .prepare_cached(
+                        "UPDATE jobs SET state = ?3, due_at = coalesce(?4, due_at), last_error = coalesce(?5, last_error), \
+                         lease_token = NULL, updated_at = ?6 WHERE id = ?1 AND lease_token = ?2 AND state = 'pending'",
+                    )
+                    .and_then(|mut s| s.execute(params![id.as_bytes(), lease.as_bytes(), state, due, error, now_ms]))
+                    .map_err(|e| CommitError::Store(err(e)))?;
+                out.push(n == 1);
+            }
+            Ok(out)
         })
         .await
         .map_err(|e| StoreError::new(e.to_string()))
