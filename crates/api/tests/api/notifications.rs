@@ -1284,6 +1284,7 @@ both_stores!(
     bad_input_names_the_field_and_changes_nothing,
     scoped_buyer_hears_only_of_shipments_to_its_locations,
     delivered_goods_bring_their_help_once_and_clicks_are_counted,
+    texts_wait_for_quiet_hours_and_emails_gather_into_one_digest,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -1422,4 +1423,83 @@ async fn place_delivered(t: &TestApp, w: &World, buyer: &As<'_>, lamp: &str, po:
     )
     .await;
     order
+}
+
+// ---------------------------------------------------------------------------------------------
+// (g) Channels: texts, quiet hours, digests.
+// ---------------------------------------------------------------------------------------------
+
+async fn texts_wait_for_quiet_hours_and_emails_gather_into_one_digest(t: TestApp) {
+    let w = t.world().await;
+    let (id, buyer) = user(&t, &w.account, "night@buyer.example", &["buyer"], Value::Null).await;
+    let r = buyer
+        .put(
+            "/api/v1/me/notification-preferences",
+            json!({"channels": {"shipped": ["in_app", "email", "sms"]}, "cadence": "daily",
+                   "quiet_hours": {"start": "22:00", "end": "07:00"}, "utc_offset_minutes": -300, "phone": "+14155550100"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let mailing = t.app.clone().with_notify(aftercart_app::NotifySettings {
+        email: true,
+        sms: true,
+        ..Default::default()
+    });
+    // 23:30 in the buyer's time (UTC−5): inside quiet hours.
+    t.clock.set(time::macros::datetime!(2026-03-03 04:30 UTC));
+    ship(&t, &w, &w.account, &w.dock, "1ZNIGHT1").await;
+    mailing.fan_out_all().await.expect("fan-out");
+    let jobs = |queue: &'static str| {
+        let store = t.app.store.clone();
+        let owner = id.clone();
+        async move {
+            store
+                .list_jobs(JobQuery {
+                    queue: Some(queue),
+                    owner: Some(owner),
+                    limit: 20,
+                    ..JobQuery::default()
+                })
+                .await
+                .expect("jobs")
+        }
+    };
+    let seven_local = (time::macros::datetime!(2026-03-03 12:00 UTC).unix_timestamp_nanos() / 1_000_000) as i64;
+    let sms = jobs("sms").await;
+    assert_eq!(sms.len(), 1, "one text");
+    assert_eq!(sms[0].due_at, seven_local, "held until 07:00 local");
+    let p: Value = serde_json::from_str(&sms[0].payload).expect("json");
+    assert_eq!(p["to"], "+14155550100");
+    assert!(
+        p["message"]["title"].as_str().unwrap_or("").contains("has shipped"),
+        "{p}"
+    );
+    assert!(
+        jobs("email").await.is_empty(),
+        "a digest reader gets no email per milestone"
+    );
+    let digest = jobs("digest").await;
+    assert_eq!(digest.len(), 1);
+    assert_eq!(digest[0].due_at, seven_local, "the daily digest at 07:00 local");
+    // A second shipment the same night joins the same digest.
+    ship(&t, &w, &w.account, &w.dock, "1ZNIGHT2").await;
+    mailing.fan_out_all().await.expect("fan-out");
+    assert_eq!(jobs("digest").await.len(), 1, "one digest per period");
+    assert_eq!(jobs("sms").await.len(), 2, "texts are one per milestone");
+    let since = time::macros::datetime!(2026-03-02 12:00 UTC);
+    let until = time::macros::datetime!(2026-03-03 12:00 UTC);
+    let items = t
+        .app
+        .digest_items(aftercart_domain::ids::UserId(id.parse().expect("uuid")), since, until)
+        .await
+        .expect("items");
+    assert_eq!(items.len(), 2, "both shipments in the digest");
+    // Without a phone no text is sent, whatever the channels say.
+    let r = buyer
+        .put("/api/v1/me/notification-preferences", json!({"phone": null}))
+        .await;
+    assert_eq!(r.status, 200);
+    ship(&t, &w, &w.account, &w.dock, "1ZNIGHT3").await;
+    mailing.fan_out_all().await.expect("fan-out");
+    assert_eq!(jobs("sms").await.len(), 2);
 }
