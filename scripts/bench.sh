@@ -29,6 +29,8 @@
 #           receive, one tracking scan and a status read, each measured alone on orders of each
 #           of SIZES lines (the 1,000-line orders scanned and read carry 200 shipments), and
 #           the largest size against the smallest. Fixtures per step: --prepare (10000).
+#   outbox  an empty database: `bench outbox` in process (OUTBOX_EVENTS events, 5000; 2 workers):
+#           commit to a verifying webhook receiver's 2xx, drained and live, with latency.
 #   processes  PostgreSQL only: for each of PROCESSES (1 2 4) a fresh schema served by that many
 #           `aftercart serve` processes on ports PORT, PORT+1, …; `ceiling`, `place` and
 #           `status` with the CONCURRENCY workers spread over the processes in turn.
@@ -50,11 +52,11 @@ case "$BACKEND" in
   postgres) ORDERS=${ORDERS:-100000} ;;
   *) echo "BACKEND must be sqlite or postgres, not '$BACKEND'" >&2; exit 2 ;;
 esac
-DEFAULT_STEPS="writes status pages search size"
+DEFAULT_STEPS="writes status pages search size outbox"
 [ "$BACKEND" = postgres ] && DEFAULT_STEPS="$DEFAULT_STEPS processes"
 STEPS=" ${STEPS:-$DEFAULT_STEPS} "
 for s in $STEPS; do
-  case "$s" in writes|status|pages|search|size|processes) ;; *) echo "STEPS: unknown step '$s' (writes, status, pages, search, size, processes)" >&2; exit 2 ;; esac
+  case "$s" in writes|status|pages|search|size|outbox|processes) ;; *) echo "STEPS: unknown step '$s' (writes, status, pages, search, size, outbox, processes)" >&2; exit 2 ;; esac
 done
 case "$STEPS" in
   *" processes "*) [ "$BACKEND" = postgres ] || { echo "STEPS: processes needs BACKEND=postgres (several servers share one PostgreSQL database)" >&2; exit 2; } ;;
@@ -307,6 +309,14 @@ if step processes; then
   done
 fi
 
+# The outbox, in process: commit to a webhook receiver's 2xx.
+if step outbox; then
+  fresh_db outbox
+  "$BIN" bench outbox --db "$DB_URL" --events "${OUTBOX_EVENTS:-5000}" --workers 2 \
+    >"$WORK/outbox.json" 2>"$WORK/outbox.txt" || { cat "$WORK/outbox.txt" >&2; exit 1; }
+  cat "$WORK/outbox.txt" >&2
+fi
+
 # 6. Summary (also saved next to the binary, with the raw JSON lines).
 REPORT="$TARGET_DIR/bench-$BACKEND-$STAMP.txt"
 summary() {
@@ -333,6 +343,12 @@ echo "(% of ceiling = requests/s against the ceiling run of the same step: GET /
 echo " load generator and concurrency, just before; server RSS after the run, summed over the processes; client CPU ="
 echo " the load generator, in % of one core; load1 = 1-minute load average before the run)"
 echo
+if step outbox; then
+  echo "outbox step (bench outbox, commit to a verifying webhook receiver's 2xx):"
+  echo
+  grep -E '^(drain|live|signatures)' "$WORK/outbox.txt" | sed 's/^/    /'
+  echo
+fi
 if step size; then
   echo "size step (load1 $(cat "$WORK/size.load") before it, server RSS after it $(( $(cat "$WORK/size.rss") / 1024 )) MB):"
   echo
@@ -375,6 +391,7 @@ for s in "${RAN[@]}"; do cat "$WORK/$s.json"; done
 if [ "$SEEDED" = 1 ]; then cat "$WORK/seed.json"; fi
 if step pages; then cat "$WORK/weight.json"; fi
 if step size; then cat "$WORK/size.json"; fi
+if step outbox; then cat "$WORK/outbox.json"; fi
 }
 summary | tee "$REPORT"
 echo "(saved to $REPORT)" >&2
