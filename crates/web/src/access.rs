@@ -131,6 +131,36 @@ pub fn rule(method: &Method, path: &str) -> Option<Rule> {
             Rule::SignedIn(Staff, ChangeDecide)
         }
         // -- /change requests --
+        // -- notifications --
+        // Everyone's own notifications and settings (staff and suppliers have them too).
+        ("GET", "/notifications" | "/settings/notifications")
+        | ("POST", "/notifications/read-all" | "/notifications/{id}/read" | "/settings/notifications") => {
+            Rule::SignedIn(Any, SelfService)
+        }
+        // One-click unsubscribe (RFC 8058): mail providers POST without a session or a CSRF
+        // token; the signed token in the link is the only credential.
+        ("GET" | "POST", "/unsubscribe") => Rule::Public,
+        ("GET" | "POST", "/admin/notifications") => Rule::SignedIn(Customer, UsersManage),
+        ("GET" | "POST", "/admin/webhooks")
+        | ("GET", "/admin/webhooks/{id}")
+        | (
+            "POST",
+            "/admin/webhooks/{id}/rotate"
+            | "/admin/webhooks/{id}/state"
+            | "/admin/webhooks/{id}/replay"
+            | "/admin/webhooks/{id}/replay-since",
+        ) => Rule::SignedIn(Customer, Integrations),
+        ("GET" | "POST", "/console/webhooks")
+        | ("GET", "/console/webhooks/{id}" | "/console/deliveries")
+        | (
+            "POST",
+            "/console/webhooks/{id}/rotate"
+            | "/console/webhooks/{id}/state"
+            | "/console/webhooks/{id}/replay"
+            | "/console/webhooks/{id}/replay-since"
+            | "/console/deliveries/{id}/replay",
+        ) => Rule::SignedIn(Staff, Integrations),
+        // -- /notifications --
         _ => return None,
     })
 }

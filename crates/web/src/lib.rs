@@ -192,6 +192,33 @@ fn pages() -> Pages {
     .post("/console/exceptions/{id}/assign", exceptions::assign)
     .post("/console/exceptions/{id}/resolve", exceptions::resolve)
     // -- /exceptions --
+    // -- notifications --
+    .get("/notifications", notifications::inbox)
+    .post("/notifications/read-all", notifications::mark_all_read)
+    .post("/notifications/{id}/read", notifications::mark_read)
+    .get("/settings/notifications", notifications::settings)
+    .post("/settings/notifications", notifications::save_settings)
+    .get("/unsubscribe", notifications::unsubscribe_form)
+    .post("/unsubscribe", notifications::unsubscribe)
+    .get("/admin/notifications", admin::notifications::form)
+    .post("/admin/notifications", admin::notifications::save)
+    .get("/admin/webhooks", webhooks::admin_list)
+    .post("/admin/webhooks", webhooks::admin_create)
+    .get("/admin/webhooks/{id}", webhooks::admin_detail)
+    .post("/admin/webhooks/{id}/rotate", webhooks::admin_rotate)
+    .post("/admin/webhooks/{id}/state", webhooks::admin_state)
+    .post("/admin/webhooks/{id}/replay", webhooks::admin_replay)
+    .post("/admin/webhooks/{id}/replay-since", webhooks::admin_replay_since)
+    .get("/console/webhooks", webhooks::console_list)
+    .post("/console/webhooks", webhooks::console_create)
+    .get("/console/webhooks/{id}", webhooks::console_detail)
+    .post("/console/webhooks/{id}/rotate", webhooks::console_rotate)
+    .post("/console/webhooks/{id}/state", webhooks::console_state)
+    .post("/console/webhooks/{id}/replay", webhooks::console_replay)
+    .post("/console/webhooks/{id}/replay-since", webhooks::console_replay_since)
+    .get("/console/deliveries", webhooks::log)
+    .post("/console/deliveries/{id}/replay", webhooks::log_replay)
+    // -- /notifications --
 }
 
 /// Every page route (method, path pattern), as registered: for tests that walk the pages.

@@ -16,6 +16,19 @@ pub struct Who {
     /// The customer's account, the supplier's fulfilment location, or "Seller staff".
     pub org: String,
     pub role: String,
+    /// Unread notifications, for the header's bell (up to [`aftercart_app::notify::UNREAD_CAP`]).
+    pub unread: u32,
+}
+
+impl Who {
+    /// The bell's badge: the count, or "99+" once it reaches the cap.
+    pub fn badge(&self) -> String {
+        if self.unread >= aftercart_app::notify::UNREAD_CAP {
+            format!("{}+", aftercart_app::notify::UNREAD_CAP - 1)
+        } else {
+            self.unread.to_string()
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -34,6 +47,9 @@ pub struct Layout {
     /// The session's CSRF token, for the sign-out form in the header.
     pub csrf: String,
     pub css: String,
+    /// The page is the notifications list / the viewer's settings (the header's links say so).
+    pub at_bell: bool,
+    pub at_settings: bool,
 }
 
 impl Layout {
@@ -45,6 +61,8 @@ impl Layout {
             nav: Vec::new(),
             csrf: String::new(),
             css: crate::assets::css_url(),
+            at_bell: false,
+            at_settings: false,
         }
     }
 
@@ -105,6 +123,12 @@ impl Layout {
                     items.push(("/console/changes", "Changes"));
                 }
                 // -- /change requests --
+                // -- notifications --
+                if p.may(Action::Integrations) {
+                    items.push(("/console/webhooks", "Webhooks"));
+                    items.push(("/console/deliveries", "Deliveries"));
+                }
+                // -- /notifications --
             }
             PrincipalKind::Supplier { .. } => {
                 items.push(("/orders", "Orders"));
@@ -126,6 +150,8 @@ impl Layout {
                 .collect(),
             csrf: viewer.csrf.clone(),
             css: crate::assets::css_url(),
+            at_bell: current == crate::pages::notifications::INBOX,
+            at_settings: current == crate::pages::notifications::SETTINGS,
         }
     }
 }
@@ -274,4 +300,22 @@ pub fn error_page(e: &PageError, viewer: Option<&Viewer>) -> Response {
             .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Who;
+
+    #[test]
+    fn the_bell_shows_99_plus_at_the_cap() {
+        let who = |unread| Who {
+            name: String::new(),
+            org: String::new(),
+            role: String::new(),
+            unread,
+        };
+        assert_eq!(who(3).badge(), "3");
+        assert_eq!(who(99).badge(), "99");
+        assert_eq!(who(aftercart_app::notify::UNREAD_CAP).badge(), "99+");
+    }
 }

@@ -91,7 +91,10 @@ pub fn local_path(next: &str) -> Option<&str> {
         .then_some(next)
 }
 
-async fn viewer(state: &WebState, headers: &HeaderMap) -> Option<Viewer> {
+/// The signed-in person of a request. `bell`: also count their unread notifications for the
+/// header (one indexed query, capped at [`aftercart_app::notify::UNREAD_CAP`]); pages that
+/// render no layout (the stylesheet, downloads) skip it.
+async fn viewer(state: &WebState, headers: &HeaderMap, bell: bool) -> Option<Viewer> {
     let token = cookie(headers, state.cookie_name())?;
     let (p, csrf) = match state.app.authenticate_session(token).await {
         Ok(Some(s)) => s,
@@ -125,10 +128,23 @@ async fn viewer(state: &WebState, headers: &HeaderMap) -> Option<Viewer> {
         ),
         PrincipalKind::System => ("Aftercart".to_owned(), "System".to_owned()),
     };
+    let unread = if bell {
+        match state.app.unread_count(&ctx).await {
+            Ok(n) => n,
+            Err(e) => {
+                // The header's count is not worth failing a page for.
+                tracing::warn!(error = %e, "unread count failed");
+                0
+            }
+        }
+    } else {
+        0
+    };
     let who = Who {
         name: p.name.clone(),
         org,
         role,
+        unread,
     };
     Some(Viewer {
         ctx,
@@ -152,14 +168,15 @@ async fn buffer_form(req: Request) -> Result<(Request, Vec<(String, String)>), P
 pub async fn guard(State(state): State<WebState>, mut req: Request, next: Next) -> Response {
     let Some(path) = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()) else {
         // The fallback: no such page.
-        let v = viewer(&state, req.headers()).await;
+        let v = viewer(&state, req.headers(), true).await;
         return error_page(&PageError::NotFound, v.as_ref());
     };
     let Some(rule) = crate::access::rule(req.method(), &path) else {
         tracing::error!(method = %req.method(), path, "page without an access rule");
         return error_page(&PageError::Internal, None);
     };
-    let v = viewer(&state, req.headers()).await;
+    let bell = path != crate::assets::CSS_ROUTE && !path.ends_with(".csv");
+    let v = viewer(&state, req.headers(), bell).await;
     if let Rule::SignedIn(..) = rule {
         let Some(v) = &v else {
             let here = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");

@@ -300,6 +300,23 @@ impl App {
         })
     }
 
+    /// What a signed unsubscribe link would turn off, without changing anything (the page asks
+    /// first: a link opened by a mail scanner must not unsubscribe anyone); None for a link that
+    /// is not ours.
+    pub async fn unsubscribe_preview(&self, token: &str) -> Result<Option<(MilestoneKind, Channel)>> {
+        let Some(payload) = self.verify_link(crate::notify::LinkPurpose::Unsubscribe, token).await? else {
+            return Ok(None);
+        };
+        let mut parts = payload.split(':');
+        let (Some(user), Some(kind), Some(channel)) = (parts.next(), parts.next(), parts.next()) else {
+            return Ok(None);
+        };
+        if Uuid::parse_str(user).is_err() {
+            return Ok(None);
+        }
+        Ok(MilestoneKind::parse(kind).zip(Channel::parse(channel)))
+    }
+
     /// One-click unsubscribe from a signed link: turns that channel of that milestone off for
     /// that user. Answers the milestone's label, or None for a link that is not ours.
     pub async fn unsubscribe(&self, token: &str) -> Result<Option<&'static str>> {

@@ -32,6 +32,9 @@ fn job_row(r: &Row) -> JobRow {
     }
 }
 
+/// One attempt's update: id, lease, new state, next due time, error.
+type FinishRow = (Uuid, Uuid, &'static str, Option<i64>, Option<String>);
+
 fn now_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
@@ -145,7 +148,7 @@ impl PgStore {
             )
             .await
             .map_err(err)?;
-        let rows: Vec<(Uuid, Uuid, &str, Option<i64>, Option<String>)> = done
+        let rows: Vec<FinishRow> = done
             .into_iter()
             .map(|(id, lease, o)| match o {
                 JobOutcome::Done => (id, lease, "done", None, None),

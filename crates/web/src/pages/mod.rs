@@ -34,6 +34,10 @@ pub mod exceptions;
 // -- change requests --
 pub mod changes;
 // -- /change requests --
+// -- notifications --
+pub mod notifications;
+pub mod webhooks;
+// -- /notifications --
 
 use aftercart_domain::status::Risk;
 

@@ -116,6 +116,7 @@ async fn sqlite_template() -> &'static std::path::PathBuf {
             store.migrate().await.expect("migrate sqlite");
             let t = TestWeb::build(store, Cleanup::None).await;
             t.seed().await;
+            settle_outbox(&t.app).await;
             // A consistent single-file snapshot (no WAL beside it), taken while the store may
             // still be open: every test copies this file.
             let snapshot = dir.join("snapshot.db");
@@ -176,6 +177,7 @@ async fn pg_template() -> &'static str {
             store.migrate().await.expect("migrate postgres");
             let t = TestWeb::build(store, Cleanup::None).await;
             t.seed().await;
+            settle_outbox(&t.app).await;
             drop(t);
             // A database with connections cannot be copied: wait for the pool's to close, and
             // after two seconds end any it still holds (idle, nothing in flight).
@@ -203,6 +205,82 @@ async fn pg_template() -> &'static str {
             name
         })
         .await
+}
+
+/// Ships one unit of an order of `account` that every unscoped user of it sees (an allocated,
+/// unshipped line), as the system; returns the order as it was before. The shipment's
+/// milestone reaches the account's users at the next fan-out.
+pub async fn ship_one_unit(app: &App, account: aftercart_domain::ids::AccountId) -> aftercart_domain::order::Order {
+    let ctx = Ctx::system();
+    let mut f = aftercart_app::ListFilter {
+        account_id: Some(account),
+        limit: 200,
+        ..Default::default()
+    };
+    loop {
+        let page = app.list_orders(&ctx, &f).await.expect("orders");
+        for o in page.items.into_iter().map(|o| o.value) {
+            for l in &o.lines {
+                if o.ledger(l).allocated.is_zero() {
+                    continue;
+                }
+                for a in &l.allocations {
+                    let input = aftercart_app::ShipInput {
+                        order_id: o.id,
+                        from: a.location,
+                        to: l.ship_to,
+                        lines: vec![(l.no, aftercart_domain::quantity::Qty::new(1))],
+                        carrier: "UPS".into(),
+                        service: None,
+                        tracking_number: Some(format!("1ZTEST{}", l.no)),
+                        tracking_url: None,
+                        packing_slip: None,
+                        shipped_at: None,
+                        promised_delivery: None,
+                        estimated_delivery: None,
+                    };
+                    if app.run(&ctx, || app.plan_ship(&ctx, &input)).await.is_ok() {
+                        return o;
+                    }
+                }
+            }
+        }
+        match page.next {
+            Some(n) => f.before = Some(n),
+            None => panic!("no order of the account has an allocated line to ship"),
+        }
+    }
+}
+
+/// Marks every waiting outbox job done without fanning it out (a few commits of 1,000): the
+/// demo's history reaches nobody's bell, so what a test sees after `App::fan_out_all` is
+/// exactly what it did (fanning the demo out costs 5 s on SQLite and 25 s on PostgreSQL).
+pub async fn settle_outbox(app: &App) {
+    let now = aftercart_app::notify::now_ms(app.clock.now());
+    loop {
+        let jobs = app
+            .store
+            .claim_jobs(aftercart_store::OUTBOX_QUEUE, now, 600_000, 1000)
+            .await
+            .expect("claim the demo's outbox");
+        if jobs.is_empty() {
+            return;
+        }
+        let finish = jobs
+            .iter()
+            .map(|j| aftercart_store::JobFinish {
+                id: j.id,
+                lease: j.lease.expect("a claimed job's lease"),
+            })
+            .collect();
+        app.store
+            .commit(aftercart_store::Commit {
+                finish,
+                ..Default::default()
+            })
+            .await
+            .expect("settle the demo's outbox");
+    }
 }
 
 impl Drop for TestWeb {
@@ -459,6 +537,11 @@ impl TestWeb {
                 None => return out,
             }
         }
+    }
+
+    /// Ships one unit of a Northwind order (see [`ship_one_unit`]).
+    pub async fn ship_one_unit(&self) -> aftercart_domain::order::Order {
+        ship_one_unit(&self.app, self.northwind().await.id).await
     }
 
     /// Invites and activates a user with [`PASSWORD`].

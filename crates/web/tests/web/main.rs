@@ -11,6 +11,7 @@ mod console;
 mod identity;
 mod lists;
 mod matrix;
+mod notifications;
 mod portal;
 mod supplier;
 // -- returns --

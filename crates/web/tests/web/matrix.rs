@@ -56,6 +56,12 @@ enum Rec {
     /// A change request the demo made on a Northwind order (the console decides it).
     Change,
     // -- /change requests --
+    // -- notifications --
+    /// A notification of the buyer's (a shipment of a Northwind order, fanned out).
+    Notification,
+    /// A webhook endpoint of Northwind's.
+    Endpoint,
+    // -- /notifications --
 }
 
 use Rec::*;
@@ -200,6 +206,39 @@ const MATRIX: &[(&str, &str, Rec, &str, &str)] = &[
     ("GET", "/console/changes/{id}", Change, "", "SFFFFFFOF"),
     ("POST", "/console/changes/{id}", Change, "", "SFFFFFF-F"),
     // -- /change requests --
+    // -- notifications --
+    // Everyone signed in has their own notifications; another's is not found.
+    ("GET", "/notifications", Plain, "", "SOOOOOOOO"),
+    ("GET", "/notifications", Plain, "before=not-a-cursor", "SOOOOOOOO"),
+    ("POST", "/notifications/{id}/read", Notification, "", "S-NNNNNNN"),
+    ("POST", "/notifications/read-all", Plain, "", "SRRRRRRRR"),
+    ("GET", "/settings/notifications", Plain, "", "SOOOOOOOO"),
+    ("POST", "/settings/notifications", Plain, "", "S--------"),
+    // Public: the signed token is the credential; a token that is not ours is not found.
+    ("GET", "/unsubscribe", Plain, "token=x", "NNNNNNNNN"),
+    ("POST", "/unsubscribe", Plain, "token=x.y", "NNNNNNNNN"),
+    ("GET", "/admin/notifications", Plain, "", "SFFFOFOFF"),
+    ("POST", "/admin/notifications", Plain, "", "SFFF-F-FF"),
+    // A customer's account admin: their own company's endpoints; another's is not found.
+    ("GET", "/admin/webhooks", Plain, "", "SFFFOFOFF"),
+    ("POST", "/admin/webhooks", Plain, "", "SFFF-F-FF"),
+    ("GET", "/admin/webhooks/{id}", Endpoint, "", "SFFFOFNFF"),
+    ("POST", "/admin/webhooks/{id}/rotate", Endpoint, "", "SFFF-FNFF"),
+    ("POST", "/admin/webhooks/{id}/state", Endpoint, "", "SFFF-FNFF"),
+    ("POST", "/admin/webhooks/{id}/replay", Endpoint, "", "SFFF-FNFF"),
+    ("POST", "/admin/webhooks/{id}/replay-since", Endpoint, "", "SFFF-FNFF"),
+    // The seller's admins only (the agent persona is refused; tests/web/notifications.rs
+    // walks these pages as a seller admin).
+    ("GET", "/console/webhooks", Plain, "", "SFFFFFFFF"),
+    ("POST", "/console/webhooks", Plain, "", "SFFFFFFFF"),
+    ("GET", "/console/webhooks/{id}", Endpoint, "", "SFFFFFFFF"),
+    ("POST", "/console/webhooks/{id}/rotate", Endpoint, "", "SFFFFFFFF"),
+    ("POST", "/console/webhooks/{id}/state", Endpoint, "", "SFFFFFFFF"),
+    ("POST", "/console/webhooks/{id}/replay", Endpoint, "", "SFFFFFFFF"),
+    ("POST", "/console/webhooks/{id}/replay-since", Endpoint, "", "SFFFFFFFF"),
+    ("GET", "/console/deliveries", Plain, "", "SFFFFFFFF"),
+    ("POST", "/console/deliveries/{id}/replay", Endpoint, "", "SFFFFFFFF"),
+    // -- /notifications --
 ];
 
 #[test]
@@ -430,6 +469,32 @@ async fn records(t: &TestWeb) -> HashMap<Rec, String> {
             .to_string(),
     );
     // -- /change requests --
+    // -- notifications --
+    t.ship_one_unit().await;
+    t.app.fan_out_all().await.expect("fan-out");
+    let bea = Ctx::new(buyer.principal());
+    let note = t
+        .app
+        .notifications(&bea, true, None, 1)
+        .await
+        .expect("the buyer's notifications")
+        .into_iter()
+        .next()
+        .expect("the shipment reached the buyer");
+    m.insert(Notification, note.value.id.to_string());
+    let ep = aftercart_app::notify::EndpointInput {
+        url: "https://hooks.example.com/matrix".into(),
+        description: None,
+        event_types: vec!["*".into()],
+        account_id: Some(nw.id),
+    };
+    let ep = t
+        .app
+        .run(&ctx, || t.app.plan_create_endpoint(&ctx, &ep))
+        .await
+        .expect("an endpoint");
+    m.insert(Endpoint, ep.id.to_string());
+    // -- /notifications --
     m
 }
 

@@ -6,6 +6,7 @@
 pub mod budgets;
 pub mod keys;
 pub mod locations;
+pub mod notifications;
 pub mod policy;
 pub mod users;
 
@@ -318,6 +319,18 @@ pub async fn index(State(st): State<WebState>, v: Viewer) -> PageResult {
             "/admin/budgets",
             "Budgets",
             "Budgets per cost centre, department, project or location, and what is left of them.",
+        ),
+        (
+            Action::UsersManage,
+            "/admin/notifications",
+            "Notification defaults",
+            "How everyone in the company hears about shipments, invoices and other milestones, unless they choose for themselves.",
+        ),
+        (
+            Action::Integrations,
+            "/admin/webhooks",
+            "Webhooks",
+            "Send your systems a signed HTTP call for every event, see what was delivered and send it again.",
         ),
     ];
     let sections = all

@@ -72,6 +72,10 @@ use exceptions::agent_works_the_exception_queue;
 mod changes;
 use changes::buyer_changes_an_order_partly_picked;
 // -- /change requests --
+// -- notifications --
+mod notifications;
+use notifications::buyer_reads_notifications_and_marks_one_read;
+// -- /notifications --
 const NARROW: u32 = 320;
 
 fn workspace() -> PathBuf {
@@ -132,6 +136,8 @@ impl Drop for Chromedriver {
 /// The portal served for real, on demo data.
 struct Portal {
     app: App,
+    /// The app's clock (held still; a journey may move it on).
+    clock: Arc<FixedClock>,
     base: String,
     server: tokio::task::JoinHandle<()>,
     dir: PathBuf,
@@ -163,9 +169,12 @@ impl Portal {
         // A fixed clock (the in-process tests' moment): the same demo data, journeys and
         // screenshots on every run. The session cookie's lifetime is relative (Max-Age), so a
         // clock that does not move is fine for the browser.
-        let app = App::new(store, Arc::new(FixedClock::new(datetime!(2026-11-20 15:00 UTC))));
+        let clock = Arc::new(FixedClock::new(datetime!(2026-11-20 15:00 UTC)));
+        let app = App::new(store, clock.clone());
         let t = Instant::now();
         let summary = demo::load(&app).await.expect("load the demo data");
+        // The demo's history reaches nobody's bell (as in the in-process tests).
+        crate::harness::settle_outbox(&app).await;
         eprintln!(
             "browser: demo data loaded in {:.1}s ({} orders)",
             t.elapsed().as_secs_f64(),
@@ -181,7 +190,13 @@ impl Portal {
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, web.into_make_service_with_connect_info::<SocketAddr>()).await;
         });
-        Portal { app, base, server, dir }
+        Portal {
+            app,
+            clock,
+            base,
+            server,
+            dir,
+        }
     }
 }
 
@@ -974,6 +989,9 @@ async fn browser_journeys() {
     // -- change requests --
     journey!(buyer_changes_an_order_partly_picked, &portal.app);
     // -- /change requests --
+    // -- notifications --
+    journey!(buyer_reads_notifications_and_marks_one_read, &portal.app, &portal.clock);
+    // -- /notifications --
 
     let violations = std::mem::take(&mut b.violations);
     let audited = std::mem::take(&mut b.audited);
