@@ -140,6 +140,10 @@ pub fn rule(method: &Method, path: &str) -> Option<Rule> {
         // One-click unsubscribe (RFC 8058): mail providers POST without a session or a CSRF
         // token; the signed token in the link is the only credential.
         ("GET" | "POST", "/unsubscribe") => Rule::Public,
+        // A help email's signed link: the token is the credential; it records the click and
+        // sends the reader to the guide (which needs a session like any page).
+        ("GET", "/h/{token}") => Rule::Public,
+        ("GET", "/help/{id}") => Rule::SignedIn(Any, CatalogRead),
         ("GET" | "POST", "/admin/notifications") => Rule::SignedIn(Customer, UsersManage),
         ("GET" | "POST", "/admin/webhooks")
         | ("GET", "/admin/webhooks/{id}")

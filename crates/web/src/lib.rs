@@ -200,6 +200,8 @@ fn pages() -> Pages {
     .post("/settings/notifications", notifications::save_settings)
     .get("/unsubscribe", notifications::unsubscribe_form)
     .post("/unsubscribe", notifications::unsubscribe)
+    .get("/h/{token}", help::link)
+    .get("/help/{id}", help::page)
     .get("/admin/notifications", admin::notifications::form)
     .post("/admin/notifications", admin::notifications::save)
     .get("/admin/webhooks", webhooks::admin_list)

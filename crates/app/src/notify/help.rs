@@ -117,6 +117,21 @@ impl App {
         Ok(jobs)
     }
 
+    /// Which of these products have a setup guide or care instructions (the order page links
+    /// them on delivered lines); one batched read.
+    pub async fn products_with_help(&self, ids: &[ProductId]) -> Result<BTreeSet<ProductId>> {
+        let ids: Vec<Uuid> = ids.iter().map(|p| p.0).collect::<BTreeSet<_>>().into_iter().collect();
+        let rows = self.store.get_many(&ids).await?;
+        let mut out = BTreeSet::new();
+        for r in rows.iter().filter(|r| r.kind == "product") {
+            let p = decode::<Product>(r)?.value;
+            if p.setup_guide.is_some() || p.care_instructions.is_some() {
+                out.insert(p.id);
+            }
+        }
+        Ok(out)
+    }
+
     /// The tracked link to a product's help for one reader (absolute URL).
     pub async fn help_link(&self, user: UserId, product: ProductId, account: AccountId) -> Result<String> {
         let token = self

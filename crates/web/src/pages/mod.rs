@@ -35,6 +35,7 @@ pub mod exceptions;
 pub mod changes;
 // -- /change requests --
 // -- notifications --
+pub mod help;
 pub mod notifications;
 pub mod webhooks;
 // -- /notifications --

@@ -287,6 +287,8 @@ pub struct LineRow {
     /// How the backorder date moved, oldest first.
     pub history: Vec<String>,
     pub sentence: String,
+    /// The product's setup guide, once something of the line was delivered (empty otherwise).
+    pub help: String,
 }
 
 pub struct LocationGroup {
@@ -395,6 +397,19 @@ pub async fn detail(State(st): State<WebState>, v: Viewer, Path(id): Path<String
     } else {
         String::new()
     };
+    // Post-delivery help: delivered lines link their product's guide.
+    let delivered: Vec<_> = view
+        .lines
+        .iter()
+        .zip(order.lines.iter())
+        .filter(|(lv, _)| !lv.ledger.delivered.is_zero())
+        .map(|(_, line)| line.product_id)
+        .collect();
+    let helped = if delivered.is_empty() {
+        Default::default()
+    } else {
+        st.app.products_with_help(&delivered).await?
+    };
     let mut groups: Vec<LocationGroup> = Vec::new();
     for (lv, line) in view.lines.iter().zip(order.lines.iter()) {
         let l = &lv.ledger;
@@ -434,6 +449,11 @@ pub async fn detail(State(st): State<WebState>, v: Viewer, Path(id): Path<String
             expected,
             history,
             sentence: lv.sentence.clone(),
+            help: if !l.delivered.is_zero() && helped.contains(&line.product_id) {
+                format!("/help/{}", line.product_id.0)
+            } else {
+                String::new()
+            },
         };
         match groups.iter_mut().find(|g| g.name == lv.ship_to) {
             Some(g) => g.lines.push(r),

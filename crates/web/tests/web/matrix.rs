@@ -61,6 +61,8 @@ enum Rec {
     Notification,
     /// A webhook endpoint of Northwind's.
     Endpoint,
+    /// A product with a setup guide (post-delivery help).
+    Product,
     // -- /notifications --
 }
 
@@ -216,6 +218,10 @@ const MATRIX: &[(&str, &str, Rec, &str, &str)] = &[
     ("POST", "/settings/notifications", Plain, "", "S--------"),
     // Public: the signed token is the credential; a token that is not ours is not found.
     ("GET", "/unsubscribe", Plain, "token=x", "NNNNNNNNN"),
+    // A help link that is not ours records nothing and is not found, signed in or not.
+    ("GET", "/h/{token}", Plain, "", "NNNNNNNNN"),
+    // The guides are catalogue content: everyone signed in who sees the catalogue.
+    ("GET", "/help/{id}", Product, "", "SOOOOOOOO"),
     ("POST", "/unsubscribe", Plain, "token=x.y", "NNNNNNNNN"),
     ("GET", "/admin/notifications", Plain, "", "SFFFOFOFF"),
     ("POST", "/admin/notifications", Plain, "", "SFFF-F-FF"),
@@ -482,6 +488,22 @@ async fn records(t: &TestWeb) -> HashMap<Rec, String> {
         .next()
         .expect("the shipment reached the buyer");
     m.insert(Notification, note.value.id.to_string());
+    let usd = aftercart_domain::Currency::parse("USD", "currency").expect("usd");
+    let guide = aftercart_app::NewProduct {
+        sku: "MTX-HELP".into(),
+        name: "Matrix lamp".into(),
+        category: "equipment".into(),
+        list_price: aftercart_domain::Money::from_minor(9_000, usd),
+        setup_guide: Some("Mount the arm.".into()),
+        care_instructions: None,
+    };
+    let staff = Ctx::new(aftercart_app::Principal::staff("matrix", "Matrix"));
+    let product = t
+        .app
+        .run(&staff, async || t.app.plan_create_product(&staff, &guide).await)
+        .await
+        .expect("product");
+    m.insert(Product, product.value.id.0.to_string());
     let ep = aftercart_app::notify::EndpointInput {
         url: "https://hooks.example.com/matrix".into(),
         description: None,

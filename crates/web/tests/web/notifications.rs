@@ -673,4 +673,53 @@ both_stores!(
     an_admin_adds_a_webhook_and_sees_the_secret_once,
     a_seller_admin_works_the_console_pages,
     one_click_unsubscribe_works_without_a_session,
+    a_help_link_records_the_click_and_shows_the_guide,
 );
+
+/// Post-delivery help: the email's signed link records the click (no session needed) and leads
+/// to the guide; a forged link is not found and records nothing.
+async fn a_help_link_records_the_click_and_shows_the_guide(t: TestWeb) {
+    let usd = aftercart_domain::Currency::parse("USD", "currency").expect("usd");
+    let staff = Ctx::new(aftercart_app::Principal::staff("help-test", "Help Test"));
+    let input = aftercart_app::NewProduct {
+        sku: "HLP-LAMP".into(),
+        name: "Exam lamp".into(),
+        category: "equipment".into(),
+        list_price: aftercart_domain::Money::from_minor(9_000, usd),
+        setup_guide: Some("Mount the arm on the rail.\n\nThen plug it in.".into()),
+        care_instructions: Some("Wipe with a dry cloth.".into()),
+    };
+    let product = t
+        .app
+        .run(&staff, async || t.app.plan_create_product(&staff, &input).await)
+        .await
+        .expect("product")
+        .value
+        .id;
+    let buyer = user(&t, BUYER).await;
+    let link = t
+        .app
+        .help_link(buyer.id, product, t.northwind().await.id)
+        .await
+        .expect("link");
+    let path = format!("/h/{}", link.rsplit('/').next().expect("token"));
+    let anon = Session::default();
+    let forged = t.get(&format!("{path}x"), &anon).await;
+    assert_eq!(forged.status, StatusCode::NOT_FOUND);
+    let clicked = t.get(&format!("{path}?part=care"), &anon).await;
+    assert_eq!(clicked.status, StatusCode::SEE_OTHER, "{}", clicked.body);
+    assert_eq!(clicked.location(), format!("/help/{}#care", product.0));
+    let events = t
+        .app
+        .store
+        .events(aftercart_store::EventFilter::Subject(product.0), 0, 10)
+        .await
+        .expect("events");
+    let clicks: Vec<_> = events.iter().filter(|e| e.kind == "help.clicked").collect();
+    assert_eq!(clicks.len(), 1, "the forged link recorded nothing, the real one once");
+    let bea = t.sign_in(BUYER).await;
+    let page = t.get(&format!("/help/{}", product.0), &bea).await.ok();
+    assert_eq!(page.text("h1"), "Getting started with Exam lamp");
+    assert!(page.body.contains("Mount the arm on the rail.") && page.body.contains("Then plug it in."));
+    assert!(page.body.contains("Wipe with a dry cloth."));
+}
