@@ -185,7 +185,10 @@ impl QuietHours {
             return now;
         }
         let wait = if minute < e { e - minute } else { 1440 - minute + e };
-        let at_minute = local.replace_second(0).and_then(|t| t.replace_nanosecond(0)).unwrap_or(local);
+        let at_minute = local
+            .replace_second(0)
+            .and_then(|t| t.replace_nanosecond(0))
+            .unwrap_or(local);
         (at_minute + Duration::minutes(i64::from(wait))).to_offset(now.offset())
     }
 }
@@ -331,8 +334,14 @@ mod tests {
         mine.channels.insert(MilestoneKind::Delivered, vec![Channel::Sms]);
         let p = mine.over(&base);
         assert!(!p.wants(MilestoneKind::Delivered, Channel::Sms), "no phone");
-        assert!(!p.wants(MilestoneKind::Delivered, Channel::Email), "the user's choice replaced the default");
-        assert!(p.wants(MilestoneKind::Shipped, Channel::Email), "untouched milestones keep the base");
+        assert!(
+            !p.wants(MilestoneKind::Delivered, Channel::Email),
+            "the user's choice replaced the default"
+        );
+        assert!(
+            p.wants(MilestoneKind::Shipped, Channel::Email),
+            "untouched milestones keep the base"
+        );
         let p = Preferences {
             phone: Some("+14155550100".into()),
             ..p
@@ -380,11 +389,20 @@ mod tests {
             ..Preferences::default()
         };
         // 05:00 UTC = 06:00 local → 07:00 local = 06:00 UTC the same day.
-        assert_eq!(p.next_digest(datetime!(2026-03-04 05:00 UTC)), Some(datetime!(2026-03-04 06:00 UTC)));
-        assert_eq!(p.next_digest(datetime!(2026-03-04 06:00 UTC)), Some(datetime!(2026-03-05 06:00 UTC)));
+        assert_eq!(
+            p.next_digest(datetime!(2026-03-04 05:00 UTC)),
+            Some(datetime!(2026-03-04 06:00 UTC))
+        );
+        assert_eq!(
+            p.next_digest(datetime!(2026-03-04 06:00 UTC)),
+            Some(datetime!(2026-03-05 06:00 UTC))
+        );
         p.cadence = Cadence::Weekly;
         // 2026-03-04 is a Wednesday → Monday 2026-03-09.
-        assert_eq!(p.next_digest(datetime!(2026-03-04 05:00 UTC)), Some(datetime!(2026-03-09 06:00 UTC)));
+        assert_eq!(
+            p.next_digest(datetime!(2026-03-04 05:00 UTC)),
+            Some(datetime!(2026-03-09 06:00 UTC))
+        );
         p.cadence = Cadence::Immediately;
         assert_eq!(p.next_digest(datetime!(2026-03-04 05:00 UTC)), None);
     }
