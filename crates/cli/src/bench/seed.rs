@@ -509,6 +509,13 @@ pub async fn run(a: SeedArgs) -> Result<(), String> {
     Ok(())
 }
 
+/// Seeded history is not news: its events stay out of the outbox, so a server started on a
+/// seeded database does not fan out a million old events before the benchmark.
+fn quiet(mut c: aftercart_store::Commit) -> aftercart_store::Commit {
+    c.no_outbox = true;
+    c
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -520,11 +527,4 @@ mod tests {
         assert_eq!(tracking_number(9_999_999).len(), 16);
         assert_ne!(tracking_number(10), tracking_number(100));
     }
-}
-
-/// Seeded history is not news: its events stay out of the outbox, so a server started on a
-/// seeded database does not fan out a million old events before the benchmark.
-fn quiet(mut c: aftercart_store::Commit) -> aftercart_store::Commit {
-    c.no_outbox = true;
-    c
 }
