@@ -223,7 +223,8 @@ impl App {
                         milestone: m.clone(),
                         in_app,
                         email_digest: digest_at.is_some(),
-                        created_at: now,
+                        // When it happened, not when the fan-out got to it.
+                        created_at: e.at,
                         read_at: None,
                     };
                     if email {

@@ -255,8 +255,9 @@ async fn webhooks_survive_a_receiver_down_for_the_whole_retry_window(postgres: b
             .contains("gave up after 10 attempts")
     );
     let elapsed = aftercart_app::Clock::now(clock.as_ref()) - t0;
+    // The schedule's delays sum to 75 h 35 min 5 s, each jittered by up to ±10 %.
     assert!(
-        elapsed > time::Duration::hours(75) && elapsed < time::Duration::hours(84),
+        elapsed > time::Duration::hours(68) && elapsed < time::Duration::hours(84),
         "{elapsed}"
     );
 
