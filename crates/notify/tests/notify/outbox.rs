@@ -495,6 +495,124 @@ async fn events_reach_jetstream_once_even_when_replayed(postgres: bool) {
     }
 }
 
+/// An endpoint answering 410 Gone is disabled at once; one failing for five days without a
+/// success is disabled too, and its owners are emailed; a disabled endpoint's deliveries are
+/// dead-lettered (replayable once it is enabled again).
+async fn gone_or_failing_for_days_disables_the_endpoint_and_tells_its_owners(postgres: bool) {
+    let db = db(postgres, 1).await;
+    let t0 = OffsetDateTime::now_utc();
+    let clock = Arc::new(FixedClock::new(t0));
+    let app = App::new(db.stores[0].clone(), clock.clone()).with_notify(settings(true, false));
+    let ctx = staff();
+    let admin = NewUser {
+        email: "ops-admin@seller.example".into(),
+        name: "Ops Admin".into(),
+        kind: UserKind::Staff {
+            role: aftercart_app::StaffRole::Admin,
+        },
+    };
+    let invited = app
+        .run(&ctx, async || app.plan_invite_user(&ctx, &admin).await)
+        .await
+        .expect("admin");
+    app.accept_invitation(
+        invited.token.as_deref().expect("token"),
+        "a long and fine passphrase 42",
+    )
+    .await
+    .expect("accept");
+    let make = |url: String| EndpointInput {
+        url,
+        description: None,
+        event_types: vec!["account.created".into()],
+        account_id: None,
+    };
+    let placeholder = make("http://127.0.0.1:9/hooks".into());
+    let gone = app
+        .run(&ctx, async || app.plan_create_endpoint(&ctx, &placeholder).await)
+        .await
+        .expect("endpoint");
+    let receiver = Receiver::start(&gone.secrets[0].secret);
+    let script = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{}/_control", receiver.server.port))
+        .json(&serde_json::json!({"responses": [{"status": 410}]}))
+        .send()
+        .await
+        .expect("control");
+    assert!(script.status().is_success());
+    let patch = EndpointPatch {
+        url: Some(receiver.url()),
+        ..EndpointPatch::default()
+    };
+    app.run(&ctx, async || app.plan_update_endpoint(&ctx, gone.id, &patch).await)
+        .await
+        .expect("patch");
+    let down = make(format!("http://127.0.0.1:{}/hooks", support::closed_port()));
+    let failing = app
+        .run(&ctx, async || app.plan_create_endpoint(&ctx, &down).await)
+        .await
+        .expect("endpoint");
+    accounts(&app, 1).await;
+    app.fan_out_all().await.expect("fan out");
+    let worker = Worker::new(app.clone(), channels(None, None));
+    worker.deliver(queues::WEBHOOK, 10).await.expect("deliver");
+    let ep = app.endpoint(&ctx, gone.id).await.expect("endpoint").value;
+    assert_eq!(
+        ep.state,
+        aftercart_app::notify::EndpointState::Disabled,
+        "410 disables at once"
+    );
+    assert!(ep.disabled_reason.as_deref().unwrap_or("").contains("410"));
+    let still = app.endpoint(&ctx, failing.id).await.expect("endpoint").value;
+    assert_eq!(
+        still.state,
+        aftercart_app::notify::EndpointState::Active,
+        "one failure is not a reason"
+    );
+    assert_eq!(still.failing_since, Some(t0), "its streak began");
+    // New events keep failing for five days.
+    for _ in 0..6 {
+        clock.advance(time::Duration::days(1));
+        accounts(&app, 1).await;
+        app.fan_out_all().await.expect("fan out");
+        drive(&app, &clock, &worker, queues::WEBHOOK).await;
+    }
+    let off = app.endpoint(&ctx, failing.id).await.expect("endpoint").value;
+    assert_eq!(
+        off.state,
+        aftercart_app::notify::EndpointState::Disabled,
+        "failing for days disables"
+    );
+    let emails = app
+        .store
+        .list_jobs(JobQuery {
+            queue: Some(queues::EMAIL),
+            limit: 50,
+            ..JobQuery::default()
+        })
+        .await
+        .expect("emails");
+    let told: Vec<Value> = emails
+        .iter()
+        .filter_map(|j| serde_json::from_str::<Value>(&j.payload).ok())
+        .filter(|p| p["message"]["kind"] == "endpoint_disabled")
+        .collect();
+    assert_eq!(told.len(), 2, "one email per disabled endpoint: {told:?}");
+    assert!(told.iter().all(|p| p["to"] == "ops-admin@seller.example"));
+    // Once disabled, the endpoint's remaining deliveries are dead, not sent.
+    let pending = app
+        .store
+        .list_jobs(JobQuery {
+            queue: Some(queues::WEBHOOK),
+            state: Some(JobState::Pending),
+            limit: 50,
+            ..JobQuery::default()
+        })
+        .await
+        .expect("pending");
+    assert!(pending.is_empty(), "{pending:?}");
+}
+
 macro_rules! both {
     ($($name:ident),*) => {$(
         mod $name {
@@ -510,5 +628,6 @@ both!(
     webhooks_survive_a_receiver_down_for_the_whole_retry_window,
     email_is_retried_until_the_relay_accepts,
     two_workers_never_send_one_delivery_twice_and_a_lost_lease_is_sent_again,
-    events_reach_jetstream_once_even_when_replayed
+    events_reach_jetstream_once_even_when_replayed,
+    gone_or_failing_for_days_disables_the_endpoint_and_tells_its_owners
 );

@@ -343,6 +343,9 @@ async fn connect(driver: &Chromedriver, profile: &Path) -> Client {
         Value::Object(m) => m,
         _ => unreachable!(),
     };
+    // Two rustls crypto providers are linked into this test binary (fantoccini's aws-lc-rs and
+    // the notification transports' ring): name one, or rustls refuses to choose.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let mut builder = ClientBuilder::rustls().expect("rustls connector");
     builder
         .capabilities(caps)
