@@ -468,6 +468,18 @@ impl Worker {
     pub fn spawn(self, poll: Duration) -> Vec<tokio::task::JoinHandle<()>> {
         let mut handles = Vec::new();
         let app = self.app.clone();
+        let retention = app.clone();
+        handles.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                match retention.purge_finished(5_000).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::debug!(purged = n, "finished jobs purged"),
+                    Err(e) => tracing::warn!(error = %e, "job retention pass failed"),
+                }
+            }
+        }));
         handles.push(tokio::spawn(async move {
             loop {
                 match app.fan_out(64).await {

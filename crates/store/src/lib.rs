@@ -386,6 +386,13 @@ impl Store {
         dispatch!(self, s => s.replay_jobs(r, now_ms).await)
     }
 
+    /// Deletes up to `limit` finished (done or dead) jobs of `queue` last touched before
+    /// `before_ms`; returns how many. Retention: the outbox's own rows are bookkeeping, the
+    /// delivery log is kept for a while.
+    pub async fn purge_jobs(&self, queue: &'static str, before_ms: i64, limit: u32) -> Result<u64> {
+        dispatch!(self, s => s.purge_jobs(queue, before_ms, limit).await)
+    }
+
     /// Pending jobs per queue (for health and metrics).
     pub async fn pending_jobs(&self) -> Result<Vec<(String, i64)>> {
         dispatch!(self, s => s.pending_jobs().await)

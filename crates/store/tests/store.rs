@@ -665,4 +665,31 @@ async fn jobs_commit_with_their_change_and_finish_under_their_lease(db: Db) {
     .expect("event");
     let found = s.events_by_id(&[ev_id, Uuid::now_v7()]).await.expect("by id");
     assert_eq!(found.iter().map(|e| e.id).collect::<Vec<_>>(), vec![ev_id]);
+    // The event's commit enqueued its outbox job; retention removes finished jobs only.
+    let outbox = s
+        .list_jobs(JobQuery {
+            queue: Some("events"),
+            state: Some(JobState::Pending),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(outbox.len(), 1, "one outbox job for the commit with an event");
+    assert!(outbox[0].payload.contains(&ev_id.to_string()));
+    assert_eq!(
+        s.purge_jobs("events", 0, 100).await.expect("purge"),
+        0,
+        "nothing finished that long ago"
+    );
+    assert_eq!(
+        s.purge_jobs("events", i64::MAX, 100).await.expect("purge"),
+        1,
+        "the one done job"
+    );
+    assert_eq!(s.get_job(held.id).await.expect("get"), None);
+    assert!(
+        s.get_job(outbox[0].id).await.expect("get").is_some(),
+        "pending jobs stay"
+    );
 }

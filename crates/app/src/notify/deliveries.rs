@@ -171,6 +171,9 @@ pub struct DeliveryFilter {
 /// lease that runs out means the worker died.
 pub const LEASE_MS: i64 = 60_000;
 
+/// How long finished deliveries stay in the delivery log.
+pub const DELIVERY_LOG_DAYS: i64 = 30;
+
 impl App {
     /// Claims due jobs of a queue for a worker (system use).
     pub async fn claim_deliveries(&self, queue: &'static str, limit: u32) -> Result<Vec<JobRow>> {
@@ -491,6 +494,28 @@ impl App {
                 .collect(),
             last,
         ))
+    }
+
+    /// Retention: finished outbox rows after an hour (they only named events already fanned
+    /// out), finished deliveries after [`DELIVERY_LOG_DAYS`] (the log people read and replay
+    /// from). Help jobs are kept: their unique key is what sends help once per product and
+    /// location. Bounded per call; returns how many rows went.
+    pub async fn purge_finished(&self, limit: u32) -> Result<u64> {
+        let now = now_ms(self.clock.now());
+        let mut n = self.store.purge_jobs(queues::EVENTS, now - 3_600_000, limit).await?;
+        for q in [
+            queues::EMAIL,
+            queues::SMS,
+            queues::WEBHOOK,
+            queues::NATS,
+            queues::DIGEST,
+        ] {
+            n += self
+                .store
+                .purge_jobs(q, now - DELIVERY_LOG_DAYS * 86_400_000, limit)
+                .await?;
+        }
+        Ok(n)
     }
 
     /// Pending jobs per queue (health).

@@ -225,6 +225,17 @@ impl PgStore {
         Ok(n)
     }
 
+    pub async fn purge_jobs(&self, queue: &'static str, before_ms: i64, limit: u32) -> Result<u64> {
+        let c = self.client().await?;
+        c.execute(
+            "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE queue = $1 AND state <> 'pending' \
+             AND updated_at < $2 LIMIT $3)",
+            &[&queue, &before_ms, &i64::from(limit)],
+        )
+        .await
+        .map_err(err)
+    }
+
     pub async fn pending_jobs(&self) -> Result<Vec<(String, i64)>> {
         let c = self.client().await?;
         let rows = c

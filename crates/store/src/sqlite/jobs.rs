@@ -193,6 +193,21 @@ impl SqliteStore {
         .map_err(|e| StoreError::new(e.to_string()))
     }
 
+    pub async fn purge_jobs(&self, queue: &'static str, before_ms: i64, limit: u32) -> Result<u64> {
+        self.write(move |c| {
+            let n = c
+                .prepare_cached(
+                    "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE queue = ?1 AND state <> 'pending' \
+                     AND updated_at < ?2 LIMIT ?3)",
+                )
+                .and_then(|mut s| s.execute(params![queue, before_ms, limit]))
+                .map_err(|e| CommitError::Store(err(e)))?;
+            Ok(n as u64)
+        })
+        .await
+        .map_err(|e| StoreError::new(e.to_string()))
+    }
+
     pub async fn pending_jobs(&self) -> Result<Vec<(String, i64)>> {
         self.read(|c| {
             let mut st = c.prepare_cached(
