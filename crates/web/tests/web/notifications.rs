@@ -5,50 +5,12 @@
 //! admin, and the one-click unsubscribe link working without a session.
 
 use crate::both_stores;
-use crate::harness::{ADMIN, AGENT, BUYER, OTHER, Page, Session, TestWeb};
+use crate::harness::{ADMIN, AGENT, BUYER, OTHER, Page, Session, TestWeb, form_fields, set};
 use aftercart_app::notify::{EffectivePrefs, NotifySettings, queues};
 use aftercart_app::{Ctx, ListFilter, StaffRole, User, UserKind};
 use aftercart_domain::notification::{Cadence, Channel, MilestoneKind};
 use aftercart_store::{JobOutcome, JobQuery};
 use axum::http::{Method, StatusCode};
-use scraper::Selector;
-
-/// The fields a browser would send from the form matching `form`: inputs (checked boxes only)
-/// and each select's chosen option.
-fn form_fields(p: &Page, form: &str) -> Vec<(String, String)> {
-    let sel = Selector::parse(&format!("{form} input[name], {form} select[name]")).expect("selector");
-    let opt = Selector::parse("option").expect("selector");
-    let mut out = Vec::new();
-    for el in p.doc.select(&sel) {
-        let v = el.value();
-        let name = v.attr("name").unwrap_or_default().to_owned();
-        if v.name() == "select" {
-            let options: Vec<_> = el.select(&opt).collect();
-            let chosen = options
-                .iter()
-                .find(|o| o.value().attr("selected").is_some())
-                .or(options.first())
-                .and_then(|o| o.value().attr("value"))
-                .unwrap_or_default();
-            out.push((name, chosen.to_owned()));
-        } else {
-            let ty = v.attr("type").unwrap_or("text");
-            if matches!(ty, "checkbox" | "radio") && v.attr("checked").is_none() {
-                continue;
-            }
-            out.push((name, v.attr("value").unwrap_or_default().to_owned()));
-        }
-    }
-    out
-}
-
-fn set(mut fields: Vec<(String, String)>, name: &str, value: &str) -> Vec<(String, String)> {
-    match fields.iter_mut().find(|(k, _)| k == name) {
-        Some(f) => f.1 = value.to_owned(),
-        None => fields.push((name.to_owned(), value.to_owned())),
-    }
-    fields
-}
 
 fn untick(fields: Vec<(String, String)>, name: &str, value: &str) -> Vec<(String, String)> {
     fields.into_iter().filter(|(k, v)| !(k == name && v == value)).collect()
