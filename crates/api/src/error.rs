@@ -215,6 +215,10 @@ impl From<AppError> for ApiError {
                     )
                 }
             }
+            AppError::Unavailable(m) => ApiError {
+                retry_after: Some(30),
+                ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", m)
+            },
             AppError::Store(e) => internal(&e),
             AppError::Corrupt(e) => internal(&e),
         }

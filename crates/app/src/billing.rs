@@ -24,6 +24,8 @@ pub struct InvoiceLineInput {
     pub shipment_id: Option<ShipmentId>,
     pub quantity: Qty,
     pub unit_price: Money,
+    /// Basis points (2000 = 20 %); give every line a rate, or none.
+    pub tax_rate_bp: Option<u32>,
 }
 
 #[derive(Debug, Clone)]
@@ -33,8 +35,10 @@ pub struct IssueInvoice {
     pub currency: Currency,
     pub issued_on: Option<Date>,
     pub lines: Vec<InvoiceLineInput>,
-    pub tax: Money,
+    /// The tax amount; computed from the lines' rates when they carry them and it is `None`.
+    pub tax: Option<Money>,
     pub freight: Money,
+    pub freight_tax_rate_bp: Option<u32>,
 }
 
 #[derive(Debug, Clone)]
@@ -92,6 +96,7 @@ impl App {
             &account,
             &refs,
             NewInvoice {
+                freight_tax_rate_bp: input.freight_tax_rate_bp,
                 id: InvoiceId(Uuid::now_v7()),
                 number,
                 currency: input.currency,
@@ -100,6 +105,7 @@ impl App {
                     .lines
                     .iter()
                     .map(|l| NewInvoiceLine {
+                        tax_rate_bp: l.tax_rate_bp,
                         order_id: l.order_id,
                         order_line: l.order_line,
                         shipment_id: l.shipment_id,
@@ -172,7 +178,7 @@ impl App {
             None => None,
         };
         let now = self.clock.now();
-        let memo = CreditMemo {
+        let memo = CreditMemo { applied: Vec::new(),
             id: CreditMemoId(Uuid::now_v7()),
             number: format!("CM-{}", self.next_number("credit_memo").await?),
             account_id: account.id,
@@ -252,7 +258,7 @@ impl App {
         let now = self.clock.now();
         let payment = Payment::receive(
             &account,
-            Payment {
+            Payment { reversal: None,
                 id: PaymentId(Uuid::now_v7()),
                 account_id: account.id,
                 method: input.method,

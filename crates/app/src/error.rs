@@ -35,6 +35,10 @@ pub enum AppError {
     Store(#[from] StoreError),
     #[error("corrupt stored document: {0}")]
     Corrupt(String),
+    /// A service the command needs (the payment provider) could not be reached or is not
+    /// configured; nothing was changed here, and retrying later may succeed.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
 }
 
 impl AppError {

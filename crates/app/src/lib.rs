@@ -39,6 +39,9 @@ pub use cases::*;
 pub mod notify;
 pub use notify::NotifySettings;
 // -- /notifications --
+// -- payments --
+pub mod payments;
+// -- /payments --
 // -- returns --
 mod returns;
 pub use returns::*;
@@ -123,6 +126,8 @@ pub struct App {
     numbers: Arc<Numbers>,
     /// What notifications can be sent through (see `notify`).
     pub notify: Arc<NotifySettings>,
+    /// The payment provider and seller defaults for receivables (see `payments`).
+    pub payments: Arc<payments::PaymentSettings>,
     link_key: Arc<std::sync::OnceLock<Vec<u8>>>,
 }
 
@@ -136,8 +141,15 @@ impl App {
             clock,
             numbers: Arc::new(Numbers::default()),
             notify: Arc::new(NotifySettings::default()),
+            payments: Arc::new(payments::PaymentSettings::default()),
             link_key: Arc::default(),
         }
+    }
+
+    /// The same app paying through `settings.provider`.
+    pub fn with_payments(mut self, settings: payments::PaymentSettings) -> App {
+        self.payments = Arc::new(settings);
+        self
     }
 
     /// The same app sending through the configured channels.

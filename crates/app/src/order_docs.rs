@@ -100,6 +100,8 @@ pub(crate) struct OrderHeader {
     pub placed_at: OffsetDateTime,
     pub freight: Money,
     pub approval: Option<ApprovalWorkflow>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credit_hold: Option<aftercart_domain::receivables::credit::CreditHold>,
     pub layout: Layout,
     pub summary: Summary,
 }
@@ -120,6 +122,7 @@ impl OrderHeader {
             lines: _,
             shipments: _,
             approval,
+            credit_hold,
         } = order.clone();
         OrderHeader {
             id,
@@ -132,6 +135,7 @@ impl OrderHeader {
             placed_at,
             freight,
             approval,
+            credit_hold,
             layout,
             summary,
         }
@@ -151,6 +155,7 @@ impl OrderHeader {
             lines,
             shipments,
             approval: self.approval,
+            credit_hold: self.credit_hold,
         }
     }
 }
@@ -179,6 +184,13 @@ impl StoredOrder {
             StoredOrder::Whole(o) => o.approval.as_ref(),
         }
     }
+
+    fn credit_hold(&self) -> Option<&aftercart_domain::receivables::credit::CreditHold> {
+        match self {
+            StoredOrder::Header(h) => h.credit_hold.as_ref(),
+            StoredOrder::Whole(o) => o.credit_hold.as_ref(),
+        }
+    }
 }
 
 impl Doc for StoredOrder {
@@ -204,8 +216,15 @@ impl Doc for StoredOrder {
             StoredOrder::Header(h) => h.summary.progress(),
             StoredOrder::Whole(o) => aftercart_domain::status::order_progress(o),
         };
+        use aftercart_domain::receivables::credit::HoldState;
+        let credit = self.credit_hold().and_then(|h| match h.state() {
+            HoldState::Held => Some("credit_hold"),
+            HoldState::Rejected => Some("credit_rejected"),
+            HoldState::Released => None,
+        });
         Some(
-            crate::governance::approval_label(self.approval())
+            credit
+                .or(crate::governance::approval_label(self.approval()))
                 .unwrap_or(progress.as_str())
                 .into(),
         )

@@ -364,7 +364,8 @@ impl App {
                 .collect(),
         };
         let mut order = Order::place(&account, new)?;
-        let approval_events = self.start_approval(ctx, &mut order).await?;
+        let mut approval_events = self.start_approval(ctx, &mut order).await?;
+        approval_events.extend(self.check_credit(&account, &mut order).await?);
         let mut keys: Vec<KeyWrite> = order
             .ship_to_locations()
             .into_iter()

@@ -603,7 +603,7 @@ mod tests {
     }
 
     fn order(n: u128, placed_at: OffsetDateTime, lines: Vec<Line>) -> Order {
-        Order {
+        Order { credit_hold: None,
             id: id(n),
             number: format!("SO-{n}"),
             account_id: id(1),
@@ -621,7 +621,7 @@ mod tests {
 
     /// Bills `(order, line, qty, unit price)`.
     fn invoice(n: u128, issued_on: Date, lines: Vec<(&Order, u32, u32, &str)>) -> Invoice {
-        Invoice {
+        Invoice { freight_tax_rate_bp: None, replaced_by: None,
             id: id::<InvoiceId>(n),
             number: format!("INV-{n}"),
             account_id: id(1),
@@ -631,7 +631,7 @@ mod tests {
             lines: lines
                 .into_iter()
                 .enumerate()
-                .map(|(i, (o, l, q, p))| InvoiceLine {
+                .map(|(i, (o, l, q, p))| InvoiceLine { tax_rate_bp: None,
                     no: i as u32 + 1,
                     order_id: o.id,
                     order_line: l,
@@ -1146,7 +1146,7 @@ mod tests {
                         .zip(&orders[i].1)
                         .filter_map(|(l, (_, _, _, _, billed))| {
                             let q = (*billed).min(l.quantity.saturating_sub(l.cancelled).get());
-                            (q > 0).then(|| InvoiceLine {
+                            (q > 0).then(|| InvoiceLine { tax_rate_bp: None,
                                 no: l.no,
                                 order_id: o.id,
                                 order_line: l.no,

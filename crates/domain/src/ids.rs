@@ -45,4 +45,14 @@ id_type!(
     ReturnId,
     /// A request to change a placed order.
     ChangeRequestId,
+    /// A customer's dispute of invoice lines (a short-pay opens one).
+    DisputeId,
+    /// A payment made online through the payment provider, from request to outcome.
+    OnlinePaymentId,
+    /// A payment method saved at the provider for an account.
+    SavedMethodId,
+    /// An imported bank statement.
+    BankImportId,
+    /// A bank receipt that could not be applied with confidence: the unapplied-cash queue.
+    UnappliedReceiptId,
 );

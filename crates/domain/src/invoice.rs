@@ -21,6 +21,10 @@ pub struct InvoiceLine {
     pub description: String,
     pub quantity: Qty,
     pub unit_price: Money,
+    /// The line's tax rate in basis points (2000 = 20 %), when the invoice was issued with
+    /// per-line rates (e-invoicing needs them; older invoices carry one tax amount only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax_rate_bp: Option<u32>,
 }
 
 impl InvoiceLine {
@@ -56,9 +60,15 @@ pub struct Invoice {
     pub lines: Vec<InvoiceLine>,
     pub tax: Money,
     pub freight: Money,
+    /// Tax rate on the freight, when lines carry rates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub freight_tax_rate_bp: Option<u32>,
     pub applications: Vec<Application>,
     #[serde(with = "time::serde::rfc3339")]
     pub recorded_at: OffsetDateTime,
+    /// Set when a dispute's resolution replaced this invoice with a corrected one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced_by: Option<InvoiceId>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,6 +97,7 @@ pub struct NewInvoiceLine {
     pub shipment_id: Option<ShipmentId>,
     pub quantity: Qty,
     pub unit_price: Money,
+    pub tax_rate_bp: Option<u32>,
 }
 
 pub struct NewInvoice {
@@ -95,9 +106,56 @@ pub struct NewInvoice {
     pub currency: Currency,
     pub issued_on: Date,
     pub lines: Vec<NewInvoiceLine>,
-    pub tax: Money,
+    /// With per-line rates, `None` means "compute it from the rates".
+    pub tax: Option<Money>,
     pub freight: Money,
+    pub freight_tax_rate_bp: Option<u32>,
     pub recorded_at: OffsetDateTime,
+}
+
+/// Largest tax rate accepted (100 %): anything above is a typing error.
+const MAX_TAX_RATE_BP: u32 = 10_000;
+
+/// Parses a tax rate written as a percentage ("20", "5.5", "8.25", "0") into basis points.
+pub fn parse_percent_bp(s: &str, field: &str) -> Result<u32> {
+    let t = s.trim().trim_end_matches('%').trim();
+    let bad = || {
+        Rejection::new(
+            ErrorCode::InvalidValue,
+            field,
+            format!("'{s}' is not a percentage like 20 or 8.25"),
+        )
+    };
+    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+    if whole.is_empty() || whole.len() > 3 || frac.len() > 2 || !whole.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let w: u32 = whole.parse().map_err(|_| bad())?;
+    let f: u32 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
+    let bp = w * 100 + f;
+    if bp > MAX_TAX_RATE_BP {
+        return Err(Rejection::new(ErrorCode::InvalidValue, field, "a tax rate is at most 100 %"));
+    }
+    Ok(bp)
+}
+
+/// A rate in basis points as people write it ("20", "8.25", "5.5").
+pub fn percent_string(bp: u32) -> String {
+    let (w, f) = (bp / 100, bp % 100);
+    match f {
+        0 => w.to_string(),
+        f if f % 10 == 0 => format!("{w}.{}", f / 10),
+        f => format!("{w}.{f:02}"),
+    }
+}
+
+/// Tax on `base` at `rate_bp`, rounded half away from zero to the currency's minor unit (the
+/// EN 16931 rule, per rate group).
+pub fn tax_at(base: Money, rate_bp: u32) -> Money {
+    let t = i128::from(base.minor()) * i128::from(rate_bp);
+    let q = (t.abs() + 5_000) / 10_000;
+    let q = if t < 0 { -q } else { q };
+    Money::from_minor(i64::try_from(q).unwrap_or(i64::MAX), base.currency())
 }
 
 impl Invoice {
@@ -122,8 +180,48 @@ impl Invoice {
                 "an invoice needs at least one line",
             ));
         }
-        for (field, m) in [("tax", new.tax), ("freight", new.freight)] {
-            check_amount(m, new.currency, field, true)?;
+        check_amount(new.freight, new.currency, "freight", true)?;
+        if let Some(t) = new.tax {
+            check_amount(t, new.currency, "tax", true)?;
+        }
+        let rated = new.lines.iter().filter(|l| l.tax_rate_bp.is_some()).count();
+        if rated != 0 && rated != new.lines.len() {
+            let i = new.lines.iter().position(|l| l.tax_rate_bp.is_none()).unwrap_or(0);
+            return Err(Rejection::new(
+                ErrorCode::InvalidValue,
+                format!("lines[{i}].tax_rate"),
+                "give every line a tax rate, or none",
+            ));
+        }
+        for (i, l) in new.lines.iter().enumerate() {
+            if l.tax_rate_bp.is_some_and(|r| r > MAX_TAX_RATE_BP) {
+                return Err(Rejection::new(
+                    ErrorCode::InvalidValue,
+                    format!("lines[{i}].tax_rate"),
+                    "a tax rate is at most 100 %",
+                ));
+            }
+        }
+        if new.freight_tax_rate_bp.is_some_and(|r| r > MAX_TAX_RATE_BP) {
+            return Err(Rejection::new(
+                ErrorCode::InvalidValue,
+                "freight_tax_rate",
+                "a tax rate is at most 100 %",
+            ));
+        }
+        if rated == 0 && new.freight_tax_rate_bp.is_some() {
+            return Err(Rejection::new(
+                ErrorCode::InvalidValue,
+                "freight_tax_rate",
+                "a freight tax rate needs tax rates on the lines",
+            ));
+        }
+        if rated == 0 && new.tax.is_none() {
+            return Err(Rejection::new(
+                ErrorCode::InvalidValue,
+                "tax",
+                "give the tax amount, or a tax rate on every line",
+            ));
         }
         let mut lines = Vec::with_capacity(new.lines.len());
         for (i, nl) in new.lines.into_iter().enumerate() {
@@ -197,8 +295,22 @@ impl Invoice {
                 description: line.description.clone(),
                 quantity: nl.quantity,
                 unit_price: nl.unit_price,
+                tax_rate_bp: nl.tax_rate_bp,
             });
         }
+        let computed = (rated > 0).then(|| rated_tax(&lines, new.freight, new.freight_tax_rate_bp, new.currency));
+        let tax = match (new.tax, computed) {
+            (Some(given), Some(c)) if given != c => {
+                return Err(Rejection::new(
+                    ErrorCode::InvalidValue,
+                    "tax",
+                    format!("the lines' tax rates give {c}, not {given}"),
+                ));
+            }
+            (_, Some(c)) => c,
+            (Some(given), None) => given,
+            (None, None) => Money::zero(new.currency),
+        };
         Ok(Invoice {
             id: new.id,
             number: new.number,
@@ -207,11 +319,33 @@ impl Invoice {
             issued_on: new.issued_on,
             due_on: account.terms.due_date(new.issued_on),
             lines,
-            tax: new.tax,
+            tax,
             freight: new.freight,
+            freight_tax_rate_bp: new.freight_tax_rate_bp,
             applications: Vec::new(),
             recorded_at: new.recorded_at,
+            replaced_by: None,
         })
+    }
+
+    /// The tax per rate (basis points → taxable base, tax), freight included at its own rate;
+    /// `None` when the invoice was issued with one tax amount and no rates.
+    pub fn tax_breakdown(&self) -> Option<Vec<(u32, Money, Money)>> {
+        if self.lines.iter().any(|l| l.tax_rate_bp.is_none()) {
+            return None;
+        }
+        Some(rate_groups(&self.lines, self.freight, self.freight_tax_rate_bp, self.currency))
+    }
+
+    /// Takes back every application of `source` (a payment that bounced); returns how much.
+    pub fn unapply(&mut self, source: SettlementSource) -> Money {
+        let taken = self
+            .applications
+            .iter()
+            .filter(|a| a.source == source)
+            .fold(Money::zero(self.currency), |a, p| a.checked_add(p.amount).unwrap_or(a));
+        self.applications.retain(|a| a.source != source);
+        taken
     }
 
     pub fn subtotal(&self) -> Money {
@@ -275,6 +409,29 @@ impl Invoice {
         self.applications.push(Application { source, amount, at });
         Ok(())
     }
+}
+
+fn rate_groups(lines: &[InvoiceLine], freight: Money, freight_rate: Option<u32>, cur: Currency) -> Vec<(u32, Money, Money)> {
+    let mut groups: Vec<(u32, Money)> = Vec::new();
+    let mut add = |rate: u32, m: Money| match groups.iter_mut().find(|(r, _)| *r == rate) {
+        Some((_, b)) => *b = b.checked_add(m).unwrap_or(*b),
+        None => groups.push((rate, m)),
+    };
+    for l in lines {
+        add(l.tax_rate_bp.unwrap_or(0), l.amount());
+    }
+    if freight.is_positive() {
+        add(freight_rate.unwrap_or(0), freight);
+    }
+    groups.sort_by_key(|(r, _)| std::cmp::Reverse(*r));
+    let _ = cur;
+    groups.into_iter().map(|(r, base)| (r, base, tax_at(base, r))).collect()
+}
+
+fn rated_tax(lines: &[InvoiceLine], freight: Money, freight_rate: Option<u32>, cur: Currency) -> Money {
+    rate_groups(lines, freight, freight_rate, cur)
+        .iter()
+        .fold(Money::zero(cur), |a, (_, _, t)| a.checked_add(*t).unwrap_or(a))
 }
 
 fn check_amount(m: Money, currency: Currency, field: &str, zero_ok: bool) -> Result<()> {
@@ -353,10 +510,91 @@ pub struct Payment {
     #[serde(with = "time::serde::rfc3339")]
     pub received_at: OffsetDateTime,
     pub applications: Vec<PaymentApplication>,
+    /// Set when the money came back (a bank debit returned after it settled, a bounced
+    /// cheque): the applications were taken back off the invoices and it counts for nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reversal: Option<Reversal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reversal {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// The provider's or bank's code (`R01`, `card_declined`…), when there is one.
+    pub code: Option<String>,
+    pub reason: String,
 }
 
 impl Payment {
+    pub fn is_reversed(&self) -> bool {
+        self.reversal.is_some()
+    }
+
+    /// Reverses a payment: every application comes off its invoice and the payment no longer
+    /// counts. Refused when it was already reversed. `invoices` must hold every invoice the
+    /// payment was applied to.
+    pub fn reverse(&mut self, invoices: &mut [Invoice], reversal: Reversal) -> Result<()> {
+        if self.reversal.is_some() {
+            return Err(Rejection::new(
+                ErrorCode::InvalidState,
+                "payment",
+                "the payment was already reversed",
+            ));
+        }
+        for app in &self.applications {
+            if !invoices.iter().any(|i| i.id == app.invoice_id) {
+                return Err(Rejection::new(
+                    ErrorCode::UnknownReference,
+                    "applications",
+                    "an invoice the payment was applied to is missing",
+                ));
+            }
+        }
+        for inv in invoices.iter_mut() {
+            inv.unapply(SettlementSource::Payment(self.id));
+        }
+        self.reversal = Some(reversal);
+        Ok(())
+    }
+
+    /// Applies more of the payment's unapplied amount (account credit) to `invoice`.
+    pub fn apply_more(&mut self, invoice: &mut Invoice, amount: Money, at: OffsetDateTime) -> Result<()> {
+        if self.reversal.is_some() {
+            return Err(Rejection::new(
+                ErrorCode::InvalidState,
+                "payment",
+                "a reversed payment cannot be applied",
+            ));
+        }
+        if invoice.account_id != self.account_id {
+            return Err(Rejection::new(
+                ErrorCode::ForeignAccount,
+                "invoice_id",
+                format!("invoice {} belongs to another account", invoice.number),
+            ));
+        }
+        if amount.minor() > self.unapplied().minor() {
+            return Err(Rejection::new(
+                ErrorCode::OverApplication,
+                "amount",
+                format!("the payment has {} unapplied; cannot apply {amount}", self.unapplied()),
+            ));
+        }
+        invoice.apply(SettlementSource::Payment(self.id), amount, at, "amount")?;
+        match self.applications.iter_mut().find(|a| a.invoice_id == invoice.id) {
+            Some(a) => a.amount = a.amount.checked_add(amount).unwrap_or(a.amount),
+            None => self.applications.push(PaymentApplication {
+                invoice_id: invoice.id,
+                amount,
+            }),
+        }
+        Ok(())
+    }
+
     pub fn unapplied(&self) -> Money {
+        if self.reversal.is_some() {
+            return Money::zero(self.amount.currency());
+        }
         self.applications
             .iter()
             .fold(self.amount, |a, p| a.checked_sub(p.amount).unwrap_or(a))
@@ -427,6 +665,9 @@ pub struct CreditMemo {
     /// invoice lines (with their order lines and shipments) it credits, which matching counts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub for_return: Option<ReturnCredit>,
+    /// Where a memo issued on account (no invoice) was applied later.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub applied: Vec<PaymentApplication>,
 }
 
 /// What a credit memo for returned goods credits. The invoice is named even when the memo could
@@ -457,6 +698,43 @@ impl CreditLine {
 }
 
 impl CreditMemo {
+    /// What of a memo issued on account is still to be applied (zero for a memo on an invoice).
+    pub fn unapplied(&self) -> Money {
+        if self.invoice_id.is_some() {
+            return Money::zero(self.amount.currency());
+        }
+        self.applied
+            .iter()
+            .fold(self.amount, |a, p| a.checked_sub(p.amount).unwrap_or(a))
+    }
+
+    /// Applies part of a memo issued on account to `invoice`.
+    pub fn apply_more(&mut self, invoice: &mut Invoice, amount: Money, at: OffsetDateTime) -> Result<()> {
+        if invoice.account_id != self.account_id {
+            return Err(Rejection::new(
+                ErrorCode::ForeignAccount,
+                "invoice_id",
+                format!("invoice {} belongs to another account", invoice.number),
+            ));
+        }
+        if amount.minor() > self.unapplied().minor() {
+            return Err(Rejection::new(
+                ErrorCode::OverApplication,
+                "amount",
+                format!("credit memo {} has {} unapplied; cannot apply {amount}", self.number, self.unapplied()),
+            ));
+        }
+        invoice.apply(SettlementSource::CreditMemo(self.id), amount, at, "amount")?;
+        match self.applied.iter_mut().find(|a| a.invoice_id == invoice.id) {
+            Some(a) => a.amount = a.amount.checked_add(amount).unwrap_or(a.amount),
+            None => self.applied.push(PaymentApplication {
+                invoice_id: invoice.id,
+                amount,
+            }),
+        }
+        Ok(())
+    }
+
     /// Issues a credit memo, applying it to its invoice when one is named.
     pub fn issue(
         account: &Account,
@@ -527,10 +805,7 @@ impl OpenPosition {
             .filter(|i| i.status(today) == InvoiceStatus::Overdue)
             .fold(zero, |a, i| add(a, i.balance()));
         let unapplied_payments = payments.iter().fold(zero, |a, p| add(a, p.unapplied()));
-        let unapplied_credits = memos
-            .iter()
-            .filter(|m| m.invoice_id.is_none())
-            .fold(zero, |a, m| add(a, m.amount));
+        let unapplied_credits = memos.iter().fold(zero, |a, m| add(a, m.unapplied()));
         let balance = Money::from_minor(
             total_open
                 .minor()

@@ -17,6 +17,7 @@ pub mod notification;
 pub mod order;
 pub mod product;
 pub mod quantity;
+pub mod receivables;
 pub mod status;
 pub mod text;
 pub mod tracking;

@@ -897,19 +897,19 @@ mod tests {
         let inv = Invoice::issue(
             &a,
             &[&o],
-            NewInvoice {
+            NewInvoice { freight_tax_rate_bp: None,
                 id: id(700),
                 number: "INV-1".into(),
                 currency: a.currency,
                 issued_on: RECEIVED.date(),
-                lines: vec![NewInvoiceLine {
+                lines: vec![NewInvoiceLine { tax_rate_bp: None,
                     order_id: o.id,
                     order_line: 1,
                     shipment_id: Some(id(500)),
                     quantity: Qty::new(10),
                     unit_price: usd("89.00"),
                 }],
-                tax: usd("0.00"),
+                tax: Some(usd("0.00")),
                 freight: usd("0.00"),
                 recorded_at: RECEIVED,
             },
@@ -920,7 +920,7 @@ mod tests {
             before.lines[0].discrepancies[0].kind,
             DiscrepancyKind::BilledMoreThanReceived
         );
-        let memo = |inv_id| CreditMemo {
+        let memo = |inv_id| CreditMemo { applied: Vec::new(),
             id: id(800),
             number: "CM-1".into(),
             account_id: a.id,

@@ -531,6 +531,17 @@ pub fn order_view(order: &Order, names: &Names, now: OffsetDateTime) -> OrderVie
     if let Some(a) = order.approval.as_ref().filter(|a| !a.is_approved()) {
         sentence = format!("{} {}", sentence, a.explain());
     }
+    if let Some(h) = &order.credit_hold {
+        use crate::receivables::credit::HoldState;
+        match h.state() {
+            HoldState::Held => sentence = format!("{sentence} {}", h.reason()),
+            HoldState::Rejected => {
+                let why = h.decision.as_ref().and_then(|d| d.note.clone()).unwrap_or_default();
+                sentence = format!("{sentence} It was rejected in credit review: {why}");
+            }
+            HoldState::Released => {}
+        }
+    }
     OrderView {
         status,
         assessment,

@@ -620,14 +620,14 @@ fn invoice(
     tax: &str,
     freight: &str,
 ) -> Invoice {
-    let new = NewInvoice {
+    let new = NewInvoice { freight_tax_rate_bp: None,
         id: id(700 + n),
         number: format!("INV-{}", 7000 + n),
         currency: usd(),
         issued_on,
         lines: lines
             .iter()
-            .map(|&(order_line, shipment_id, q, price)| NewInvoiceLine {
+            .map(|&(order_line, shipment_id, q, price)| NewInvoiceLine { tax_rate_bp: None,
                 order_id: order.id,
                 order_line,
                 shipment_id,
@@ -635,7 +635,7 @@ fn invoice(
                 unit_price: usd_amt(price),
             })
             .collect(),
-        tax: usd_amt(tax),
+        tax: Some(usd_amt(tax)),
         freight: usd_amt(freight),
         recorded_at: issued_on.midnight().assume_utc() + time::Duration::hours(9),
     };
@@ -1065,7 +1065,7 @@ fn two_invoices(f: &Fx, account: &Account, n: u128) -> [Invoice; 2] {
 }
 
 fn payment(amount: &str, apps: &[(&Invoice, &str)]) -> Payment {
-    Payment {
+    Payment { reversal: None,
         id: id(800),
         account_id: id(0),
         method: PaymentMethod::Ach,
@@ -1192,7 +1192,7 @@ fn credit_memo_reduces_the_balance() {
     let f = fx();
     let [_, mut inv] = two_invoices(&f, &f.account, 101);
     let inv_id = inv.id;
-    let memo = |amount: &str, reason: &str| CreditMemo {
+    let memo = |amount: &str, reason: &str| CreditMemo { applied: Vec::new(),
         id: id(850),
         number: "CM-1".into(),
         account_id: id(0),
@@ -1397,19 +1397,19 @@ fn try_invoice(f: &Fx, o: &Order) -> Result<Invoice, aftercart_domain::Rejection
     Invoice::issue(
         &f.account,
         &[o],
-        NewInvoice {
+        NewInvoice { freight_tax_rate_bp: None,
             id: id(790),
             number: "INV-790".into(),
             currency: usd(),
             issued_on: date!(2026 - 11 - 12),
-            lines: vec![NewInvoiceLine {
+            lines: vec![NewInvoiceLine { tax_rate_bp: None,
                 order_id: o.id,
                 order_line: 1,
                 shipment_id: None,
                 quantity: Qty::new(10),
                 unit_price: usd_amt("89.00"),
             }],
-            tax: usd_amt("0.00"),
+            tax: Some(usd_amt("0.00")),
             freight: usd_amt("0.00"),
             recorded_at: NOW,
         },
@@ -1462,7 +1462,7 @@ fn the_open_position_counts_unapplied_payments_and_credits() {
     )
     .unwrap();
     assert_eq!(p.unapplied(), usd_amt("200.00"));
-    let memo = CreditMemo {
+    let memo = CreditMemo { applied: Vec::new(),
         id: id(850),
         number: "CM-1".into(),
         account_id: f.account.id,

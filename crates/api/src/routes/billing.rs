@@ -27,6 +27,8 @@ pub struct InvoiceLineIn {
     pub shipment_id: Option<Uuid>,
     pub quantity: i64,
     pub unit_price: MoneyDto,
+    /// The line's tax rate as a percentage ("20", "8.25"): give every line one, or none.
+    pub tax_rate: Option<Code>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -38,8 +40,12 @@ pub struct InvoiceIn {
     /// `YYYY-MM-DD`, default today; the due date follows from the account's terms.
     pub issued_on: Option<Code>,
     pub lines: Vec<InvoiceLineIn>,
+    /// The tax amount. With rates on the lines it is computed (per rate, rounded per rate) and,
+    /// when given too, must agree.
     pub tax: Option<MoneyDto>,
     pub freight: Option<MoneyDto>,
+    /// The freight's tax rate, when the lines carry rates.
+    pub freight_tax_rate: Option<Code>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -53,6 +59,8 @@ pub struct InvoiceLineOut {
     pub quantity: u32,
     pub unit_price: MoneyDto,
     pub amount: MoneyDto,
+    /// Percentage, when the invoice was issued with per-line rates.
+    pub tax_rate: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -115,6 +123,7 @@ impl InvoiceOut {
                     quantity: l.quantity.get(),
                     unit_price: l.unit_price.into(),
                     amount: l.amount().into(),
+                    tax_rate: l.tax_rate_bp.map(aftercart_domain::invoice::percent_string),
                 })
                 .collect(),
             subtotal: i.subtotal().into(),
@@ -162,8 +171,14 @@ pub async fn create_invoice(State(st): State<ApiState>, cmd: Command<InvoiceIn>)
             shipment_id: l.shipment_id.map(Into::into),
             quantity: qty(l.quantity, &format!("lines[{i}].quantity"))?,
             unit_price: l.unit_price.parse(&format!("lines[{i}].unit_price"))?,
+            tax_rate_bp: l
+                .tax_rate
+                .as_deref()
+                .map(|r| aftercart_domain::invoice::parse_percent_bp(r, &format!("lines[{i}].tax_rate")))
+                .transpose()?,
         });
     }
+    let rated = lines.iter().any(|l| l.tax_rate_bp.is_some());
     let zero = aftercart_domain::Money::zero(currency);
     let input = IssueInvoice {
         account_id: b.account_id.into(),
@@ -171,7 +186,16 @@ pub async fn create_invoice(State(st): State<ApiState>, cmd: Command<InvoiceIn>)
         currency,
         issued_on: date(&b.issued_on, "issued_on")?,
         lines,
-        tax: b.tax.as_ref().map(|m| m.parse("tax")).transpose()?.unwrap_or(zero),
+        tax: match b.tax.as_ref().map(|m| m.parse("tax")).transpose()? {
+            Some(t) => Some(t),
+            None if rated => None,
+            None => Some(zero),
+        },
+        freight_tax_rate_bp: b
+            .freight_tax_rate
+            .as_deref()
+            .map(|r| aftercart_domain::invoice::parse_percent_bp(r, "freight_tax_rate"))
+            .transpose()?,
         freight: b
             .freight
             .as_ref()

@@ -524,6 +524,7 @@ impl Demo<'_> {
                 },
                 quantity: Qty::new(l.qty),
                 unit_price: money(l.cents),
+                tax_rate_bp: None,
             });
         }
         let input = IssueInvoice {
@@ -532,8 +533,9 @@ impl Demo<'_> {
             currency: self.usd,
             issued_on: Some(at.date()),
             lines,
-            tax: money(plan.tax()),
+            tax: Some(money(plan.tax())),
             freight: money(plan.freight),
+            freight_tax_rate_bp: None,
         };
         let ar = &self.actors.ar;
         let stage = Stage::new(self.app, at);

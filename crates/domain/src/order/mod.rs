@@ -52,6 +52,10 @@ pub struct Order {
     /// The approval workflow, when the account's policy required one; fulfilment waits for it.
     #[serde(default)]
     pub approval: Option<crate::approval::ApprovalWorkflow>,
+    /// Set when placing it took the account over its credit limit; fulfilment waits for
+    /// finance ops to release it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credit_hold: Option<crate::receivables::credit::CreditHold>,
 }
 
 /// A line as requested by the buyer, before prices are resolved.
@@ -153,6 +157,7 @@ impl Order {
             lines,
             shipments: Vec::new(),
             approval: None,
+            credit_hold: None,
         })
     }
 
@@ -501,6 +506,24 @@ impl Order {
     /// waiting for approval, or rejected, never reaches fulfilment.
     pub fn require_released(&self) -> Result<()> {
         use crate::approval::ApprovalState;
+        use crate::receivables::credit::HoldState;
+        match self.credit_hold.as_ref().map(|h| h.state()) {
+            None | Some(HoldState::Released) => {}
+            Some(HoldState::Held) => {
+                return Err(Rejection::new(
+                    ErrorCode::InvalidState,
+                    "credit_hold",
+                    "the order is held for credit review",
+                ));
+            }
+            Some(HoldState::Rejected) => {
+                return Err(Rejection::new(
+                    ErrorCode::InvalidState,
+                    "credit_hold",
+                    "the order was rejected in credit review",
+                ));
+            }
+        }
         match self.approval.as_ref().map(|a| a.state()) {
             None | Some(ApprovalState::Approved) => Ok(()),
             Some(ApprovalState::Pending { .. }) => Err(Rejection::new(
