@@ -47,6 +47,14 @@ nats_up || { echo "error: NATS JetStream is required for the test suite (127.0.0
 # The web crate's real-browser suite needs Chromium, chromedriver and axe-core (installed when missing).
 ./scripts/browser-deps.sh
 
+# Receivables are tested against real tools: a Stripe-compatible server (localstripe, from the
+# Python registry) for the payment provider adapter, poppler's pdftotext for PDFs, and the UBL 2.1
+# schema (xmllint) and EN 16931 rules (Saxon-HE) for e-invoices (../shared/validators).
+./scripts/localstripe.sh
+export AFTERCART_TEST_STRIPE="${AFTERCART_TEST_STRIPE:-http://127.0.0.1:8420}"
+./scripts/pdf-deps.sh
+./scripts/einvoice-deps.sh
+
 # Includes the crash test (crates/cli/tests/cli/crash.rs): the real binary on SQLite and on
 # PostgreSQL, SIGKILLed mid-stream and restarted, several times.
 cargo test --workspace --all-targets "$@"

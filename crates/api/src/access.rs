@@ -30,6 +30,41 @@ pub fn action(method: &Method, path: &str) -> Option<Action> {
             LocationsManage
         }
         ("GET", "/api/v1/accounts/{id}/open-invoices") => BillingRead,
+        // -- receivables --
+        ("POST", "/api/v1/payments/provider-webhook") => Public,
+        (
+            "GET",
+            "/api/v1/accounts/{id}/billing-profile"
+            | "/api/v1/accounts/{id}/statement"
+            | "/api/v1/accounts/{id}/aging"
+            | "/api/v1/payments/online"
+            | "/api/v1/payments/online/{id}"
+            | "/api/v1/disputes"
+            | "/api/v1/disputes/{id}"
+            | "/api/v1/invoices/{id}/dispute-suggestions"
+            | "/api/v1/invoices/{id}/pdf"
+            | "/api/v1/invoices/{id}/ubl"
+            | "/api/v1/credit-memos/{id}/pdf"
+            | "/api/v1/credit-memos/{id}/ubl"
+            | "/api/v1/seller-profile",
+        ) => BillingRead,
+        ("POST", "/api/v1/accounts/{id}/payment-methods" | "/api/v1/payments/online" | "/api/v1/invoices/{id}/apply-credit")
+        | ("DELETE", "/api/v1/accounts/{id}/payment-methods/{method_id}" | "/api/v1/accounts/{id}/autopay")
+        | ("PUT", "/api/v1/accounts/{id}/autopay") => PayInvoices,
+        ("POST", "/api/v1/disputes" | "/api/v1/disputes/{id}/messages") => Dispute,
+        ("POST", "/api/v1/disputes/{id}/resolution" | "/api/v1/bank-statements" | "/api/v1/unapplied-receipts/{id}/apply")
+        | ("POST", "/api/v1/orders/{id}/credit-decision")
+        | ("PUT", "/api/v1/accounts/{id}/dunning" | "/api/v1/accounts/{id}/einvoicing" | "/api/v1/seller-profile")
+        | (
+            "GET",
+            "/api/v1/bank-statements"
+            | "/api/v1/bank-statements/{id}"
+            | "/api/v1/unapplied-receipts"
+            | "/api/v1/unapplied-receipts/{id}"
+            | "/api/v1/credit-holds"
+            | "/api/v1/reports/aging",
+        ) => Receivables,
+        // -- /receivables --
 
         ("POST", "/api/v1/products" | "/api/v1/fulfilment-locations") => CatalogWrite,
         (

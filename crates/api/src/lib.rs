@@ -17,7 +17,7 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use routes::{accounts, billing, catalog, governance, identity, orders, shipments, system};
+use routes::{accounts, billing, catalog, governance, identity, orders, receivables, shipments, system};
 use std::sync::Arc;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -285,6 +285,38 @@ fn api_router() -> OpenApiRouter<ApiState> {
         .routes(routes!(billing::get_credit_memo))
         .routes(routes!(billing::create_payment, billing::list_payments))
         .routes(routes!(billing::get_payment))
+        // -- receivables --
+        .routes(routes!(receivables::get_billing_profile))
+        .routes(routes!(receivables::add_method))
+        .routes(routes!(receivables::remove_method))
+        .routes(routes!(receivables::set_autopay, receivables::clear_autopay))
+        .routes(routes!(receivables::set_dunning))
+        .routes(routes!(receivables::set_einvoicing))
+        .routes(routes!(receivables::pay_online, receivables::list_online))
+        .routes(routes!(receivables::get_online))
+        .routes(routes!(receivables::provider_webhook))
+        .routes(routes!(receivables::open_dispute, receivables::list_disputes))
+        .routes(routes!(receivables::get_dispute))
+        .routes(routes!(receivables::post_dispute_message))
+        .routes(routes!(receivables::resolve_dispute))
+        .routes(routes!(receivables::dispute_suggestions))
+        .routes(routes!(receivables::apply_credit))
+        .routes(routes!(receivables::statement))
+        .routes(routes!(receivables::account_aging))
+        .routes(routes!(receivables::book_aging))
+        .routes(routes!(receivables::invoice_pdf))
+        .routes(routes!(receivables::invoice_ubl))
+        .routes(routes!(receivables::credit_memo_pdf))
+        .routes(routes!(receivables::credit_memo_ubl))
+        .routes(routes!(receivables::import_bank_statement, receivables::list_bank_statements))
+        .routes(routes!(receivables::get_bank_statement))
+        .routes(routes!(receivables::list_receipts))
+        .routes(routes!(receivables::get_receipt))
+        .routes(routes!(receivables::apply_receipt))
+        .routes(routes!(receivables::list_credit_holds))
+        .routes(routes!(receivables::credit_decision))
+        .routes(routes!(receivables::get_seller_profile, receivables::set_seller_profile))
+        // -- /receivables --
         .routes(routes!(identity::invite_user, identity::list_users))
         .routes(routes!(identity::get_user, identity::update_user))
         .routes(routes!(identity::deactivate_user))

@@ -135,13 +135,20 @@ pub enum Action {
     /// Webhook endpoints, the event feed and delivery logs (the seller's admins for the whole
     /// book, a customer's account admin for their account).
     Integrations,
+    /// Pay invoices online, manage saved payment methods and autopay, apply account credit.
+    PayInvoices,
+    /// Open disputes on invoice lines and write in their threads.
+    Dispute,
+    /// The seller's receivables work: bank statements and unapplied cash, dispute resolution,
+    /// credit holds, dunning schedules, e-invoicing details, the seller's profile, the book's aging.
+    Receivables,
     /// Anything a signed-in principal may do for itself (its own profile, its session).
     SelfService,
 }
 
 impl Action {
     /// Every action a role can be granted (not `Public` or `SelfService`, which everyone has).
-    pub const GRANTED: [Action; 27] = [
+    pub const GRANTED: [Action; 30] = [
         Action::CatalogRead,
         Action::CatalogWrite,
         Action::AccountRead,
@@ -168,6 +175,9 @@ impl Action {
         Action::ExceptionWork,
         Action::Cases,
         Action::Integrations,
+        Action::PayInvoices,
+        Action::Dispute,
+        Action::Receivables,
         Action::SelfService,
     ];
 }
@@ -211,7 +221,8 @@ impl Principal {
                 read || match role {
                     StaffRole::Agent => matches!(
                         action,
-                        OrderPlace
+                        Dispute
+                            | OrderPlace
                             | ReceiptRecord
                             | LocationsManage
                             | UsersManage
@@ -220,7 +231,10 @@ impl Principal {
                             | ReturnRequest
                             | ReturnDecide
                     ),
-                    StaffRole::FinanceOps => matches!(action, BillingWrite | PaymentRecord | AccountWrite),
+                    StaffRole::FinanceOps => matches!(
+                        action,
+                        BillingWrite | PaymentRecord | AccountWrite | PayInvoices | Dispute | Receivables
+                    ),
                     StaffRole::Operations => matches!(
                         action,
                         OrderFulfil
@@ -252,10 +266,14 @@ impl Principal {
                             | BudgetsManage
                             | ReportsRead
                             | Integrations
+                            | PayInvoices
+                            | Dispute
                     ),
                     CustomerRole::Buyer => matches!(action, OrderPlace | ReceiptRecord | OrderChange | ReturnRequest),
                     CustomerRole::Approver => matches!(action, Approve | BillingRead | ReportsRead),
-                    CustomerRole::Finance => matches!(action, BillingRead | PaymentRecord | ReportsRead),
+                    CustomerRole::Finance => {
+                        matches!(action, BillingRead | PaymentRecord | ReportsRead | PayInvoices | Dispute)
+                    }
                     CustomerRole::Viewer => matches!(action, BillingRead),
                 }
             }),

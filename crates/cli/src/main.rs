@@ -3,6 +3,7 @@
 mod bench;
 mod config;
 mod notify_config;
+mod payments_config;
 
 use aftercart_api::{ApiState, router};
 use aftercart_app::{App, Principal, SystemClock};
@@ -51,6 +52,8 @@ pub struct Common {
     trust_forwarded_for: bool,
     #[command(flatten)]
     notify: notify_config::NotifyArgs,
+    #[command(flatten)]
+    payments: payments_config::PaymentArgs,
 }
 
 #[derive(Subcommand)]
@@ -111,7 +114,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .api_key
                 .clone()
                 .ok_or("no API key: set --api-key, AFTERCART_API_KEY or api_key in the config file")?;
-            let (app, notify) = start(&s.db, &c.notify, &s.addr).await?;
+            let (app, notify) = start(&s.db, &c.notify, &c.payments, &s.addr).await?;
             // A key given by the operator is shown only by its prefix.
             let shown = config::key_prefix(&key);
             serve(app, notify, &s, &key, &shown).await
@@ -139,7 +142,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                     (k.clone(), k)
                 }
             };
-            let (app, notify) = start(&s.db, &c.notify, &s.addr).await?;
+            let (app, notify) = start(&s.db, &c.notify, &c.payments, &s.addr).await?;
             let t = std::time::Instant::now();
             let summary = aftercart_app::demo::load(&app)
                 .await
@@ -191,11 +194,19 @@ async fn open(url: &str) -> Result<Store, String> {
         .map_err(|e| format!("cannot open database {url}: {e}"))
 }
 
-async fn start(db: &str, n: &notify_config::NotifyArgs, addr: &str) -> Result<(App, notify_config::Notify), String> {
+async fn start(
+    db: &str,
+    n: &notify_config::NotifyArgs,
+    p: &payments_config::PaymentArgs,
+    addr: &str,
+) -> Result<(App, notify_config::Notify), String> {
     let store = open(db).await?;
     store.migrate().await.map_err(|e| format!("migrating {db}: {e}"))?;
     let notify = n.build(addr).await?;
-    let app = App::new(store, Arc::new(SystemClock)).with_notify(notify.settings.clone());
+    let payments = p.build(n.seller_name.as_deref())?;
+    let app = App::new(store, Arc::new(SystemClock))
+        .with_notify(notify.settings.clone())
+        .with_payments(payments);
     Ok((app, notify))
 }
 
@@ -263,6 +274,25 @@ async fn serve(app: App, notify: notify_config::Notify, s: &Settings, key: &str,
                 Ok(n) => tracing::info!(recorded = n, "payment reminders"),
                 Err(e) => tracing::warn!(error = %e, "payment reminder pass failed"),
             }
+        }
+    });
+    // Receivables: online payments the provider never answered, or whose webhook was lost, are
+    // reconciled every minute; autopay runs hourly (its window is days wide).
+    let receivables = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        let mut n: u64 = 0;
+        loop {
+            tick.tick().await;
+            if let Err(e) = receivables.reconcile_online_payments().await {
+                tracing::warn!(error = %e, "payment reconciliation failed");
+            }
+            if n % 60 == 0
+                && let Err(e) = receivables.run_autopay().await
+            {
+                tracing::warn!(error = %e, "autopay pass failed");
+            }
+            n += 1;
         }
     });
     if s.dev_cookies {

@@ -10,6 +10,7 @@ pub mod fulfilment;
 pub mod governance;
 pub mod identity;
 pub mod orders;
+pub mod receivables;
 pub mod reorder;
 pub mod reports;
 pub mod shipments;

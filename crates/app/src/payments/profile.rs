@@ -263,6 +263,34 @@ impl App {
         )
     }
 
+    /// Where the account receives e-invoices, its tax id and buyer reference (finance ops).
+    pub async fn plan_set_einvoicing(
+        &self,
+        ctx: &Ctx,
+        account: AccountId,
+        address: EInvoiceAddress,
+        tax_id: Option<String>,
+        buyer_reference: Option<String>,
+    ) -> Result<Planned<Versioned<AccountBilling>>> {
+        if !ctx.principal.is_seller() {
+            return Err(AppError::Forbidden("finance ops set e-invoicing details".into()));
+        }
+        self.load_ref::<Account>(ctx, account.0, "account_id").await?;
+        if address.id.is_empty() {
+            return Err(Rejection::new(ErrorCode::InvalidValue, "id", "must not be empty").into());
+        }
+        let mut b = self.billing_profile_unchecked(account).await?;
+        b.value.einvoice = Some(address);
+        b.value.tax_id = tax_id;
+        b.value.buyer_reference = buyer_reference;
+        let commit = Commit {
+            docs: vec![App::write_billing(&b)?],
+            ..Default::default()
+        };
+        b.version += 1;
+        Ok(Planned { value: b, commit })
+    }
+
     pub async fn seller_profile(&self) -> Result<SellerProfile> {
         Ok(match self.store.by_number(SellerDoc::KIND, "seller").await? {
             Some(row) => decode::<SellerDoc>(&row)?.value.profile,
