@@ -21,6 +21,7 @@ mod migration;
 mod notifications;
 // -- /notifications --
 mod protocol;
+mod receivables;
 mod reorder_spend;
 mod resets;
 mod rules;

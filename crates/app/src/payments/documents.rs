@@ -306,7 +306,7 @@ impl App {
         doc.note = Some(memo.reason.clone());
         doc.charges.clear();
         doc.prepaid = Money::zero(inv.currency);
-        doc.payment_terms = None;
+        doc.payment_terms = Some("Credited to the account; nothing to pay".into());
         doc.lines = vec![ubl::EInvoiceLine {
             id: "1".into(),
             quantity_milli: 1000,
@@ -380,10 +380,10 @@ fn to_csv(rows: &[Vec<String>]) -> String {
 
 fn party_address(lines: &[String], city: &str, postal: Option<String>, subdivision: Option<String>, country: &str) -> ubl::Address {
     ubl::Address {
-        lines: lines.iter().take(3).cloned().collect(),
+        lines: lines.iter().filter(|l| !l.trim().is_empty()).take(3).cloned().collect(),
         city: city.to_owned(),
-        postal_code: postal,
-        subdivision,
+        postal_code: postal.filter(|p| !p.trim().is_empty()),
+        subdivision: subdivision.filter(|s| !s.trim().is_empty()),
         country: country.to_owned(),
     }
 }

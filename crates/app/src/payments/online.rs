@@ -483,8 +483,9 @@ impl App {
     /// Returns the online payment it moved, if any.
     pub async fn provider_webhook(&self, signature: Option<&str>, body: &[u8]) -> Result<Option<Versioned<OnlinePayment>>> {
         let provider = self.provider()?;
-        let now = self.clock.now();
-        let ev = match provider.verify_webhook(signature, body, now.unix_timestamp()) {
+        // Freshness is the wall clock's business, not the business clock's: the provider signs
+        // with its own time, and a replayed old webhook is old whatever day the books say it is.
+        let ev = match provider.verify_webhook(signature, body, OffsetDateTime::now_utc().unix_timestamp()) {
             Ok(ev) => ev,
             Err(WebhookError::Ignored(_)) => return Ok(None),
             Err(e) => return Err(AppError::Unauthenticated(format!("provider webhook refused: {e}"))),

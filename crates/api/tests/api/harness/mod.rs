@@ -16,6 +16,14 @@ use tower::ServiceExt;
 
 pub const KEY: &str = "test-staff-key-123";
 
+/// The signing secret the test apps' payment provider verifies webhooks with.
+pub const STRIPE_WEBHOOK_SECRET: &str = "whsec_aftercart_api_tests";
+
+/// The local Stripe-compatible server (localstripe, started by scripts/test.sh).
+pub fn stripe_url() -> String {
+    aftercart_payments::testing::base_url()
+}
+
 pub fn pg_url() -> String {
     std::env::var("AFTERCART_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
@@ -132,7 +140,18 @@ impl Resp {
 impl TestApp {
     fn build(store: Store, cleanup: Cleanup) -> TestApp {
         let clock = Arc::new(FixedClock::new(datetime!(2026-11-20 15:00 UTC)));
-        let app = App::new(store, clock.clone());
+        // Every test app pays through the real local Stripe-compatible server; only tests that
+        // pay online reach it.
+        let stripe = aftercart_payments::Stripe::new(aftercart_payments::StripeConfig::localstripe(
+            stripe_url(),
+            aftercart_payments::testing::SECRET_KEY,
+            STRIPE_WEBHOOK_SECRET,
+        ))
+        .expect("stripe adapter");
+        let app = App::new(store, clock.clone()).with_payments(aftercart_app::payments::PaymentSettings {
+            provider: Some(Arc::new(stripe)),
+            seller_name: "Northwind Supply".into(),
+        });
         let state = ApiState {
             app: app.clone(),
             keys: Arc::new(vec![(key_hash(KEY), Principal::staff("staff-1", "Sam Staff"))]),
@@ -282,6 +301,21 @@ impl TestApp {
 
     pub async fn get(&self, path: &str) -> Resp {
         self.request(Method::GET, path, None, &[]).await
+    }
+
+    /// A download as bytes (PDF, XML, CSV), with its status and headers.
+    pub async fn download(&self, path: &str, auth: Option<&str>) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let req = Request::builder()
+            .method(Method::GET)
+            .uri(path)
+            .header("authorization", auth.map_or(format!("Bearer {KEY}"), str::to_owned))
+            .body(Body::empty())
+            .expect("request");
+        let res = self.router.clone().oneshot(req).await.expect("router");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.expect("body").to_bytes().to_vec();
+        (status, headers, bytes)
     }
     pub async fn post(&self, path: &str, body: Value) -> Resp {
         self.request(Method::POST, path, Some(&body), &[]).await
