@@ -48,11 +48,17 @@ pub fn action(method: &Method, path: &str) -> Option<Action> {
             | "/api/v1/credit-memos/{id}/ubl"
             | "/api/v1/seller-profile",
         ) => BillingRead,
-        ("POST", "/api/v1/accounts/{id}/payment-methods" | "/api/v1/payments/online" | "/api/v1/invoices/{id}/apply-credit")
+        (
+            "POST",
+            "/api/v1/accounts/{id}/payment-methods" | "/api/v1/payments/online" | "/api/v1/invoices/{id}/apply-credit",
+        )
         | ("DELETE", "/api/v1/accounts/{id}/payment-methods/{method_id}" | "/api/v1/accounts/{id}/autopay")
         | ("PUT", "/api/v1/accounts/{id}/autopay") => PayInvoices,
         ("POST", "/api/v1/disputes" | "/api/v1/disputes/{id}/messages") => Dispute,
-        ("POST", "/api/v1/disputes/{id}/resolution" | "/api/v1/bank-statements" | "/api/v1/unapplied-receipts/{id}/apply")
+        (
+            "POST",
+            "/api/v1/disputes/{id}/resolution" | "/api/v1/bank-statements" | "/api/v1/unapplied-receipts/{id}/apply",
+        )
         | ("POST", "/api/v1/orders/{id}/credit-decision")
         | ("PUT", "/api/v1/accounts/{id}/dunning" | "/api/v1/accounts/{id}/einvoicing" | "/api/v1/seller-profile")
         | (
@@ -65,7 +71,6 @@ pub fn action(method: &Method, path: &str) -> Option<Action> {
             | "/api/v1/reports/aging",
         ) => Receivables,
         // -- /receivables --
-
         ("POST", "/api/v1/products" | "/api/v1/fulfilment-locations") => CatalogWrite,
         (
             "GET",

@@ -139,6 +139,7 @@ bounded_text! {
     FreeText => TextKind::Text, "Free text: a reason, comment, description or address.";
     LongText => TextKind::LongText, "Long free text: a setup guide or care instructions.";
     Secret => TextKind::Secret, "A password or token (never stored as sent).";
+    FileText => TextKind::File, "The text of a file: a bank statement (camt.053 XML or CSV).";
 }
 
 /// `Option<bounded text>` as an owned `Option<String>` for application inputs.

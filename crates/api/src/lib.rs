@@ -308,14 +308,20 @@ fn api_router() -> OpenApiRouter<ApiState> {
         .routes(routes!(receivables::invoice_ubl))
         .routes(routes!(receivables::credit_memo_pdf))
         .routes(routes!(receivables::credit_memo_ubl))
-        .routes(routes!(receivables::import_bank_statement, receivables::list_bank_statements))
+        .routes(routes!(
+            receivables::import_bank_statement,
+            receivables::list_bank_statements
+        ))
         .routes(routes!(receivables::get_bank_statement))
         .routes(routes!(receivables::list_receipts))
         .routes(routes!(receivables::get_receipt))
         .routes(routes!(receivables::apply_receipt))
         .routes(routes!(receivables::list_credit_holds))
         .routes(routes!(receivables::credit_decision))
-        .routes(routes!(receivables::get_seller_profile, receivables::set_seller_profile))
+        .routes(routes!(
+            receivables::get_seller_profile,
+            receivables::set_seller_profile
+        ))
         // -- /receivables --
         .routes(routes!(identity::invite_user, identity::list_users))
         .routes(routes!(identity::get_user, identity::update_user))

@@ -141,6 +141,14 @@ impl App {
                 json!({"invoice_id": invoice.id.0, "invoice_number": invoice.number}),
             ));
         }
+        // Orders invoiced for the first time stop counting as uninvoiced against the credit limit.
+        let ids: Vec<String> = order_ids.iter().map(|o| o.0.to_string()).collect();
+        let before = self.store.by_keys("order_invoice", &ids).await?;
+        let counters = orders
+            .iter()
+            .filter(|o| !before.iter().any(|(k, _)| *k == o.id.0.to_string()))
+            .map(|o| crate::payments::credit::uninvoiced_move(o, -1))
+            .collect();
         let keys = order_ids
             .iter()
             .map(|o| KeyWrite {
@@ -153,6 +161,7 @@ impl App {
             docs: vec![write(&invoice, WriteMode::Insert)?],
             keys,
             events,
+            counters,
             ..Default::default()
         };
         Ok(Planned {
@@ -178,7 +187,8 @@ impl App {
             None => None,
         };
         let now = self.clock.now();
-        let memo = CreditMemo { applied: Vec::new(),
+        let memo = CreditMemo {
+            applied: Vec::new(),
             id: CreditMemoId(Uuid::now_v7()),
             number: format!("CM-{}", self.next_number("credit_memo").await?),
             account_id: account.id,
@@ -258,7 +268,8 @@ impl App {
         let now = self.clock.now();
         let payment = Payment::receive(
             &account,
-            Payment { reversal: None,
+            Payment {
+                reversal: None,
                 id: PaymentId(Uuid::now_v7()),
                 account_id: account.id,
                 method: input.method,

@@ -400,6 +400,9 @@ impl App {
         let draft = OrderDraft::placed(order);
         let mut commit = draft.commit(std::iter::once(ev).chain(approval_events).collect())?;
         commit.keys = keys;
+        commit
+            .counters
+            .push(crate::payments::credit::uninvoiced_move(&draft.order, 1));
         Ok(Planned {
             value: draft.into_versioned(),
             commit,

@@ -272,7 +272,10 @@ impl Principal {
                     CustomerRole::Buyer => matches!(action, OrderPlace | ReceiptRecord | OrderChange | ReturnRequest),
                     CustomerRole::Approver => matches!(action, Approve | BillingRead | ReportsRead),
                     CustomerRole::Finance => {
-                        matches!(action, BillingRead | PaymentRecord | ReportsRead | PayInvoices | Dispute)
+                        matches!(
+                            action,
+                            BillingRead | PaymentRecord | ReportsRead | PayInvoices | Dispute
+                        )
                     }
                     CustomerRole::Viewer => matches!(action, BillingRead),
                 }

@@ -183,7 +183,9 @@ impl App {
     pub async fn list_orders(&self, ctx: &Ctx, f: &ListFilter) -> Result<Page<Versioned<Order>>> {
         let statuses: Option<Vec<String>> = match f.status.as_deref() {
             None => None,
-            Some(s @ ("awaiting_approval" | "rejected" | "credit_hold" | "credit_rejected")) => Some(vec![s.to_owned()]),
+            Some(s @ ("awaiting_approval" | "rejected" | "credit_hold" | "credit_rejected")) => {
+                Some(vec![s.to_owned()])
+            }
             Some(s) => match LineStatus::matching(s) {
                 Some(v) => Some(v.into_iter().map(|x| x.as_str().to_owned()).collect()),
                 None => {

@@ -503,7 +503,8 @@ impl App {
                 .try_fold(Money::zero(inv.value.currency), |a, m| a.checked_add(m))
                 .ok_or_else(|| Rejection::new(ErrorCode::CurrencyMismatch, "lines", "mixed currencies"))?;
             let fits = amount.minor() <= inv.value.balance().minor();
-            let memo = CreditMemo { applied: Vec::new(),
+            let memo = CreditMemo {
+                applied: Vec::new(),
                 id: CreditMemoId(Uuid::now_v7()),
                 number: format!("CM-{}", self.next_number("credit_memo").await?),
                 account_id: account.id,

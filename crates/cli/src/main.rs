@@ -287,7 +287,7 @@ async fn serve(app: App, notify: notify_config::Notify, s: &Settings, key: &str,
             if let Err(e) = receivables.reconcile_online_payments().await {
                 tracing::warn!(error = %e, "payment reconciliation failed");
             }
-            if n % 60 == 0
+            if n.is_multiple_of(60)
                 && let Err(e) = receivables.run_autopay().await
             {
                 tracing::warn!(error = %e, "autopay pass failed");

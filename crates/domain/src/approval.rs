@@ -1284,7 +1284,8 @@ mod tests {
 
     #[test]
     fn facts_of_an_order_count_goods_net_of_cancellations_plus_freight() {
-        let order = Order { credit_hold: None,
+        let order = Order {
+            credit_hold: None,
             id: id::<OrderId>(900),
             number: "SO-1001".into(),
             account_id: id::<AccountId>(1),

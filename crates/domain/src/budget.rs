@@ -603,7 +603,8 @@ mod tests {
     }
 
     fn order(n: u128, placed_at: OffsetDateTime, lines: Vec<Line>) -> Order {
-        Order { credit_hold: None,
+        Order {
+            credit_hold: None,
             id: id(n),
             number: format!("SO-{n}"),
             account_id: id(1),
@@ -621,7 +622,9 @@ mod tests {
 
     /// Bills `(order, line, qty, unit price)`.
     fn invoice(n: u128, issued_on: Date, lines: Vec<(&Order, u32, u32, &str)>) -> Invoice {
-        Invoice { freight_tax_rate_bp: None, replaced_by: None,
+        Invoice {
+            freight_tax_rate_bp: None,
+            replaced_by: None,
             id: id::<InvoiceId>(n),
             number: format!("INV-{n}"),
             account_id: id(1),
@@ -631,7 +634,8 @@ mod tests {
             lines: lines
                 .into_iter()
                 .enumerate()
-                .map(|(i, (o, l, q, p))| InvoiceLine { tax_rate_bp: None,
+                .map(|(i, (o, l, q, p))| InvoiceLine {
+                    tax_rate_bp: None,
                     no: i as u32 + 1,
                     order_id: o.id,
                     order_line: l,

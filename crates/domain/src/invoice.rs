@@ -127,14 +127,22 @@ pub fn parse_percent_bp(s: &str, field: &str) -> Result<u32> {
         )
     };
     let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
-    if whole.is_empty() || whole.len() > 3 || frac.len() > 2 || !whole.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+    if whole.is_empty()
+        || whole.len() > 3
+        || frac.len() > 2
+        || !whole.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+    {
         return Err(bad());
     }
     let w: u32 = whole.parse().map_err(|_| bad())?;
     let f: u32 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
     let bp = w * 100 + f;
     if bp > MAX_TAX_RATE_BP {
-        return Err(Rejection::new(ErrorCode::InvalidValue, field, "a tax rate is at most 100 %"));
+        return Err(Rejection::new(
+            ErrorCode::InvalidValue,
+            field,
+            "a tax rate is at most 100 %",
+        ));
     }
     Ok(bp)
 }
@@ -334,7 +342,12 @@ impl Invoice {
         if self.lines.iter().any(|l| l.tax_rate_bp.is_none()) {
             return None;
         }
-        Some(rate_groups(&self.lines, self.freight, self.freight_tax_rate_bp, self.currency))
+        Some(rate_groups(
+            &self.lines,
+            self.freight,
+            self.freight_tax_rate_bp,
+            self.currency,
+        ))
     }
 
     /// Takes back every application of `source` (a payment that bounced); returns how much.
@@ -411,7 +424,12 @@ impl Invoice {
     }
 }
 
-fn rate_groups(lines: &[InvoiceLine], freight: Money, freight_rate: Option<u32>, cur: Currency) -> Vec<(u32, Money, Money)> {
+fn rate_groups(
+    lines: &[InvoiceLine],
+    freight: Money,
+    freight_rate: Option<u32>,
+    cur: Currency,
+) -> Vec<(u32, Money, Money)> {
     let mut groups: Vec<(u32, Money)> = Vec::new();
     let mut add = |rate: u32, m: Money| match groups.iter_mut().find(|(r, _)| *r == rate) {
         Some((_, b)) => *b = b.checked_add(m).unwrap_or(*b),
@@ -721,7 +739,11 @@ impl CreditMemo {
             return Err(Rejection::new(
                 ErrorCode::OverApplication,
                 "amount",
-                format!("credit memo {} has {} unapplied; cannot apply {amount}", self.number, self.unapplied()),
+                format!(
+                    "credit memo {} has {} unapplied; cannot apply {amount}",
+                    self.number,
+                    self.unapplied()
+                ),
             ));
         }
         invoice.apply(SettlementSource::CreditMemo(self.id), amount, at, "amount")?;

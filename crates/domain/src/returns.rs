@@ -897,12 +897,14 @@ mod tests {
         let inv = Invoice::issue(
             &a,
             &[&o],
-            NewInvoice { freight_tax_rate_bp: None,
+            NewInvoice {
+                freight_tax_rate_bp: None,
                 id: id(700),
                 number: "INV-1".into(),
                 currency: a.currency,
                 issued_on: RECEIVED.date(),
-                lines: vec![NewInvoiceLine { tax_rate_bp: None,
+                lines: vec![NewInvoiceLine {
+                    tax_rate_bp: None,
                     order_id: o.id,
                     order_line: 1,
                     shipment_id: Some(id(500)),
@@ -920,7 +922,8 @@ mod tests {
             before.lines[0].discrepancies[0].kind,
             DiscrepancyKind::BilledMoreThanReceived
         );
-        let memo = |inv_id| CreditMemo { applied: Vec::new(),
+        let memo = |inv_id| CreditMemo {
+            applied: Vec::new(),
             id: id(800),
             number: "CM-1".into(),
             account_id: a.id,

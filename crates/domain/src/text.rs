@@ -33,10 +33,13 @@ pub enum TextKind {
     LongText,
     /// A password or a token. Never stored as sent (hashed), so any character is allowed.
     Secret,
+    /// The text of a file sent for processing (a bank statement): as long as a request body may
+    /// be, any character (it is parsed, not stored as sent).
+    File,
 }
 
 impl TextKind {
-    pub const ALL: [TextKind; 8] = [
+    pub const ALL: [TextKind; 9] = [
         TextKind::Code,
         TextKind::Ident,
         TextKind::Name,
@@ -45,6 +48,7 @@ impl TextKind {
         TextKind::Text,
         TextKind::LongText,
         TextKind::Secret,
+        TextKind::File,
     ];
 
     /// The longest value accepted, in characters.
@@ -58,12 +62,16 @@ impl TextKind {
             TextKind::Text => 2_000,
             TextKind::LongText => 20_000,
             TextKind::Secret => 1_024,
+            TextKind::File => 2_000_000,
         }
     }
 
     /// Whether control characters (Unicode category Cc) are accepted and kept.
     pub const fn allows_control(self) -> bool {
-        matches!(self, TextKind::Text | TextKind::LongText | TextKind::Secret)
+        matches!(
+            self,
+            TextKind::Text | TextKind::LongText | TextKind::Secret | TextKind::File
+        )
     }
 
     /// What people call this kind of text (error messages, documentation).
@@ -77,6 +85,7 @@ impl TextKind {
             TextKind::Text => "text",
             TextKind::LongText => "long text",
             TextKind::Secret => "secret",
+            TextKind::File => "file",
         }
     }
 }

@@ -620,14 +620,16 @@ fn invoice(
     tax: &str,
     freight: &str,
 ) -> Invoice {
-    let new = NewInvoice { freight_tax_rate_bp: None,
+    let new = NewInvoice {
+        freight_tax_rate_bp: None,
         id: id(700 + n),
         number: format!("INV-{}", 7000 + n),
         currency: usd(),
         issued_on,
         lines: lines
             .iter()
-            .map(|&(order_line, shipment_id, q, price)| NewInvoiceLine { tax_rate_bp: None,
+            .map(|&(order_line, shipment_id, q, price)| NewInvoiceLine {
+                tax_rate_bp: None,
                 order_id: order.id,
                 order_line,
                 shipment_id,
@@ -1065,7 +1067,8 @@ fn two_invoices(f: &Fx, account: &Account, n: u128) -> [Invoice; 2] {
 }
 
 fn payment(amount: &str, apps: &[(&Invoice, &str)]) -> Payment {
-    Payment { reversal: None,
+    Payment {
+        reversal: None,
         id: id(800),
         account_id: id(0),
         method: PaymentMethod::Ach,
@@ -1192,7 +1195,8 @@ fn credit_memo_reduces_the_balance() {
     let f = fx();
     let [_, mut inv] = two_invoices(&f, &f.account, 101);
     let inv_id = inv.id;
-    let memo = |amount: &str, reason: &str| CreditMemo { applied: Vec::new(),
+    let memo = |amount: &str, reason: &str| CreditMemo {
+        applied: Vec::new(),
         id: id(850),
         number: "CM-1".into(),
         account_id: id(0),
@@ -1397,12 +1401,14 @@ fn try_invoice(f: &Fx, o: &Order) -> Result<Invoice, aftercart_domain::Rejection
     Invoice::issue(
         &f.account,
         &[o],
-        NewInvoice { freight_tax_rate_bp: None,
+        NewInvoice {
+            freight_tax_rate_bp: None,
             id: id(790),
             number: "INV-790".into(),
             currency: usd(),
             issued_on: date!(2026 - 11 - 12),
-            lines: vec![NewInvoiceLine { tax_rate_bp: None,
+            lines: vec![NewInvoiceLine {
+                tax_rate_bp: None,
                 order_id: o.id,
                 order_line: 1,
                 shipment_id: None,
@@ -1462,7 +1468,8 @@ fn the_open_position_counts_unapplied_payments_and_credits() {
     )
     .unwrap();
     assert_eq!(p.unapplied(), usd_amt("200.00"));
-    let memo = CreditMemo { applied: Vec::new(),
+    let memo = CreditMemo {
+        applied: Vec::new(),
         id: id(850),
         number: "CM-1".into(),
         account_id: f.account.id,

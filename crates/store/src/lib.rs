@@ -95,7 +95,22 @@ pub struct Commit {
     pub finish: Vec<JobFinish>,
     /// Leave this commit's events out of the outbox (bulk seeding for benchmarks only).
     pub no_outbox: bool,
+    /// Running totals moved with the change (an account's uninvoiced orders): added atomically,
+    /// so concurrent commits never conflict over them. Read with [`Store::counter`].
+    pub counters: Vec<CounterAdd>,
 }
+
+/// `delta` added to the running total `name`/`key` (kept in `window_counters` with window 0 and
+/// no expiry).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CounterAdd {
+    pub name: &'static str,
+    pub key: String,
+    pub delta: i64,
+}
+
+/// The window of running totals: never a real window start, and they never expire.
+pub const COUNTER_WINDOW: i64 = 0;
 
 /// The queue every commit's events are enqueued on, in the same transaction (the outbox).
 pub const OUTBOX_QUEUE: &str = "events";
@@ -336,6 +351,11 @@ impl Store {
     }
 
     /// The count of the window `(name, key, window_start)` without counting (0 if never hit).
+    /// A running total moved by commits' [`CounterAdd`]s (zero when never moved).
+    pub async fn counter(&self, name: &str, key: &str) -> Result<i64> {
+        self.window_count(name, key, COUNTER_WINDOW).await
+    }
+
     pub async fn window_count(&self, name: &str, key: &str, window_start: i64) -> Result<i64> {
         if name.contains('\0') || key.contains('\0') {
             return Ok(0);

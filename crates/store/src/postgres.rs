@@ -564,6 +564,18 @@ async fn apply(tx: &deadpool_postgres::Transaction<'_>, commit: &Commit) -> Resu
     crate::refuse_nul(commit)?;
     let now = OffsetDateTime::now_utc();
     // On any error the caller drops the transaction (rolled back), so nothing is half-written.
+    for k in &commit.counters {
+        let st = tx
+            .prepare_cached(
+                "INSERT INTO window_counters(name, key, window_start, expires, n) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT(name, key, window_start) DO UPDATE SET n = window_counters.n + excluded.n",
+            )
+            .await
+            .map_err(store)?;
+        tx.execute(&st, &[&k.name, &k.key, &crate::COUNTER_WINDOW, &i64::MAX, &k.delta])
+            .await
+            .map_err(store)?;
+    }
     for (scope, key) in &commit.dedup {
         let st = tx
             .prepare_cached("INSERT INTO dedup(scope, key) VALUES ($1, $2)")

@@ -606,6 +606,14 @@ fn apply(c: &Connection, commit: &Commit) -> Result<(), CommitError> {
     crate::refuse_nul(commit)?;
     let store = |e: rusqlite::Error| CommitError::Store(err(e));
     let now = to_text(OffsetDateTime::now_utc());
+    for k in &commit.counters {
+        c.prepare_cached(
+            "INSERT INTO window_counters(name, key, window_start, expires, n) VALUES (?1, ?2, ?3, ?4, ?5) \
+             ON CONFLICT(name, key, window_start) DO UPDATE SET n = n + excluded.n",
+        )
+        .and_then(|mut s| s.execute(params![k.name, k.key, crate::COUNTER_WINDOW, i64::MAX, k.delta]))
+        .map_err(store)?;
+    }
     for (scope, key) in &commit.dedup {
         let r = c
             .prepare_cached("INSERT INTO dedup(scope, key) VALUES (?1, ?2)")

@@ -8,13 +8,14 @@ use crate::ApiState;
 use crate::dto::{Code, FreeText, Ident, ListParams, MoneyDto, Name, PageDto, d, date, qty, ts};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Caller, Command, PathParam, QueryParams};
-use aftercart_app::payments::{
-    AccountBilling, BankImport, CreditSource, EInvoiceAddress, OpenDispute, PayInput, PayOutcome, PayRequest, PostalAddress,
-    ReceiptState, Resolve, SavedMethodRec, SellerProfile, ShortPayDetail, UnappliedReceipt,
-};
 use aftercart_app::Versioned;
+use aftercart_app::payments::{
+    AccountBilling, BankImport, CreditSource, EInvoiceAddress, OpenDispute, PayInput, PayOutcome, PayRequest,
+    PostalAddress, ReceiptState, Resolve, SavedMethodRec, SellerProfile, ShortPayDetail, UnappliedReceipt,
+};
 use aftercart_domain::ids::{
-    AccountId, BankImportId, CreditMemoId, DisputeId, InvoiceId, OnlinePaymentId, OrderId, PaymentId, SavedMethodId, UnappliedReceiptId,
+    AccountId, BankImportId, CreditMemoId, DisputeId, InvoiceId, OnlinePaymentId, OrderId, PaymentId, SavedMethodId,
+    UnappliedReceiptId,
 };
 use aftercart_domain::invoice::PaymentApplication;
 use aftercart_domain::receivables::aging::{Aging, Bucket};
@@ -35,10 +36,16 @@ fn today(st: &ApiState) -> time::Date {
 }
 
 fn file(content_type: &'static str, name: &str, body: Vec<u8>) -> Response {
-    let disposition = format!("attachment; filename=\"{}\"", name.replace(['"', '\\', '\r', '\n'], "_"));
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        name.replace(['"', '\\', '\r', '\n'], "_")
+    );
     (
         StatusCode::OK,
-        [(header::CONTENT_TYPE, content_type.to_owned()), (header::CONTENT_DISPOSITION, disposition)],
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
         body,
     )
         .into_response()
@@ -145,7 +152,11 @@ fn profile_out(st: &ApiState, b: &Versioned<AccountBilling>) -> BillingProfileOu
 
 #[utoipa::path(get, path = "/api/v1/accounts/{id}/billing-profile", tag = "receivables", params(("id" = Uuid, Path)),
     responses((status = 200, body = BillingProfileOut), (status = 404, body = Problem)))]
-pub async fn get_billing_profile(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
+pub async fn get_billing_profile(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam(id): PathParam<Uuid>,
+) -> ApiResult<Response> {
     let b = st.app.account_billing(&ctx, AccountId(id)).await?;
     Ok(respond(StatusCode::OK, &profile_out(&st, &b), None))
 }
@@ -161,23 +172,40 @@ pub struct MethodIn {
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/payment-methods", tag = "receivables", params(("id" = Uuid, Path)),
     request_body = MethodIn,
     responses((status = 201, body = MethodOut), (status = 404, body = Problem), (status = 422, body = Problem), (status = 503, body = Problem)))]
-pub async fn add_method(State(st): State<ApiState>, PathParam(id): PathParam<Uuid>, cmd: Command<MethodIn>) -> ApiResult<Response> {
-    let m = st.app.add_payment_method(&cmd.ctx, AccountId(id), &cmd.body.token).await?;
+pub async fn add_method(
+    State(st): State<ApiState>,
+    PathParam(id): PathParam<Uuid>,
+    cmd: Command<MethodIn>,
+) -> ApiResult<Response> {
+    let m = st
+        .app
+        .add_payment_method(&cmd.ctx, AccountId(id), &cmd.body.token)
+        .await?;
     Ok(respond(StatusCode::CREATED, &MethodOut::from(&m), None))
 }
 
 #[utoipa::path(delete, path = "/api/v1/accounts/{id}/payment-methods/{method_id}", tag = "receivables",
     params(("id" = Uuid, Path), ("method_id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
-pub async fn remove_method(State(st): State<ApiState>, Caller(ctx): Caller, PathParam((id, method)): PathParam<(Uuid, Uuid)>) -> ApiResult<Response> {
-    st.app.remove_payment_method(&ctx, AccountId(id), SavedMethodId(method)).await?;
+pub async fn remove_method(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam((id, method)): PathParam<(Uuid, Uuid)>,
+) -> ApiResult<Response> {
+    st.app
+        .remove_payment_method(&ctx, AccountId(id), SavedMethodId(method))
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 #[utoipa::path(put, path = "/api/v1/accounts/{id}/autopay", tag = "receivables", params(("id" = Uuid, Path)),
     request_body = AutopayDto,
     responses((status = 200, body = BillingProfileOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn set_autopay(State(st): State<ApiState>, PathParam(id): PathParam<Uuid>, cmd: Command<AutopayDto>) -> ApiResult<Response> {
+pub async fn set_autopay(
+    State(st): State<ApiState>,
+    PathParam(id): PathParam<Uuid>,
+    cmd: Command<AutopayDto>,
+) -> ApiResult<Response> {
     let b = &cmd.body;
     let auto = Autopay {
         method_id: SavedMethodId(b.method_id),
@@ -187,16 +215,30 @@ pub async fn set_autopay(State(st): State<ApiState>, PathParam(id): PathParam<Uu
     };
     let (app, ctx) = (&st.app, &cmd.ctx);
     let v = app
-        .execute(ctx, || app.plan_set_autopay(ctx, AccountId(id), Some(auto.clone())), |v| stored(StatusCode::OK, &profile_out(&st, v)))
+        .execute(
+            ctx,
+            || app.plan_set_autopay(ctx, AccountId(id), Some(auto.clone())),
+            |v| stored(StatusCode::OK, &profile_out(&st, v)),
+        )
         .await?;
     Ok(respond(StatusCode::OK, &profile_out(&st, &v), None))
 }
 
 #[utoipa::path(delete, path = "/api/v1/accounts/{id}/autopay", tag = "receivables", params(("id" = Uuid, Path)),
     responses((status = 200, body = BillingProfileOut), (status = 404, body = Problem)))]
-pub async fn clear_autopay(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
+pub async fn clear_autopay(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam(id): PathParam<Uuid>,
+) -> ApiResult<Response> {
     let app = &st.app;
-    let v = app.execute(&ctx, || app.plan_set_autopay(&ctx, AccountId(id), None), |_| (200, String::new())).await?;
+    let v = app
+        .execute(
+            &ctx,
+            || app.plan_set_autopay(&ctx, AccountId(id), None),
+            |_| (200, String::new()),
+        )
+        .await?;
     Ok(respond(StatusCode::OK, &profile_out(&st, &v), None))
 }
 
@@ -211,7 +253,11 @@ pub struct DunningIn {
 #[utoipa::path(put, path = "/api/v1/accounts/{id}/dunning", tag = "receivables", params(("id" = Uuid, Path)),
     request_body = DunningIn,
     responses((status = 200, body = BillingProfileOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn set_dunning(State(st): State<ApiState>, PathParam(id): PathParam<Uuid>, cmd: Command<DunningIn>) -> ApiResult<Response> {
+pub async fn set_dunning(
+    State(st): State<ApiState>,
+    PathParam(id): PathParam<Uuid>,
+    cmd: Command<DunningIn>,
+) -> ApiResult<Response> {
     let mut steps = Vec::new();
     for (i, s) in cmd.body.steps.iter().enumerate() {
         let level = Level::parse(&s.level).ok_or_else(|| {
@@ -229,7 +275,11 @@ pub async fn set_dunning(State(st): State<ApiState>, PathParam(id): PathParam<Uu
     let (app, ctx) = (&st.app, &cmd.ctx);
     let paused = cmd.body.paused;
     let v = app
-        .execute(ctx, || app.plan_set_dunning(ctx, AccountId(id), schedule.clone(), paused), |v| stored(StatusCode::OK, &profile_out(&st, v)))
+        .execute(
+            ctx,
+            || app.plan_set_dunning(ctx, AccountId(id), schedule.clone(), paused),
+            |v| stored(StatusCode::OK, &profile_out(&st, v)),
+        )
         .await?;
     Ok(respond(StatusCode::OK, &profile_out(&st, &v), None))
 }
@@ -247,19 +297,33 @@ pub struct EInvoicingIn {
 #[utoipa::path(put, path = "/api/v1/accounts/{id}/einvoicing", tag = "receivables", params(("id" = Uuid, Path)),
     request_body = EInvoicingIn,
     responses((status = 200, body = BillingProfileOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn set_einvoicing(State(st): State<ApiState>, PathParam(id): PathParam<Uuid>, cmd: Command<EInvoicingIn>) -> ApiResult<Response> {
+pub async fn set_einvoicing(
+    State(st): State<ApiState>,
+    PathParam(id): PathParam<Uuid>,
+    cmd: Command<EInvoicingIn>,
+) -> ApiResult<Response> {
     let b = &cmd.body;
     if b.scheme.len() != 4 || !b.scheme.bytes().all(|c| c.is_ascii_digit()) {
-        return Err(ApiError::invalid("scheme", "a four-digit EAS code such as 0088 or 9930"));
+        return Err(ApiError::invalid(
+            "scheme",
+            "a four-digit EAS code such as 0088 or 9930",
+        ));
     }
     let addr = EInvoiceAddress {
         scheme: b.scheme.to_string(),
         id: b.id.trim().to_owned(),
     };
-    let (tax, buyer) = (b.tax_id.as_ref().map(|t| t.to_string()), b.buyer_reference.as_ref().map(|t| t.to_string()));
+    let (tax, buyer) = (
+        b.tax_id.as_ref().map(|t| t.to_string()),
+        b.buyer_reference.as_ref().map(|t| t.to_string()),
+    );
     let (app, ctx) = (&st.app, &cmd.ctx);
     let v = app
-        .execute(ctx, || app.plan_set_einvoicing(ctx, AccountId(id), addr.clone(), tax.clone(), buyer.clone()), |v| stored(StatusCode::OK, &profile_out(&st, v)))
+        .execute(
+            ctx,
+            || app.plan_set_einvoicing(ctx, AccountId(id), addr.clone(), tax.clone(), buyer.clone()),
+            |v| stored(StatusCode::OK, &profile_out(&st, v)),
+        )
         .await?;
     Ok(respond(StatusCode::OK, &profile_out(&st, &v), None))
 }
@@ -349,7 +413,11 @@ pub fn online_out(p: &OnlinePayment, disputes: &[Dispute]) -> OnlinePaymentOut {
     let (payment_id, code, message) = match &p.state {
         OnlineState::Succeeded { payment_id } => (Some(payment_id.0), None, None),
         OnlineState::Failed { code, message } => (None, Some(code.clone()), Some(message.clone())),
-        OnlineState::Reversed { payment_id, code, message } => (Some(payment_id.0), Some(code.clone()), Some(message.clone())),
+        OnlineState::Reversed {
+            payment_id,
+            code,
+            message,
+        } => (Some(payment_id.0), Some(code.clone()), Some(message.clone())),
         _ => (None, None, None),
     };
     OnlinePaymentOut {
@@ -383,13 +451,24 @@ pub fn online_out(p: &OnlinePayment, disputes: &[Dispute]) -> OnlinePaymentOut {
 }
 
 fn pay_status(o: &PayOutcome) -> StatusCode {
-    if o.payment.value.state.as_str() == "failed" { StatusCode::OK } else { StatusCode::CREATED }
+    if o.payment.value.state.as_str() == "failed" {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    }
 }
 
-fn disputed_lines(lines: &[DisputedLineIn], currency_of: Option<aftercart_domain::money::Currency>, prefix: &str) -> Result<Vec<DisputedLine>, ApiError> {
+fn disputed_lines(
+    lines: &[DisputedLineIn],
+    currency_of: Option<aftercart_domain::money::Currency>,
+    prefix: &str,
+) -> Result<Vec<DisputedLine>, ApiError> {
     let mut out = Vec::new();
     for (i, l) in lines.iter().enumerate() {
-        let quantity = l.quantity.map(|q| qty(q, &format!("{prefix}lines[{i}].quantity"))).transpose()?;
+        let quantity = l
+            .quantity
+            .map(|q| qty(q, &format!("{prefix}lines[{i}].quantity")))
+            .transpose()?;
         let amount = match &l.amount {
             Some(m) => m.parse(&format!("{prefix}lines[{i}].amount"))?,
             None => aftercart_domain::money::Money::zero(match currency_of {
@@ -443,21 +522,39 @@ pub async fn pay_online(State(st): State<ApiState>, cmd: Command<PayIn>) -> ApiR
     };
     let out = st
         .app
-        .pay_invoices(&cmd.ctx, &input, |o| stored(pay_status(o), &online_out(&o.payment.value, &o.disputes)))
+        .pay_invoices(&cmd.ctx, &input, |o| {
+            stored(pay_status(o), &online_out(&o.payment.value, &o.disputes))
+        })
         .await?;
-    Ok(respond(pay_status(&out), &online_out(&out.payment.value, &out.disputes), None))
+    Ok(respond(
+        pay_status(&out),
+        &online_out(&out.payment.value, &out.disputes),
+        None,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/payments/online", tag = "receivables", params(ListParams),
     responses((status = 200, body = PageDto<OnlinePaymentOut>), (status = 422, body = Problem)))]
-pub async fn list_online(State(st): State<ApiState>, Caller(ctx): Caller, QueryParams(q): QueryParams<ListParams>) -> ApiResult<Response> {
+pub async fn list_online(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    QueryParams(q): QueryParams<ListParams>,
+) -> ApiResult<Response> {
     let p = st.app.list_online_payments(&ctx, &q.filter()?).await?;
-    Ok(respond(StatusCode::OK, &page(p, |v: &Versioned<OnlinePayment>| online_out(&v.value, &[])), None))
+    Ok(respond(
+        StatusCode::OK,
+        &page(p, |v: &Versioned<OnlinePayment>| online_out(&v.value, &[])),
+        None,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/payments/online/{id}", tag = "receivables", params(("id" = Uuid, Path)),
     responses((status = 200, body = OnlinePaymentOut), (status = 404, body = Problem)))]
-pub async fn get_online(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
+pub async fn get_online(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam(id): PathParam<Uuid>,
+) -> ApiResult<Response> {
     let v = st.app.online_payment(&ctx, OnlinePaymentId(id)).await?;
     Ok(respond(StatusCode::OK, &online_out(&v.value, &[]), Some(v.version)))
 }
@@ -522,8 +619,26 @@ pub struct DisputeOut {
 
 pub fn dispute_out(d: &Dispute) -> DisputeOut {
     let (outcome, memo, corrected, note) = match d.resolution.as_ref().map(|r| &r.outcome) {
-        Some(Outcome::Credited { credit_memo_id, number, amount }) => (Some("credited"), Some(credit_memo_id.0), None, Some(format!("credit memo {number} for {amount}"))),
-        Some(Outcome::Corrected { invoice_id, number, credit_memo_id }) => (Some("corrected"), Some(credit_memo_id.0), Some(invoice_id.0), Some(format!("replaced by {number}"))),
+        Some(Outcome::Credited {
+            credit_memo_id,
+            number,
+            amount,
+        }) => (
+            Some("credited"),
+            Some(credit_memo_id.0),
+            None,
+            Some(format!("credit memo {number} for {amount}")),
+        ),
+        Some(Outcome::Corrected {
+            invoice_id,
+            number,
+            credit_memo_id,
+        }) => (
+            Some("corrected"),
+            Some(credit_memo_id.0),
+            Some(invoice_id.0),
+            Some(format!("replaced by {number}")),
+        ),
         Some(Outcome::Rejected { reason }) => (Some("rejected"), None, None, Some(reason.clone())),
         None => (None, None, None, None),
     };
@@ -598,21 +713,37 @@ pub async fn open_dispute(State(st): State<ApiState>, cmd: Command<DisputeIn>) -
     };
     let (app, ctx) = (&st.app, &cmd.ctx);
     let v = app
-        .execute(ctx, || app.plan_open_dispute(ctx, &input), |v| stored(StatusCode::CREATED, &dispute_out(&v.value)))
+        .execute(
+            ctx,
+            || app.plan_open_dispute(ctx, &input),
+            |v| stored(StatusCode::CREATED, &dispute_out(&v.value)),
+        )
         .await?;
     Ok(respond(StatusCode::CREATED, &dispute_out(&v.value), Some(v.version)))
 }
 
 #[utoipa::path(get, path = "/api/v1/disputes", tag = "receivables", params(ListParams),
     responses((status = 200, body = PageDto<DisputeOut>), (status = 422, body = Problem)))]
-pub async fn list_disputes(State(st): State<ApiState>, Caller(ctx): Caller, QueryParams(q): QueryParams<ListParams>) -> ApiResult<Response> {
+pub async fn list_disputes(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    QueryParams(q): QueryParams<ListParams>,
+) -> ApiResult<Response> {
     let p = st.app.list_disputes(&ctx, &q.filter()?).await?;
-    Ok(respond(StatusCode::OK, &page(p, |v: &Versioned<Dispute>| dispute_out(&v.value)), None))
+    Ok(respond(
+        StatusCode::OK,
+        &page(p, |v: &Versioned<Dispute>| dispute_out(&v.value)),
+        None,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/disputes/{id}", tag = "receivables", params(("id" = Uuid, Path)),
     responses((status = 200, body = DisputeOut), (status = 404, body = Problem)))]
-pub async fn get_dispute(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
+pub async fn get_dispute(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam(id): PathParam<Uuid>,
+) -> ApiResult<Response> {
     let v = st.app.dispute(&ctx, DisputeId(id)).await?;
     Ok(respond(StatusCode::OK, &dispute_out(&v.value), Some(v.version)))
 }
@@ -626,11 +757,19 @@ pub struct DisputeMessageIn {
 #[utoipa::path(post, path = "/api/v1/disputes/{id}/messages", tag = "receivables", params(("id" = Uuid, Path)),
     request_body = DisputeMessageIn,
     responses((status = 200, body = DisputeOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn post_dispute_message(State(st): State<ApiState>, PathParam(id): PathParam<Uuid>, cmd: Command<DisputeMessageIn>) -> ApiResult<Response> {
+pub async fn post_dispute_message(
+    State(st): State<ApiState>,
+    PathParam(id): PathParam<Uuid>,
+    cmd: Command<DisputeMessageIn>,
+) -> ApiResult<Response> {
     let (app, ctx) = (&st.app, &cmd.ctx);
     let text = cmd.body.text.to_string();
     let v = app
-        .execute(ctx, || app.plan_dispute_message(ctx, DisputeId(id), &text), |v| stored(StatusCode::OK, &dispute_out(&v.value)))
+        .execute(
+            ctx,
+            || app.plan_dispute_message(ctx, DisputeId(id), &text),
+            |v| stored(StatusCode::OK, &dispute_out(&v.value)),
+        )
         .await?;
     Ok(respond(StatusCode::OK, &dispute_out(&v.value), Some(v.version)))
 }
@@ -659,11 +798,19 @@ pub struct ResolutionIn {
 #[utoipa::path(post, path = "/api/v1/disputes/{id}/resolution", tag = "receivables", params(("id" = Uuid, Path)),
     request_body = ResolutionIn,
     responses((status = 200, body = DisputeOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn resolve_dispute(State(st): State<ApiState>, PathParam(id): PathParam<Uuid>, cmd: Command<ResolutionIn>) -> ApiResult<Response> {
+pub async fn resolve_dispute(
+    State(st): State<ApiState>,
+    PathParam(id): PathParam<Uuid>,
+    cmd: Command<ResolutionIn>,
+) -> ApiResult<Response> {
     let b = &cmd.body;
     let how = match b.outcome.as_str() {
         "credit" => Resolve::Credit {
-            amount: b.amount.as_ref().ok_or_else(|| ApiError::invalid("amount", "give the amount to credit"))?.parse("amount")?,
+            amount: b
+                .amount
+                .as_ref()
+                .ok_or_else(|| ApiError::invalid("amount", "give the amount to credit"))?
+                .parse("amount")?,
         },
         "correct" => {
             if b.lines.is_empty() {
@@ -672,7 +819,11 @@ pub async fn resolve_dispute(State(st): State<ApiState>, PathParam(id): PathPara
             let mut lines = Vec::new();
             for (i, l) in b.lines.iter().enumerate() {
                 let q = aftercart_domain::quantity::Qty::non_negative(l.quantity, &format!("lines[{i}].quantity"))?;
-                lines.push((l.invoice_line, q, l.unit_price.parse(&format!("lines[{i}].unit_price"))?));
+                lines.push((
+                    l.invoice_line,
+                    q,
+                    l.unit_price.parse(&format!("lines[{i}].unit_price"))?,
+                ));
             }
             Resolve::Correct { lines }
         }
@@ -683,7 +834,11 @@ pub async fn resolve_dispute(State(st): State<ApiState>, PathParam(id): PathPara
     };
     let (app, ctx) = (&st.app, &cmd.ctx);
     let v = app
-        .execute(ctx, || app.plan_resolve_dispute(ctx, DisputeId(id), &how), |v| stored(StatusCode::OK, &dispute_out(&v.value)))
+        .execute(
+            ctx,
+            || app.plan_resolve_dispute(ctx, DisputeId(id), &how),
+            |v| stored(StatusCode::OK, &dispute_out(&v.value)),
+        )
         .await?;
     Ok(respond(StatusCode::OK, &dispute_out(&v.value), Some(v.version)))
 }
@@ -708,7 +863,11 @@ pub struct SuggestionsOut {
 
 #[utoipa::path(get, path = "/api/v1/invoices/{id}/dispute-suggestions", tag = "receivables", params(("id" = Uuid, Path)),
     responses((status = 200, body = SuggestionsOut), (status = 404, body = Problem)))]
-pub async fn dispute_suggestions(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
+pub async fn dispute_suggestions(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam(id): PathParam<Uuid>,
+) -> ApiResult<Response> {
     let items = st.app.dispute_suggestions(&ctx, InvoiceId(id)).await?;
     let disputes = st.app.invoice_disputes(&ctx, InvoiceId(id)).await?;
     let body = SuggestionsOut {
@@ -745,7 +904,11 @@ pub struct ApplyCreditIn {
 #[utoipa::path(post, path = "/api/v1/invoices/{id}/apply-credit", tag = "receivables", params(("id" = Uuid, Path)),
     request_body = ApplyCreditIn,
     responses((status = 200, body = super::billing::InvoiceOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn apply_credit(State(st): State<ApiState>, PathParam(id): PathParam<Uuid>, cmd: Command<ApplyCreditIn>) -> ApiResult<Response> {
+pub async fn apply_credit(
+    State(st): State<ApiState>,
+    PathParam(id): PathParam<Uuid>,
+    cmd: Command<ApplyCreditIn>,
+) -> ApiResult<Response> {
     let b = &cmd.body;
     let source = match b.source.as_str() {
         "payment" => CreditSource::Payment(PaymentId(b.source_id)),
@@ -762,7 +925,11 @@ pub async fn apply_credit(State(st): State<ApiState>, PathParam(id): PathParam<U
             |v| stored(StatusCode::OK, &super::billing::InvoiceOut::new(&v.value, v.version, t)),
         )
         .await?;
-    Ok(respond(StatusCode::OK, &super::billing::InvoiceOut::new(&v.value, v.version, t), Some(v.version)))
+    Ok(respond(
+        StatusCode::OK,
+        &super::billing::InvoiceOut::new(&v.value, v.version, t),
+        Some(v.version),
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -848,7 +1015,12 @@ fn statement_out(account: AccountId, s: &Statement) -> StatementOut {
 
 #[utoipa::path(get, path = "/api/v1/accounts/{id}/statement", tag = "receivables", params(("id" = Uuid, Path), StatementParams),
     responses((status = 200, body = StatementOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn statement(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>, QueryParams(q): QueryParams<StatementParams>) -> ApiResult<Response> {
+pub async fn statement(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam(id): PathParam<Uuid>,
+    QueryParams(q): QueryParams<StatementParams>,
+) -> ApiResult<Response> {
     let t = today(&st);
     let from = date(&q.from, "from")?.unwrap_or_else(|| t.replace_day(1).unwrap_or(t));
     let to = date(&q.to, "to")?.unwrap_or(t);
@@ -897,7 +1069,11 @@ fn aging_out(account: Option<AccountId>, a: &Aging) -> AgingOut {
 
 #[utoipa::path(get, path = "/api/v1/accounts/{id}/aging", tag = "receivables", params(("id" = Uuid, Path)),
     responses((status = 200, body = AgingOut), (status = 404, body = Problem)))]
-pub async fn account_aging(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
+pub async fn account_aging(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam(id): PathParam<Uuid>,
+) -> ApiResult<Response> {
     let a = st.app.account_aging(&ctx, AccountId(id)).await?;
     Ok(respond(StatusCode::OK, &aging_out(Some(AccountId(id)), &a), None))
 }
@@ -916,7 +1092,11 @@ pub async fn book_aging(State(st): State<ApiState>, Caller(ctx): Caller) -> ApiR
     let b = st.app.book_aging(&ctx).await?;
     let body = BookAgingOut {
         total: aging_out(None, &b.total),
-        accounts: b.accounts.iter().map(|a| aging_out(Some(a.account_id), &a.aging)).collect(),
+        accounts: b
+            .accounts
+            .iter()
+            .map(|a| aging_out(Some(a.account_id), &a.aging))
+            .collect(),
         dso_days: b.dso_tenths.map(|t| format!("{}.{}", t / 10, t % 10)),
     };
     Ok(respond(StatusCode::OK, &body, None))
@@ -924,28 +1104,44 @@ pub async fn book_aging(State(st): State<ApiState>, Caller(ctx): Caller) -> ApiR
 
 #[utoipa::path(get, path = "/api/v1/invoices/{id}/pdf", tag = "receivables", params(("id" = Uuid, Path)),
     responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404, body = Problem)))]
-pub async fn invoice_pdf(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
+pub async fn invoice_pdf(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam(id): PathParam<Uuid>,
+) -> ApiResult<Response> {
     let (name, bytes) = st.app.invoice_pdf(&ctx, InvoiceId(id)).await?;
     Ok(file("application/pdf", &name, bytes))
 }
 
 #[utoipa::path(get, path = "/api/v1/invoices/{id}/ubl", tag = "receivables", params(("id" = Uuid, Path)),
     responses((status = 200, content_type = "application/xml", body = String), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn invoice_ubl(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
+pub async fn invoice_ubl(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam(id): PathParam<Uuid>,
+) -> ApiResult<Response> {
     let (name, xml) = st.app.invoice_ubl(&ctx, InvoiceId(id)).await?;
     Ok(file("application/xml", &name, xml.into_bytes()))
 }
 
 #[utoipa::path(get, path = "/api/v1/credit-memos/{id}/pdf", tag = "receivables", params(("id" = Uuid, Path)),
     responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404, body = Problem)))]
-pub async fn credit_memo_pdf(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
+pub async fn credit_memo_pdf(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam(id): PathParam<Uuid>,
+) -> ApiResult<Response> {
     let (name, bytes) = st.app.credit_memo_pdf(&ctx, CreditMemoId(id)).await?;
     Ok(file("application/pdf", &name, bytes))
 }
 
 #[utoipa::path(get, path = "/api/v1/credit-memos/{id}/ubl", tag = "receivables", params(("id" = Uuid, Path)),
     responses((status = 200, content_type = "application/xml", body = String), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn credit_memo_ubl(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
+pub async fn credit_memo_ubl(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam(id): PathParam<Uuid>,
+) -> ApiResult<Response> {
     let (name, xml) = st.app.credit_memo_ubl(&ctx, CreditMemoId(id)).await?;
     Ok(file("application/xml", &name, xml.into_bytes()))
 }
@@ -959,7 +1155,7 @@ pub async fn credit_memo_ubl(State(st): State<ApiState>, Caller(ctx): Caller, Pa
 pub struct BankStatementIn {
     pub file_name: Option<Name>,
     /// The file's text: ISO 20022 camt.053 XML or a bank CSV export.
-    pub content: String,
+    pub content: crate::dto::FileText,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -1035,14 +1231,26 @@ pub async fn import_bank_statement(State(st): State<ApiState>, cmd: Command<Bank
 
 #[utoipa::path(get, path = "/api/v1/bank-statements", tag = "receivables", params(ListParams),
     responses((status = 200, body = PageDto<BankImportOut>)))]
-pub async fn list_bank_statements(State(st): State<ApiState>, Caller(ctx): Caller, QueryParams(q): QueryParams<ListParams>) -> ApiResult<Response> {
+pub async fn list_bank_statements(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    QueryParams(q): QueryParams<ListParams>,
+) -> ApiResult<Response> {
     let p = st.app.list_bank_imports(&ctx, &q.filter()?).await?;
-    Ok(respond(StatusCode::OK, &page(p, |v: &Versioned<BankImport>| import_out(&v.value)), None))
+    Ok(respond(
+        StatusCode::OK,
+        &page(p, |v: &Versioned<BankImport>| import_out(&v.value)),
+        None,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/bank-statements/{id}", tag = "receivables", params(("id" = Uuid, Path)),
     responses((status = 200, body = BankImportOut), (status = 404, body = Problem)))]
-pub async fn get_bank_statement(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
+pub async fn get_bank_statement(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam(id): PathParam<Uuid>,
+) -> ApiResult<Response> {
     let v = st.app.bank_import(&ctx, BankImportId(id)).await?;
     Ok(respond(StatusCode::OK, &import_out(&v.value), None))
 }
@@ -1091,14 +1299,22 @@ fn receipt_out(v: &Versioned<UnappliedReceipt>) -> ReceiptOut {
 
 #[utoipa::path(get, path = "/api/v1/unapplied-receipts", tag = "receivables", params(ListParams),
     responses((status = 200, body = PageDto<ReceiptOut>)))]
-pub async fn list_receipts(State(st): State<ApiState>, Caller(ctx): Caller, QueryParams(q): QueryParams<ListParams>) -> ApiResult<Response> {
+pub async fn list_receipts(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    QueryParams(q): QueryParams<ListParams>,
+) -> ApiResult<Response> {
     let p = st.app.unapplied_receipts(&ctx, &q.filter()?).await?;
     Ok(respond(StatusCode::OK, &page(p, receipt_out), None))
 }
 
 #[utoipa::path(get, path = "/api/v1/unapplied-receipts/{id}", tag = "receivables", params(("id" = Uuid, Path)),
     responses((status = 200, body = ReceiptOut), (status = 404, body = Problem)))]
-pub async fn get_receipt(State(st): State<ApiState>, Caller(ctx): Caller, PathParam(id): PathParam<Uuid>) -> ApiResult<Response> {
+pub async fn get_receipt(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam(id): PathParam<Uuid>,
+) -> ApiResult<Response> {
     let v = st.app.unapplied_receipt(&ctx, UnappliedReceiptId(id)).await?;
     Ok(respond(StatusCode::OK, &receipt_out(&v), Some(v.version)))
 }
@@ -1122,7 +1338,11 @@ pub struct ApplyReceiptIn {
 #[utoipa::path(post, path = "/api/v1/unapplied-receipts/{id}/apply", tag = "receivables", params(("id" = Uuid, Path)),
     request_body = ApplyReceiptIn,
     responses((status = 201, body = super::billing::PaymentOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn apply_receipt(State(st): State<ApiState>, PathParam(id): PathParam<Uuid>, cmd: Command<ApplyReceiptIn>) -> ApiResult<Response> {
+pub async fn apply_receipt(
+    State(st): State<ApiState>,
+    PathParam(id): PathParam<Uuid>,
+    cmd: Command<ApplyReceiptIn>,
+) -> ApiResult<Response> {
     let mut apps = Vec::new();
     for (i, a) in cmd.body.applications.iter().enumerate() {
         apps.push(PaymentApplication {
@@ -1139,7 +1359,11 @@ pub async fn apply_receipt(State(st): State<ApiState>, PathParam(id): PathParam<
             |v| stored(StatusCode::CREATED, &super::billing::payment_out(&v.value)),
         )
         .await?;
-    Ok(respond(StatusCode::CREATED, &super::billing::payment_out(&v.value), None))
+    Ok(respond(
+        StatusCode::CREATED,
+        &super::billing::payment_out(&v.value),
+        None,
+    ))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -1190,7 +1414,11 @@ pub struct CreditDecisionIn {
 #[utoipa::path(post, path = "/api/v1/orders/{id}/credit-decision", tag = "receivables", params(("id" = Uuid, Path)),
     request_body = CreditDecisionIn,
     responses((status = 200, body = super::orders::OrderOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn credit_decision(State(st): State<ApiState>, PathParam(id): PathParam<Uuid>, cmd: Command<CreditDecisionIn>) -> ApiResult<Response> {
+pub async fn credit_decision(
+    State(st): State<ApiState>,
+    PathParam(id): PathParam<Uuid>,
+    cmd: Command<CreditDecisionIn>,
+) -> ApiResult<Response> {
     let (app, ctx) = (&st.app, &cmd.ctx);
     let note = cmd.body.note.as_ref().map(|n| n.to_string());
     let release = cmd.body.release;
@@ -1278,7 +1506,12 @@ pub async fn set_seller_profile(State(st): State<ApiState>, cmd: Command<SellerP
             id: id.to_string(),
         }),
         (None, None) => None,
-        _ => return Err(ApiError::invalid("einvoice_id", "give both einvoice_scheme and einvoice_id, or neither")),
+        _ => {
+            return Err(ApiError::invalid(
+                "einvoice_id",
+                "give both einvoice_scheme and einvoice_id, or neither",
+            ));
+        }
     };
     let p = SellerProfile {
         legal_name: b.legal_name.to_string(),
@@ -1302,8 +1535,11 @@ pub async fn set_seller_profile(State(st): State<ApiState>, cmd: Command<SellerP
     };
     let (app, ctx) = (&st.app, &cmd.ctx);
     let v = app
-        .execute(ctx, || app.plan_set_seller_profile(ctx, &p), |v| stored(StatusCode::OK, &seller_out(v)))
+        .execute(
+            ctx,
+            || app.plan_set_seller_profile(ctx, &p),
+            |v| stored(StatusCode::OK, &seller_out(v)),
+        )
         .await?;
     Ok(respond(StatusCode::OK, &seller_out(&v), None))
 }
-

@@ -5,7 +5,7 @@
 //! header) against the status derived from the whole order, refusals that change nothing — and
 //! that `Prefer: return=minimal` steps answer 204 with the next ETag.
 
-use crate::harness::TestApp;
+use crate::harness::{TestApp, usd};
 use serde_json::{Value, json};
 
 const LINES: usize = 1_000;
@@ -26,6 +26,15 @@ async fn large_order_follows_small_order_rules(t: TestApp) {
             json!({"product_id": product, "quantity": 10, "ship_to": ship_to_of(n)})
         })
         .collect();
+    // 1,000 lines are worth more than the test account's credit limit: raise it, so the order is
+    // not held for credit review.
+    t.patch_with(
+        &format!("/api/v1/accounts/{}", w.account),
+        json!({"credit_limit": usd("10000000.00")}),
+        &[],
+    )
+    .await
+    .ok();
     let o = t
         .post("/api/v1/orders", json!({"account_id": w.account, "lines": lines}))
         .await

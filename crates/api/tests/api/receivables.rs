@@ -42,9 +42,15 @@ async fn order_of_other(t: &TestApp, w: &World) -> String {
 }
 
 async fn finance(t: &TestApp, w: &World) -> String {
-    t.customer_user(&w.account, "ap@northwind.example", "Fran Finance", &["finance"], json!({"kind": "all"}))
-        .await
-        .1
+    t.customer_user(
+        &w.account,
+        "ap@northwind.example",
+        "Fran Finance",
+        &["finance"],
+        json!({"kind": "all"}),
+    )
+    .await
+    .1
 }
 
 async fn add_method(t: &TestApp, w: &World, auth: &str, token: &str) -> String {
@@ -63,7 +69,10 @@ async fn balance(t: &TestApp, id: &str) -> Value {
 }
 
 async fn timeline_kinds(t: &TestApp, invoice: &str) -> Vec<String> {
-    let tl = t.get(&format!("/api/v1/invoices/{invoice}/timeline?limit=200")).await.ok();
+    let tl = t
+        .get(&format!("/api/v1/invoices/{invoice}/timeline?limit=200"))
+        .await
+        .ok();
     tl.body["events"]
         .as_array()
         .or(tl.body["items"].as_array())
@@ -79,7 +88,12 @@ async fn pay_three_invoices_one_partial(t: TestApp) {
     let fin = finance(&t, &w).await;
     let card = add_method(&t, &w, &fin, "pm_card_visa").await;
     let profile = t
-        .request(axum::http::Method::GET, &format!("/api/v1/accounts/{}/billing-profile", w.account), None, &[("authorization", &fin)])
+        .request(
+            axum::http::Method::GET,
+            &format!("/api/v1/accounts/{}/billing-profile", w.account),
+            None,
+            &[("authorization", &fin)],
+        )
         .await
         .ok();
     assert_eq!(profile.body["methods"][0]["label"], "visa •••• 4242");
@@ -130,11 +144,17 @@ async fn pay_three_invoices_one_partial(t: TestApp) {
     t.post_with("/api/v1/payments/online", over(false), &[("authorization", &fin)])
         .await
         .refused(422, "over_application", "invoices[0].amount");
-    let credit = t.post_with("/api/v1/payments/online", over(true), &[("authorization", &fin)]).await.ok();
+    let credit = t
+        .post_with("/api/v1/payments/online", over(true), &[("authorization", &fin)])
+        .await
+        .ok();
     assert_eq!(credit.body["state"], "succeeded");
     assert_eq!(credit.body["to_credit"], usd("50.00"));
     assert_eq!(balance(&t, &inv[1]).await, usd("0.00"));
-    let open = t.get(&format!("/api/v1/accounts/{}/open-invoices", w.account)).await.ok();
+    let open = t
+        .get(&format!("/api/v1/accounts/{}/open-invoices", w.account))
+        .await
+        .ok();
     assert_eq!(open.body["unapplied_payments"], usd("50.00"), "{}", open.body);
 
     // A declined card says why and changes nothing.
@@ -196,7 +216,9 @@ impl Hooks {
         tokio::spawn(async move {
             use tokio::io::{AsyncReadExt, AsyncWriteExt};
             loop {
-                let Ok((mut sock, _)) = listener.accept().await else { return };
+                let Ok((mut sock, _)) = listener.accept().await else {
+                    return;
+                };
                 let tx = tx.clone();
                 tokio::spawn(async move {
                     let mut buf = Vec::new();
@@ -211,7 +233,11 @@ impl Hooks {
                             let head = String::from_utf8_lossy(&buf[..end]).to_string();
                             let len = head
                                 .lines()
-                                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                                .find_map(|l| {
+                                    l.to_ascii_lowercase()
+                                        .strip_prefix("content-length:")
+                                        .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                                })
                                 .unwrap_or(0);
                             if buf.len() >= end + 4 + len {
                                 let sig = head
@@ -258,7 +284,10 @@ async fn provider_intent(t: &TestApp, online: &str) -> String {
     // The provider's id is not part of our API; read it from the app.
     let p = t
         .app
-        .online_payment(&aftercart_app::Ctx::system(), aftercart_domain::ids::OnlinePaymentId(online.parse().expect("uuid")))
+        .online_payment(
+            &aftercart_app::Ctx::system(),
+            aftercart_domain::ids::OnlinePaymentId(online.parse().expect("uuid")),
+        )
         .await
         .expect("online payment");
     p.value.provider_id.expect("provider id")
@@ -282,7 +311,11 @@ async fn ach_payment_fails_two_days_later(t: TestApp) {
     assert_eq!(pay.status, 201, "{}", pay.body);
     assert_eq!(pay.body["state"], "processing", "a bank debit settles later");
     let online = pay.id();
-    assert_eq!(balance(&t, &inv[0]).await, usd("120.00"), "nothing applied before the money is confirmed");
+    assert_eq!(
+        balance(&t, &inv[0]).await,
+        usd("120.00"),
+        "nothing applied before the money is confirmed"
+    );
     // In flight: the invoices cannot be paid twice, and dunning waits.
     let card = add_method(&t, &w, &fin, "pm_card_visa").await;
     t.post_with(
@@ -305,17 +338,27 @@ async fn ach_payment_fails_two_days_later(t: TestApp) {
     let mut tampered = body.clone();
     let at = find(&tampered, b"payment_failed").expect("type in body");
     tampered[at] = b'P';
-    for (s, b) in [(sig.as_str(), tampered.as_slice()), ("t=1,v1=00", body.as_slice()), ("", body.as_slice())] {
+    for (s, b) in [
+        (sig.as_str(), tampered.as_slice()),
+        ("t=1,v1=00", body.as_slice()),
+        ("", body.as_slice()),
+    ] {
         let r = webhook(&t, s, b).await;
         assert_eq!(r.status, 401, "{}", r.body);
         assert_eq!(r.code(), "unauthenticated");
     }
-    assert_eq!(t.get(&format!("/api/v1/payments/online/{online}")).await.ok().body["state"], "processing");
+    assert_eq!(
+        t.get(&format!("/api/v1/payments/online/{online}")).await.ok().body["state"],
+        "processing"
+    );
     let r = webhook(&t, &sig, &body).await;
     assert_eq!(r.status, 204, "{}", r.body);
     let after = t.get(&format!("/api/v1/payments/online/{online}")).await.ok();
     assert_eq!(after.body["state"], "failed");
-    assert_eq!(after.body["failure_code"], "card_declined", "localstripe reports its decline code");
+    assert_eq!(
+        after.body["failure_code"], "card_declined",
+        "localstripe reports its decline code"
+    );
     assert!(after.body["failure_message"].as_str().is_some_and(|m| !m.is_empty()));
     assert_eq!(balance(&t, &inv[0]).await, usd("120.00"));
     let kinds = timeline_kinds(&t, &inv[0]).await;
@@ -324,7 +367,11 @@ async fn ach_payment_fails_two_days_later(t: TestApp) {
     }
     // The same webhook again is handled once.
     assert_eq!(webhook(&t, &sig, &body).await.status, 204);
-    let n = timeline_kinds(&t, &inv[0]).await.iter().filter(|k| *k == "invoice.payment_failed").count();
+    let n = timeline_kinds(&t, &inv[0])
+        .await
+        .iter()
+        .filter(|k| *k == "invoice.payment_failed")
+        .count();
     assert_eq!(n, 1);
     // Released: the invoice can be paid again.
     let retry = t
@@ -354,7 +401,10 @@ async fn ach_payment_fails_two_days_later(t: TestApp) {
         let (sig, body) = hooks.wait(&intent, "payment_intent.succeeded").await;
         assert_eq!(webhook(&t, &sig, &body).await.status, 204);
     }
-    assert_eq!(t.get(&format!("/api/v1/payments/online/{sid}")).await.ok().body["state"], "succeeded");
+    assert_eq!(
+        t.get(&format!("/api/v1/payments/online/{sid}")).await.ok().body["state"],
+        "succeeded"
+    );
     assert_eq!(balance(&t, &inv[1]).await, usd("0.00"));
     t.clock.set(datetime!(2026-11-24 10:00 UTC));
     let intent = provider_intent(&t, &sid).await;
@@ -371,8 +421,17 @@ async fn ach_payment_fails_two_days_later(t: TestApp) {
     let rev = t.get(&format!("/api/v1/payments/online/{sid}")).await.ok();
     assert_eq!(rev.body["state"], "reversed", "{}", rev.body);
     assert_eq!(rev.body["failure_code"], "R01");
-    assert_eq!(balance(&t, &inv[1]).await, usd("80.00"), "the reversed payment comes off the invoice");
-    assert!(timeline_kinds(&t, &inv[1]).await.iter().any(|k| k == "invoice.payment_reversed"));
+    assert_eq!(
+        balance(&t, &inv[1]).await,
+        usd("80.00"),
+        "the reversed payment comes off the invoice"
+    );
+    assert!(
+        timeline_kinds(&t, &inv[1])
+            .await
+            .iter()
+            .any(|k| k == "invoice.payment_reversed")
+    );
 }
 
 async fn webhook(t: &TestApp, sig: &str, body: &[u8]) -> crate::harness::Resp {
@@ -383,7 +442,8 @@ async fn webhook(t: &TestApp, sig: &str, body: &[u8]) -> crate::harness::Resp {
     if !sig.is_empty() {
         b = b.header("stripe-signature", sig);
     }
-    t.raw(b.body(axum::body::Body::from(body.to_vec())).expect("request")).await
+    t.raw(b.body(axum::body::Body::from(body.to_vec())).expect("request"))
+        .await
 }
 
 async fn short_pay_opens_a_dispute_that_ends_in_a_credit_memo(t: TestApp) {
@@ -413,7 +473,12 @@ async fn short_pay_opens_a_dispute_that_ends_in_a_credit_memo(t: TestApp) {
     let fin = finance(&t, &w).await;
     // The invoice's match prefills the short-pay: billed 10, shipped 6.
     let s = t
-        .request(axum::http::Method::GET, &format!("/api/v1/invoices/{inv}/dispute-suggestions"), None, &[("authorization", &fin)])
+        .request(
+            axum::http::Method::GET,
+            &format!("/api/v1/invoices/{inv}/dispute-suggestions"),
+            None,
+            &[("authorization", &fin)],
+        )
         .await
         .ok();
     assert_eq!(s.body["items"][0]["reason"], "short_shipped", "{}", s.body);
@@ -444,17 +509,30 @@ async fn short_pay_opens_a_dispute_that_ends_in_a_credit_memo(t: TestApp) {
     assert_eq!(pass.held, 1);
 
     // The thread, then finance ops credit it.
-    t.post(&format!("/api/v1/disputes/{did}/messages"), json!({"text": "Confirmed with the warehouse: 4 never left."}))
-        .await
-        .ok();
-    t.post_with(&format!("/api/v1/disputes/{did}/resolution"), json!({"outcome": "credit", "amount": usd("47.00")}), &[("authorization", &fin)])
-        .await
-        .refused(403, "forbidden", "");
-    t.post(&format!("/api/v1/disputes/{did}/resolution"), json!({"outcome": "credit", "amount": usd("47.01")}))
-        .await
-        .refused(422, "over_application", "amount");
+    t.post(
+        &format!("/api/v1/disputes/{did}/messages"),
+        json!({"text": "Confirmed with the warehouse: 4 never left."}),
+    )
+    .await
+    .ok();
+    t.post_with(
+        &format!("/api/v1/disputes/{did}/resolution"),
+        json!({"outcome": "credit", "amount": usd("47.00")}),
+        &[("authorization", &fin)],
+    )
+    .await
+    .refused(403, "forbidden", "");
+    t.post(
+        &format!("/api/v1/disputes/{did}/resolution"),
+        json!({"outcome": "credit", "amount": usd("47.01")}),
+    )
+    .await
+    .refused(422, "over_application", "amount");
     let done = t
-        .post(&format!("/api/v1/disputes/{did}/resolution"), json!({"outcome": "credit", "amount": usd("47.00")}))
+        .post(
+            &format!("/api/v1/disputes/{did}/resolution"),
+            json!({"outcome": "credit", "amount": usd("47.00")}),
+        )
         .await
         .ok();
     assert_eq!(done.body["status"], "resolved");
@@ -462,14 +540,24 @@ async fn short_pay_opens_a_dispute_that_ends_in_a_credit_memo(t: TestApp) {
     assert_eq!(done.body["messages"].as_array().map(Vec::len), Some(2));
     assert_eq!(balance(&t, &inv).await, usd("0.00"));
     let kinds = timeline_kinds(&t, &inv).await;
-    for k in ["invoice.disputed", "invoice.dispute_message", "invoice.credited", "invoice.dispute_resolved"] {
+    for k in [
+        "invoice.disputed",
+        "invoice.dispute_message",
+        "invoice.credited",
+        "invoice.dispute_resolved",
+    ] {
         assert!(kinds.iter().any(|x| x == k), "{k} in {kinds:?}");
     }
     let memo = done.body["credit_memo_id"].as_str().expect("memo");
-    let (status, _, pdf) = t.download(&format!("/api/v1/credit-memos/{memo}/pdf"), Some(&fin)).await;
+    let (status, _, pdf) = t
+        .download(&format!("/api/v1/credit-memos/{memo}/pdf"), Some(&fin))
+        .await;
     assert_eq!(status, 200);
     let text = pdf_text(&pdf);
-    assert!(text.contains("Credit memo") || text.contains("Credit Memo") || text.contains("CREDIT MEMO"), "{text}");
+    assert!(
+        text.contains("Credit memo") || text.contains("Credit Memo") || text.contains("CREDIT MEMO"),
+        "{text}"
+    );
     assert!(text.contains("USD 47.00"), "{text}");
 
     // A rejection needs its reason.
@@ -482,11 +570,17 @@ async fn short_pay_opens_a_dispute_that_ends_in_a_credit_memo(t: TestApp) {
         .await
         .ok();
     let sid = second.id();
-    t.post(&format!("/api/v1/disputes/{sid}/resolution"), json!({"outcome": "reject"}))
-        .await
-        .refused(422, "invalid_value", "reason");
+    t.post(
+        &format!("/api/v1/disputes/{sid}/resolution"),
+        json!({"outcome": "reject"}),
+    )
+    .await
+    .refused(422, "invalid_value", "reason");
     let rej = t
-        .post(&format!("/api/v1/disputes/{sid}/resolution"), json!({"outcome": "reject", "reason": "The quote expired on 1 Nov."}))
+        .post(
+            &format!("/api/v1/disputes/{sid}/resolution"),
+            json!({"outcome": "reject", "reason": "The quote expired on 1 Nov."}),
+        )
         .await
         .ok();
     assert_eq!(rej.body["outcome"], "rejected");
@@ -523,7 +617,12 @@ async fn bank_statement_applies_five_and_queues_one(t: TestApp) {
     let number = |i: usize| {
         let t = &t;
         let id = inv[i].clone();
-        async move { t.get(&format!("/api/v1/invoices/{id}")).await.ok().body["number"].as_str().unwrap().to_owned() }
+        async move {
+            t.get(&format!("/api/v1/invoices/{id}")).await.ok().body["number"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
     };
     let (n0, n1, n2, n3) = (number(0).await, number(1).await, number(2).await, number(3).await);
     let rf = |n: &str| aftercart_domain::receivables::remittance::rf_reference(n).expect("rf");
@@ -538,17 +637,48 @@ async fn bank_statement_applies_five_and_queues_one(t: TestApp) {
     // A malformed file is refused naming its line, and nothing is applied.
     let broken = file.replacen("<Amt Ccy=\"USD\">330.00</Amt>", "<Amt Ccy=\"USD\">330,00</Amt>", 1);
     let line = broken.lines().position(|l| l.contains("330,00")).expect("line") + 1;
-    let r = t.post("/api/v1/bank-statements", json!({"file_name": "broken.xml", "content": broken})).await;
+    let r = t
+        .post(
+            "/api/v1/bank-statements",
+            json!({"file_name": "broken.xml", "content": broken}),
+        )
+        .await;
     r.refused(422, "invalid_value", "file");
-    assert!(r.body["detail"].as_str().unwrap_or("").contains(&format!("line {line}")), "{}", r.body);
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains(&format!("line {line}")),
+        "{}",
+        r.body
+    );
     assert_eq!(balance(&t, &inv[0]).await, usd("110.00"), "nothing applied");
 
-    let imp = t.post("/api/v1/bank-statements", json!({"file_name": "nov25.xml", "content": file})).await;
+    let imp = t
+        .post(
+            "/api/v1/bank-statements",
+            json!({"file_name": "nov25.xml", "content": file}),
+        )
+        .await;
     assert_eq!(imp.status, 201, "{}", imp.body);
     assert_eq!(imp.body["applied"].as_array().map(Vec::len), Some(5), "{}", imp.body);
     assert_eq!(imp.body["unapplied"].as_array().map(Vec::len), Some(1));
-    let rules: Vec<&str> = imp.body["applied"].as_array().unwrap().iter().map(|a| a["rule"].as_str().unwrap()).collect();
-    assert_eq!(rules, ["remittance_reference", "remittance_reference", "invoice_numbers", "invoice_numbers", "exact_amount"]);
+    let rules: Vec<&str> = imp.body["applied"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "remittance_reference",
+            "remittance_reference",
+            "invoice_numbers",
+            "invoice_numbers",
+            "exact_amount"
+        ]
+    );
     for id in &inv {
         assert_eq!(balance(&t, id).await, usd("0.00"), "{id}");
     }
@@ -561,7 +691,14 @@ async fn bank_statement_applies_five_and_queues_one(t: TestApp) {
     let rid = q.body["items"][0]["id"].as_str().expect("queued").to_owned();
     assert_eq!(q.body["items"][0]["amount"], usd("77.70"));
     let fin = finance(&t, &w).await;
-    let r = t.request(axum::http::Method::GET, &format!("/api/v1/unapplied-receipts/{rid}"), None, &[("authorization", &fin)]).await;
+    let r = t
+        .request(
+            axum::http::Method::GET,
+            &format!("/api/v1/unapplied-receipts/{rid}"),
+            None,
+            &[("authorization", &fin)],
+        )
+        .await;
     assert_eq!(r.status, 403, "the seller's bank, not the customer's business");
     let later = invoices(&t, &w, &["50.00"]).await;
     let applied = t
@@ -573,9 +710,12 @@ async fn bank_statement_applies_five_and_queues_one(t: TestApp) {
         .ok();
     assert_eq!(applied.body["unapplied"], usd("27.70"), "{}", applied.body);
     assert_eq!(balance(&t, &later[0]).await, usd("0.00"));
-    t.post(&format!("/api/v1/unapplied-receipts/{rid}/apply"), json!({"account_id": w.account}))
-        .await
-        .refused(409, "invalid_state", "receipt");
+    t.post(
+        &format!("/api/v1/unapplied-receipts/{rid}/apply"),
+        json!({"account_id": w.account}),
+    )
+    .await
+    .refused(409, "invalid_state", "receipt");
 
     // CSV too, with an error naming its line and column.
     let csv = "date,amount,currency,reference\n2026-11-26,12.00,USD,x\n2026-11-26,twelve,USD,y\n";
@@ -586,14 +726,24 @@ async fn bank_statement_applies_five_and_queues_one(t: TestApp) {
 
 async fn credit_limit_holds_an_order_until_released(t: TestApp) {
     let w = t.world().await;
-    t.patch_with(&format!("/api/v1/accounts/{}", w.account), json!({"credit_limit": usd("230.00")}), &[])
-        .await
-        .ok();
+    t.patch_with(
+        &format!("/api/v1/accounts/{}", w.account),
+        json!({"credit_limit": usd("230.00")}),
+        &[],
+    )
+    .await
+    .ok();
     // 200.00 owed on an invoice (its order is invoiced, so it counts once); 4 gloves more (47.00)
     // would make 247.00.
     invoices(&t, &w, &["200.00"]).await;
     let buyer = t
-        .customer_user(&w.account, "buyer@northwind.example", "Bo Buyer", &["buyer"], json!({"kind": "all"}))
+        .customer_user(
+            &w.account,
+            "buyer@northwind.example",
+            "Bo Buyer",
+            &["buyer"],
+            json!({"kind": "all"}),
+        )
         .await
         .1;
     let placed = t
@@ -605,37 +755,88 @@ async fn credit_limit_holds_an_order_until_released(t: TestApp) {
         .await
         .ok();
     let oid = placed.id();
-    let st = t.request(axum::http::Method::GET, &format!("/api/v1/orders/{oid}/status"), None, &[("authorization", &buyer)]).await.ok();
-    let sentence = st.body["summary"].as_str().or(st.body["sentence"].as_str()).unwrap_or("").to_owned();
+    let st = t
+        .request(
+            axum::http::Method::GET,
+            &format!("/api/v1/orders/{oid}/status"),
+            None,
+            &[("authorization", &buyer)],
+        )
+        .await
+        .ok();
+    let sentence = st.body["summary"]
+        .as_str()
+        .or(st.body["sentence"].as_str())
+        .unwrap_or("")
+        .to_owned();
     assert!(sentence.contains("Held for credit review"), "{}", st.body);
     let list = t.get("/api/v1/orders?status=credit_hold").await.ok();
-    assert!(list.body["items"].as_array().unwrap().iter().any(|o| o["id"] == oid.as_str()));
+    assert!(
+        list.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["id"] == oid.as_str())
+    );
     // Fulfilment waits.
-    t.post(&format!("/api/v1/orders/{oid}/allocations"), json!({"line": 1, "fulfilment_location_id": w.dallas, "quantity": 4}))
-        .await
-        .refused(409, "invalid_state", "credit_hold");
+    t.post(
+        &format!("/api/v1/orders/{oid}/allocations"),
+        json!({"line": 1, "fulfilment_location_id": w.dallas, "quantity": 4}),
+    )
+    .await
+    .refused(409, "invalid_state", "credit_hold");
     let holds = t.get("/api/v1/credit-holds").await.ok();
     let held = holds.body.as_array().expect("list");
     assert_eq!(held.len(), 1);
     assert_eq!(held[0]["limit"], usd("230.00"));
     assert_eq!(held[0]["exposure"], usd("200.00"));
     // The buyer cannot release it; finance ops can.
-    t.post_with(&format!("/api/v1/orders/{oid}/credit-decision"), json!({"release": true}), &[("authorization", &buyer)])
-        .await
-        .refused(403, "forbidden", "");
-    t.post(&format!("/api/v1/orders/{oid}/credit-decision"), json!({"release": false}))
-        .await
-        .refused(422, "invalid_value", "note");
-    t.post(&format!("/api/v1/orders/{oid}/credit-decision"), json!({"release": true, "note": "Paid by wire yesterday"}))
-        .await
-        .ok();
-    t.post(&format!("/api/v1/orders/{oid}/allocations"), json!({"line": 1, "fulfilment_location_id": w.dallas, "quantity": 4}))
-        .await
-        .ok();
-    assert!(t.get("/api/v1/credit-holds").await.ok().body.as_array().unwrap().is_empty());
+    t.post_with(
+        &format!("/api/v1/orders/{oid}/credit-decision"),
+        json!({"release": true}),
+        &[("authorization", &buyer)],
+    )
+    .await
+    .refused(403, "forbidden", "");
+    t.post(
+        &format!("/api/v1/orders/{oid}/credit-decision"),
+        json!({"release": false}),
+    )
+    .await
+    .refused(422, "invalid_value", "note");
+    t.post(
+        &format!("/api/v1/orders/{oid}/credit-decision"),
+        json!({"release": true, "note": "Paid by wire yesterday"}),
+    )
+    .await
+    .ok();
+    t.post(
+        &format!("/api/v1/orders/{oid}/allocations"),
+        json!({"line": 1, "fulfilment_location_id": w.dallas, "quantity": 4}),
+    )
+    .await
+    .ok();
+    assert!(
+        t.get("/api/v1/credit-holds")
+            .await
+            .ok()
+            .body
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     let tl = t.get(&format!("/api/v1/orders/{oid}/timeline")).await.ok();
-    let kinds: Vec<&str> = tl.body["events"].as_array().or(tl.body["items"].as_array()).unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
-    assert!(kinds.contains(&"order.credit_hold") && kinds.contains(&"order.credit_released"), "{kinds:?}");
+    let kinds: Vec<&str> = tl.body["events"]
+        .as_array()
+        .or(tl.body["items"].as_array())
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"order.credit_hold") && kinds.contains(&"order.credit_released"),
+        "{kinds:?}"
+    );
 }
 
 async fn statement_closing_balance_is_the_open_items(t: TestApp) {
@@ -655,7 +856,10 @@ async fn statement_closing_balance_is_the_open_items(t: TestApp) {
     .await
     .ok();
     let s = t
-        .get(&format!("/api/v1/accounts/{}/statement?from=2026-11-01&to=2026-11-30", w.account))
+        .get(&format!(
+            "/api/v1/accounts/{}/statement?from=2026-11-01&to=2026-11-30",
+            w.account
+        ))
         .await
         .ok();
     let minor = |v: &Value| -> i64 {
@@ -663,19 +867,49 @@ async fn statement_closing_balance_is_the_open_items(t: TestApp) {
         let (u, c) = a.split_once('.').unwrap_or((a, "00"));
         u.parse::<i64>().unwrap() * 100 + c.parse::<i64>().unwrap()
     };
-    let open: i64 = s.body["open_items"].as_array().unwrap().iter().map(|o| minor(&o["balance"])).sum();
-    assert_eq!(open, 200_00 + 70_00, "{}", s.body);
-    assert_eq!(minor(&s.body["unapplied_cash"]), 30_00);
-    assert_eq!(minor(&s.body["closing_balance"]), open - 30_00, "{}", s.body);
+    let open: i64 = s.body["open_items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| minor(&o["balance"]))
+        .sum();
+    assert_eq!(open, 27_000, "200.00 + 70.00 open: {}", s.body);
+    assert_eq!(minor(&s.body["unapplied_cash"]), 3_000);
+    assert_eq!(minor(&s.body["closing_balance"]), open - 3_000, "{}", s.body);
     assert_eq!(minor(&s.body["opening_balance"]), 0);
-    let (status, h, pdf) = t.download(&format!("/api/v1/accounts/{}/statement?from=2026-11-01&to=2026-11-30&format=pdf", w.account), None).await;
+    let (status, h, pdf) = t
+        .download(
+            &format!(
+                "/api/v1/accounts/{}/statement?from=2026-11-01&to=2026-11-30&format=pdf",
+                w.account
+            ),
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
-    assert_eq!(h.get("content-type").and_then(|v| v.to_str().ok()), Some("application/pdf"));
+    assert_eq!(
+        h.get("content-type").and_then(|v| v.to_str().ok()),
+        Some("application/pdf")
+    );
     let text = pdf_text(&pdf);
-    for want in ["Opening balance", "Closing balance", "USD 240.00", "WIRE-1", "Northwind Clinics"] {
+    for want in [
+        "Opening balance",
+        "Closing balance",
+        "USD 240.00",
+        "WIRE-1",
+        "Northwind Clinics",
+    ] {
         assert!(text.contains(want), "{want} in {text}");
     }
-    let (_, _, csv) = t.download(&format!("/api/v1/accounts/{}/statement?from=2026-11-01&to=2026-11-30&format=csv", w.account), None).await;
+    let (_, _, csv) = t
+        .download(
+            &format!(
+                "/api/v1/accounts/{}/statement?from=2026-11-01&to=2026-11-30&format=csv",
+                w.account
+            ),
+            None,
+        )
+        .await;
     let csv = String::from_utf8(csv).unwrap();
     assert!(csv.lines().last().unwrap().ends_with(",240.00"), "{csv}");
     let aging = t.get(&format!("/api/v1/accounts/{}/aging", w.account)).await.ok();
@@ -693,31 +927,58 @@ async fn dunning_skips_the_disputed_amount(t: TestApp) {
     for (i, amount) in [(0, None), (1, Some("100.00")), (2, Some("40.00"))] {
         let Some(a) = amount else { continue };
         let _ = i;
-        t.post("/api/v1/disputes", json!({"invoice_id": inv[i], "reason": "damaged", "amount": usd(a), "message": "crushed"}))
-            .await
-            .ok();
+        t.post(
+            "/api/v1/disputes",
+            json!({"invoice_id": inv[i], "reason": "damaged", "amount": usd(a), "message": "crushed"}),
+        )
+        .await
+        .ok();
     }
     // Seven days after the due date (20 Dec): the overdue step.
     t.clock.set(datetime!(2026-12-27 09:00 UTC));
     let pass = t.app.run_dunning().await.expect("dunning");
     assert_eq!((pass.sent, pass.held), (2, 1), "{pass:?}");
-    let events = t.app.store.events(aftercart_store::EventFilter::All, 0, 10_000).await.expect("events");
+    let events = t
+        .app
+        .store
+        .events(aftercart_store::EventFilter::All, 0, 10_000)
+        .await
+        .expect("events");
     let overdue: Vec<&aftercart_store::EventRow> = events.iter().filter(|e| e.kind == "invoice.overdue").collect();
-    let of = |id: &str| overdue.iter().find(|e| e.subject_id.to_string() == id).map(|e| serde_json::from_str::<Value>(&e.data).unwrap());
+    let of = |id: &str| {
+        overdue
+            .iter()
+            .find(|e| e.subject_id.to_string() == id)
+            .map(|e| serde_json::from_str::<Value>(&e.data).unwrap())
+    };
     assert_eq!(of(&inv[0]).expect("undisputed dunned")["open"], "USD 100.00");
     assert!(of(&inv[1]).is_none(), "fully disputed: not dunned");
-    assert_eq!(of(&inv[2]).expect("partly disputed dunned")["open"], "USD 60.00", "only the undisputed part");
+    assert_eq!(
+        of(&inv[2]).expect("partly disputed dunned")["open"],
+        "USD 60.00",
+        "only the undisputed part"
+    );
     // Once per step.
     assert_eq!(t.app.run_dunning().await.expect("dunning").sent, 0);
     // A schedule per account: finance ops set it, nonsense is refused with its field.
-    t.put(&format!("/api/v1/accounts/{}/dunning", w.account), json!({"steps": [{"offset_days": 5, "level": "overdue"}, {"offset_days": 5, "level": "final_notice"}]}))
-        .await
-        .refused(422, "invalid_value", "steps[1].offset_days");
-    t.put(&format!("/api/v1/accounts/{}/dunning", w.account), json!({"steps": [{"offset_days": 10, "level": "final_notice"}]}))
-        .await
-        .ok();
+    t.put(
+        &format!("/api/v1/accounts/{}/dunning", w.account),
+        json!({"steps": [{"offset_days": 5, "level": "overdue"}, {"offset_days": 5, "level": "final_notice"}]}),
+    )
+    .await
+    .refused(422, "invalid_value", "steps[1].offset_days");
+    t.put(
+        &format!("/api/v1/accounts/{}/dunning", w.account),
+        json!({"steps": [{"offset_days": 10, "level": "final_notice"}]}),
+    )
+    .await
+    .ok();
     t.clock.set(datetime!(2026-12-31 09:00 UTC));
-    assert_eq!(t.app.run_dunning().await.expect("dunning").sent, 2, "the new schedule's step");
+    assert_eq!(
+        t.app.run_dunning().await.expect("dunning").sent,
+        2,
+        "the new schedule's step"
+    );
 }
 
 fn validators() -> PathBuf {
@@ -734,14 +995,21 @@ fn validate_ubl(xml: &str, credit_note: bool) {
     let f = dir.join("doc.xml");
     std::fs::write(&f, xml).unwrap();
     let v = validators();
-    let xsd = v.join(format!("ubl-2.1/xsd/maindoc/UBL-{}-2.1.xsd", if credit_note { "CreditNote" } else { "Invoice" }));
+    let xsd = v.join(format!(
+        "ubl-2.1/xsd/maindoc/UBL-{}-2.1.xsd",
+        if credit_note { "CreditNote" } else { "Invoice" }
+    ));
     let out = Command::new("xmllint")
         .args(["--noout", "--schema"])
         .arg(&xsd)
         .arg(&f)
         .output()
         .expect("xmllint (libxml2-utils) is missing: run scripts/einvoice-deps.sh");
-    assert!(out.status.success(), "UBL schema: {}\n{xml}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "UBL schema: {}\n{xml}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../interchange/tests/en16931.py");
     let out = Command::new("python3")
         .arg(&script)
@@ -798,15 +1066,26 @@ async fn invoice_documents_pdf_and_validated_ubl(t: TestApp) {
         .await
         .ok();
     let rid = rates.id();
-    assert_eq!(rates.body["tax"], usd("11.60"), "7.05 + 4.55, each rate rounded: {}", rates.body);
+    assert_eq!(
+        rates.body["tax"],
+        usd("11.60"),
+        "7.05 + 4.55, each rate rounded: {}",
+        rates.body
+    );
     let r = t.download(&format!("/api/v1/invoices/{rid}/ubl"), None).await;
     assert_eq!(r.0, 409, "no Peppol address for the buyer yet");
-    t.put(&format!("/api/v1/accounts/{}/einvoicing", w.account), json!({"scheme": "0088", "id": "4012345000009", "buyer_reference": "PO-7781"}))
-        .await
-        .ok();
+    t.put(
+        &format!("/api/v1/accounts/{}/einvoicing", w.account),
+        json!({"scheme": "0088", "id": "4012345000009", "buyer_reference": "PO-7781"}),
+    )
+    .await
+    .ok();
     let (status, h, xml) = t.download(&format!("/api/v1/invoices/{rid}/ubl"), None).await;
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&xml));
-    assert_eq!(h.get("content-type").and_then(|v| v.to_str().ok()), Some("application/xml"));
+    assert_eq!(
+        h.get("content-type").and_then(|v| v.to_str().ok()),
+        Some("application/xml")
+    );
     let xml = String::from_utf8(xml).unwrap();
     validate_ubl(&xml, false);
     // Peppol rules the validators do not check: endpoint ids with their scheme, a buyer
@@ -838,7 +1117,10 @@ async fn invoice_documents_pdf_and_validated_ubl(t: TestApp) {
 
     // A credit note naming the invoice it credits.
     let memo = t
-        .post("/api/v1/credit-memos", json!({"account_id": w.account, "invoice_id": fid, "amount": usd("11.90"), "reason": "One box damaged"}))
+        .post(
+            "/api/v1/credit-memos",
+            json!({"account_id": w.account, "invoice_id": fid, "amount": usd("11.90"), "reason": "One box damaged"}),
+        )
         .await
         .ok()
         .id();
@@ -853,13 +1135,73 @@ async fn invoice_documents_pdf_and_validated_ubl(t: TestApp) {
     assert_eq!(status, 200);
     let text = pdf_text(&pdf);
     let number = rates.body["number"].as_str().unwrap();
-    let reference = aftercart_domain::receivables::remittance::grouped(&aftercart_domain::receivables::remittance::rf_reference(number).unwrap());
-    for want in ["GLV-NIT-M", "TWL-C-12", "Tax 20 %", "Tax 7 %", "USD 121.84", number, reference.as_str(), "DE89 3704 0044 0532 0130 00", "SO-"] {
+    let reference = aftercart_domain::receivables::remittance::grouped(
+        &aftercart_domain::receivables::remittance::rf_reference(number).unwrap(),
+    );
+    for want in [
+        "GLV-NIT-M",
+        "TWL-C-12",
+        "Tax 20 %",
+        "Tax 7 %",
+        "USD 121.84",
+        number,
+        reference.as_str(),
+        "DE89 3704 0044 0532 0130 00",
+        "SO-",
+    ] {
         assert!(text.contains(want), "{want} in\n{text}");
     }
 }
 
+async fn autopay_pays_what_falls_due_up_to_its_maximum(t: TestApp) {
+    let w = t.world().await;
+    // Due 20 Dec (net 30 from 20 Nov): three invoices, one disputed in part.
+    let inv = invoices(&t, &w, &["100.00", "150.00", "400.00"]).await;
+    t.post(
+        "/api/v1/disputes",
+        json!({"invoice_id": inv[1], "reason": "damaged", "amount": usd("50.00"), "message": "one case crushed"}),
+    )
+    .await
+    .ok();
+    let fin = finance(&t, &w).await;
+    let card = add_method(&t, &w, &fin, "pm_card_visa").await;
+    let path = format!("/api/v1/accounts/{}/autopay", w.account);
+    let auth = [("authorization", fin.as_str())];
+    t.request(
+        axum::http::Method::PUT,
+        &path,
+        Some(&json!({"method_id": card, "days_before_due": 45, "max_amount": usd("300.00"), "enabled": true})),
+        &auth,
+    )
+    .await
+    .refused(422, "invalid_value", "days_before_due");
+    t.request(
+        axum::http::Method::PUT,
+        &path,
+        Some(&json!({"method_id": card, "days_before_due": 5, "max_amount": usd("300.00"), "enabled": true})),
+        &auth,
+    )
+    .await
+    .ok();
+    // Ten days before the due date: outside the 5-day window, nothing is paid.
+    t.clock.set(datetime!(2026-12-10 08:00 UTC));
+    assert!(t.app.run_autopay().await.expect("autopay").is_empty());
+    // Four days before: 100.00 and the undisputed 100.00 fit under 300.00; 400.00 does not.
+    t.clock.set(datetime!(2026-12-16 08:00 UTC));
+    let made = t.app.run_autopay().await.expect("autopay");
+    assert_eq!(made.len(), 1);
+    assert!(made[0].value.autopay);
+    assert_eq!(made[0].value.state.as_str(), "succeeded");
+    assert_eq!(balance(&t, &inv[0]).await, usd("0.00"));
+    assert_eq!(balance(&t, &inv[1]).await, usd("50.00"), "the disputed part is left");
+    assert_eq!(balance(&t, &inv[2]).await, usd("400.00"), "over the maximum");
+    // Switched off, nothing more.
+    t.request(axum::http::Method::DELETE, &path, None, &auth).await.ok();
+    assert!(t.app.run_autopay().await.expect("autopay").is_empty());
+}
+
 both_stores!(
+    autopay_pays_what_falls_due_up_to_its_maximum,
     pay_three_invoices_one_partial,
     ach_payment_fails_two_days_later,
     short_pay_opens_a_dispute_that_ends_in_a_credit_memo,

@@ -45,6 +45,10 @@ mod cases;
 // -- change requests --
 mod changes;
 // -- /change requests --
+// -- receivables --
+mod receivables;
+pub use receivables::DEMO_SELLER;
+// -- /receivables --
 
 use crate::error::{AppError, Result};
 use crate::{
@@ -233,6 +237,9 @@ pub async fn load(app: &App) -> Result<DemoSummary> {
     // -- change requests --
     changes::changes(app, demo.world.accounts[0].id).await?;
     // -- /change requests --
+    // -- receivables --
+    receivables::receivables(app, &demo.world).await?;
+    // -- /receivables --
     // -- exceptions --
     // One detector pass over what was loaded, so the queue and the customer's pages show the
     // exceptions the demo's late, stalled and short deliveries cause (as `serve` would).

@@ -198,7 +198,9 @@ pub fn milestone_of(e: &EventRow, number: &str) -> Option<(Milestone, About)> {
                     } else {
                         MilestoneKind::PaymentDueSoon
                     },
-                    title: if let Some(level) = s(&d, "level_label").filter(|_| s(&d, "level") != Some("overdue") && overdue) {
+                    title: if let Some(level) =
+                        s(&d, "level_label").filter(|_| s(&d, "level") != Some("overdue") && overdue)
+                    {
                         format!("Invoice {number}: {}", level.to_lowercase())
                     } else if overdue {
                         format!("Invoice {number} is overdue")

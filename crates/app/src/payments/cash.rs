@@ -170,16 +170,30 @@ impl App {
 
     /// Imports a bank statement (finance ops). A malformed file is refused with its line and
     /// nothing is applied; a file imported before is refused as such.
-    pub async fn import_bank_statement(&self, ctx: &Ctx, bytes: &[u8], file_name: Option<&str>) -> Result<Versioned<BankImport>> {
+    pub async fn import_bank_statement(
+        &self,
+        ctx: &Ctx,
+        bytes: &[u8],
+        file_name: Option<&str>,
+    ) -> Result<Versioned<BankImport>> {
         if !ctx.principal.is_seller() {
             return Err(AppError::Forbidden("finance ops import bank statements".into()));
         }
         let st = parse_statement(bytes).map_err(|e| {
-            AppError::Rejected(Rejection::new(ErrorCode::InvalidValue, "file", format!("{e}; nothing was applied")))
+            AppError::Rejected(Rejection::new(
+                ErrorCode::InvalidValue,
+                "file",
+                format!("{e}; nothing was applied"),
+            ))
         })?;
         let sha = hex::encode(Sha256::digest(bytes));
         if self.store.by_number(BankImport::KIND, &sha).await?.is_some() {
-            return Err(Rejection::new(ErrorCode::InvalidState, "file", "this file was imported already; nothing was applied again").into());
+            return Err(Rejection::new(
+                ErrorCode::InvalidState,
+                "file",
+                "this file was imported already; nothing was applied again",
+            )
+            .into());
         }
         let now = self.clock.now();
         let actor = ctx.principal.actor();
@@ -281,7 +295,10 @@ impl App {
         }
         // Apply to the invoices as stored (the book only decided amounts).
         let ids: Vec<Uuid> = {
-            let mut v: Vec<Uuid> = payments.iter().flat_map(|p| p.applications.iter().map(|a| a.invoice_id.0)).collect();
+            let mut v: Vec<Uuid> = payments
+                .iter()
+                .flat_map(|p| p.applications.iter().map(|a| a.invoice_id.0))
+                .collect();
             v.sort();
             v.dedup();
             v
@@ -299,7 +316,12 @@ impl App {
                     .iter_mut()
                     .find(|i| i.id == app.invoice_id)
                     .ok_or_else(|| AppError::Corrupt("an applied invoice vanished".into()))?;
-                inv.apply(aftercart_domain::invoice::SettlementSource::Payment(p.id), app.amount, p.received_at, "amount")?;
+                inv.apply(
+                    aftercart_domain::invoice::SettlementSource::Payment(p.id),
+                    app.amount,
+                    p.received_at,
+                    "amount",
+                )?;
                 a.invoices.push(inv.number.clone());
                 commit.events.push(event(
                     &bank,
@@ -369,7 +391,11 @@ impl App {
         self.list_docs(ctx, f, None).await
     }
 
-    pub async fn unapplied_receipts(&self, ctx: &Ctx, f: &ListFilter) -> Result<crate::Page<Versioned<UnappliedReceipt>>> {
+    pub async fn unapplied_receipts(
+        &self,
+        ctx: &Ctx,
+        f: &ListFilter,
+    ) -> Result<crate::Page<Versioned<UnappliedReceipt>>> {
         self.list_docs(ctx, f, None).await
     }
 
@@ -393,8 +419,14 @@ impl App {
         let acc = self.load_ref::<Account>(ctx, account.0, "account_id").await?.value;
         let ids: Vec<Uuid> = applications.iter().map(|a| a.invoice_id.0).collect();
         let loaded = self.load_many::<Invoice>(ctx, &ids).await?;
-        if let Some(i) = applications.iter().position(|a| !loaded.iter().any(|v| v.value.id == a.invoice_id)) {
-            return Err(AppError::not_found_field("invoice", format!("applications[{i}].invoice_id")));
+        if let Some(i) = applications
+            .iter()
+            .position(|a| !loaded.iter().any(|v| v.value.id == a.invoice_id))
+        {
+            return Err(AppError::not_found_field(
+                "invoice",
+                format!("applications[{i}].invoice_id"),
+            ));
         }
         let versions: Vec<(InvoiceId, i64)> = loaded.iter().map(|v| (v.value.id, v.version)).collect();
         let mut invoices: Vec<Invoice> = loaded.into_iter().map(|v| v.value).collect();
@@ -419,7 +451,10 @@ impl App {
             by: actor.name(),
         };
         let mut commit = Commit {
-            docs: vec![write(&r.value, WriteMode::Update(r.version))?, write(&payment, WriteMode::Insert)?],
+            docs: vec![
+                write(&r.value, WriteMode::Update(r.version))?,
+                write(&payment, WriteMode::Insert)?,
+            ],
             events: vec![event(
                 &actor,
                 now,
@@ -435,7 +470,11 @@ impl App {
         for inv in &invoices {
             let v = versions.iter().find(|(x, _)| *x == inv.id).map_or(0, |(_, v)| *v);
             commit.docs.push(write(inv, WriteMode::Update(v))?);
-            let applied = payment.applications.iter().find(|a| a.invoice_id == inv.id).map(|a| a.amount.to_string());
+            let applied = payment
+                .applications
+                .iter()
+                .find(|a| a.invoice_id == inv.id)
+                .map(|a| a.amount.to_string());
             commit.events.push(event(
                 &actor,
                 now,
@@ -448,14 +487,23 @@ impl App {
             ));
         }
         Ok(Planned {
-            value: Versioned { value: payment, version: 1 },
+            value: Versioned {
+                value: payment,
+                version: 1,
+            },
             commit,
         })
     }
 
     /// Applies account credit (an overpayment, a payment on account, a memo issued on account)
     /// to an invoice of the same account.
-    pub async fn plan_apply_credit(&self, ctx: &Ctx, source: CreditSource, invoice: InvoiceId, amount: Money) -> Result<Planned<Versioned<Invoice>>> {
+    pub async fn plan_apply_credit(
+        &self,
+        ctx: &Ctx,
+        source: CreditSource,
+        invoice: InvoiceId,
+        amount: Money,
+    ) -> Result<Planned<Versioned<Invoice>>> {
         let mut inv = self.load_ref::<Invoice>(ctx, invoice.0, "invoice_id").await?;
         let now = self.clock.now();
         let actor = ctx.principal.actor();
@@ -465,7 +513,10 @@ impl App {
                 let mut p = self.load_ref::<Payment>(ctx, id.0, "payment_id").await?;
                 p.value.apply_more(&mut inv.value, amount, now)?;
                 commit.docs.push(write(&p.value, WriteMode::Update(p.version))?);
-                format!("payment {}", p.value.reference.clone().unwrap_or_else(|| id.0.to_string()))
+                format!(
+                    "payment {}",
+                    p.value.reference.clone().unwrap_or_else(|| id.0.to_string())
+                )
             }
             CreditSource::CreditMemo(id) => {
                 let mut m = self.load_ref::<CreditMemo>(ctx, id.0, "credit_memo_id").await?;
@@ -536,6 +587,10 @@ fn entry_key(account: Option<&str>, e: &BankEntry) -> String {
         e.amount.currency().code(),
         e.booked_on
     );
-    let base = if e.end_to_end_id.is_none() { format!("{base}|line{}", e.line) } else { base };
+    let base = if e.end_to_end_id.is_none() {
+        format!("{base}|line{}", e.line)
+    } else {
+        base
+    };
     hex::encode(Sha256::digest(base.as_bytes()))
 }

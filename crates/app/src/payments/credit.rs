@@ -8,25 +8,38 @@ use crate::queries::ListFilter;
 use crate::{App, AppError, Ctx, Planned, Result};
 use aftercart_domain::account::Account;
 use aftercart_domain::ids::OrderId;
-use aftercart_domain::invoice::{CreditMemo, Invoice, Payment};
+use aftercart_domain::invoice::Invoice;
 use aftercart_domain::money::Money;
 use aftercart_domain::order::Order;
 use aftercart_domain::receivables::credit::{self, CreditCheck, CreditDecision, CreditHold, Exposure, HoldState};
 use aftercart_domain::{ErrorCode, Rejection};
-use aftercart_store::EventWrite;
+use aftercart_store::{CounterAdd, EventWrite};
 use serde_json::json;
-use time::Duration;
 
-/// How far back placed orders count as committed-but-not-invoiced. Older uninvoiced orders are
-/// rare (cancelled, or billed elsewhere) and reading them all would make placement O(history).
-const UNINVOICED_WINDOW: Duration = Duration::days(120);
+/// The running total of an account's orders placed and not yet invoiced (minor units).
+pub(crate) const UNINVOICED: &str = "credit_uninvoiced";
+
+/// What an order adds to (or, once invoiced or rejected, takes from) the uninvoiced total.
+pub(crate) fn uninvoiced_move(order: &Order, sign: i64) -> CounterAdd {
+    let total = order
+        .goods_total()
+        .checked_add(order.freight)
+        .unwrap_or(order.goods_total());
+    CounterAdd {
+        name: UNINVOICED,
+        key: order.account_id.0.to_string(),
+        delta: sign * total.minor(),
+    }
+}
 
 impl App {
-    /// What `account` owes and has committed to now.
+    /// What `account` owes and has committed to now: its open invoice balances (read through
+    /// the unpaid-status index) and its orders not yet invoiced (a running total moved by
+    /// placement, invoicing and rejection in their own commits, so placement reads one row).
+    /// Unapplied cash is not netted: a hold errs on the side of review.
     pub async fn credit_exposure(&self, account: &Account) -> Result<Exposure> {
         let ctx = Ctx::system();
         let zero = Money::zero(account.currency);
-        let add = |a: Money, m: Money| a.checked_add(m).unwrap_or(a);
         let unpaid = ListFilter {
             account_id: Some(account.id),
             status: Some("unpaid".into()),
@@ -34,43 +47,14 @@ impl App {
             ..Default::default()
         };
         let invoices = self.all_docs::<Invoice>(&ctx, &unpaid).await?;
-        let open_invoices = invoices.iter().fold(zero, |a, v| add(a, v.value.balance()));
-        let all = ListFilter {
-            account_id: Some(account.id),
-            limit: 500,
-            ..Default::default()
-        };
-        let payments = self.all_docs::<Payment>(&ctx, &all).await?;
-        let memos = self.all_docs::<CreditMemo>(&ctx, &all).await?;
-        let unapplied = payments.iter().fold(zero, |a, p| add(a, p.value.unapplied()));
-        let unapplied = memos.iter().fold(unapplied, |a, m| add(a, m.value.unapplied()));
-        let recent = ListFilter {
-            account_id: Some(account.id),
-            from: Some(self.clock.now() - UNINVOICED_WINDOW),
-            limit: 500,
-            ..Default::default()
-        };
-        let mut uninvoiced = zero;
-        let mut f = recent;
-        loop {
-            let page = self.list_orders(&ctx, &f).await?;
-            let ids: Vec<String> = page.items.iter().map(|o| o.value.id.0.to_string()).collect();
-            let invoiced = self.store.by_keys("order_invoice", &ids).await?;
-            for o in &page.items {
-                let rejected = o.value.credit_hold.as_ref().is_some_and(|h| h.state() == HoldState::Rejected);
-                if !rejected && !invoiced.iter().any(|(k, _)| *k == o.value.id.0.to_string()) {
-                    uninvoiced = add(uninvoiced, o.value.goods_total());
-                }
-            }
-            match page.next {
-                Some(n) => f.before = Some(n),
-                None => break,
-            }
-        }
+        let open_invoices = invoices
+            .iter()
+            .fold(zero, |a, v| a.checked_add(v.value.balance()).unwrap_or(a));
+        let uninvoiced = self.store.counter(UNINVOICED, &account.id.0.to_string()).await?.max(0);
         Ok(Exposure {
             open_invoices,
-            uninvoiced_orders: uninvoiced,
-            unapplied,
+            uninvoiced_orders: Money::from_minor(uninvoiced, account.currency),
+            unapplied: zero,
         })
     }
 
@@ -80,8 +64,16 @@ impl App {
             return Ok(None);
         }
         let exposure = self.credit_exposure(account).await?;
-        let total = order.goods_total().checked_add(order.freight).unwrap_or(order.goods_total());
-        let CreditCheck::Over { limit, exposure, order_total } = credit::check(account.credit_limit, exposure, total) else {
+        let total = order
+            .goods_total()
+            .checked_add(order.freight)
+            .unwrap_or(order.goods_total());
+        let CreditCheck::Over {
+            limit,
+            exposure,
+            order_total,
+        } = credit::check(account.credit_limit, exposure, total)
+        else {
             return Ok(None);
         };
         let now = self.clock.now();
@@ -107,7 +99,13 @@ impl App {
     }
 
     /// Finance ops' decision on a held order.
-    pub async fn plan_credit_decision(&self, ctx: &Ctx, id: OrderId, release: bool, note: Option<String>) -> Result<Planned<Versioned<Order>>> {
+    pub async fn plan_credit_decision(
+        &self,
+        ctx: &Ctx,
+        id: OrderId,
+        release: bool,
+        note: Option<String>,
+    ) -> Result<Planned<Versioned<Order>>> {
         if !ctx.principal.is_seller() {
             return Err(AppError::Forbidden("finance ops decide credit holds".into()));
         }
@@ -115,11 +113,13 @@ impl App {
         crate::docs::check_version(ctx, d.version)?;
         let now = self.clock.now();
         let actor = ctx.principal.actor();
-        let hold = d
-            .order
-            .credit_hold
-            .as_mut()
-            .ok_or_else(|| Rejection::new(ErrorCode::InvalidState, "credit_hold", "the order is not held for credit"))?;
+        let hold = d.order.credit_hold.as_mut().ok_or_else(|| {
+            Rejection::new(
+                ErrorCode::InvalidState,
+                "credit_hold",
+                "the order is not held for credit",
+            )
+        })?;
         hold.decide(CreditDecision {
             released: release,
             by: actor.name(),
@@ -131,11 +131,19 @@ impl App {
             &actor,
             now,
             &d.order,
-            if state == HoldState::Released { "order.credit_released" } else { "order.credit_rejected" },
+            if state == HoldState::Released {
+                "order.credit_released"
+            } else {
+                "order.credit_rejected"
+            },
             note.clone(),
             json!({"number": d.order.number}),
         );
-        let commit = d.commit(vec![ev])?;
+        let mut commit = d.commit(vec![ev])?;
+        if state == HoldState::Rejected {
+            // A rejected order will not be invoiced: it no longer counts against the limit.
+            commit.counters.push(uninvoiced_move(&d.order, -1));
+        }
         let version = d.version + 1;
         Ok(Planned {
             value: Versioned {
@@ -161,7 +169,12 @@ impl App {
             .await?
             .items
             .into_iter()
-            .filter(|o| o.value.credit_hold.as_ref().is_some_and(|h| h.state() == HoldState::Held))
+            .filter(|o| {
+                o.value
+                    .credit_hold
+                    .as_ref()
+                    .is_some_and(|h| h.state() == HoldState::Held)
+            })
             .collect();
         orders.sort_by_key(|o| o.value.placed_at);
         Ok(orders)

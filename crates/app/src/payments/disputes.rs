@@ -81,10 +81,16 @@ pub struct DisputeSuggestion {
 #[derive(Debug, Clone)]
 pub enum Resolve {
     /// Credit this much (at most the disputed amount) on a credit memo against the invoice.
-    Credit { amount: Money },
+    Credit {
+        amount: Money,
+    },
     /// Replace the invoice: the disputed lines re-billed at these quantities and prices.
-    Correct { lines: Vec<(u32, Qty, Money)> },
-    Reject { reason: String },
+    Correct {
+        lines: Vec<(u32, Qty, Money)>,
+    },
+    Reject {
+        reason: String,
+    },
 }
 
 impl App {
@@ -120,7 +126,9 @@ impl App {
             for d in &l.discrepancies {
                 let reason = match d.kind {
                     DiscrepancyKind::BilledMoreThanShipped => DisputeReason::ShortShipped,
-                    DiscrepancyKind::BilledBeforeShipped | DiscrepancyKind::BilledMoreThanReceived => DisputeReason::NotReceived,
+                    DiscrepancyKind::BilledBeforeShipped | DiscrepancyKind::BilledMoreThanReceived => {
+                        DisputeReason::NotReceived
+                    }
                     DiscrepancyKind::PriceVariance => DisputeReason::PriceDiffers,
                     DiscrepancyKind::BilledTwice => DisputeReason::Duplicate,
                     DiscrepancyKind::FreightNotOnOrder => continue,
@@ -142,12 +150,17 @@ impl App {
     }
 
     pub async fn plan_open_dispute(&self, ctx: &Ctx, input: &OpenDispute) -> Result<Planned<Versioned<Dispute>>> {
-        let inv = self.load_ref::<Invoice>(ctx, input.invoice_id.0, "invoice_id").await?.value;
+        let inv = self
+            .load_ref::<Invoice>(ctx, input.invoice_id.0, "invoice_id")
+            .await?
+            .value;
         let held = self
             .disputes_of(&Ctx::system(), inv.id)
             .await?
             .iter()
-            .fold(Money::zero(inv.currency), |a, d| a.checked_add(d.value.held()).unwrap_or(a));
+            .fold(Money::zero(inv.currency), |a, d| {
+                a.checked_add(d.value.held()).unwrap_or(a)
+            });
         let now = self.clock.now();
         let actor = ctx.principal.actor();
         let d = Dispute::open(
@@ -183,7 +196,12 @@ impl App {
         })
     }
 
-    pub async fn plan_dispute_message(&self, ctx: &Ctx, id: DisputeId, text: &str) -> Result<Planned<Versioned<Dispute>>> {
+    pub async fn plan_dispute_message(
+        &self,
+        ctx: &Ctx,
+        id: DisputeId,
+        text: &str,
+    ) -> Result<Planned<Versioned<Dispute>>> {
         let mut d = self.load::<Dispute>(ctx, id.0).await?;
         crate::docs::check_version(ctx, d.version)?;
         let now = self.clock.now();
@@ -211,7 +229,12 @@ impl App {
     /// correction credits what the original still owes and issues the corrected invoice (only
     /// for an invoice nothing was paid on — a paid-on invoice is corrected by a credit); a
     /// rejection puts the amount back into dunning. All in one commit.
-    pub async fn plan_resolve_dispute(&self, ctx: &Ctx, id: DisputeId, how: &Resolve) -> Result<Planned<Versioned<Dispute>>> {
+    pub async fn plan_resolve_dispute(
+        &self,
+        ctx: &Ctx,
+        id: DisputeId,
+        how: &Resolve,
+    ) -> Result<Planned<Versioned<Dispute>>> {
         if !ctx.principal.is_seller() {
             return Err(AppError::Forbidden("the seller resolves disputes".into()));
         }
@@ -228,7 +251,9 @@ impl App {
         let mut commit = Commit::default();
         let acc = Some(account.id);
         let outcome = match how {
-            Resolve::Reject { reason } => Outcome::Rejected { reason: reason.trim().to_owned() },
+            Resolve::Reject { reason } => Outcome::Rejected {
+                reason: reason.trim().to_owned(),
+            },
             Resolve::Credit { amount } => {
                 if amount.minor() > d.value.amount().minor() || !amount.is_positive() {
                     return Err(Rejection::new(
@@ -271,13 +296,20 @@ impl App {
                     return Err(Rejection::new(
                         ErrorCode::InvalidState,
                         "resolution",
-                        format!("invoice {} has payments or credits applied; resolve with a credit instead", inv.number),
+                        format!(
+                            "invoice {} has payments or credits applied; resolve with a credit instead",
+                            inv.number
+                        ),
                     )
                     .into());
                 }
                 let oids: Vec<Uuid> = inv.order_ids().iter().map(|o| o.0).collect();
-                let orders: Vec<aftercart_domain::order::Order> =
-                    self.load_orders(&Ctx::system(), &oids).await?.into_iter().map(|v| v.value).collect();
+                let orders: Vec<aftercart_domain::order::Order> = self
+                    .load_orders(&Ctx::system(), &oids)
+                    .await?
+                    .into_iter()
+                    .map(|v| v.value)
+                    .collect();
                 let refs: Vec<&aftercart_domain::order::Order> = orders.iter().collect();
                 let mut new_lines = Vec::new();
                 for (i, l) in inv.lines.iter().enumerate() {
@@ -299,14 +331,22 @@ impl App {
                     });
                 }
                 if let Some((no, _, _)) = lines.iter().find(|(no, _, _)| !inv.lines.iter().any(|l| l.no == *no)) {
-                    return Err(Rejection::new(ErrorCode::UnknownReference, "lines", format!("invoice {} has no line {no}", inv.number)).into());
+                    return Err(Rejection::new(
+                        ErrorCode::UnknownReference,
+                        "lines",
+                        format!("invoice {} has no line {no}", inv.number),
+                    )
+                    .into());
                 }
                 let rated = new_lines.iter().any(|l| l.tax_rate_bp.is_some());
                 // Without rates the original's tax is scaled to the corrected subtotal.
                 let tax = if rated {
                     None
                 } else {
-                    let new_sub: i128 = new_lines.iter().map(|l| i128::from(l.unit_price.minor()) * i128::from(l.quantity.get())).sum();
+                    let new_sub: i128 = new_lines
+                        .iter()
+                        .map(|l| i128::from(l.unit_price.minor()) * i128::from(l.quantity.get()))
+                        .sum();
                     let old_sub = i128::from(inv.subtotal().minor()).max(1);
                     Some(Money::from_minor(
                         i64::try_from((i128::from(inv.tax.minor()) * new_sub + old_sub / 2) / old_sub).unwrap_or(0),
@@ -329,7 +369,9 @@ impl App {
                     },
                 )?;
                 let memo_amount = inv.balance();
-                let memo = self.dispute_memo(&account, &mut inv, memo_amount, &d.value, now).await?;
+                let memo = self
+                    .dispute_memo(&account, &mut inv, memo_amount, &d.value, now)
+                    .await?;
                 inv.replaced_by = Some(corrected.id);
                 commit.docs.push(write(&memo, WriteMode::Insert)?);
                 commit.docs.push(write(&corrected, WriteMode::Insert)?);
@@ -389,7 +431,14 @@ impl App {
         Ok(Planned { value: d, commit })
     }
 
-    async fn dispute_memo(&self, account: &Account, inv: &mut Invoice, amount: Money, d: &Dispute, now: OffsetDateTime) -> Result<CreditMemo> {
+    async fn dispute_memo(
+        &self,
+        account: &Account,
+        inv: &mut Invoice,
+        amount: Money,
+        d: &Dispute,
+        now: OffsetDateTime,
+    ) -> Result<CreditMemo> {
         let memo = CreditMemo {
             id: CreditMemoId(Uuid::now_v7()),
             number: format!("CM-{}", self.next_number("credit_memo").await?),

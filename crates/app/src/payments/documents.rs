@@ -51,12 +51,16 @@ pub fn remittance_reference(invoice_number: &str) -> String {
 
 fn letterhead(s: &SellerProfile) -> pdf::Letterhead {
     let mut address_lines = s.address.lines.clone();
-    let city = [Some(s.address.city.clone()), s.address.subdivision.clone(), s.address.postal_code.clone()]
-        .into_iter()
-        .flatten()
-        .filter(|x| !x.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let city = [
+        Some(s.address.city.clone()),
+        s.address.subdivision.clone(),
+        s.address.postal_code.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|x| !x.is_empty())
+    .collect::<Vec<_>>()
+    .join(" ");
     if !city.is_empty() {
         address_lines.push(format!("{city}, {}", s.address.country));
     }
@@ -71,18 +75,32 @@ fn letterhead(s: &SellerProfile) -> pdf::Letterhead {
 }
 
 fn location_lines(l: &Location) -> Vec<String> {
-    [l.name.clone(), l.address.clone(), format!("{} {}", l.postcode, l.city).trim().to_owned(), l.country.clone()]
-        .into_iter()
-        .filter(|x| !x.trim().is_empty())
-        .collect()
+    [
+        l.name.clone(),
+        l.address.clone(),
+        format!("{} {}", l.postcode, l.city).trim().to_owned(),
+        l.country.clone(),
+    ]
+    .into_iter()
+    .filter(|x| !x.trim().is_empty())
+    .collect()
 }
 
 impl App {
-    async fn invoice_context(&self, ctx: &Ctx, id: InvoiceId) -> Result<(Invoice, Account, Vec<Order>, SellerProfile, AccountBilling)> {
+    async fn invoice_context(
+        &self,
+        ctx: &Ctx,
+        id: InvoiceId,
+    ) -> Result<(Invoice, Account, Vec<Order>, SellerProfile, AccountBilling)> {
         let inv = self.load::<Invoice>(ctx, id.0).await?.value;
         let account = self.load::<Account>(&Ctx::system(), inv.account_id.0).await?.value;
         let ids: Vec<Uuid> = inv.order_ids().iter().map(|o| o.0).collect();
-        let orders: Vec<Order> = self.load_orders(&Ctx::system(), &ids).await?.into_iter().map(|v| v.value).collect();
+        let orders: Vec<Order> = self
+            .load_orders(&Ctx::system(), &ids)
+            .await?
+            .into_iter()
+            .map(|v| v.value)
+            .collect();
         let seller = self.seller_profile().await?;
         let billing = self.billing_profile_unchecked(inv.account_id).await?.value;
         Ok((inv, account, orders, seller, billing))
@@ -95,12 +113,13 @@ impl App {
         let mut lines = Vec::with_capacity(inv.lines.len());
         for l in &inv.lines {
             let order = number_of(l.order_id);
-            let shipment = l.shipment_id.and_then(|s| order.and_then(|o| o.shipment(s))).map(|s| {
-                match &s.tracking_number {
-                    Some(t) => format!("{} · {t}", s.carrier),
-                    None => s.carrier.clone(),
-                }
-            });
+            let shipment =
+                l.shipment_id
+                    .and_then(|s| order.and_then(|o| o.shipment(s)))
+                    .map(|s| match &s.tracking_number {
+                        Some(t) => format!("{} · {t}", s.carrier),
+                        None => s.carrier.clone(),
+                    });
             lines.push(pdf::DocLine {
                 no: l.no.to_string(),
                 order: format!("{} / {}", order.map_or("?", |o| o.number.as_str()), l.order_line),
@@ -130,7 +149,11 @@ impl App {
             totals.push(("Paid and credited".into(), money_text(inv.settled())));
         }
         totals.push(("Balance due".into(), money_text(inv.balance())));
-        let bill_to = orders.first().and_then(|o| account.location(o.bill_to)).map(location_lines).unwrap_or_default();
+        let bill_to = orders
+            .first()
+            .and_then(|o| account.location(o.bill_to))
+            .map(location_lines)
+            .unwrap_or_default();
         let ship_to: Vec<String> = {
             let mut v: Vec<String> = orders
                 .iter()
@@ -165,10 +188,17 @@ impl App {
                     v
                 },
             }),
-            notes: inv.replaced_by.map(|_| "This invoice was replaced by a corrected invoice.".to_owned()).into_iter().collect(),
+            notes: inv
+                .replaced_by
+                .map(|_| "This invoice was replaced by a corrected invoice.".to_owned())
+                .into_iter()
+                .collect(),
             corrects: None,
         };
-        Ok((format!("{}.pdf", inv.number), pdf::invoice_pdf(&letterhead(&seller), &doc)))
+        Ok((
+            format!("{}.pdf", inv.number),
+            pdf::invoice_pdf(&letterhead(&seller), &doc),
+        ))
     }
 
     pub async fn credit_memo_pdf(&self, ctx: &Ctx, id: CreditMemoId) -> Result<(String, Vec<u8>)> {
@@ -182,7 +212,9 @@ impl App {
         let mut lines = Vec::new();
         if let Some(r) = &memo.for_return {
             for (i, l) in r.lines.iter().enumerate() {
-                let il = invoice.as_ref().and_then(|inv| inv.lines.iter().find(|x| x.no == l.invoice_line));
+                let il = invoice
+                    .as_ref()
+                    .and_then(|inv| inv.lines.iter().find(|x| x.no == l.invoice_line));
                 lines.push(pdf::DocLine {
                     no: (i + 1).to_string(),
                     order: format!("line {}", l.order_line),
@@ -226,23 +258,40 @@ impl App {
             notes: vec![memo.reason.clone()],
             corrects: invoice.as_ref().map(|i| format!("Credits invoice {}", i.number)),
         };
-        Ok((format!("{}.pdf", memo.number), pdf::invoice_pdf(&letterhead(&seller), &doc)))
+        Ok((
+            format!("{}.pdf", memo.number),
+            pdf::invoice_pdf(&letterhead(&seller), &doc),
+        ))
     }
 
-    pub async fn statement_pdf(&self, ctx: &Ctx, account: AccountId, from: Date, to: Date) -> Result<(String, Vec<u8>)> {
+    pub async fn statement_pdf(
+        &self,
+        ctx: &Ctx,
+        account: AccountId,
+        from: Date,
+        to: Date,
+    ) -> Result<(String, Vec<u8>)> {
         let (acc, st) = self.statement(ctx, account, from, to).await?;
         let aging = self.account_aging(ctx, account).await?;
         let seller = self.seller_profile().await?;
         let doc = pdf::StatementDoc {
             account_name: acc.name.clone(),
             account_number: acc.number.clone(),
-            address: acc.locations.iter().find(|l| l.kind.can_be_billed()).map(location_lines).unwrap_or_default(),
+            address: acc
+                .locations
+                .iter()
+                .find(|l| l.kind.can_be_billed())
+                .map(location_lines)
+                .unwrap_or_default(),
             period: format!("{} – {}", date_text(from), date_text(to)),
             generated: date_text(self.clock.now().date()),
             opening_balance: money_text(st.opening_balance),
             lines: statement_lines(&st),
             closing_balance: money_text(st.closing_balance),
-            aging: Bucket::ALL.iter().map(|b| (b.label().to_owned(), money_text(aging.get(*b)))).collect(),
+            aging: Bucket::ALL
+                .iter()
+                .map(|b| (b.label().to_owned(), money_text(aging.get(*b))))
+                .collect(),
             remittance: Some(pdf::Remittance {
                 reference: acc.number.clone(),
                 instructions: {
@@ -252,15 +301,32 @@ impl App {
                 },
             }),
         };
-        Ok((format!("statement-{}-{from}-{to}.pdf", acc.number), pdf::statement_pdf(&letterhead(&seller), &doc)))
+        Ok((
+            format!("statement-{}-{from}-{to}.pdf", acc.number),
+            pdf::statement_pdf(&letterhead(&seller), &doc),
+        ))
     }
 
     pub async fn statement_csv(&self, ctx: &Ctx, account: AccountId, from: Date, to: Date) -> Result<(String, String)> {
         let (acc, st) = self.statement(ctx, account, from, to).await?;
         let mut w = csv_writer();
         let row = |w: &mut Vec<Vec<String>>, v: [&str; 7]| w.push(v.iter().map(|s| (*s).to_owned()).collect());
-        row(&mut w, ["date", "kind", "reference", "description", "debit", "credit", "balance"]);
-        row(&mut w, [&from.to_string(), "opening_balance", "", "Opening balance", "", "", &st.opening_balance.amount_string()]);
+        row(
+            &mut w,
+            ["date", "kind", "reference", "description", "debit", "credit", "balance"],
+        );
+        row(
+            &mut w,
+            [
+                &from.to_string(),
+                "opening_balance",
+                "",
+                "Opening balance",
+                "",
+                "",
+                &st.opening_balance.amount_string(),
+            ],
+        );
         for i in &st.items {
             row(
                 &mut w,
@@ -269,13 +335,32 @@ impl App {
                     i.kind.as_str(),
                     &i.reference,
                     &i.description,
-                    &if i.debit.is_zero() { String::new() } else { i.debit.amount_string() },
-                    &if i.credit.is_zero() { String::new() } else { i.credit.amount_string() },
+                    &if i.debit.is_zero() {
+                        String::new()
+                    } else {
+                        i.debit.amount_string()
+                    },
+                    &if i.credit.is_zero() {
+                        String::new()
+                    } else {
+                        i.credit.amount_string()
+                    },
                     &i.balance.amount_string(),
                 ],
             );
         }
-        row(&mut w, [&to.to_string(), "closing_balance", "", "Closing balance", "", "", &st.closing_balance.amount_string()]);
+        row(
+            &mut w,
+            [
+                &to.to_string(),
+                "closing_balance",
+                "",
+                "Closing balance",
+                "",
+                "",
+                &st.closing_balance.amount_string(),
+            ],
+        );
         Ok((format!("statement-{}-{from}-{to}.csv", acc.number), to_csv(&w)))
     }
 
@@ -291,11 +376,20 @@ impl App {
     pub async fn credit_memo_ubl(&self, ctx: &Ctx, id: CreditMemoId) -> Result<(String, String)> {
         let memo = self.load::<CreditMemo>(ctx, id.0).await?.value;
         let Some(inv_id) = memo.invoice_id.or(memo.for_return.as_ref().map(|r| r.invoice_id)) else {
-            return Err(Rejection::new(ErrorCode::InvalidState, "invoice_id", "a credit memo issued on account names no invoice, which a UBL credit note needs").into());
+            return Err(Rejection::new(
+                ErrorCode::InvalidState,
+                "invoice_id",
+                "a credit memo issued on account names no invoice, which a UBL credit note needs",
+            )
+            .into());
         };
         let (inv, account, orders, seller, billing) = self.invoice_context(&Ctx::system(), inv_id).await?;
         let mut doc = einvoice_of(&inv, &account, &orders, &seller, &billing)?;
-        let tax = doc.lines.first().map(|l| l.tax.clone()).ok_or_else(|| AppError::Corrupt("invoice without lines".into()))?;
+        let tax = doc
+            .lines
+            .first()
+            .map(|l| l.tax.clone())
+            .ok_or_else(|| AppError::Corrupt("invoice without lines".into()))?;
         // The memo's amount includes tax at the invoice's (first) rate: split it back out.
         let net = net_of(memo.amount, tax.percent_bp);
         doc.kind = ubl::DocKind::CreditNote;
@@ -335,7 +429,12 @@ fn net_of(gross: Money, rate_bp: u32) -> Money {
 }
 
 fn ubl_error(e: ubl::UblError) -> AppError {
-    Rejection::new(ErrorCode::InvalidState, format!("einvoice.{}", e.field), format!("cannot write this as a Peppol e-invoice: {}", e.reason)).into()
+    Rejection::new(
+        ErrorCode::InvalidState,
+        format!("einvoice.{}", e.field),
+        format!("cannot write this as a Peppol e-invoice: {}", e.reason),
+    )
+    .into()
 }
 
 fn statement_lines(st: &Statement) -> Vec<pdf::StatementLine> {
@@ -346,8 +445,16 @@ fn statement_lines(st: &Statement) -> Vec<pdf::StatementLine> {
             kind: i.kind.label().into(),
             reference: i.reference.clone(),
             description: i.description.clone(),
-            debit: if i.debit.is_zero() { String::new() } else { money_text(i.debit) },
-            credit: if i.credit.is_zero() { String::new() } else { money_text(i.credit) },
+            debit: if i.debit.is_zero() {
+                String::new()
+            } else {
+                money_text(i.debit)
+            },
+            credit: if i.credit.is_zero() {
+                String::new()
+            } else {
+                money_text(i.credit)
+            },
             balance: money_text(i.balance),
         })
         .collect()
@@ -364,7 +471,11 @@ fn to_csv(rows: &[Vec<String>]) -> String {
             .iter()
             .map(|c| {
                 // A leading = + - @ would be a formula to a spreadsheet: quoted and prefixed.
-                let c = if c.starts_with(['=', '+', '@']) { format!("'{c}") } else { c.clone() };
+                let c = if c.starts_with(['=', '+', '@']) {
+                    format!("'{c}")
+                } else {
+                    c.clone()
+                };
                 if c.contains([',', '"', '\n', '\r']) {
                     format!("\"{}\"", c.replace('"', "\"\""))
                 } else {
@@ -378,7 +489,13 @@ fn to_csv(rows: &[Vec<String>]) -> String {
     out
 }
 
-fn party_address(lines: &[String], city: &str, postal: Option<String>, subdivision: Option<String>, country: &str) -> ubl::Address {
+fn party_address(
+    lines: &[String],
+    city: &str,
+    postal: Option<String>,
+    subdivision: Option<String>,
+    country: &str,
+) -> ubl::Address {
     ubl::Address {
         lines: lines.iter().filter(|l| !l.trim().is_empty()).take(3).cloned().collect(),
         city: city.to_owned(),
@@ -391,9 +508,19 @@ fn party_address(lines: &[String], city: &str, postal: Option<String>, subdivisi
 /// The invoice as the e-invoice model: line rates become VAT categories (S above zero, Z at
 /// zero); an invoice issued with one tax amount and no rates is written only when one rate
 /// states it exactly.
-pub(crate) fn einvoice_of(inv: &Invoice, account: &Account, orders: &[Order], seller: &SellerProfile, billing: &AccountBilling) -> Result<ubl::EInvoice> {
+pub(crate) fn einvoice_of(
+    inv: &Invoice,
+    account: &Account,
+    orders: &[Order],
+    seller: &SellerProfile,
+    billing: &AccountBilling,
+) -> Result<ubl::EInvoice> {
     let cat = |bp: u32| ubl::TaxCategory {
-        category: if bp > 0 { ubl::VatCategory::S } else { ubl::VatCategory::Z },
+        category: if bp > 0 {
+            ubl::VatCategory::S
+        } else {
+            ubl::VatCategory::Z
+        },
         percent_bp: bp,
         exemption_reason: None,
     };
@@ -424,20 +551,46 @@ pub(crate) fn einvoice_of(inv: &Invoice, account: &Account, orders: &[Order], se
             (Box::new(move |_| bp), bp)
         }
     };
-    let bill_to = orders.first().and_then(|o| account.location(o.bill_to)).or_else(|| account.locations.iter().find(|l| l.kind.can_be_billed()));
-    let country_of = |c: &str| if c.len() == 2 { c.to_ascii_uppercase() } else { "US".to_owned() };
+    let bill_to = orders
+        .first()
+        .and_then(|o| account.location(o.bill_to))
+        .or_else(|| account.locations.iter().find(|l| l.kind.can_be_billed()));
+    let country_of = |c: &str| {
+        if c.len() == 2 {
+            c.to_ascii_uppercase()
+        } else {
+            "US".to_owned()
+        }
+    };
     let buyer_addr = match bill_to {
-        Some(l) => party_address(std::slice::from_ref(&l.address), &l.city, Some(l.postcode.clone()).filter(|p| !p.is_empty()), None, &country_of(&l.country)),
+        Some(l) => party_address(
+            std::slice::from_ref(&l.address),
+            &l.city,
+            Some(l.postcode.clone()).filter(|p| !p.is_empty()),
+            None,
+            &country_of(&l.country),
+        ),
         None => party_address(&[], "", None, None, "US"),
     };
     let mut pos: Vec<String> = orders.iter().filter_map(|o| o.po_number.clone()).collect();
     pos.sort();
     pos.dedup();
     let seller_ep = seller.einvoice.clone().ok_or_else(|| {
-        AppError::from(Rejection::new(ErrorCode::InvalidState, "seller.einvoice", "the seller's Peppol endpoint is not set (seller profile)"))
+        AppError::from(Rejection::new(
+            ErrorCode::InvalidState,
+            "seller.einvoice",
+            "the seller's Peppol endpoint is not set (seller profile)",
+        ))
     })?;
     let buyer_ep = billing.einvoice.clone().ok_or_else(|| {
-        AppError::from(Rejection::new(ErrorCode::InvalidState, "account.einvoice", format!("account {} has no Peppol endpoint in its billing profile", account.number)))
+        AppError::from(Rejection::new(
+            ErrorCode::InvalidState,
+            "account.einvoice",
+            format!(
+                "account {} has no Peppol endpoint in its billing profile",
+                account.number
+            ),
+        ))
     })?;
     let lines = inv
         .lines
@@ -470,7 +623,11 @@ pub(crate) fn einvoice_of(inv: &Invoice, account: &Account, orders: &[Order], se
         issue_date: inv.issued_on,
         due_date: Some(inv.due_on),
         currency: inv.currency,
-        buyer_reference: billing.buyer_reference.clone().or_else(|| pos.first().cloned()).or_else(|| Some(account.number.clone())),
+        buyer_reference: billing
+            .buyer_reference
+            .clone()
+            .or_else(|| pos.first().cloned())
+            .or_else(|| Some(account.number.clone())),
         order_reference: pos.first().cloned(),
         billing_reference: None,
         note: None,
@@ -480,7 +637,13 @@ pub(crate) fn einvoice_of(inv: &Invoice, account: &Account, orders: &[Order], se
             endpoint_id: seller_ep.id,
             vat_id: seller.tax_id.clone(),
             legal_id: seller.company_id.clone(),
-            address: party_address(&seller.address.lines, &seller.address.city, seller.address.postal_code.clone(), seller.address.subdivision.clone(), &seller.address.country),
+            address: party_address(
+                &seller.address.lines,
+                &seller.address.city,
+                seller.address.postal_code.clone(),
+                seller.address.subdivision.clone(),
+                &seller.address.country,
+            ),
             contact_email: seller.email.clone(),
         },
         buyer: ubl::Party {
@@ -495,7 +658,11 @@ pub(crate) fn einvoice_of(inv: &Invoice, account: &Account, orders: &[Order], se
         delivery_date: None,
         deliver_to: None,
         payment_means: Some(ubl::PaymentMeans {
-            code: if seller.iban.is_some() { "58".into() } else { "30".into() },
+            code: if seller.iban.is_some() {
+                "58".into()
+            } else {
+                "30".into()
+            },
             remittance_reference: rf_reference(&inv.number),
             iban: seller.iban.clone().or_else(|| seller.account_number.clone()),
             bic: seller.bic.clone(),
@@ -513,7 +680,10 @@ pub(crate) fn einvoice_of(inv: &Invoice, account: &Account, orders: &[Order], se
         return Err(Rejection::new(
             ErrorCode::InvalidState,
             "tax",
-            format!("invoice {} carries tax {} but its rates give {}; it cannot be written as an e-invoice", inv.number, inv.tax, totals.tax),
+            format!(
+                "invoice {} carries tax {} but its rates give {}; it cannot be written as an e-invoice",
+                inv.number, inv.tax, totals.tax
+            ),
         )
         .into());
     }

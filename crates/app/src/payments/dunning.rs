@@ -30,7 +30,13 @@ pub struct DunningPass {
 }
 
 impl App {
-    pub async fn plan_set_dunning(&self, ctx: &Ctx, account: AccountId, schedule: Schedule, paused: bool) -> Result<Planned<Versioned<AccountBilling>>> {
+    pub async fn plan_set_dunning(
+        &self,
+        ctx: &Ctx,
+        account: AccountId,
+        schedule: Schedule,
+        paused: bool,
+    ) -> Result<Planned<Versioned<AccountBilling>>> {
         if !ctx.principal.is_seller() {
             return Err(crate::AppError::Forbidden("finance ops set dunning schedules".into()));
         }
@@ -95,7 +101,10 @@ impl App {
                 };
                 let Some(schedule) = schedule else { continue };
                 let (flying, disputed) = self.reservations(&[inv.id]).await?;
-                let sum = |v: &[(InvoiceId, Money)]| v.iter().fold(Money::zero(inv.currency), |a, (_, m)| a.checked_add(*m).unwrap_or(a));
+                let sum = |v: &[(InvoiceId, Money)]| {
+                    v.iter()
+                        .fold(Money::zero(inv.currency), |a, (_, m)| a.checked_add(*m).unwrap_or(a))
+                };
                 let state = InvoiceDunning {
                     due_on: inv.due_on,
                     balance: inv.balance(),
@@ -106,7 +115,11 @@ impl App {
                 let commit = match decide(&schedule, &state, today) {
                     Decision::Nothing => continue,
                     Decision::Send { step, level, amount } => {
-                        let kind = if matches!(level, Level::Reminder | Level::DueToday) { "invoice.due_soon" } else { "invoice.overdue" };
+                        let kind = if matches!(level, Level::Reminder | Level::DueToday) {
+                            "invoice.due_soon"
+                        } else {
+                            "invoice.overdue"
+                        };
                         Commit {
                             events: vec![event(
                                 &Actor::System,

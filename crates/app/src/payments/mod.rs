@@ -4,7 +4,7 @@
 pub mod provider;
 
 mod cash;
-mod credit;
+pub(crate) mod credit;
 mod disputes;
 mod documents;
 mod dunning;

@@ -83,12 +83,18 @@ pub struct PayOutcome {
 impl App {
     pub(crate) fn provider(&self) -> Result<Arc<dyn PaymentProvider>> {
         self.payments.provider.clone().ok_or_else(|| {
-            AppError::Unavailable("online payment is not configured here; pay by bank transfer with the invoice's remittance reference".into())
+            AppError::Unavailable(
+                "online payment is not configured here; pay by bank transfer with the invoice's remittance reference"
+                    .into(),
+            )
         })
     }
 
     /// What other online payments in flight reserve, and what open disputes hold, per invoice.
-    pub(crate) async fn reservations(&self, invoices: &[InvoiceId]) -> Result<(Vec<(InvoiceId, Money)>, Vec<(InvoiceId, Money)>)> {
+    pub(crate) async fn reservations(
+        &self,
+        invoices: &[InvoiceId],
+    ) -> Result<(Vec<(InvoiceId, Money)>, Vec<(InvoiceId, Money)>)> {
         let ctx = Ctx::system();
         let (mut flying, mut disputed) = (Vec::new(), Vec::new());
         for id in invoices {
@@ -107,7 +113,11 @@ impl App {
         Ok((flying, disputed))
     }
 
-    pub(crate) async fn online_payments_of(&self, ctx: &Ctx, invoice: InvoiceId) -> Result<Vec<Versioned<OnlinePayment>>> {
+    pub(crate) async fn online_payments_of(
+        &self,
+        ctx: &Ctx,
+        invoice: InvoiceId,
+    ) -> Result<Vec<Versioned<OnlinePayment>>> {
         let f = ListFilter {
             limit: 500,
             ..Default::default()
@@ -120,9 +130,16 @@ impl App {
 
     /// Step one of paying: checks everything and records the request (and the disputes of a
     /// short-pay). Nothing is charged yet.
-    async fn plan_pay_request(&self, ctx: &Ctx, input: &PayInput) -> Result<Planned<(Versioned<OnlinePayment>, Vec<Dispute>)>> {
+    async fn plan_pay_request(
+        &self,
+        ctx: &Ctx,
+        input: &PayInput,
+    ) -> Result<Planned<(Versioned<OnlinePayment>, Vec<Dispute>)>> {
         let provider = self.provider()?;
-        let account = self.load_ref::<Account>(ctx, input.account_id.0, "account_id").await?.value;
+        let account = self
+            .load_ref::<Account>(ctx, input.account_id.0, "account_id")
+            .await?
+            .value;
         let billing = self.account_billing(ctx, account.id).await?;
         let method = billing
             .value
@@ -136,7 +153,10 @@ impl App {
             .iter()
             .position(|r| !loaded.iter().any(|v| v.value.id == r.invoice_id))
         {
-            return Err(AppError::not_found_field("invoice", format!("invoices[{i}].invoice_id")));
+            return Err(AppError::not_found_field(
+                "invoice",
+                format!("invoices[{i}].invoice_id"),
+            ));
         }
         let invoice_ids: Vec<InvoiceId> = input.invoices.iter().map(|r| r.invoice_id).collect();
         let (flying, disputed) = self.reservations(&invoice_ids).await?;
@@ -170,17 +190,25 @@ impl App {
         // whatever the provider answers.
         let mut disputes = Vec::new();
         for (i, (a, r)) in allocations.iter().zip(&input.invoices).enumerate() {
-            let Some(ShortReason::Dispute(reason)) = a.short else { continue };
-            let inv = refs.iter().find(|v| v.id == a.invoice_id).expect("allocated from these");
+            let Some(ShortReason::Dispute(reason)) = a.short else {
+                continue;
+            };
+            let inv = refs
+                .iter()
+                .find(|v| v.id == a.invoice_id)
+                .expect("allocated from these");
             let held = disputed
                 .iter()
                 .filter(|(x, _)| *x == inv.id)
                 .fold(Money::zero(inv.currency), |s, (_, m)| s.checked_add(*m).unwrap_or(s));
             let open = inv.balance().checked_sub(held).unwrap_or(inv.balance());
             let short = open.checked_sub(a.amount).unwrap_or(open);
-            let message = r.detail.message.clone().filter(|m| !m.trim().is_empty()).unwrap_or_else(|| {
-                format!("Paid {} of {}: {}.", a.amount, open, reason.label().to_lowercase())
-            });
+            let message = r
+                .detail
+                .message
+                .clone()
+                .filter(|m| !m.trim().is_empty())
+                .unwrap_or_else(|| format!("Paid {} of {}: {}.", a.amount, open, reason.label().to_lowercase()));
             let dispute = Dispute::open(
                 inv,
                 held,
@@ -256,7 +284,12 @@ impl App {
     /// Pays invoices online: records the request, asks the provider, and records its answer —
     /// applied at once for a card that succeeded, in flight for a bank debit, failed with the
     /// provider's reason. `render` gives the stored response for idempotent replays.
-    pub async fn pay_invoices(&self, ctx: &Ctx, input: &PayInput, render: impl Fn(&PayOutcome) -> (u16, String)) -> Result<PayOutcome> {
+    pub async fn pay_invoices(
+        &self,
+        ctx: &Ctx,
+        input: &PayInput,
+        render: impl Fn(&PayOutcome) -> (u16, String),
+    ) -> Result<PayOutcome> {
         // The request commits without the client's idempotency record; the outcome carries it.
         let bare = Ctx {
             idempotency: None,
@@ -280,7 +313,12 @@ impl App {
 
     /// Asks the provider for a recorded request (again, after a crash: the same key never
     /// charges twice) and records the answer.
-    async fn charge_and_record(&self, ctx: &Ctx, payment: Versioned<OnlinePayment>, billing: &AccountBilling) -> Result<Versioned<OnlinePayment>> {
+    async fn charge_and_record(
+        &self,
+        ctx: &Ctx,
+        payment: Versioned<OnlinePayment>,
+        billing: &AccountBilling,
+    ) -> Result<Versioned<OnlinePayment>> {
         let provider = self.provider()?;
         let method = billing
             .method(payment.value.method_id)
@@ -322,12 +360,20 @@ impl App {
         };
         let id = payment.value.id;
         let _ = ctx;
-        self.execute(&Ctx::system(), || self.plan_charge_result(id, &charge), |_| (200, String::new()))
-            .await
+        self.execute(
+            &Ctx::system(),
+            || self.plan_charge_result(id, &charge),
+            |_| (200, String::new()),
+        )
+        .await
     }
 
     /// Records what the provider said about a charge (its immediate answer, a webhook, a poll).
-    async fn plan_charge_result(&self, id: OnlinePaymentId, charge: &Charge) -> Result<Planned<Versioned<OnlinePayment>>> {
+    async fn plan_charge_result(
+        &self,
+        id: OnlinePaymentId,
+        charge: &Charge,
+    ) -> Result<Planned<Versioned<OnlinePayment>>> {
         let ctx = Ctx::system();
         let mut p = self.load::<OnlinePayment>(&ctx, id.0).await?;
         let now = self.clock.now();
@@ -366,7 +412,11 @@ impl App {
                 for inv in &invoices {
                     let v = versions.iter().find(|(x, _)| *x == inv.id).map_or(0, |(_, v)| *v);
                     commit.docs.push(write(inv, WriteMode::Update(v))?);
-                    let applied = payment.applications.iter().find(|a| a.invoice_id == inv.id).map(|a| a.amount.to_string());
+                    let applied = payment
+                        .applications
+                        .iter()
+                        .find(|a| a.invoice_id == inv.id)
+                        .map(|a| a.amount.to_string());
                     commit.events.push(event(
                         &actor,
                         now,
@@ -481,7 +531,11 @@ impl App {
 
     /// A provider webhook: verified on the raw body, handled once per provider event id.
     /// Returns the online payment it moved, if any.
-    pub async fn provider_webhook(&self, signature: Option<&str>, body: &[u8]) -> Result<Option<Versioned<OnlinePayment>>> {
+    pub async fn provider_webhook(
+        &self,
+        signature: Option<&str>,
+        body: &[u8],
+    ) -> Result<Option<Versioned<OnlinePayment>>> {
         let provider = self.provider()?;
         // Freshness is the wall clock's business, not the business clock's: the provider signs
         // with its own time, and a replayed old webhook is old whatever day the books say it is.
@@ -574,7 +628,11 @@ impl App {
         self.load(ctx, id.0).await
     }
 
-    pub async fn list_online_payments(&self, ctx: &Ctx, f: &ListFilter) -> Result<crate::Page<Versioned<OnlinePayment>>> {
+    pub async fn list_online_payments(
+        &self,
+        ctx: &Ctx,
+        f: &ListFilter,
+    ) -> Result<crate::Page<Versioned<OnlinePayment>>> {
         self.list_docs(ctx, f, None).await
     }
 
@@ -585,12 +643,20 @@ impl App {
         let acc = self.load_ref::<Account>(ctx, account.0, "account_id").await?.value;
         let token = token.trim();
         if token.is_empty() || token.len() > 255 || !token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-            return Err(Rejection::new(ErrorCode::InvalidValue, "token", "a payment method id from the provider, like pm_…").into());
+            return Err(Rejection::new(
+                ErrorCode::InvalidValue,
+                "token",
+                "a payment method id from the provider, like pm_…",
+            )
+            .into());
         }
         let billing = self.account_billing(ctx, account).await?;
         let customer = match &billing.value.provider_customer {
             Some(c) => c.clone(),
-            None => provider.create_customer(&acc.number, &acc.name).await.map_err(provider_error)?,
+            None => provider
+                .create_customer(&acc.number, &acc.name)
+                .await
+                .map_err(provider_error)?,
         };
         let saved = provider.attach_method(&customer, token).await.map_err(provider_error)?;
         let now = self.clock.now();
@@ -687,7 +753,12 @@ impl App {
     }
 
     /// Sets or clears autopay for an account.
-    pub async fn plan_set_autopay(&self, ctx: &Ctx, account: AccountId, autopay: Option<online::Autopay>) -> Result<Planned<Versioned<AccountBilling>>> {
+    pub async fn plan_set_autopay(
+        &self,
+        ctx: &Ctx,
+        account: AccountId,
+        autopay: Option<online::Autopay>,
+    ) -> Result<Planned<Versioned<AccountBilling>>> {
         let acc = self.load_ref::<Account>(ctx, account.0, "account_id").await?.value;
         let mut b = self.billing_profile_unchecked(account).await?;
         if let Some(a) = &autopay {
@@ -703,7 +774,11 @@ impl App {
             events: vec![event(
                 &ctx.principal.actor(),
                 now,
-                if autopay.as_ref().is_some_and(|a| a.enabled) { "account.autopay_on" } else { "account.autopay_off" },
+                if autopay.as_ref().is_some_and(|a| a.enabled) {
+                    "account.autopay_on"
+                } else {
+                    "account.autopay_off"
+                },
                 "account",
                 account.0,
                 Some(account),
@@ -729,7 +804,9 @@ impl App {
         let profiles = self.all_docs::<AccountBilling>(&ctx, &f).await?;
         let mut made = Vec::new();
         for b in profiles {
-            let Some(auto) = b.value.autopay.clone().filter(|a| a.enabled) else { continue };
+            let Some(auto) = b.value.autopay.clone().filter(|a| a.enabled) else {
+                continue;
+            };
             let inv_f = ListFilter {
                 account_id: Some(b.value.account_id),
                 status: Some("unpaid".into()),
@@ -774,13 +851,18 @@ impl App {
                     .collect(),
                 excess_to_credit: false,
             };
-            let planned = self.execute(&ctx, || async {
-                let mut p = self.plan_pay_request(&ctx, &input).await?;
-                p.value.0.value.autopay = true;
-                p.commit.docs[0] = write(&p.value.0.value, WriteMode::Insert)?;
-                Ok(p)
-            }, |_| (201, String::new()))
-            .await;
+            let planned = self
+                .execute(
+                    &ctx,
+                    || async {
+                        let mut p = self.plan_pay_request(&ctx, &input).await?;
+                        p.value.0.value.autopay = true;
+                        p.commit.docs[0] = write(&p.value.0.value, WriteMode::Insert)?;
+                        Ok(p)
+                    },
+                    |_| (201, String::new()),
+                )
+                .await;
             let (payment, _) = match planned {
                 Ok(v) => v,
                 Err(AppError::Rejected(r)) => {
@@ -800,7 +882,11 @@ impl App {
 }
 
 fn invoice_list(p: &OnlinePayment) -> String {
-    p.allocations.iter().map(|a| a.invoice_number.as_str()).collect::<Vec<_>>().join(", ")
+    p.allocations
+        .iter()
+        .map(|a| a.invoice_number.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn prefix(mut r: Rejection, p: &str) -> Rejection {
@@ -811,9 +897,11 @@ fn prefix(mut r: Rejection, p: &str) -> Rejection {
 fn provider_error(e: ProviderError) -> AppError {
     match e {
         ProviderError::Unavailable(m) => AppError::Unavailable(format!("the payment provider did not answer: {m}")),
-        ProviderError::Refused { code, message } => {
-            Rejection::new(ErrorCode::InvalidValue, "token", format!("the payment provider refused it ({code}): {message}")).into()
-        }
+        ProviderError::Refused { code, message } => Rejection::new(
+            ErrorCode::InvalidValue,
+            "token",
+            format!("the payment provider refused it ({code}): {message}"),
+        )
+        .into(),
     }
 }
-

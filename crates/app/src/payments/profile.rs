@@ -163,7 +163,10 @@ impl SellerProfile {
             return bad("legal_name", "must not be empty");
         }
         if self.address.country.len() != 2 || !self.address.country.bytes().all(|b| b.is_ascii_uppercase()) {
-            return bad("address.country", "an ISO 3166-1 code of two capital letters, like US or DE");
+            return bad(
+                "address.country",
+                "an ISO 3166-1 code of two capital letters, like US or DE",
+            );
         }
         if let Some(iban) = &self.iban
             && !valid_iban(iban)
@@ -173,7 +176,10 @@ impl SellerProfile {
         if let Some(e) = &self.einvoice
             && (e.scheme.len() != 4 || !e.scheme.bytes().all(|b| b.is_ascii_digit()) || e.id.trim().is_empty())
         {
-            return bad("einvoice.scheme", "a four-digit EAS scheme code (0088, 9930…) and an id");
+            return bad(
+                "einvoice.scheme",
+                "a four-digit EAS scheme code (0088, 9930…) and an id",
+            );
         }
         Ok(())
     }
@@ -188,7 +194,10 @@ impl SellerProfile {
             v.push(format!("Account name: {a}"));
         }
         if let Some(i) = &self.iban {
-            v.push(format!("IBAN: {}", aftercart_domain::receivables::remittance::grouped(i)));
+            v.push(format!(
+                "IBAN: {}",
+                aftercart_domain::receivables::remittance::grouped(i)
+            ));
         }
         if let Some(b) = &self.bic {
             v.push(format!("BIC: {b}"));
@@ -202,7 +211,11 @@ impl SellerProfile {
 
 /// ISO 13616 check: moved country + check digits, letters as numbers, mod 97 == 1.
 pub fn valid_iban(s: &str) -> bool {
-    let n: String = s.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_uppercase()).collect();
+    let n: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
     if n.len() < 15 || n.len() > 34 || !n.chars().all(|c| c.is_ascii_alphanumeric()) {
         return false;
     }
@@ -243,7 +256,11 @@ impl App {
     }
 
     pub(crate) async fn billing_profile_unchecked(&self, account: AccountId) -> Result<Versioned<AccountBilling>> {
-        match self.store.by_number(AccountBilling::KIND, &account.0.to_string()).await? {
+        match self
+            .store
+            .by_number(AccountBilling::KIND, &account.0.to_string())
+            .await?
+        {
             Some(row) => decode(&row),
             None => Ok(Versioned {
                 value: AccountBilling::new(account),

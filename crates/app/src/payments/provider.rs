@@ -64,7 +64,10 @@ pub enum ChargeStatus {
     /// A bank debit in flight: the outcome arrives by webhook.
     Processing,
     /// Declined or failed; `code` is the provider's (e.g. `card_declined`), `message` for people.
-    Failed { code: String, message: String },
+    Failed {
+        code: String,
+        message: String,
+    },
     /// The customer must authenticate (3-D Secure) at the provider before it can proceed.
     RequiresAction,
 }
@@ -120,5 +123,10 @@ pub trait PaymentProvider: Send + Sync {
 
     /// Verifies a webhook's signature over the raw body and reads it. `signature` is the value
     /// of the provider's signature header (`Stripe-Signature`); `now_unix` the current time.
-    fn verify_webhook(&self, signature: Option<&str>, body: &[u8], now_unix: i64) -> Result<ProviderEvent, WebhookError>;
+    fn verify_webhook(
+        &self,
+        signature: Option<&str>,
+        body: &[u8],
+        now_unix: i64,
+    ) -> Result<ProviderEvent, WebhookError>;
 }

@@ -92,12 +92,15 @@ impl App {
                 .await?;
             before = rows.last().map(|r| r.id);
             for r in &rows {
-                let inv: Invoice = serde_json::from_str(&r.data).map_err(|e| crate::AppError::Corrupt(e.to_string()))?;
+                let inv: Invoice =
+                    serde_json::from_str(&r.data).map_err(|e| crate::AppError::Corrupt(e.to_string()))?;
                 let bal = inv.balance();
                 if !bal.is_positive() {
                     continue;
                 }
-                per.entry(inv.account_id).or_insert_with(|| Aging::new(inv.currency)).add(bal, inv.due_on, today);
+                per.entry(inv.account_id)
+                    .or_insert_with(|| Aging::new(inv.currency))
+                    .add(bal, inv.due_on, today);
                 let t = total.get_or_insert_with(|| Aging::new(inv.currency));
                 if t.currency == inv.currency {
                     t.add(bal, inv.due_on, today);
@@ -113,7 +116,10 @@ impl App {
         };
         let sales = self.sales_since(today - Duration::days(90), total.currency).await?;
         let dso = dso_tenths(total.total, sales, 90);
-        let mut accounts: Vec<AccountAging> = per.into_iter().map(|(account_id, aging)| AccountAging { account_id, aging }).collect();
+        let mut accounts: Vec<AccountAging> = per
+            .into_iter()
+            .map(|(account_id, aging)| AccountAging { account_id, aging })
+            .collect();
         accounts.sort_by_key(|a| std::cmp::Reverse(a.aging.total.minor()));
         Ok(BookAging {
             total,
@@ -142,7 +148,8 @@ impl App {
                 .await?;
             before = rows.last().map(|r| r.id);
             for r in &rows {
-                let inv: Invoice = serde_json::from_str(&r.data).map_err(|e| crate::AppError::Corrupt(e.to_string()))?;
+                let inv: Invoice =
+                    serde_json::from_str(&r.data).map_err(|e| crate::AppError::Corrupt(e.to_string()))?;
                 if inv.issued_on >= from && inv.currency == currency {
                     sum = sum.checked_add(inv.total()).unwrap_or(sum);
                 }

@@ -31,7 +31,11 @@ impl Exposure {
 pub enum CreditCheck {
     /// No limit set (zero) or the order fits.
     Within,
-    Over { limit: Money, exposure: Money, order_total: Money },
+    Over {
+        limit: Money,
+        exposure: Money,
+        order_total: Money,
+    },
 }
 
 /// Checks a new order of `order_total` against `limit`. A zero limit means none was set: such an
@@ -130,6 +134,7 @@ impl CreditHold {
 }
 
 #[cfg(test)]
+#[allow(clippy::inconsistent_digit_grouping)] // amounts read as dollars_cents
 mod tests {
     use super::*;
     use crate::money::Currency;

@@ -90,7 +90,11 @@ pub struct DisputeMessage {
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Outcome {
     /// Credited by a credit memo against the invoice.
-    Credited { credit_memo_id: CreditMemoId, number: String, amount: Money },
+    Credited {
+        credit_memo_id: CreditMemoId,
+        number: String,
+        amount: Money,
+    },
     /// The invoice was replaced by a corrected one (the original credited in full).
     Corrected {
         invoice_id: InvoiceId,
@@ -164,17 +168,13 @@ impl Dispute {
         let mut lines = new.lines.clone();
         for (i, l) in lines.iter_mut().enumerate() {
             let f = |s: &str| format!("lines[{i}].{s}");
-            let il = invoice
-                .lines
-                .iter()
-                .find(|x| x.no == l.invoice_line)
-                .ok_or_else(|| {
-                    Rejection::new(
-                        ErrorCode::UnknownReference,
-                        f("invoice_line"),
-                        format!("invoice {} has no line {}", invoice.number, l.invoice_line),
-                    )
-                })?;
+            let il = invoice.lines.iter().find(|x| x.no == l.invoice_line).ok_or_else(|| {
+                Rejection::new(
+                    ErrorCode::UnknownReference,
+                    f("invoice_line"),
+                    format!("invoice {} has no line {}", invoice.number, l.invoice_line),
+                )
+            })?;
             if new.lines[..i].iter().any(|o| o.invoice_line == l.invoice_line) {
                 return Err(Rejection::new(
                     ErrorCode::InvalidValue,
@@ -188,7 +188,11 @@ impl Dispute {
                 return Err(Rejection::new(
                     ErrorCode::InvalidQuantity,
                     f("quantity"),
-                    format!("line {} billed {}; dispute between 1 and that", il.no, il.quantity.get()),
+                    format!(
+                        "line {} billed {}; dispute between 1 and that",
+                        il.no,
+                        il.quantity.get()
+                    ),
                 ));
             }
             if l.amount.currency() != invoice.currency {
@@ -207,7 +211,11 @@ impl Dispute {
                 return Err(Rejection::new(
                     ErrorCode::InvalidValue,
                     f("amount"),
-                    format!("line {} is {}; dispute more than zero and at most that", il.no, il.amount()),
+                    format!(
+                        "line {} is {}; dispute more than zero and at most that",
+                        il.no,
+                        il.amount()
+                    ),
                 ));
             }
         }
@@ -356,9 +364,9 @@ impl Dispute {
 }
 
 fn sum_lines(lines: &[DisputedLine], invoice: &Invoice) -> Money {
-    lines
-        .iter()
-        .fold(Money::zero(invoice.currency), |a, l| a.checked_add(l.amount).unwrap_or(a))
+    lines.iter().fold(Money::zero(invoice.currency), |a, l| {
+        a.checked_add(l.amount).unwrap_or(a)
+    })
 }
 
 fn check_message(text: &str, field: &str) -> Result<()> {

@@ -40,16 +40,18 @@ impl ShortReason {
     pub fn parse(s: &str, field: &str) -> Result<ShortReason> {
         match s.trim() {
             "later" | "partial" => Ok(ShortReason::Later),
-            other => DisputeReason::parse(other, field).map(ShortReason::Dispute).map_err(|_| {
-                Rejection::new(
-                    ErrorCode::InvalidValue,
-                    field,
-                    format!(
-                        "'{other}' is not a reason; use later, or one of {}",
-                        DisputeReason::ALL.map(|r| r.as_str()).join(", ")
-                    ),
-                )
-            }),
+            other => DisputeReason::parse(other, field)
+                .map(ShortReason::Dispute)
+                .map_err(|_| {
+                    Rejection::new(
+                        ErrorCode::InvalidValue,
+                        field,
+                        format!(
+                            "'{other}' is not a reason; use later, or one of {}",
+                            DisputeReason::ALL.map(|r| r.as_str()).join(", ")
+                        ),
+                    )
+                }),
         }
     }
 }
@@ -87,14 +89,22 @@ pub fn allocate(
     excess_to_credit: bool,
 ) -> Result<(Vec<Allocation>, Money)> {
     if requests.is_empty() {
-        return Err(Rejection::new(ErrorCode::InvalidValue, "invoices", "choose at least one invoice to pay"));
+        return Err(Rejection::new(
+            ErrorCode::InvalidValue,
+            "invoices",
+            "choose at least one invoice to pay",
+        ));
     }
     let mut out = Vec::with_capacity(requests.len());
     let mut excess = Money::zero(currency);
     for (i, r) in requests.iter().enumerate() {
         let f = |s: &str| format!("invoices[{i}].{s}");
         if requests[..i].iter().any(|o| o.invoice_id == r.invoice_id) {
-            return Err(Rejection::new(ErrorCode::InvalidValue, f("invoice_id"), "the same invoice appears twice"));
+            return Err(Rejection::new(
+                ErrorCode::InvalidValue,
+                f("invoice_id"),
+                "the same invoice appears twice",
+            ));
         }
         let inv = invoices
             .iter()
@@ -115,7 +125,11 @@ pub fn allocate(
             ));
         }
         if !r.amount.is_positive() {
-            return Err(Rejection::new(ErrorCode::InvalidValue, f("amount"), "must be greater than zero"));
+            return Err(Rejection::new(
+                ErrorCode::InvalidValue,
+                f("amount"),
+                "must be greater than zero",
+            ));
         }
         let flying = in_flight
             .iter()
@@ -133,7 +147,10 @@ pub fn allocate(
                 ErrorCode::InvalidState,
                 f("invoice_id"),
                 if flying.is_positive() {
-                    format!("invoice {} is already being paid by a payment still processing", inv.number)
+                    format!(
+                        "invoice {} is already being paid by a payment still processing",
+                        inv.number
+                    )
                 } else {
                     format!("invoice {} is paid", inv.number)
                 },
@@ -192,7 +209,11 @@ pub enum OnlineState {
     /// Declined or failed; nothing was applied.
     Failed { code: String, message: String },
     /// Settled, then came back: the payment was reversed.
-    Reversed { payment_id: PaymentId, code: String, message: String },
+    Reversed {
+        payment_id: PaymentId,
+        code: String,
+        message: String,
+    },
     /// The customer must authenticate at the provider (3-D Secure).
     RequiresAction,
 }
@@ -211,7 +232,10 @@ impl OnlineState {
 
     /// Still reserving its invoices' balances (so they cannot be paid twice, and dunning waits).
     pub fn in_flight(&self) -> bool {
-        matches!(self, OnlineState::Requested | OnlineState::Processing | OnlineState::RequiresAction)
+        matches!(
+            self,
+            OnlineState::Requested | OnlineState::Processing | OnlineState::RequiresAction
+        )
     }
 }
 
@@ -248,7 +272,9 @@ impl OnlinePayment {
         self.allocations
             .iter()
             .filter(|a| a.invoice_id == invoice)
-            .fold(Money::zero(self.amount.currency()), |a, x| a.checked_add(x.amount).unwrap_or(a))
+            .fold(Money::zero(self.amount.currency()), |a, x| {
+                a.checked_add(x.amount).unwrap_or(a)
+            })
     }
 
     /// The provider confirmed the money: builds the payment that settles the invoices. An invoice
@@ -303,11 +329,13 @@ impl OnlinePayment {
     /// before settling, requires action). A final state is never left, except by `settle`'s
     /// reversal path; a stale report is ignored (returns false).
     pub fn report(&mut self, state: OnlineState, at: OffsetDateTime) -> bool {
-        let allowed = match (&self.state, &state) {
-            (OnlineState::Requested | OnlineState::RequiresAction, OnlineState::Processing | OnlineState::Failed { .. } | OnlineState::RequiresAction) => true,
-            (OnlineState::Processing, OnlineState::Failed { .. }) => true,
-            _ => false,
-        };
+        let allowed = matches!(
+            (&self.state, &state),
+            (
+                OnlineState::Requested | OnlineState::RequiresAction,
+                OnlineState::Processing | OnlineState::Failed { .. } | OnlineState::RequiresAction
+            ) | (OnlineState::Processing, OnlineState::Failed { .. })
+        );
         if allowed && self.state != state {
             self.state = state;
             self.updated_at = at;
@@ -349,7 +377,11 @@ pub struct Autopay {
 impl Autopay {
     pub fn validate(&self, currency: Currency) -> Result<()> {
         if self.days_before_due > 30 {
-            return Err(Rejection::new(ErrorCode::InvalidValue, "days_before_due", "between 0 and 30 days"));
+            return Err(Rejection::new(
+                ErrorCode::InvalidValue,
+                "days_before_due",
+                "between 0 and 30 days",
+            ));
         }
         if self.max_amount.currency() != currency {
             return Err(Rejection::new(
@@ -359,7 +391,11 @@ impl Autopay {
             ));
         }
         if !self.max_amount.is_positive() {
-            return Err(Rejection::new(ErrorCode::InvalidValue, "max_amount", "must be greater than zero"));
+            return Err(Rejection::new(
+                ErrorCode::InvalidValue,
+                "max_amount",
+                "must be greater than zero",
+            ));
         }
         Ok(())
     }
@@ -367,7 +403,11 @@ impl Autopay {
     /// What autopay pays today: invoices due within the window, oldest due first, with what is
     /// payable (open − disputed − in flight), as many whole invoices as fit under the maximum.
     /// Returns the invoices paid and those left out because they would exceed it.
-    pub fn select(&self, candidates: &[(InvoiceId, Date, Money)], today: Date) -> (Vec<(InvoiceId, Money)>, Vec<InvoiceId>) {
+    pub fn select(
+        &self,
+        candidates: &[(InvoiceId, Date, Money)],
+        today: Date,
+    ) -> (Vec<(InvoiceId, Money)>, Vec<InvoiceId>) {
         let mut due: Vec<&(InvoiceId, Date, Money)> = candidates
             .iter()
             .filter(|(_, due_on, payable)| {
