@@ -151,7 +151,7 @@ fn profile_out(st: &ApiState, b: &Versioned<AccountBilling>) -> BillingProfileOu
 }
 
 #[utoipa::path(get, path = "/api/v1/accounts/{id}/billing-profile", tag = "receivables", params(("id" = Uuid, Path)),
-    responses((status = 200, body = BillingProfileOut), (status = 404, body = Problem)))]
+    responses((status = 200, body = BillingProfileOut), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn get_billing_profile(
     State(st): State<ApiState>,
     Caller(ctx): Caller,
@@ -171,7 +171,7 @@ pub struct MethodIn {
 
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/payment-methods", tag = "receivables", params(("id" = Uuid, Path)),
     request_body = MethodIn,
-    responses((status = 201, body = MethodOut), (status = 404, body = Problem), (status = 422, body = Problem), (status = 503, body = Problem)))]
+    responses((status = 201, body = MethodOut), (status = 404, body = Problem), (status = 422, body = Problem), (status = 503, body = Problem), (status = 409, body = Problem)))]
 pub async fn add_method(
     State(st): State<ApiState>,
     PathParam(id): PathParam<Uuid>,
@@ -186,7 +186,7 @@ pub async fn add_method(
 
 #[utoipa::path(delete, path = "/api/v1/accounts/{id}/payment-methods/{method_id}", tag = "receivables",
     params(("id" = Uuid, Path), ("method_id" = Uuid, Path)),
-    responses((status = 204), (status = 404, body = Problem)))]
+    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn remove_method(
     State(st): State<ApiState>,
     Caller(ctx): Caller,
@@ -200,7 +200,7 @@ pub async fn remove_method(
 
 #[utoipa::path(put, path = "/api/v1/accounts/{id}/autopay", tag = "receivables", params(("id" = Uuid, Path)),
     request_body = AutopayDto,
-    responses((status = 200, body = BillingProfileOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = BillingProfileOut), (status = 404, body = Problem), (status = 422, body = Problem), (status = 409, body = Problem)))]
 pub async fn set_autopay(
     State(st): State<ApiState>,
     PathParam(id): PathParam<Uuid>,
@@ -225,7 +225,7 @@ pub async fn set_autopay(
 }
 
 #[utoipa::path(delete, path = "/api/v1/accounts/{id}/autopay", tag = "receivables", params(("id" = Uuid, Path)),
-    responses((status = 200, body = BillingProfileOut), (status = 404, body = Problem)))]
+    responses((status = 200, body = BillingProfileOut), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn clear_autopay(
     State(st): State<ApiState>,
     Caller(ctx): Caller,
@@ -252,7 +252,7 @@ pub struct DunningIn {
 
 #[utoipa::path(put, path = "/api/v1/accounts/{id}/dunning", tag = "receivables", params(("id" = Uuid, Path)),
     request_body = DunningIn,
-    responses((status = 200, body = BillingProfileOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = BillingProfileOut), (status = 404, body = Problem), (status = 422, body = Problem), (status = 409, body = Problem)))]
 pub async fn set_dunning(
     State(st): State<ApiState>,
     PathParam(id): PathParam<Uuid>,
@@ -296,7 +296,7 @@ pub struct EInvoicingIn {
 
 #[utoipa::path(put, path = "/api/v1/accounts/{id}/einvoicing", tag = "receivables", params(("id" = Uuid, Path)),
     request_body = EInvoicingIn,
-    responses((status = 200, body = BillingProfileOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = BillingProfileOut), (status = 404, body = Problem), (status = 422, body = Problem), (status = 409, body = Problem)))]
 pub async fn set_einvoicing(
     State(st): State<ApiState>,
     PathParam(id): PathParam<Uuid>,
@@ -491,7 +491,7 @@ fn disputed_lines(
 /// confirms the money.
 #[utoipa::path(post, path = "/api/v1/payments/online", tag = "receivables", request_body = PayIn,
     params(("Idempotency-Key" = Option<String>, Header)),
-    responses((status = 201, body = OnlinePaymentOut), (status = 200, body = OnlinePaymentOut), (status = 422, body = Problem), (status = 503, body = Problem)))]
+    responses((status = 201, body = OnlinePaymentOut), (status = 200, body = OnlinePaymentOut), (status = 422, body = Problem), (status = 503, body = Problem), (status = 409, body = Problem)))]
 pub async fn pay_online(State(st): State<ApiState>, cmd: Command<PayIn>) -> ApiResult<Response> {
     let b = &cmd.body;
     let mut invoices = Vec::new();
@@ -534,7 +534,7 @@ pub async fn pay_online(State(st): State<ApiState>, cmd: Command<PayIn>) -> ApiR
 }
 
 #[utoipa::path(get, path = "/api/v1/payments/online", tag = "receivables", params(ListParams),
-    responses((status = 200, body = PageDto<OnlinePaymentOut>), (status = 422, body = Problem)))]
+    responses((status = 200, body = PageDto<OnlinePaymentOut>), (status = 422, body = Problem), (status = 409, body = Problem)))]
 pub async fn list_online(
     State(st): State<ApiState>,
     Caller(ctx): Caller,
@@ -549,7 +549,7 @@ pub async fn list_online(
 }
 
 #[utoipa::path(get, path = "/api/v1/payments/online/{id}", tag = "receivables", params(("id" = Uuid, Path)),
-    responses((status = 200, body = OnlinePaymentOut), (status = 404, body = Problem)))]
+    responses((status = 200, body = OnlinePaymentOut), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn get_online(
     State(st): State<ApiState>,
     Caller(ctx): Caller,
@@ -562,7 +562,7 @@ pub async fn get_online(
 /// The payment provider's webhook (Stripe's `Stripe-Signature` scheme), verified on the raw
 /// body; a bad signature is refused and changes nothing. Events are handled once each.
 #[utoipa::path(post, path = "/api/v1/payments/provider-webhook", tag = "receivables",
-    responses((status = 204), (status = 401, body = Problem), (status = 503, body = Problem)))]
+    responses((status = 204), (status = 401, body = Problem), (status = 404, body = Problem), (status = 503, body = Problem)))]
 pub async fn provider_webhook(State(st): State<ApiState>, req: axum::extract::Request) -> ApiResult<Response> {
     let headers: HeaderMap = req.headers().clone();
     let body: Bytes = axum::body::to_bytes(req.into_body(), crate::extract::MAX_BODY_BYTES)
@@ -698,7 +698,7 @@ pub struct DisputeIn {
 
 #[utoipa::path(post, path = "/api/v1/disputes", tag = "receivables", request_body = DisputeIn,
     params(("Idempotency-Key" = Option<String>, Header)),
-    responses((status = 201, body = DisputeOut), (status = 422, body = Problem)))]
+    responses((status = 201, body = DisputeOut), (status = 422, body = Problem), (status = 409, body = Problem)))]
 pub async fn open_dispute(State(st): State<ApiState>, cmd: Command<DisputeIn>) -> ApiResult<Response> {
     let b = &cmd.body;
     let amount = b.amount.as_ref().map(|m| m.parse("amount")).transpose()?;
@@ -723,7 +723,7 @@ pub async fn open_dispute(State(st): State<ApiState>, cmd: Command<DisputeIn>) -
 }
 
 #[utoipa::path(get, path = "/api/v1/disputes", tag = "receivables", params(ListParams),
-    responses((status = 200, body = PageDto<DisputeOut>), (status = 422, body = Problem)))]
+    responses((status = 200, body = PageDto<DisputeOut>), (status = 422, body = Problem), (status = 409, body = Problem)))]
 pub async fn list_disputes(
     State(st): State<ApiState>,
     Caller(ctx): Caller,
@@ -738,7 +738,7 @@ pub async fn list_disputes(
 }
 
 #[utoipa::path(get, path = "/api/v1/disputes/{id}", tag = "receivables", params(("id" = Uuid, Path)),
-    responses((status = 200, body = DisputeOut), (status = 404, body = Problem)))]
+    responses((status = 200, body = DisputeOut), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn get_dispute(
     State(st): State<ApiState>,
     Caller(ctx): Caller,
@@ -756,7 +756,7 @@ pub struct DisputeMessageIn {
 
 #[utoipa::path(post, path = "/api/v1/disputes/{id}/messages", tag = "receivables", params(("id" = Uuid, Path)),
     request_body = DisputeMessageIn,
-    responses((status = 200, body = DisputeOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = DisputeOut), (status = 404, body = Problem), (status = 422, body = Problem), (status = 409, body = Problem)))]
 pub async fn post_dispute_message(
     State(st): State<ApiState>,
     PathParam(id): PathParam<Uuid>,
@@ -797,7 +797,7 @@ pub struct ResolutionIn {
 
 #[utoipa::path(post, path = "/api/v1/disputes/{id}/resolution", tag = "receivables", params(("id" = Uuid, Path)),
     request_body = ResolutionIn,
-    responses((status = 200, body = DisputeOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = DisputeOut), (status = 404, body = Problem), (status = 422, body = Problem), (status = 409, body = Problem)))]
 pub async fn resolve_dispute(
     State(st): State<ApiState>,
     PathParam(id): PathParam<Uuid>,
@@ -862,7 +862,7 @@ pub struct SuggestionsOut {
 }
 
 #[utoipa::path(get, path = "/api/v1/invoices/{id}/dispute-suggestions", tag = "receivables", params(("id" = Uuid, Path)),
-    responses((status = 200, body = SuggestionsOut), (status = 404, body = Problem)))]
+    responses((status = 200, body = SuggestionsOut), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn dispute_suggestions(
     State(st): State<ApiState>,
     Caller(ctx): Caller,
@@ -903,7 +903,7 @@ pub struct ApplyCreditIn {
 
 #[utoipa::path(post, path = "/api/v1/invoices/{id}/apply-credit", tag = "receivables", params(("id" = Uuid, Path)),
     request_body = ApplyCreditIn,
-    responses((status = 200, body = super::billing::InvoiceOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = super::billing::InvoiceOut), (status = 404, body = Problem), (status = 422, body = Problem), (status = 409, body = Problem)))]
 pub async fn apply_credit(
     State(st): State<ApiState>,
     PathParam(id): PathParam<Uuid>,
@@ -1014,7 +1014,7 @@ fn statement_out(account: AccountId, s: &Statement) -> StatementOut {
 }
 
 #[utoipa::path(get, path = "/api/v1/accounts/{id}/statement", tag = "receivables", params(("id" = Uuid, Path), StatementParams),
-    responses((status = 200, body = StatementOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = StatementOut), (status = 404, body = Problem), (status = 422, body = Problem), (status = 409, body = Problem)))]
 pub async fn statement(
     State(st): State<ApiState>,
     Caller(ctx): Caller,
@@ -1068,7 +1068,7 @@ fn aging_out(account: Option<AccountId>, a: &Aging) -> AgingOut {
 }
 
 #[utoipa::path(get, path = "/api/v1/accounts/{id}/aging", tag = "receivables", params(("id" = Uuid, Path)),
-    responses((status = 200, body = AgingOut), (status = 404, body = Problem)))]
+    responses((status = 200, body = AgingOut), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn account_aging(
     State(st): State<ApiState>,
     Caller(ctx): Caller,
@@ -1087,7 +1087,7 @@ pub struct BookAgingOut {
 }
 
 #[utoipa::path(get, path = "/api/v1/reports/aging", tag = "receivables",
-    responses((status = 200, body = BookAgingOut), (status = 403, body = Problem)))]
+    responses((status = 200, body = BookAgingOut), (status = 403, body = Problem), (status = 409, body = Problem)))]
 pub async fn book_aging(State(st): State<ApiState>, Caller(ctx): Caller) -> ApiResult<Response> {
     let b = st.app.book_aging(&ctx).await?;
     let body = BookAgingOut {
@@ -1103,7 +1103,7 @@ pub async fn book_aging(State(st): State<ApiState>, Caller(ctx): Caller) -> ApiR
 }
 
 #[utoipa::path(get, path = "/api/v1/invoices/{id}/pdf", tag = "receivables", params(("id" = Uuid, Path)),
-    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404, body = Problem)))]
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn invoice_pdf(
     State(st): State<ApiState>,
     Caller(ctx): Caller,
@@ -1114,7 +1114,7 @@ pub async fn invoice_pdf(
 }
 
 #[utoipa::path(get, path = "/api/v1/invoices/{id}/ubl", tag = "receivables", params(("id" = Uuid, Path)),
-    responses((status = 200, content_type = "application/xml", body = String), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, content_type = "application/xml", body = String), (status = 404, body = Problem), (status = 422, body = Problem), (status = 409, body = Problem)))]
 pub async fn invoice_ubl(
     State(st): State<ApiState>,
     Caller(ctx): Caller,
@@ -1125,7 +1125,7 @@ pub async fn invoice_ubl(
 }
 
 #[utoipa::path(get, path = "/api/v1/credit-memos/{id}/pdf", tag = "receivables", params(("id" = Uuid, Path)),
-    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404, body = Problem)))]
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn credit_memo_pdf(
     State(st): State<ApiState>,
     Caller(ctx): Caller,
@@ -1136,7 +1136,7 @@ pub async fn credit_memo_pdf(
 }
 
 #[utoipa::path(get, path = "/api/v1/credit-memos/{id}/ubl", tag = "receivables", params(("id" = Uuid, Path)),
-    responses((status = 200, content_type = "application/xml", body = String), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, content_type = "application/xml", body = String), (status = 404, body = Problem), (status = 422, body = Problem), (status = 409, body = Problem)))]
 pub async fn credit_memo_ubl(
     State(st): State<ApiState>,
     Caller(ctx): Caller,
@@ -1215,7 +1215,7 @@ fn import_out(i: &BankImport) -> BankImportOut {
 }
 
 #[utoipa::path(post, path = "/api/v1/bank-statements", tag = "receivables", request_body = BankStatementIn,
-    responses((status = 201, body = BankImportOut), (status = 422, body = Problem)))]
+    responses((status = 201, body = BankImportOut), (status = 422, body = Problem), (status = 409, body = Problem)))]
 pub async fn import_bank_statement(State(st): State<ApiState>, cmd: Command<BankStatementIn>) -> ApiResult<Response> {
     let v = st
         .app
@@ -1230,7 +1230,7 @@ pub async fn import_bank_statement(State(st): State<ApiState>, cmd: Command<Bank
 }
 
 #[utoipa::path(get, path = "/api/v1/bank-statements", tag = "receivables", params(ListParams),
-    responses((status = 200, body = PageDto<BankImportOut>)))]
+    responses((status = 200, body = PageDto<BankImportOut>), (status = 409, body = Problem)))]
 pub async fn list_bank_statements(
     State(st): State<ApiState>,
     Caller(ctx): Caller,
@@ -1245,7 +1245,7 @@ pub async fn list_bank_statements(
 }
 
 #[utoipa::path(get, path = "/api/v1/bank-statements/{id}", tag = "receivables", params(("id" = Uuid, Path)),
-    responses((status = 200, body = BankImportOut), (status = 404, body = Problem)))]
+    responses((status = 200, body = BankImportOut), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn get_bank_statement(
     State(st): State<ApiState>,
     Caller(ctx): Caller,
@@ -1298,7 +1298,7 @@ fn receipt_out(v: &Versioned<UnappliedReceipt>) -> ReceiptOut {
 }
 
 #[utoipa::path(get, path = "/api/v1/unapplied-receipts", tag = "receivables", params(ListParams),
-    responses((status = 200, body = PageDto<ReceiptOut>)))]
+    responses((status = 200, body = PageDto<ReceiptOut>), (status = 409, body = Problem)))]
 pub async fn list_receipts(
     State(st): State<ApiState>,
     Caller(ctx): Caller,
@@ -1309,7 +1309,7 @@ pub async fn list_receipts(
 }
 
 #[utoipa::path(get, path = "/api/v1/unapplied-receipts/{id}", tag = "receivables", params(("id" = Uuid, Path)),
-    responses((status = 200, body = ReceiptOut), (status = 404, body = Problem)))]
+    responses((status = 200, body = ReceiptOut), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn get_receipt(
     State(st): State<ApiState>,
     Caller(ctx): Caller,
@@ -1337,7 +1337,7 @@ pub struct ApplyReceiptIn {
 
 #[utoipa::path(post, path = "/api/v1/unapplied-receipts/{id}/apply", tag = "receivables", params(("id" = Uuid, Path)),
     request_body = ApplyReceiptIn,
-    responses((status = 201, body = super::billing::PaymentOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = super::billing::PaymentOut), (status = 404, body = Problem), (status = 422, body = Problem), (status = 409, body = Problem)))]
 pub async fn apply_receipt(
     State(st): State<ApiState>,
     PathParam(id): PathParam<Uuid>,
@@ -1380,7 +1380,7 @@ pub struct CreditHoldOut {
 }
 
 #[utoipa::path(get, path = "/api/v1/credit-holds", tag = "receivables",
-    responses((status = 200, body = Vec<CreditHoldOut>)))]
+    responses((status = 200, body = Vec<CreditHoldOut>), (status = 409, body = Problem)))]
 pub async fn list_credit_holds(State(st): State<ApiState>, Caller(ctx): Caller) -> ApiResult<Response> {
     let held = st.app.credit_holds(&ctx).await?;
     let body: Vec<CreditHoldOut> = held
@@ -1413,7 +1413,7 @@ pub struct CreditDecisionIn {
 
 #[utoipa::path(post, path = "/api/v1/orders/{id}/credit-decision", tag = "receivables", params(("id" = Uuid, Path)),
     request_body = CreditDecisionIn,
-    responses((status = 200, body = super::orders::OrderOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = super::orders::OrderOut), (status = 404, body = Problem), (status = 422, body = Problem), (status = 409, body = Problem)))]
 pub async fn credit_decision(
     State(st): State<ApiState>,
     PathParam(id): PathParam<Uuid>,
@@ -1489,14 +1489,14 @@ fn seller_out(p: &SellerProfile) -> SellerProfileDto {
 }
 
 #[utoipa::path(get, path = "/api/v1/seller-profile", tag = "receivables",
-    responses((status = 200, body = SellerProfileDto)))]
+    responses((status = 200, body = SellerProfileDto), (status = 409, body = Problem)))]
 pub async fn get_seller_profile(State(st): State<ApiState>, Caller(_ctx): Caller) -> ApiResult<Response> {
     let p = st.app.seller_profile().await?;
     Ok(respond(StatusCode::OK, &seller_out(&p), None))
 }
 
 #[utoipa::path(put, path = "/api/v1/seller-profile", tag = "receivables", request_body = SellerProfileDto,
-    responses((status = 200, body = SellerProfileDto), (status = 422, body = Problem)))]
+    responses((status = 200, body = SellerProfileDto), (status = 422, body = Problem), (status = 409, body = Problem)))]
 pub async fn set_seller_profile(State(st): State<ApiState>, cmd: Command<SellerProfileDto>) -> ApiResult<Response> {
     let b = &cmd.body;
     let s = |v: &Option<Ident>| v.as_ref().map(|x| x.to_string());

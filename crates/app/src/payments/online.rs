@@ -639,8 +639,8 @@ impl App {
     /// Saves a method the customer tokenised at the provider, creating the provider's customer
     /// on first use.
     pub async fn add_payment_method(&self, ctx: &Ctx, account: AccountId, token: &str) -> Result<SavedMethodRec> {
-        let provider = self.provider()?;
         let acc = self.load_ref::<Account>(ctx, account.0, "account_id").await?.value;
+        let provider = self.provider()?;
         let token = token.trim();
         if token.is_empty() || token.len() > 255 || !token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
             return Err(Rejection::new(
