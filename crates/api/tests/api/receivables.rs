@@ -1026,6 +1026,21 @@ fn validate_ubl(xml: &str, credit_note: bool) {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// Page 1 of a PDF as docs/screenshots/<name>.png (README), with poppler's pdftoppm.
+fn screenshot_pdf(pdf: &[u8], name: &str) {
+    let docs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots");
+    let tmp = std::env::temp_dir().join(format!("aftercart-shot-{}.pdf", uuid::Uuid::now_v7().simple()));
+    std::fs::write(&tmp, pdf).unwrap();
+    let out = Command::new("pdftoppm")
+        .args(["-png", "-r", "90", "-f", "1", "-l", "1", "-singlefile"])
+        .arg(&tmp)
+        .arg(docs.join(name))
+        .output()
+        .expect("pdftoppm (poppler-utils): run scripts/pdf-deps.sh");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let _ = std::fs::remove_file(tmp);
+}
+
 fn pdf_text(pdf: &[u8]) -> String {
     assert!(pdf.starts_with(b"%PDF-"), "not a PDF");
     let dir = std::env::temp_dir().join(format!("aftercart-pdf-{}", uuid::Uuid::now_v7().simple()));
@@ -1134,6 +1149,9 @@ async fn invoice_documents_pdf_and_validated_ubl(t: TestApp) {
     let (status, _, pdf) = t.download(&format!("/api/v1/invoices/{rid}/pdf"), None).await;
     assert_eq!(status, 200);
     let text = pdf_text(&pdf);
+    if std::env::var("AFTERCART_SCREENSHOTS").as_deref() == Ok("1") {
+        screenshot_pdf(&pdf, "invoice-pdf");
+    }
     let number = rates.body["number"].as_str().unwrap();
     let reference = aftercart_domain::receivables::remittance::grouped(
         &aftercart_domain::receivables::remittance::rf_reference(number).unwrap(),
