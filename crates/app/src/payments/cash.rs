@@ -504,13 +504,13 @@ impl App {
         invoice: InvoiceId,
         amount: Money,
     ) -> Result<Planned<Versioned<Invoice>>> {
-        let mut inv = self.load_ref::<Invoice>(ctx, invoice.0, "invoice_id").await?;
+        let mut inv = self.load::<Invoice>(ctx, invoice.0).await?;
         let now = self.clock.now();
         let actor = ctx.principal.actor();
         let mut commit = Commit::default();
         let label = match source {
             CreditSource::Payment(id) => {
-                let mut p = self.load_ref::<Payment>(ctx, id.0, "payment_id").await?;
+                let mut p = self.load_ref::<Payment>(ctx, id.0, "source_id").await?;
                 p.value.apply_more(&mut inv.value, amount, now)?;
                 commit.docs.push(write(&p.value, WriteMode::Update(p.version))?);
                 format!(
@@ -519,7 +519,7 @@ impl App {
                 )
             }
             CreditSource::CreditMemo(id) => {
-                let mut m = self.load_ref::<CreditMemo>(ctx, id.0, "credit_memo_id").await?;
+                let mut m = self.load_ref::<CreditMemo>(ctx, id.0, "source_id").await?;
                 m.value.apply_more(&mut inv.value, amount, now)?;
                 commit.docs.push(write(&m.value, WriteMode::Update(m.version))?);
                 format!("credit memo {}", m.value.number)

@@ -149,11 +149,49 @@ impl App {
         Ok(out)
     }
 
+    /// A dispute's shipment and return must be records the caller may see, of the invoice's
+    /// account (a shipment of one of the invoice's orders, a return of the same account).
+    pub(crate) async fn check_dispute_refs(
+        &self,
+        ctx: &Ctx,
+        inv: &Invoice,
+        shipment: Option<ShipmentId>,
+        ret: Option<ReturnId>,
+        prefix: &str,
+    ) -> Result<()> {
+        if let Some(s) = shipment {
+            let field = format!("{prefix}shipment_id");
+            let doc = self.load_ref::<crate::ShipmentDoc>(ctx, s.0, &field).await?.value;
+            if doc.account_id != inv.account_id || !inv.order_ids().contains(&doc.order_id) {
+                // Visible, but evidence of something else: a wrong value, not an unknown one.
+                return Err(Rejection::new(
+                    ErrorCode::InvalidValue,
+                    field,
+                    format!("the shipment is not one of invoice {}'s orders", inv.number),
+                )
+                .into());
+            }
+        }
+        if let Some(r) = ret {
+            let field = format!("{prefix}return_id");
+            let doc = self
+                .load_ref::<aftercart_domain::returns::Return>(ctx, r.0, &field)
+                .await?
+                .value;
+            if doc.account_id != inv.account_id {
+                return Err(Rejection::new(ErrorCode::InvalidValue, field, "the return is another account's").into());
+            }
+        }
+        Ok(())
+    }
+
     pub async fn plan_open_dispute(&self, ctx: &Ctx, input: &OpenDispute) -> Result<Planned<Versioned<Dispute>>> {
         let inv = self
             .load_ref::<Invoice>(ctx, input.invoice_id.0, "invoice_id")
             .await?
             .value;
+        self.check_dispute_refs(ctx, &inv, input.shipment_id, input.return_id, "")
+            .await?;
         let held = self
             .disputes_of(&Ctx::system(), inv.id)
             .await?

@@ -40,7 +40,7 @@ impl App {
         if !ctx.principal.is_seller() {
             return Err(crate::AppError::Forbidden("finance ops set dunning schedules".into()));
         }
-        self.load_ref::<Account>(ctx, account.0, "account_id").await?;
+        self.load::<Account>(ctx, account.0).await?;
         schedule.validate()?;
         let mut b = self.billing_profile_unchecked(account).await?;
         b.value.dunning = schedule;

@@ -170,6 +170,19 @@ impl App {
                 short: r.short,
             })
             .collect();
+        // Evidence named for a short-pay must be the caller's, of the invoice's account.
+        for (i, r) in input.invoices.iter().enumerate() {
+            if let Some(inv) = refs.iter().find(|v| v.id == r.invoice_id) {
+                self.check_dispute_refs(
+                    ctx,
+                    inv,
+                    r.detail.shipment_id,
+                    r.detail.return_id,
+                    &format!("invoices[{i}]."),
+                )
+                .await?;
+            }
+        }
         let (allocations, excess) = online::allocate(
             account.id,
             account.currency,
@@ -639,7 +652,7 @@ impl App {
     /// Saves a method the customer tokenised at the provider, creating the provider's customer
     /// on first use.
     pub async fn add_payment_method(&self, ctx: &Ctx, account: AccountId, token: &str) -> Result<SavedMethodRec> {
-        let acc = self.load_ref::<Account>(ctx, account.0, "account_id").await?.value;
+        let acc = self.load::<Account>(ctx, account.0).await?.value;
         let provider = self.provider()?;
         let token = token.trim();
         if token.is_empty() || token.len() > 255 || !token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
@@ -759,7 +772,7 @@ impl App {
         account: AccountId,
         autopay: Option<online::Autopay>,
     ) -> Result<Planned<Versioned<AccountBilling>>> {
-        let acc = self.load_ref::<Account>(ctx, account.0, "account_id").await?.value;
+        let acc = self.load::<Account>(ctx, account.0).await?.value;
         let mut b = self.billing_profile_unchecked(account).await?;
         if let Some(a) = &autopay {
             a.validate(acc.currency)?;

@@ -292,7 +292,7 @@ impl App {
         if !ctx.principal.is_seller() {
             return Err(AppError::Forbidden("finance ops set e-invoicing details".into()));
         }
-        self.load_ref::<Account>(ctx, account.0, "account_id").await?;
+        self.load::<Account>(ctx, account.0).await?;
         if address.id.is_empty() {
             return Err(Rejection::new(ErrorCode::InvalidValue, "id", "must not be empty").into());
         }
