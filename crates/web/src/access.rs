@@ -165,6 +165,51 @@ pub fn rule(method: &Method, path: &str) -> Option<Rule> {
             | "/console/deliveries/{id}/replay",
         ) => Rule::SignedIn(Staff, Integrations),
         // -- /notifications --
+        // -- receivables --
+        // The invoice's documents: anyone who reads the invoice.
+        ("GET", "/invoices/{id}/pdf" | "/invoices/{id}/ubl" | "/credit-memos/{id}/pdf") => {
+            Rule::SignedIn(Any, BillingRead)
+        }
+        // Paying online, saved methods and autopay: the account's own finance users.
+        ("GET" | "POST", "/pay")
+        | ("GET", "/settings/payments")
+        | (
+            "POST",
+            "/settings/payments/methods" | "/settings/payments/methods/{id}/remove" | "/settings/payments/autopay",
+        ) => Rule::SignedIn(Customer, PayInvoices),
+        // What a payment came to: anyone who reads the account's billing (staff too).
+        ("GET", "/payments/online/{id}") => Rule::SignedIn(Any, BillingRead),
+        // Disputes: read with billing access, opened and argued with `Dispute` (staff may open
+        // one for a customer from the invoice, as with returns).
+        ("GET", "/disputes" | "/disputes/{id}" | "/statement" | "/statement.pdf" | "/statement.csv") => {
+            Rule::SignedIn(Customer, BillingRead)
+        }
+        ("POST", "/disputes/{id}/messages") => Rule::SignedIn(Customer, Dispute),
+        ("GET" | "POST", "/invoices/{id}/dispute") => Rule::SignedIn(Any, Dispute),
+        // The console: seller staff read the book; finance ops act on it.
+        ("GET", "/console/disputes" | "/console/disputes/{id}" | "/console/seller-profile") => {
+            Rule::SignedIn(Staff, BillingRead)
+        }
+        // The book, the bank and credit are finance ops' (as in the API).
+        (
+            "GET",
+            "/console/receivables"
+            | "/console/bank-statements"
+            | "/console/bank-statements/{id}"
+            | "/console/unapplied"
+            | "/console/unapplied/{id}"
+            | "/console/credit-holds",
+        ) => Rule::SignedIn(Staff, Receivables),
+        ("POST", "/console/disputes/{id}/messages") => Rule::SignedIn(Staff, Dispute),
+        (
+            "POST",
+            "/console/bank-statements"
+            | "/console/unapplied/{id}"
+            | "/console/credit-holds/{id}"
+            | "/console/disputes/{id}/resolution"
+            | "/console/seller-profile",
+        ) => Rule::SignedIn(Staff, Receivables),
+        // -- /receivables --
         _ => return None,
     })
 }

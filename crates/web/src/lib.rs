@@ -221,6 +221,44 @@ fn pages() -> Pages {
     .get("/console/deliveries", webhooks::log)
     .post("/console/deliveries/{id}/replay", webhooks::log_replay)
     // -- /notifications --
+    // -- receivables --
+    .get("/invoices/{id}/pdf", receivables::documents::invoice_pdf)
+    .get("/invoices/{id}/ubl", receivables::documents::invoice_ubl)
+    .get("/credit-memos/{id}/pdf", receivables::documents::credit_memo_pdf)
+    .get("/pay", receivables::pay::form)
+    .post("/pay", receivables::pay::submit)
+    .get("/payments/online/{id}", receivables::pay::result)
+    .get("/settings/payments", receivables::methods::show)
+    .post("/settings/payments/methods", receivables::methods::add)
+    .post("/settings/payments/methods/{id}/remove", receivables::methods::remove)
+    .post("/settings/payments/autopay", receivables::methods::autopay)
+    .get("/disputes", receivables::disputes::list)
+    .get("/disputes/{id}", receivables::disputes::detail)
+    .post("/disputes/{id}/messages", receivables::disputes::message)
+    .get("/invoices/{id}/dispute", receivables::disputes::new_form)
+    .post("/invoices/{id}/dispute", receivables::disputes::create)
+    .get("/statement", receivables::statement::page)
+    .get("/statement.pdf", receivables::statement::pdf)
+    .get("/statement.csv", receivables::statement::csv)
+    .get("/console/receivables", receivables::console::overview)
+    .get("/console/bank-statements", receivables::console::imports)
+    .post("/console/bank-statements", receivables::console::import)
+    .get("/console/bank-statements/{id}", receivables::console::import_detail)
+    .get("/console/unapplied", receivables::console::unapplied)
+    .get("/console/unapplied/{id}", receivables::console::receipt)
+    .post("/console/unapplied/{id}", receivables::console::apply_receipt)
+    .get("/console/credit-holds", receivables::console::credit_holds)
+    .post("/console/credit-holds/{id}", receivables::console::credit_decision)
+    .get("/console/disputes", receivables::disputes::queue)
+    .get("/console/disputes/{id}", receivables::disputes::console_detail)
+    .post(
+        "/console/disputes/{id}/messages",
+        receivables::disputes::console_message,
+    )
+    .post("/console/disputes/{id}/resolution", receivables::disputes::resolve)
+    .get("/console/seller-profile", receivables::console::seller_profile)
+    .post("/console/seller-profile", receivables::console::save_seller_profile)
+    // -- /receivables --
 }
 
 /// Every page route (method, path pattern), as registered: for tests that walk the pages.

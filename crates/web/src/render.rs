@@ -77,6 +77,15 @@ impl Layout {
                 if p.may(Action::BillingRead) {
                     items.push(("/invoices", "Invoices"));
                 }
+                // -- receivables --
+                if p.may(Action::PayInvoices) {
+                    items.push(("/pay", "Pay"));
+                }
+                if p.may(Action::BillingRead) {
+                    items.push(("/statement", "Statement"));
+                    items.push(("/disputes", "Disputes"));
+                }
+                // -- /receivables --
                 // -- approvals and spend --
                 if p.may(Action::Approve) {
                     items.push(("/approvals", "Approvals"));
@@ -107,6 +116,9 @@ impl Layout {
                 items.push(("/console", "Customers"));
                 items.push(("/orders", "Orders"));
                 items.push(("/invoices", "Invoices"));
+                // -- receivables --
+                items.push(("/console/receivables", "Receivables"));
+                // -- /receivables --
                 items.push(("/shipments", "Shipments"));
                 items.push(("/search", "Search"));
                 // -- cases --

@@ -20,6 +20,28 @@ use axum::response::{IntoResponse, Response};
 /// The largest form body a page accepts.
 pub const MAX_FORM_BYTES: usize = 64 * 1024;
 
+/// The largest bank statement the console's import form accepts (pasted as text): the API's
+/// body limit, so a file the API takes is not refused here.
+pub const MAX_BANK_FILE_BYTES: usize = 2 * 1024 * 1024;
+
+/// The body limit of a page's form: [`MAX_FORM_BYTES`], except the bank statement import.
+fn form_limit(path: &str) -> usize {
+    if path == "/console/bank-statements" {
+        MAX_BANK_FILE_BYTES
+    } else {
+        MAX_FORM_BYTES
+    }
+}
+
+/// Routes answering with a file, not a page: no header, so no unread count is needed.
+fn is_download(path: &str) -> bool {
+    path == crate::assets::CSS_ROUTE
+        || path.ends_with(".csv")
+        || path.ends_with(".pdf")
+        || path.ends_with("/pdf")
+        || path.ends_with("/ubl")
+}
+
 impl WebState {
     /// The session cookie: the API's own ([`aftercart_app::SessionCookie`]).
     pub fn cookie(&self) -> aftercart_app::SessionCookie {
@@ -154,10 +176,10 @@ async fn viewer(state: &WebState, headers: &HeaderMap, bell: bool) -> Option<Vie
     })
 }
 
-/// Reads a form body (at most [`MAX_FORM_BYTES`]) and gives it back with its fields.
-async fn buffer_form(req: Request) -> Result<(Request, Vec<(String, String)>), PageError> {
+/// Reads a form body (at most `limit` bytes) and gives it back with its fields.
+async fn buffer_form(req: Request, limit: usize) -> Result<(Request, Vec<(String, String)>), PageError> {
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
+    let bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| PageError::Forbidden("the form is too large".into()))?;
     let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
@@ -175,7 +197,7 @@ pub async fn guard(State(state): State<WebState>, mut req: Request, next: Next) 
         tracing::error!(method = %req.method(), path, "page without an access rule");
         return error_page(&PageError::Internal, None);
     };
-    let bell = path != crate::assets::CSS_ROUTE && !path.ends_with(".csv");
+    let bell = !is_download(&path);
     let v = viewer(&state, req.headers(), bell).await;
     if let Rule::SignedIn(..) = rule {
         let Some(v) = &v else {
@@ -191,7 +213,7 @@ pub async fn guard(State(state): State<WebState>, mut req: Request, next: Next) 
             return error_page(&PageError::Forbidden("not for your role".into()), Some(v));
         }
         if req.method() == Method::POST {
-            let (r, fields) = match buffer_form(req).await {
+            let (r, fields) = match buffer_form(req, form_limit(&path)).await {
                 Ok(x) => x,
                 Err(e) => return error_page(&e, Some(v)),
             };

@@ -92,7 +92,7 @@ pub async fn dashboard(State(st): State<WebState>, v: Viewer) -> PageResult {
     let (mut late, mut slipped) = (Vec::new(), Vec::new());
     for o in &recent.items {
         let o = &o.value;
-        if matches!(status_of(o), "delivered" | "cancelled" | "rejected") {
+        if matches!(status_of(o), "delivered" | "cancelled" | "rejected" | "credit_rejected") {
             continue;
         }
         let view = order_view(o, &Names::default(), now);

@@ -200,10 +200,18 @@ struct InvoicePage {
     // -- cases --
     cases: super::cases::RecordCases,
     // -- /cases --
+    // -- receivables --
+    r: super::receivables::documents::InvoiceReceivables,
+    // -- /receivables --
 }
 
 pub async fn detail(State(st): State<WebState>, v: Viewer, Path(id): Path<String>) -> PageResult {
     let id = InvoiceId(Uuid::parse_str(&id).map_err(|_| PageError::NotFound)?);
+    detail_page(&st, &v, id, None).await
+}
+
+/// The invoice page; `problem`: why a download from it could not be made (shown at the top).
+pub async fn detail_page(st: &WebState, v: &Viewer, id: InvoiceId, problem: Option<String>) -> PageResult {
     let ctx = &v.ctx;
     let m = st.app.invoice_match(ctx, id).await?;
     let inv = &m.invoice.value;
@@ -255,10 +263,18 @@ pub async fn detail(State(st): State<WebState>, v: Viewer, Path(id): Path<String
             amount: format::money(a.amount),
         })
         .collect();
+    // -- receivables --
+    let r = super::receivables::documents::for_invoice(st, v, inv, problem).await?;
+    let code = if r.problem.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    // -- /receivables --
     Ok(render(
-        StatusCode::OK,
+        code,
         &InvoicePage {
-            l: Layout::for_viewer(format!("Invoice {}", inv.number), &v, "/invoices"),
+            l: Layout::for_viewer(format!("Invoice {}", inv.number), v, "/invoices"),
             number: inv.number.clone(),
             account,
             status: Tag::progress(inv.status(today).as_str()),
@@ -277,8 +293,11 @@ pub async fn detail(State(st): State<WebState>, v: Viewer, Path(id): Path<String
             lines,
             applied,
             // -- cases --
-            cases: super::cases::for_record(&st, ctx, aftercart_domain::case::AboutKind::Invoice, inv.id.0).await?,
+            cases: super::cases::for_record(st, ctx, aftercart_domain::case::AboutKind::Invoice, inv.id.0).await?,
             // -- /cases --
+            // -- receivables --
+            r,
+            // -- /receivables --
         },
     ))
 }

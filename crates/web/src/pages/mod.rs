@@ -39,6 +39,9 @@ pub mod help;
 pub mod notifications;
 pub mod webhooks;
 // -- /notifications --
+// -- receivables --
+pub mod receivables;
+// -- /receivables --
 
 use aftercart_domain::status::Risk;
 
@@ -51,6 +54,23 @@ pub struct Tag {
 
 impl Tag {
     pub fn progress(status: &str) -> Tag {
+        // -- receivables --
+        match status {
+            "credit_hold" => {
+                return Tag {
+                    word: "Held for credit review".into(),
+                    class: "tag-yellow",
+                };
+            }
+            "credit_rejected" => {
+                return Tag {
+                    word: "Rejected in credit review".into(),
+                    class: "tag-red",
+                };
+            }
+            _ => {}
+        }
+        // -- /receivables --
         let class = match status {
             "delivered" | "paid" | "approved" => "tag-green",
             "shipped"

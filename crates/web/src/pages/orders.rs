@@ -29,9 +29,17 @@ pub struct OrderRow {
     pub total: String,
 }
 
-/// The status an order shows: its approval state while approval holds it, else its progress.
+/// The status an order shows: its approval state while approval holds it, then its credit
+/// review while that holds it, else its progress.
 pub fn status_of(o: &Order) -> &'static str {
-    aftercart_app::approval_status(o).unwrap_or(order_progress(o).as_str())
+    use aftercart_domain::receivables::credit::HoldState;
+    aftercart_app::approval_status(o)
+        .or(match o.credit_hold.as_ref().map(|h| h.state()) {
+            Some(HoldState::Held) => Some("credit_hold"),
+            Some(HoldState::Rejected) => Some("credit_rejected"),
+            Some(HoldState::Released) | None => None,
+        })
+        .unwrap_or(order_progress(o).as_str())
 }
 
 pub fn row(o: &Order, account: String, now: time::OffsetDateTime) -> OrderRow {

@@ -311,6 +311,24 @@ impl Drop for TestWeb {
     }
 }
 
+/// The webhook secret the test apps' Stripe adapter verifies with.
+pub const STRIPE_WEBHOOK_SECRET: &str = "whsec_aftercart_web_tests";
+
+/// `app` paying through the real local Stripe-compatible server (localstripe, started by
+/// scripts/test.sh), as the API's tests do; only tests that pay online reach it.
+pub fn with_stripe(app: App) -> App {
+    let stripe = aftercart_payments::Stripe::new(aftercart_payments::StripeConfig::localstripe(
+        aftercart_payments::testing::base_url(),
+        aftercart_payments::testing::SECRET_KEY,
+        STRIPE_WEBHOOK_SECRET,
+    ))
+    .expect("stripe adapter");
+    app.with_payments(aftercart_app::payments::PaymentSettings {
+        provider: Some(Arc::new(stripe)),
+        seller_name: "Northwind Supply".into(),
+    })
+}
+
 /// A rendered response: status, headers and the parsed document.
 pub struct Page {
     pub status: StatusCode,
@@ -388,7 +406,7 @@ pub struct Session {
 impl TestWeb {
     async fn build(store: Store, cleanup: Cleanup) -> TestWeb {
         let clock = Arc::new(FixedClock::new(datetime!(2026-11-20 15:00 UTC)));
-        let app = App::new(store, clock.clone());
+        let app = with_stripe(App::new(store, clock.clone()));
         TestWeb {
             router: router(WebState {
                 app: app.clone(),
@@ -397,6 +415,24 @@ impl TestWeb {
             app,
             clock,
             cleanup: Some(cleanup),
+        }
+    }
+
+    /// The same store and clock served by an app with no payment provider (customers then pay
+    /// by bank transfer); it cleans nothing up, `self` does.
+    pub fn without_payment_provider(&self) -> TestWeb {
+        let app = self
+            .app
+            .clone()
+            .with_payments(aftercart_app::payments::PaymentSettings::default());
+        TestWeb {
+            router: router(WebState {
+                app: app.clone(),
+                dev_cookies: false,
+            }),
+            app,
+            clock: self.clock.clone(),
+            cleanup: Some(Cleanup::None),
         }
     }
 

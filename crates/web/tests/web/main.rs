@@ -26,3 +26,6 @@ mod exceptions;
 // -- change requests --
 mod changes;
 // -- /change requests --
+// -- receivables --
+mod receivables;
+// -- /receivables --

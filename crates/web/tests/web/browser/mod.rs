@@ -76,6 +76,10 @@ use changes::buyer_changes_an_order_partly_picked;
 mod notifications;
 use notifications::buyer_reads_notifications_and_marks_one_read;
 // -- /notifications --
+// -- receivables --
+mod receivables;
+use receivables::finance_pays_two_invoices_one_partly;
+// -- /receivables --
 const NARROW: u32 = 320;
 
 fn workspace() -> PathBuf {
@@ -170,7 +174,8 @@ impl Portal {
         // screenshots on every run. The session cookie's lifetime is relative (Max-Age), so a
         // clock that does not move is fine for the browser.
         let clock = Arc::new(FixedClock::new(datetime!(2026-11-20 15:00 UTC)));
-        let app = App::new(store, clock.clone());
+        // Paying online goes through localstripe, as in the in-process tests.
+        let app = crate::harness::with_stripe(App::new(store, clock.clone()));
         let t = Instant::now();
         let summary = demo::load(&app).await.expect("load the demo data");
         // The demo's history reaches nobody's bell (as in the in-process tests).
@@ -995,6 +1000,9 @@ async fn browser_journeys() {
     // -- notifications --
     journey!(buyer_reads_notifications_and_marks_one_read, &portal.app, &portal.clock);
     // -- /notifications --
+    // -- receivables --
+    journey!(finance_pays_two_invoices_one_partly, &portal.app);
+    // -- /receivables --
 
     let violations = std::mem::take(&mut b.violations);
     let audited = std::mem::take(&mut b.audited);
