@@ -7,13 +7,14 @@
 #   STEPS="pages search" scripts/bench.sh # only the portal's figures
 #   STEPS=size scripts/bench.sh           # each step's cost on 10-, 100- and 1,000-line orders
 #   BACKEND=postgres STEPS=processes scripts/bench.sh  # 1, 2 and 4 server processes on one database
+#   STEPS=receivables AGING_DB=sqlite:/tmp/aging-1m.db scripts/bench.sh  # cash application and aging only
 #
 # Every step first runs `ceiling` (GET /api/v1/ping: authenticated, one store round trip, nothing
 # else) on the same server with the same load generator and concurrency, and the summary gives
 # each scenario's requests/s as a % of that step's ceiling as well as per second.
 #
-# Steps (STEPS, default "writes status pages search size", and "processes" on PostgreSQL; each on
-# its own fresh database):
+# Steps (STEPS, default "writes status pages search size outbox receivables", and "processes" on
+# PostgreSQL; each on its own fresh database):
 #   writes  serve an empty database on 127.0.0.1; run `place`, `ship-invoice` and `tracking`
 #           (BENCH_SECONDS each, CONCURRENCY concurrent requests).
 #   status  seed ORDERS ten-line orders (every SHIP_EVERY-th shipped, with a tracking number);
@@ -31,6 +32,14 @@
 #           the largest size against the smallest. Fixtures per step: --prepare (10000).
 #   outbox  an empty database: `bench outbox` in process (OUTBOX_EVENTS events, 5000; 2 workers):
 #           commit to a verifying webhook receiver's 2xx, drained and live, with latency.
+#   receivables  in process, no server (`bench receivables`): on a fresh database, RECEIVABLES_BOOK
+#           (20000) open invoices and a RECEIVABLES_ENTRIES-entry (10000) camt.053 statement whose
+#           receipts match by RF reference, invoice numbers, exact amount, or nothing; the import
+#           timed end to end, the re-import (the parse), the pure matching and its parts. Then
+#           AGING_INVOICES (1000000) unpaid invoices seeded in bulk and `App::book_aging` timed over
+#           them, with the scan's time split (store reads, JSON decoding, sums) and the pure
+#           `Aging::add` loop. AGING_DB (e.g. sqlite:/tmp/aging-1m.db) keeps and reuses that
+#           database: seeded on the first run, not seeded again (never deleted).
 #   processes  PostgreSQL only: for each of PROCESSES (1 2 4) a fresh schema served by that many
 #           `aftercart serve` processes on ports PORT, PORT+1, …; `ceiling`, `place` and
 #           `status` with the CONCURRENCY workers spread over the processes in turn.
@@ -38,6 +47,7 @@
 #
 # Knobs (environment): BACKEND=sqlite|postgres, ORDERS, STEPS, SHIP_EVERY (10; 0 ships none),
 # SIZES (10,100,1000), SIZE_CONCURRENCY (8), PROCESSES ("1 2 4", at most 4 each),
+# RECEIVABLES_ENTRIES, RECEIVABLES_BOOK, AGING_INVOICES, AGING_DB (see the receivables step),
 # SEEDED_DB (reuse a database `bench seed` filled, e.g. sqlite:/tmp/1m.db, instead of seeding;
 # never deleted), WARM_CACHE (1: read a seeded SQLite file once before serving it; 0: not),
 # BENCH_SECONDS (10), CONCURRENCY (64), PORT (18080),
@@ -52,11 +62,11 @@ case "$BACKEND" in
   postgres) ORDERS=${ORDERS:-100000} ;;
   *) echo "BACKEND must be sqlite or postgres, not '$BACKEND'" >&2; exit 2 ;;
 esac
-DEFAULT_STEPS="writes status pages search size outbox"
+DEFAULT_STEPS="writes status pages search size outbox receivables"
 [ "$BACKEND" = postgres ] && DEFAULT_STEPS="$DEFAULT_STEPS processes"
 STEPS=" ${STEPS:-$DEFAULT_STEPS} "
 for s in $STEPS; do
-  case "$s" in writes|status|pages|search|size|outbox|processes) ;; *) echo "STEPS: unknown step '$s' (writes, status, pages, search, size, outbox, processes)" >&2; exit 2 ;; esac
+  case "$s" in writes|status|pages|search|size|outbox|receivables|processes) ;; *) echo "STEPS: unknown step '$s' (writes, status, pages, search, size, outbox, receivables, processes)" >&2; exit 2 ;; esac
 done
 case "$STEPS" in
   *" processes "*) [ "$BACKEND" = postgres ] || { echo "STEPS: processes needs BACKEND=postgres (several servers share one PostgreSQL database)" >&2; exit 2; } ;;
@@ -71,6 +81,10 @@ PORT=${PORT:-18080}
 SIZES=${SIZES:-10,100,1000}
 SIZE_CONCURRENCY=${SIZE_CONCURRENCY:-8}
 PROCESSES=${PROCESSES:-1 2 4}
+RECEIVABLES_ENTRIES=${RECEIVABLES_ENTRIES:-10000}
+RECEIVABLES_BOOK=${RECEIVABLES_BOOK:-20000}
+AGING_INVOICES=${AGING_INVOICES:-1000000}
+AGING_DB=${AGING_DB:-}
 for n in $PROCESSES; do
   case "$n" in 1|2|3|4) ;; *) echo "PROCESSES: counts of 1 to 4 server processes, not '$n'" >&2; exit 2 ;; esac
 done
@@ -317,6 +331,30 @@ if step outbox; then
   cat "$WORK/outbox.txt" >&2
 fi
 
+# Receivables, in process: a bank statement applied, and aging over a large book.
+if step receivables; then
+  fresh_db cash
+  CASH_URL=$DB_URL
+  if [ -n "$AGING_DB" ]; then
+    AGING_URL=$AGING_DB
+    echo "== receivables: aging on $AGING_URL (seeded there on its first run, reused after; never deleted)" >&2
+    if [ "$WARM_CACHE" = 1 ]; then
+      case "$AGING_URL" in
+        sqlite:*) [ -f "${AGING_URL#sqlite:}" ] && cat "${AGING_URL#sqlite:}"* >/dev/null ;;
+      esac
+    fi
+  else
+    fresh_db aging
+    AGING_URL=$DB_URL
+  fi
+  cut -d' ' -f1 /proc/loadavg >"$WORK/receivables.load"
+  echo "== receivables: $RECEIVABLES_ENTRIES-entry statement on $RECEIVABLES_BOOK open invoices, aging over $AGING_INVOICES (load average $(cat "$WORK/receivables.load"))" >&2
+  "$BIN" bench receivables --cash-db "$CASH_URL" --aging-db "$AGING_URL" --entries "$RECEIVABLES_ENTRIES" \
+    --book "$RECEIVABLES_BOOK" --aging-invoices "$AGING_INVOICES" \
+    >"$WORK/receivables.json" 2>"$WORK/receivables.txt" || { cat "$WORK/receivables.txt" >&2; exit 1; }
+  cat "$WORK/receivables.txt" >&2
+fi
+
 # 6. Summary (also saved next to the binary, with the raw JSON lines).
 REPORT="$TARGET_DIR/bench-$BACKEND-$STAMP.txt"
 summary() {
@@ -347,6 +385,12 @@ if step outbox; then
   echo "outbox step (bench outbox, commit to a verifying webhook receiver's 2xx):"
   echo
   grep -E '^(drain|live|signatures)' "$WORK/outbox.txt" | sed 's/^/    /'
+  echo
+fi
+if step receivables; then
+  echo "receivables step (bench receivables, in process; load1 $(cat "$WORK/receivables.load") before it):"
+  echo
+  grep -vE '^  [0-9]+ / ' "$WORK/receivables.txt" | sed 's/^/    /'
   echo
 fi
 if step size; then
@@ -392,6 +436,7 @@ if [ "$SEEDED" = 1 ]; then cat "$WORK/seed.json"; fi
 if step pages; then cat "$WORK/weight.json"; fi
 if step size; then cat "$WORK/size.json"; fi
 if step outbox; then cat "$WORK/outbox.json"; fi
+if step receivables; then cat "$WORK/receivables.json"; fi
 }
 summary | tee "$REPORT"
 echo "(saved to $REPORT)" >&2

@@ -12,6 +12,8 @@
 //!   step of an order's life on orders of 10, 100 and 1,000 lines (`size.rs`). Several `--url`
 //!   spread the workers over several server processes on one database.
 //! - `bench outbox` measures the outbox from commit to a webhook receiver's 2xx (`outbox.rs`).
+//! - `bench receivables` times cash application of a bank statement and aging over a seeded
+//!   book, in process (`receivables.rs`).
 //! - `bench weight` measures what a browser transfers on the first load of a portal page (the
 //!   page and every asset it links), against the page budgets.
 
@@ -25,6 +27,9 @@ mod weight;
 // -- exceptions --
 mod detector;
 // -- /exceptions --
+// -- receivables --
+mod receivables;
+// -- /receivables --
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
@@ -46,6 +51,10 @@ enum BenchCommand {
     /// The exception detector's cost on a seeded database: a full pass and per triggering event.
     Detector(detector::DetectorArgs),
     // -- /exceptions --
+    // -- receivables --
+    /// Cash application (a bank statement of N entries) and aging (over N invoices), in process.
+    Receivables(receivables::ReceivablesArgs),
+    // -- /receivables --
 }
 
 pub async fn run(args: BenchArgs) -> Result<(), String> {
@@ -57,6 +66,9 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         // -- exceptions --
         BenchCommand::Detector(a) => detector::run(a).await,
         // -- /exceptions --
+        // -- receivables --
+        BenchCommand::Receivables(a) => receivables::run(a).await,
+        // -- /receivables --
     }
 }
 

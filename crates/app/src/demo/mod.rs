@@ -238,7 +238,15 @@ pub async fn load(app: &App) -> Result<DemoSummary> {
     changes::changes(app, demo.world.accounts[0].id).await?;
     // -- /change requests --
     // -- receivables --
-    receivables::receivables(app, &demo.world).await?;
+    let mismatched: Vec<String> = demo
+        .billing
+        .invoices
+        .iter()
+        .zip(&demo.invoice_numbers)
+        .filter(|(plan, _)| !plan.payable)
+        .map(|(_, number)| number.clone())
+        .collect();
+    receivables::receivables(app, &demo.world, &mismatched).await?;
     // -- /receivables --
     // -- exceptions --
     // One detector pass over what was loaded, so the queue and the customer's pages show the

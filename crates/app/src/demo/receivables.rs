@@ -76,7 +76,7 @@ async fn unpaid(app: &App) -> Result<Vec<Invoice>> {
     let ctx = Ctx::system();
     let mut out = Vec::new();
     let mut f = ListFilter {
-        status: Some("unpaid".into()),
+        status: Some("open".into()),
         limit: 500,
         ..Default::default()
     };
@@ -111,7 +111,9 @@ fn money_csv(m: i64) -> String {
     format!("{sign}{}.{:02}", m.abs() / 100, m.abs() % 100)
 }
 
-pub(super) async fn receivables(app: &App, world: &World) -> Result<()> {
+/// `mismatched`: the numbers of the invoices the billing script made with a discrepancy (the
+/// only ones whose match can suggest a dispute), so the load asks for the match of those alone.
+pub(super) async fn receivables(app: &App, world: &World, mismatched: &[String]) -> Result<()> {
     let system = Ctx::system();
     // Accounts receivable, as in the scripted history.
     let ar = Ctx::new(Principal::staff("demo-ar", "Priya Shah"));
@@ -149,18 +151,15 @@ pub(super) async fn receivables(app: &App, world: &World) -> Result<()> {
         (Some(f), true) => f.clone(),
         _ => ar.clone(),
     };
-    for (reason, message) in [
-        (
-            DisputeReason::ShortShipped,
-            "We were billed for more than we received on this line",
-        ),
-        (
-            DisputeReason::PriceDiffers,
-            "This line is billed above our contract price",
-        ),
+    for (reason, ask) in [
+        (DisputeReason::ShortShipped, "a credit for the units that never arrived"),
+        (DisputeReason::PriceDiffers, "the contract price"),
     ] {
         let mut found = None;
-        for inv in open.iter().filter(|i| !disputed.contains(&i.id)) {
+        for inv in open
+            .iter()
+            .filter(|i| !disputed.contains(&i.id) && mismatched.contains(&i.number))
+        {
             let s = app.dispute_suggestions(&system, inv.id).await?;
             if let Some(s) = s.into_iter().find(|s| s.reason == reason) {
                 found = Some((inv, s));
@@ -180,7 +179,14 @@ pub(super) async fn receivables(app: &App, world: &World) -> Result<()> {
             amount: None,
             shipment_id: s.shipment_id,
             return_id: None,
-            message: format!("{message} ({}). Please credit the difference.", s.explanation),
+            message: if Some(inv.account_id) == northwind && frank.is_some() {
+                format!("{} Please send us {ask}.", s.explanation)
+            } else {
+                format!(
+                    "Called in by the customer's accounts payable: {} They ask for {ask}.",
+                    s.explanation
+                )
+            },
         };
         let d = app.run(&who, || app.plan_open_dispute(&who, &input)).await?.value;
         disputed.push(inv.id);
