@@ -302,9 +302,10 @@ impl Demo<'_> {
                 }
                 picked.push(t);
                 seen.extend(keys);
-                if matches!(t, Task::Memo(_)) {
-                    blocked[account] = true;
-                }
+                // One task per account per window: an account's events then commit in the order
+                // of their business times (its timeline is chronological), however long each
+                // command takes (placement reads the account's credit exposure).
+                blocked[account] = true;
             }
             for t in deferred.into_iter().rev() {
                 pending.push_front(t);
