@@ -132,6 +132,9 @@ pub struct BankFileError {
     pub reason: String,
 }
 
+/// Rows per store page when reading the whole open book (the stores cap a page at 1,000).
+const PAGE: u32 = 1000;
+
 impl App {
     /// The candidates for matching: every unpaid invoice of the book, with its reference.
     async fn open_book(&self) -> Result<Vec<Candidate>> {
@@ -144,7 +147,7 @@ impl App {
                     kind: "invoice",
                     status: Some("unpaid".into()),
                     before,
-                    limit: 2000,
+                    limit: PAGE,
                     ..ListQuery::default()
                 })
                 .await?;
@@ -162,7 +165,7 @@ impl App {
                     });
                 }
             }
-            if rows.len() < 2000 {
+            if rows.len() < PAGE as usize {
                 return Ok(out);
             }
         }

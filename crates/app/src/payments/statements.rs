@@ -29,6 +29,9 @@ pub struct BookAging {
     pub dso_tenths: Option<u64>,
 }
 
+/// Rows per store page when reading the whole open book (the stores cap a page at 1,000).
+const PAGE: u32 = 1000;
+
 impl App {
     pub async fn statement(&self, ctx: &Ctx, account: AccountId, from: Date, to: Date) -> Result<(Account, Statement)> {
         let acc = self.load::<Account>(ctx, account.0).await?.value;
@@ -86,7 +89,7 @@ impl App {
                     kind: "invoice",
                     status: Some("unpaid".into()),
                     before,
-                    limit: 2000,
+                    limit: PAGE,
                     ..ListQuery::default()
                 })
                 .await?;
@@ -106,7 +109,7 @@ impl App {
                     t.add(bal, inv.due_on, today);
                 }
             }
-            if rows.len() < 2000 {
+            if rows.len() < PAGE as usize {
                 break;
             }
         }
@@ -142,7 +145,7 @@ impl App {
                     from: Some(from_t),
                     to: Some(from_t + Duration::days(455)),
                     before,
-                    limit: 2000,
+                    limit: PAGE,
                     ..ListQuery::default()
                 })
                 .await?;
@@ -154,7 +157,7 @@ impl App {
                     sum = sum.checked_add(inv.total()).unwrap_or(sum);
                 }
             }
-            if rows.len() < 2000 {
+            if rows.len() < PAGE as usize {
                 return Ok(sum);
             }
         }
