@@ -8,7 +8,13 @@
 
 pub mod bank;
 mod currency;
+pub mod cxml;
+pub mod edifact;
+pub mod einvoice_in;
+pub mod oci;
+pub mod tracking;
 pub mod ubl;
+pub mod x12;
 
 pub use bank::{
     BankEntry, BankFormat, BankStatement, Direction, ParseError, parse_bank_csv, parse_camt053, parse_statement,

@@ -562,7 +562,7 @@ pub async fn get_online(
 /// The payment provider's webhook (Stripe's `Stripe-Signature` scheme), verified on the raw
 /// body; a bad signature is refused and changes nothing. Events are handled once each.
 #[utoipa::path(post, path = "/api/v1/payments/provider-webhook", tag = "receivables",
-    responses((status = 204), (status = 401, body = Problem), (status = 404, body = Problem), (status = 503, body = Problem)))]
+    responses((status = 204), (status = 401, body = Problem), (status = 404, body = Problem)))]
 pub async fn provider_webhook(State(st): State<ApiState>, req: axum::extract::Request) -> ApiResult<Response> {
     let headers: HeaderMap = req.headers().clone();
     let body: Bytes = axum::body::to_bytes(req.into_body(), crate::extract::MAX_BODY_BYTES)
@@ -1014,7 +1014,9 @@ fn statement_out(account: AccountId, s: &Statement) -> StatementOut {
 }
 
 #[utoipa::path(get, path = "/api/v1/accounts/{id}/statement", tag = "receivables", params(("id" = Uuid, Path), StatementParams),
-    responses((status = 200, body = StatementOut), (status = 404, body = Problem), (status = 422, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 200, description = "The statement: JSON by default, `format=pdf` or `format=csv` for the documents",
+            content((StatementOut = "application/json"), (Vec<u8> = "application/pdf"), (String = "text/csv"))),
+        (status = 404, body = Problem), (status = 422, body = Problem), (status = 409, body = Problem)))]
 pub async fn statement(
     State(st): State<ApiState>,
     Caller(ctx): Caller,
@@ -1256,7 +1258,7 @@ pub async fn get_bank_statement(
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ReceiptOut {
+pub struct BankReceiptOut {
     pub id: Uuid,
     pub import_id: Uuid,
     pub line: usize,
@@ -1273,9 +1275,9 @@ pub struct ReceiptOut {
     pub version: i64,
 }
 
-fn receipt_out(v: &Versioned<UnappliedReceipt>) -> ReceiptOut {
+fn receipt_out(v: &Versioned<UnappliedReceipt>) -> BankReceiptOut {
     let r = &v.value;
-    ReceiptOut {
+    BankReceiptOut {
         id: r.id.0,
         import_id: r.import_id.0,
         line: r.line,
@@ -1298,7 +1300,7 @@ fn receipt_out(v: &Versioned<UnappliedReceipt>) -> ReceiptOut {
 }
 
 #[utoipa::path(get, path = "/api/v1/unapplied-receipts", tag = "receivables", params(ListParams),
-    responses((status = 200, body = PageDto<ReceiptOut>), (status = 409, body = Problem)))]
+    responses((status = 200, body = PageDto<BankReceiptOut>), (status = 409, body = Problem)))]
 pub async fn list_receipts(
     State(st): State<ApiState>,
     Caller(ctx): Caller,
@@ -1309,7 +1311,7 @@ pub async fn list_receipts(
 }
 
 #[utoipa::path(get, path = "/api/v1/unapplied-receipts/{id}", tag = "receivables", params(("id" = Uuid, Path)),
-    responses((status = 200, body = ReceiptOut), (status = 404, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 200, body = BankReceiptOut), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn get_receipt(
     State(st): State<ApiState>,
     Caller(ctx): Caller,

@@ -954,3 +954,51 @@ async fn the_store_keeps_free_text_and_refuses_nul_in_identifiers(t: TestApp) {
     assert!(store.by_key("tracking", "1Z\u{0}").await.expect("lookup").is_empty());
     assert!(store.by_number("order", "SO\u{0}1").await.expect("lookup").is_none());
 }
+
+/// utoipa keys components by the type's bare name, so two `ToSchema` types called the same in
+/// different modules silently share one schema (the last wins) and responses are documented
+/// with the other's fields. Every schema type name in the API crate must be unique.
+#[test]
+fn no_two_schema_types_share_a_name() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                let text = std::fs::read_to_string(&p).unwrap();
+                let mut derive = false;
+                for line in text.lines() {
+                    let l = line.trim();
+                    if l.starts_with("#[derive(") && l.contains("ToSchema") {
+                        derive = true;
+                    } else if derive && (l.starts_with("pub struct ") || l.starts_with("pub enum ")) {
+                        let name: String = l
+                            .split_whitespace()
+                            .nth(2)
+                            .unwrap_or("")
+                            .chars()
+                            .take_while(|c| c.is_alphanumeric() || *c == '_')
+                            .collect();
+                        out.push((name, p.display().to_string()));
+                        derive = false;
+                    } else if derive && !l.starts_with('#') && !l.starts_with("//") {
+                        derive = false;
+                    }
+                }
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut found,
+    );
+    assert!(found.len() > 50, "the scan found only {} schema types", found.len());
+    let mut by_name: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for (n, f) in &found {
+        by_name.entry(n).or_default().push(f);
+    }
+    let dup: Vec<_> = by_name.iter().filter(|(_, fs)| fs.len() > 1).collect();
+    assert!(dup.is_empty(), "schema names used twice: {dup:?}");
+}

@@ -1218,12 +1218,92 @@ async fn autopay_pays_what_falls_due_up_to_its_maximum(t: TestApp) {
     assert!(t.app.run_autopay().await.expect("autopay").is_empty());
 }
 
+/// The open book is read in store pages (1,000 rows each): with 1,050 open invoices, a receipt
+/// for one of the oldest (on the second page) is applied by its reference, and the book's aging
+/// counts every invoice. Asking the store for more than a page once read only the first.
+async fn cash_and_aging_read_the_whole_book_past_one_page(t: TestApp) {
+    use aftercart_app::{Ctx, InvoiceLineInput, IssueInvoice};
+    use aftercart_domain::ids::{AccountId, OrderId};
+    use aftercart_domain::{Currency, Money, Qty};
+    use uuid::Uuid;
+
+    const N: usize = 1050;
+    let w = t.world().await;
+    let order = t.order(&w, 10, 1).await.id();
+    let usd_c = Currency::parse("USD", "currency").unwrap();
+    let ctx = Ctx::system();
+    let mut numbers = Vec::new();
+    let mut batch = Vec::new();
+    for i in 0..N {
+        let input = IssueInvoice {
+            account_id: AccountId(Uuid::parse_str(&w.account).unwrap()),
+            number: Some(format!("BULK-{i:05}")),
+            currency: usd_c,
+            issued_on: Some(time::macros::date!(2026 - 11 - 20)),
+            lines: vec![InvoiceLineInput {
+                order_id: OrderId(Uuid::parse_str(&order).unwrap()),
+                order_line: 2,
+                shipment_id: None,
+                quantity: Qty::new(1),
+                // Distinct amounts, so no receipt below matches by amount alone.
+                unit_price: Money::from_minor(10_000 + i as i64, usd_c),
+                tax_rate_bp: None,
+            }],
+            tax: None,
+            freight: Money::zero(usd_c),
+            freight_tax_rate_bp: None,
+        };
+        let p = t.app.plan_issue_invoice(&ctx, &input).await.expect("plan invoice");
+        numbers.push(p.value.value.number.clone());
+        batch.push(p.commit);
+        if batch.len() == 150 {
+            t.app
+                .store
+                .commit_all(std::mem::take(&mut batch))
+                .await
+                .expect("commit invoices");
+        }
+    }
+    t.app.store.commit_all(batch).await.expect("commit invoices");
+
+    let aging = t.get("/api/v1/reports/aging").await.ok();
+    assert_eq!(aging.body["total"]["invoices"], json!(N), "{}", aging.body["total"]);
+    // 1050 × 100.00 + (0 + 1 + … + 1049) cents.
+    let open: i64 = (0..N as i64).map(|i| 10_000 + i).sum();
+    assert_eq!(
+        aging.body["total"]["total"],
+        usd(&format!("{}.{:02}", open / 100, open % 100)),
+        "{}",
+        aging.body["total"]
+    );
+
+    // The first invoices issued are the last the newest-first pages reach.
+    let rf = aftercart_domain::receivables::remittance::rf_reference(&numbers[0]).expect("rf");
+    let csv = format!(
+        "date,amount,currency,reference\n2026-11-26,100.00,USD,{rf}\n2026-11-26,100.01,USD,Invoice {}\n",
+        numbers[1]
+    );
+    let imp = t.post("/api/v1/bank-statements", json!({"content": csv})).await;
+    assert_eq!(imp.status, 201, "{}", imp.body);
+    let applied: Vec<&str> = imp.body["applied"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(applied, ["remittance_reference", "invoice_numbers"], "{}", imp.body);
+    assert_eq!(imp.body["unapplied"].as_array().map(Vec::len), Some(0));
+    let aging = t.get("/api/v1/reports/aging").await.ok();
+    assert_eq!(aging.body["total"]["invoices"], json!(N - 2), "{}", aging.body["total"]);
+}
+
 both_stores!(
     autopay_pays_what_falls_due_up_to_its_maximum,
     pay_three_invoices_one_partial,
     ach_payment_fails_two_days_later,
     short_pay_opens_a_dispute_that_ends_in_a_credit_memo,
     bank_statement_applies_five_and_queues_one,
+    cash_and_aging_read_the_whole_book_past_one_page,
     credit_limit_holds_an_order_until_released,
     statement_closing_balance_is_the_open_items,
     dunning_skips_the_disputed_amount,

@@ -82,11 +82,14 @@ pub struct PayOutcome {
 
 impl App {
     pub(crate) fn provider(&self) -> Result<Arc<dyn PaymentProvider>> {
+        // Not configured is a lasting state of this installation, not an outage: 409, so a
+        // client does not retry what can only succeed after the seller sets a provider up.
         self.payments.provider.clone().ok_or_else(|| {
-            AppError::Unavailable(
-                "online payment is not configured here; pay by bank transfer with the invoice's remittance reference"
-                    .into(),
-            )
+            AppError::Rejected(aftercart_domain::Rejection::new(
+                aftercart_domain::ErrorCode::InvalidState,
+                "method",
+                "online payment is not configured here; pay by bank transfer with the invoice's remittance reference",
+            ))
         })
     }
 
@@ -549,7 +552,8 @@ impl App {
         signature: Option<&str>,
         body: &[u8],
     ) -> Result<Option<Versioned<OnlinePayment>>> {
-        let provider = self.provider()?;
+        // Without a provider there is no webhook to receive: the address does not exist here.
+        let provider = self.provider().map_err(|_| AppError::not_found("provider webhook"))?;
         // Freshness is the wall clock's business, not the business clock's: the provider signs
         // with its own time, and a replayed old webhook is old whatever day the books say it is.
         let ev = match provider.verify_webhook(signature, body, OffsetDateTime::now_utc().unix_timestamp()) {

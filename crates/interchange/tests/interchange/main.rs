@@ -4,11 +4,18 @@
 
 mod bank_csv;
 mod camt053;
+mod cxml;
 mod documents;
+mod edifact;
+mod einvoice_in;
+mod oci;
 mod peppol;
+mod samples;
 mod totals;
+mod tracking;
 mod ubl;
 mod validators;
+mod x12;
 
 use aftercart_domain::money::{Currency, Money};
 
