@@ -72,9 +72,17 @@ fn every_public_sample_is_parsed_by_a_test() {
     ]
     .concat();
     let all = all_samples();
-    assert!(all.len() >= 50, "only {} samples found under {}", all.len(), samples_dir().display());
+    assert!(
+        all.len() >= 50,
+        "only {} samples found under {}",
+        all.len(),
+        samples_dir().display()
+    );
     let missing: Vec<&String> = all.iter().filter(|s| !covered.contains(&s.as_str())).collect();
-    assert!(missing.is_empty(), "samples no test parses (add them to a parser test's COVERED): {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "samples no test parses (add them to a parser test's COVERED): {missing:?}"
+    );
     let stale: Vec<&&str> = covered.iter().filter(|c| !all.iter().any(|s| s == *c)).collect();
     assert!(stale.is_empty(), "COVERED names files that are not samples: {stale:?}");
 }
