@@ -32,6 +32,8 @@ pub fn action(method: &Method, path: &str) -> Option<Action> {
         ("GET", "/api/v1/accounts/{id}/open-invoices") => BillingRead,
         // -- receivables --
         ("POST", "/api/v1/payments/provider-webhook") => Public,
+        // Authenticated by each provider's own signature on the body, in the app.
+        ("POST", "/api/v1/carriers/{provider}/webhook") => Public,
         (
             "GET",
             "/api/v1/accounts/{id}/billing-profile"

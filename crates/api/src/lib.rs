@@ -17,7 +17,7 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use routes::{accounts, billing, catalog, governance, identity, orders, receivables, shipments, system};
+use routes::{accounts, billing, carriers, catalog, governance, identity, orders, receivables, shipments, system};
 use std::sync::Arc;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -295,6 +295,7 @@ fn api_router() -> OpenApiRouter<ApiState> {
         .routes(routes!(receivables::pay_online, receivables::list_online))
         .routes(routes!(receivables::get_online))
         .routes(routes!(receivables::provider_webhook))
+        .routes(routes!(carriers::carrier_webhook))
         .routes(routes!(receivables::open_dispute, receivables::list_disputes))
         .routes(routes!(receivables::get_dispute))
         .routes(routes!(receivables::post_dispute_message))

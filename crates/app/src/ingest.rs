@@ -22,6 +22,7 @@ use crate::{App, Ctx, Planned, ShipmentRef, TrackOutcome, TrackingInput};
 use aftercart_domain::ids::{OrderId, ShipmentId};
 use aftercart_domain::order::Shipment;
 use aftercart_domain::{ErrorCode, Rejection};
+use aftercart_interchange::tracking::{RecycleRule, ShipmentWindow, may_attach};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -98,24 +99,24 @@ impl App {
                 ids_of.entry(k).or_default().push(id);
             }
         }
-        // Each event's shipment id, or why it has none.
-        let wanted: Vec<Result<Uuid>> = inputs
+        // Each event's candidate shipments, or why it has none. A number several shipments
+        // share (carriers recycle them) is decided per scan below, by the shipments' journeys.
+        let wanted: Vec<Result<Vec<Uuid>>> = inputs
             .iter()
             .map(|i| match &i.shipment {
-                ShipmentRef::Id(id) => Ok(id.0),
-                ShipmentRef::TrackingNumber(t) => match ids_of.get(t).map(Vec::as_slice) {
-                    Some([one]) => Ok(*one),
-                    None | Some([]) => Err(AppError::not_found_field("shipment", "tracking_number")),
-                    Some(_) => Err(Rejection::new(
-                        ErrorCode::InvalidValue,
-                        "tracking_number",
-                        "several shipments share this tracking number; send shipment_id instead",
-                    )
-                    .into()),
+                ShipmentRef::Id(id) => Ok(vec![id.0]),
+                ShipmentRef::TrackingNumber(t) => match ids_of.get(t) {
+                    Some(v) if !v.is_empty() => Ok(v.clone()),
+                    _ => Err(AppError::not_found_field("shipment", "tracking_number")),
                 },
             })
             .collect();
-        let mut ids: Vec<Uuid> = wanted.iter().filter_map(|r| r.as_ref().ok().copied()).collect();
+        let mut ids: Vec<Uuid> = wanted
+            .iter()
+            .filter_map(|r| r.as_ref().ok())
+            .flatten()
+            .copied()
+            .collect();
         ids.sort();
         ids.dedup();
         // Only shipments the caller may see; any other id is, for them, one that does not exist.
@@ -125,18 +126,51 @@ impl App {
             .into_iter()
             .map(|v| (v.value.shipment.id.0, v.value))
             .collect();
+        let rule = RecycleRule::default();
         Ok(wanted
             .into_iter()
             .zip(inputs)
             .map(|(r, input)| {
-                let id = r?;
-                found.get(&id).cloned().ok_or_else(|| {
-                    let field = match input.shipment {
-                        ShipmentRef::Id(_) => "shipment_id",
-                        ShipmentRef::TrackingNumber(_) => "tracking_number",
-                    };
-                    AppError::not_found_field("shipment", field)
-                })
+                let field = match input.shipment {
+                    ShipmentRef::Id(_) => "shipment_id",
+                    ShipmentRef::TrackingNumber(_) => "tracking_number",
+                };
+                let candidates: Vec<&ShipmentDoc> = r?.iter().filter_map(|id| found.get(id)).collect();
+                if candidates.is_empty() {
+                    return Err(AppError::not_found_field("shipment", field));
+                }
+                if let ShipmentRef::Id(_) = input.shipment {
+                    return Ok(candidates[0].clone());
+                }
+                let fits: Vec<(&ShipmentDoc, aftercart_interchange::tracking::Attach)> = candidates
+                    .iter()
+                    .map(|d| (*d, may_attach(&rule, &window(&d.shipment), input.occurred_at)))
+                    .collect();
+                let attach: Vec<&ShipmentDoc> = fits.iter().filter(|(_, a)| a.is_ok()).map(|(d, _)| *d).collect();
+                match attach.as_slice() {
+                    [one] => Ok((*one).clone()),
+                    [] => {
+                        // The latest use of the number here says why the scan is not ours.
+                        let why = fits
+                            .iter()
+                            .max_by_key(|(d, _)| d.shipment.shipped_at)
+                            .and_then(|(_, a)| a.err())
+                            .map(|r| r.reason())
+                            .unwrap_or_default();
+                        Err(Rejection::new(
+                            ErrorCode::InvalidValue,
+                            "tracking_number",
+                            format!("a recycled tracking number: this scan is not of the shipment that had it ({why})"),
+                        )
+                        .into())
+                    }
+                    _ => Err(Rejection::new(
+                        ErrorCode::InvalidValue,
+                        "tracking_number",
+                        "several shipments share this tracking number; send shipment_id instead",
+                    )
+                    .into()),
+                }
             })
             .collect())
     }
@@ -307,4 +341,13 @@ fn finish(results: Vec<Option<Result<TrackOutcome>>>) -> Vec<Result<TrackOutcome
         .into_iter()
         .map(|r| r.unwrap_or_else(|| Err(AppError::Conflict("tracking event was not processed".into()))))
         .collect()
+}
+
+/// What the recycled-number rule needs of a shipment.
+fn window(s: &Shipment) -> ShipmentWindow {
+    ShipmentWindow {
+        shipped_at: s.shipped_at,
+        delivered_at: s.tracking.delivered_at,
+        last_event_at: s.tracking.latest.as_ref().map(|e| e.occurred_at),
+    }
 }

@@ -15,10 +15,12 @@ mod ingest;
 mod numbers;
 mod order_docs;
 mod principal;
+mod procurement;
 
 mod accounts;
 mod batch;
 mod billing;
+mod carriers;
 mod changes;
 mod orders;
 mod public_tracking;
@@ -48,9 +50,11 @@ pub use returns::*;
 // -- /returns --
 
 pub use accounts::*;
+pub use aftercart_interchange::tracking::Provider as CarrierProvider;
 pub use aftercart_store::EventRow;
 pub use batch::*;
 pub use billing::*;
+pub use carriers::{CarrierOutcome, CarrierSettings};
 pub use changes::*;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use docs::{ShipmentDoc, Versioned};
@@ -61,6 +65,7 @@ pub use orders::*;
 pub use principal::{
     Action, Actor, CustomerRole, KeyVia, LocationScope, Principal, PrincipalKind, StaffRole, restrict_order,
 };
+pub use procurement::LinkInput;
 pub use public_tracking::*;
 pub use queries::*;
 pub use reorder::*;
@@ -128,6 +133,8 @@ pub struct App {
     pub notify: Arc<NotifySettings>,
     /// The payment provider and seller defaults for receivables (see `payments`).
     pub payments: Arc<payments::PaymentSettings>,
+    /// The carrier webhooks' secrets (see `carriers`).
+    carriers: Arc<CarrierSettings>,
     link_key: Arc<std::sync::OnceLock<Vec<u8>>>,
 }
 
@@ -142,6 +149,7 @@ impl App {
             numbers: Arc::new(Numbers::default()),
             notify: Arc::new(NotifySettings::default()),
             payments: Arc::new(payments::PaymentSettings::default()),
+            carriers: Arc::new(CarrierSettings::default()),
             link_key: Arc::default(),
         }
     }

@@ -113,6 +113,8 @@ pub struct TrackingInput {
     /// Who sent it (carrier or aggregator name), for the timeline.
     pub source: String,
     pub estimated_delivery: Option<Date>,
+    /// The carrier's own words for the status, when an adapter read them.
+    pub carrier_status: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -231,6 +233,7 @@ pub(crate) fn apply_scan(
         occurred_at: input.occurred_at,
         location: input.location.clone(),
         description: input.description.clone(),
+        carrier_status: input.carrier_status.clone(),
     };
     let applied = order.track(sid, ev)?;
     if let Some(e) = input.estimated_delivery

@@ -2,6 +2,7 @@
 
 mod bench;
 mod config;
+mod integrations_config;
 mod notify_config;
 mod payments_config;
 
@@ -54,6 +55,8 @@ pub struct Common {
     notify: notify_config::NotifyArgs,
     #[command(flatten)]
     payments: payments_config::PaymentArgs,
+    #[command(flatten)]
+    integrations: integrations_config::IntegrationArgs,
 }
 
 #[derive(Subcommand)]
@@ -114,7 +117,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .api_key
                 .clone()
                 .ok_or("no API key: set --api-key, AFTERCART_API_KEY or api_key in the config file")?;
-            let (app, notify) = start(&s.db, &c.notify, &c.payments, &s.addr).await?;
+            let (app, notify) = start(&s.db, &c.notify, &c.payments, &c.integrations, &s.addr).await?;
             // A key given by the operator is shown only by its prefix.
             let shown = config::key_prefix(&key);
             serve(app, notify, &s, &key, &shown).await
@@ -142,7 +145,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                     (k.clone(), k)
                 }
             };
-            let (app, notify) = start(&s.db, &c.notify, &c.payments, &s.addr).await?;
+            let (app, notify) = start(&s.db, &c.notify, &c.payments, &c.integrations, &s.addr).await?;
             let t = std::time::Instant::now();
             let summary = aftercart_app::demo::load(&app)
                 .await
@@ -198,6 +201,7 @@ async fn start(
     db: &str,
     n: &notify_config::NotifyArgs,
     p: &payments_config::PaymentArgs,
+    i: &integrations_config::IntegrationArgs,
     addr: &str,
 ) -> Result<(App, notify_config::Notify), String> {
     let store = open(db).await?;
@@ -206,7 +210,8 @@ async fn start(
     let payments = p.build(n.seller_name.as_deref())?;
     let app = App::new(store, Arc::new(SystemClock))
         .with_notify(notify.settings.clone())
-        .with_payments(payments);
+        .with_payments(payments)
+        .with_carriers(i.carriers());
     Ok((app, notify))
 }
 

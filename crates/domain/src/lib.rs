@@ -15,6 +15,7 @@ pub mod matching;
 pub mod money;
 pub mod notification;
 pub mod order;
+pub mod procurement;
 pub mod product;
 pub mod quantity;
 pub mod receivables;

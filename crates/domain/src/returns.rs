@@ -724,6 +724,7 @@ mod tests {
                 occurred_at: DELIVERED,
                 location: None,
                 description: None,
+                carrier_status: None,
             },
         )
         .unwrap();

@@ -114,6 +114,9 @@ pub struct TrackingEvent {
     pub occurred_at: OffsetDateTime,
     pub location: Option<String>,
     pub description: Option<String>,
+    /// The carrier's own words for the status ("Exception / Exception_011"), kept beside ours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carrier_status: Option<String>,
 }
 
 /// What is known about a shipment's journey: the latest event by occurrence time (not arrival
@@ -167,6 +170,7 @@ mod tests {
             occurred_at: at,
             location: Some("Memphis, TN".into()),
             description: None,
+            carrier_status: None,
         }
     }
 

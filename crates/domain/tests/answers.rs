@@ -184,6 +184,7 @@ fn scan(o: &mut Order, s: ShipmentId, status: TrackingStatus, at: OffsetDateTime
         occurred_at: at,
         location: Some(place.into()),
         description: what.map(Into::into),
+        carrier_status: None,
     };
     assert!(o.track(s, ev).unwrap());
 }

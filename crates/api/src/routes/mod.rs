@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod billing;
+pub mod carriers;
 // -- change requests --
 pub mod changes;
 // -- /change requests --

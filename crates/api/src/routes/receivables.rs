@@ -371,7 +371,7 @@ pub struct PayIn {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct AllocationOut {
+pub struct PaymentAllocationOut {
     pub invoice_id: Uuid,
     pub invoice_number: String,
     pub amount: MoneyDto,
@@ -388,7 +388,7 @@ pub struct OnlinePaymentOut {
     pub amount: MoneyDto,
     pub to_credit: MoneyDto,
     pub method: String,
-    pub allocations: Vec<AllocationOut>,
+    pub allocations: Vec<PaymentAllocationOut>,
     /// The payment that settled the invoices (succeeded, reversed).
     pub payment_id: Option<Uuid>,
     pub failure_code: Option<String>,
@@ -431,7 +431,7 @@ pub fn online_out(p: &OnlinePayment, disputes: &[Dispute]) -> OnlinePaymentOut {
         allocations: p
             .allocations
             .iter()
-            .map(|a| AllocationOut {
+            .map(|a| PaymentAllocationOut {
                 invoice_id: a.invoice_id.0,
                 invoice_number: a.invoice_number.clone(),
                 amount: a.amount.into(),

@@ -37,7 +37,7 @@ pub struct ReturnIn {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DecisionIn {
+pub struct ReturnDecisionIn {
     /// approve or reject
     pub decision: Code,
     /// Required to reject; the customer reads it.
@@ -53,7 +53,7 @@ pub struct ReturnShipmentIn {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ReceiptLineIn {
+pub struct ReturnReceiptLineIn {
     pub line: u32,
     /// resellable, damaged, defective or wrong_item
     pub condition: Code,
@@ -62,7 +62,7 @@ pub struct ReceiptLineIn {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReturnReceiptIn {
-    pub lines: Vec<ReceiptLineIn>,
+    pub lines: Vec<ReturnReceiptLineIn>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -78,7 +78,7 @@ pub struct ReturnLineOut {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct DecisionOut {
+pub struct ReturnDecisionOut {
     pub approved: bool,
     pub by: String,
     pub at: String,
@@ -127,7 +127,7 @@ pub struct ReturnOut {
     pub requested_by: String,
     pub requested_at: String,
     pub on_behalf: bool,
-    pub decision: Option<DecisionOut>,
+    pub decision: Option<ReturnDecisionOut>,
     pub shipment: Option<ReturnShipmentOut>,
     pub receipt: Option<ReturnReceiptOut>,
     pub credits: Vec<ReturnCreditOut>,
@@ -164,7 +164,7 @@ pub fn out(r: &Return) -> ReturnOut {
         requested_by: r.requested_by.clone(),
         requested_at: ts(r.requested_at),
         on_behalf: r.on_behalf,
-        decision: r.decision.as_ref().map(|d| DecisionOut {
+        decision: r.decision.as_ref().map(|d| ReturnDecisionOut {
             approved: d.approved,
             by: d.by.clone(),
             at: ts(d.at),
@@ -276,13 +276,13 @@ pub async fn get_return(
     Ok(respond(StatusCode::OK, &out(&v.value), Some(v.version)))
 }
 
-#[utoipa::path(post, path = "/api/v1/returns/{id}/decision", tag = "returns", request_body = DecisionIn,
+#[utoipa::path(post, path = "/api/v1/returns/{id}/decision", tag = "returns", request_body = ReturnDecisionIn,
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header), ("Idempotency-Key" = Option<String>, Header)),
     responses((status = 200, body = ReturnOut), (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
 pub async fn decide_return(
     State(st): State<ApiState>,
     PathParam(id): PathParam<Uuid>,
-    cmd: Command<DecisionIn>,
+    cmd: Command<ReturnDecisionIn>,
 ) -> ApiResult<Response> {
     let b = &cmd.body;
     let approve = match b.decision.trim() {

@@ -28,6 +28,8 @@ pub struct ScanOut {
     pub occurred_at: String,
     pub location: Option<String>,
     pub description: Option<String>,
+    /// The carrier's own words for the status, beside ours (carrier webhooks keep them).
+    pub carrier_status: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -107,6 +109,7 @@ impl ShipmentOut {
                 occurred_at: ts(e.occurred_at),
                 location: e.location.clone(),
                 description: e.description.clone(),
+                carrier_status: e.carrier_status.clone(),
             }),
             receipt: s.receipt.as_ref().map(|r| ReceiptOut {
                 at: ts(r.at),
@@ -290,6 +293,8 @@ pub struct TrackingEventIn {
     /// Carrier or aggregator name, shown on the timeline.
     pub source: Option<Name>,
     pub estimated_delivery: Option<Code>,
+    /// The carrier's own words for the status, kept beside the normalised one.
+    pub carrier_status: Option<Name>,
 }
 
 impl TrackingEventIn {
@@ -320,6 +325,7 @@ impl TrackingEventIn {
             event_id: opt(&self.event_id),
             source: opt(&self.source).unwrap_or_else(|| "carrier".into()),
             estimated_delivery: date(&self.estimated_delivery, &f("estimated_delivery"))?,
+            carrier_status: opt(&self.carrier_status),
         })
     }
 }

@@ -13,6 +13,8 @@ const PUBLIC: &[(&str, &str)] = &[
     ("post", "/api/v1/password-resets/complete"),
     // Authenticated by the provider's signature, not a key (refusals: receivables and isolation).
     ("post", "/api/v1/payments/provider-webhook"),
+    // Authenticated by each provider's signature (refusals: carriers).
+    ("post", "/api/v1/carriers/{provider}/webhook"),
 ];
 
 async fn every_endpoint_requires_a_key(t: TestApp) {

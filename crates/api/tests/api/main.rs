@@ -7,6 +7,7 @@ mod harness;
 mod access;
 mod bad_input;
 mod capacity;
+mod carriers;
 // -- change requests --
 mod changes;
 // -- /change requests --

@@ -1249,7 +1249,7 @@ async fn cash_and_aging_read_the_whole_book_past_one_page(t: TestApp) {
                 unit_price: Money::from_minor(10_000 + i as i64, usd_c),
                 tax_rate_bp: None,
             }],
-            tax: None,
+            tax: Some(Money::zero(usd_c)),
             freight: Money::zero(usd_c),
             freight_tax_rate_bp: None,
         };

@@ -497,6 +497,7 @@ impl Demo<'_> {
                     event_id: None,
                     source: CARRIERS[carrier].source.into(),
                     estimated_delivery: scan.estimated,
+                    carrier_status: None,
                 };
                 app.track(&self.actors.system, &input).await?;
             }

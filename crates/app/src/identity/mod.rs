@@ -17,7 +17,7 @@
 
 pub mod cookie;
 mod keys;
-mod passwords;
+pub(crate) mod passwords;
 pub mod rate;
 mod resets;
 mod sessions;

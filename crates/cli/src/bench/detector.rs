@@ -107,6 +107,7 @@ pub async fn run(a: DetectorArgs) -> Result<(), String> {
             event_id: Some(format!("bench-detector-{}", uuid::Uuid::now_v7())),
             source: "bench".into(),
             estimated_delivery: None,
+            carrier_status: None,
         };
         app.track(&ctx, &input).await.map_err(err("tracking event"))?;
         let t = Instant::now();

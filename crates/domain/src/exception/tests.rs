@@ -40,6 +40,7 @@ fn scan(s: &mut Shipment, status: TrackingStatus, at: OffsetDateTime) {
         occurred_at: at,
         location: Some("Memphis".into()),
         description: None,
+        carrier_status: None,
     });
 }
 

@@ -156,6 +156,7 @@ fn event(status: TrackingStatus, at: OffsetDateTime) -> TrackingEvent {
         occurred_at: at,
         location: Some("Memphis, TN".into()),
         description: None,
+        carrier_status: None,
     }
 }
 

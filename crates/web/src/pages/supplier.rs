@@ -757,6 +757,7 @@ pub async fn tracking(
         event_id: None,
         source: format!("{} ({})", v.who.name, v.who.org),
         estimated_delivery: None,
+        carrier_status: None,
     };
     match st.app.track(&v.ctx, &input).await {
         Ok(o) if o.applied => Ok(redirect("/supplier?done=tracked")),

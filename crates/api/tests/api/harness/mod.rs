@@ -18,6 +18,10 @@ pub const KEY: &str = "test-staff-key-123";
 
 /// The signing secret the test apps' payment provider verifies webhooks with.
 pub const STRIPE_WEBHOOK_SECRET: &str = "whsec_aftercart_api_tests";
+/// The carrier webhooks' secrets every test app is configured with.
+pub const EASYPOST_SECRET: &str = "easypost-webhook-secret-for-tests";
+pub const AFTERSHIP_SECRET: &str = "aftership-webhook-secret-for-tests";
+pub const UPS_CREDENTIAL: &str = "ups-track-alert-credential-for-tests";
 
 /// The local Stripe-compatible server (localstripe, started by scripts/test.sh).
 pub fn stripe_url() -> String {
@@ -148,10 +152,16 @@ impl TestApp {
             STRIPE_WEBHOOK_SECRET,
         ))
         .expect("stripe adapter");
-        let app = App::new(store, clock.clone()).with_payments(aftercart_app::payments::PaymentSettings {
-            provider: Some(Arc::new(stripe)),
-            seller_name: "Northwind Supply".into(),
-        });
+        let app = App::new(store, clock.clone())
+            .with_payments(aftercart_app::payments::PaymentSettings {
+                provider: Some(Arc::new(stripe)),
+                seller_name: "Northwind Supply".into(),
+            })
+            .with_carriers(aftercart_app::CarrierSettings {
+                easypost_secret: Some(EASYPOST_SECRET.into()),
+                aftership_secret: Some(AFTERSHIP_SECRET.into()),
+                ups_credential: Some(UPS_CREDENTIAL.into()),
+            });
         let state = ApiState {
             app: app.clone(),
             keys: Arc::new(vec![(key_hash(KEY), Principal::staff("staff-1", "Sam Staff"))]),

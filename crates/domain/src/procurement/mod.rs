@@ -1,0 +1,222 @@
+//! Procurement links: a buying organisation's procurement system (Ariba, Coupa, SAP SRM…)
+//! connected to one customer account, and the punchout sessions it opens.
+//!
+//! A link is the unit of trust. Its credentials (the cXML sender identity and shared secret, or
+//! the OCI user name and password) are checked by the app against a stored hash; the domain only
+//! knows which protocols a link speaks and what a session may do. Everything a punchout buyer
+//! does happens inside the link's account, so isolation is the account's.
+
+pub mod session;
+
+use crate::error::{ErrorCode, Rejection};
+use crate::ids::{AccountId, LocationId};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+pub use session::{CartLine, Operation, PunchoutSession, SessionState};
+
+/// A procurement link's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ProcurementLinkId(pub Uuid);
+
+impl fmt::Display for ProcurementLinkId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The protocol a punchout session or an order arrived by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Protocol {
+    Cxml,
+    Oci,
+}
+
+impl Protocol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Cxml => "cxml",
+            Protocol::Oci => "oci",
+        }
+    }
+}
+
+/// How the buyer's procurement system names itself in cXML: the `From` (or `Sender`)
+/// credential's domain and identity ("NetworkID" / "AN01000000001").
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CxmlIdentity {
+    pub domain: String,
+    pub identity: String,
+}
+
+impl CxmlIdentity {
+    /// The lookup key: domains compare without case (buyers send `NetworkId` and `NetworkID`),
+    /// identities exactly.
+    pub fn key(&self) -> String {
+        format!("{}:{}", self.domain.trim().to_ascii_lowercase(), self.identity.trim())
+    }
+}
+
+/// Shared secrets shorter than this are refused: they are the only thing standing between the
+/// internet and an account's ordering.
+pub const MIN_SECRET_CHARS: usize = 16;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcurementLink {
+    pub id: ProcurementLinkId,
+    pub account_id: AccountId,
+    /// The seller's name for it ("Northwind Coupa").
+    pub name: String,
+    /// cXML: the buyer's identity. `None` when the link speaks OCI only.
+    pub cxml: Option<CxmlIdentity>,
+    /// OCI: the `USERNAME` the buyer's SAP system sends. `None` when cXML only.
+    pub oci_username: Option<String>,
+    /// The secret's hash (the app's password hashing); never the secret.
+    pub secret_hash: String,
+    /// Where outbound cXML (confirmations, ship notices, invoices, status updates) is posted.
+    pub order_response_url: Option<String>,
+    /// The ship-to used for punchout lines and orders that name no address the account knows.
+    pub default_ship_to: Option<LocationId>,
+    pub active: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+impl ProcurementLink {
+    pub const KIND: &'static str = "procurement_link";
+
+    /// Checks the shape of a new or changed link (credentials are hashed by the caller).
+    pub fn validate(&self) -> Result<(), Rejection> {
+        if self.cxml.is_none() && self.oci_username.is_none() {
+            return Err(Rejection::new(
+                ErrorCode::InvalidValue,
+                "cxml_identity",
+                "a link needs a cXML identity, an OCI user name, or both",
+            ));
+        }
+        if let Some(c) = &self.cxml {
+            if c.domain.trim().is_empty() {
+                return Err(Rejection::new(
+                    ErrorCode::InvalidValue,
+                    "cxml_domain",
+                    "the credential domain is required",
+                ));
+            }
+            if c.identity.trim().is_empty() {
+                return Err(Rejection::new(
+                    ErrorCode::InvalidValue,
+                    "cxml_identity",
+                    "the identity is required",
+                ));
+            }
+        }
+        if let Some(u) = &self.oci_username
+            && u.trim().is_empty()
+        {
+            return Err(Rejection::new(
+                ErrorCode::InvalidValue,
+                "oci_username",
+                "the user name is empty",
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn speaks(&self, p: Protocol) -> bool {
+        match p {
+            Protocol::Cxml => self.cxml.is_some(),
+            Protocol::Oci => self.oci_username.is_some(),
+        }
+    }
+}
+
+/// Checks a new shared secret's strength (length in characters, not all one character).
+pub fn check_secret(secret: &str) -> Result<(), Rejection> {
+    let n = secret.chars().count();
+    if n < MIN_SECRET_CHARS {
+        return Err(Rejection::new(
+            ErrorCode::InvalidValue,
+            "shared_secret",
+            format!("at least {MIN_SECRET_CHARS} characters (this one has {n})"),
+        ));
+    }
+    let mut chars = secret.chars();
+    let first = chars.next();
+    if chars.all(|c| Some(c) == first) {
+        return Err(Rejection::new(
+            ErrorCode::InvalidValue,
+            "shared_secret",
+            "a repeated single character",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn link() -> ProcurementLink {
+        ProcurementLink {
+            id: ProcurementLinkId(Uuid::nil()),
+            account_id: AccountId(Uuid::nil()),
+            name: "Coupa".into(),
+            cxml: Some(CxmlIdentity {
+                domain: "NetworkID".into(),
+                identity: "AN0001".into(),
+            }),
+            oci_username: None,
+            secret_hash: "x".into(),
+            order_response_url: None,
+            default_ship_to: None,
+            active: true,
+            created_at: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn identity_keys_ignore_domain_case_but_not_identity_case() {
+        let a = CxmlIdentity {
+            domain: "NetworkId".into(),
+            identity: "AN0001".into(),
+        };
+        let b = CxmlIdentity {
+            domain: " networkid ".into(),
+            identity: "AN0001".into(),
+        };
+        let c = CxmlIdentity {
+            domain: "NetworkID".into(),
+            identity: "an0001".into(),
+        };
+        assert_eq!(a.key(), b.key());
+        assert_ne!(a.key(), c.key());
+    }
+
+    #[test]
+    fn a_link_needs_a_protocol_and_whole_credentials() {
+        assert!(link().validate().is_ok());
+        assert!(link().speaks(Protocol::Cxml) && !link().speaks(Protocol::Oci));
+        let mut l = link();
+        l.cxml = None;
+        assert_eq!(l.validate().unwrap_err().field, "cxml_identity");
+        l.oci_username = Some("  ".into());
+        assert_eq!(l.validate().unwrap_err().field, "oci_username");
+        let mut l = link();
+        l.cxml.as_mut().unwrap().domain = String::new();
+        assert_eq!(l.validate().unwrap_err().field, "cxml_domain");
+    }
+
+    #[test]
+    fn secrets_must_be_long_and_not_one_character() {
+        assert!(check_secret("correct-horse-battery").is_ok());
+        let e = check_secret("short").unwrap_err();
+        assert!(e.message.contains("at least 16"), "{}", e.message);
+        assert!(check_secret(&"a".repeat(40)).is_err());
+        // Characters, not bytes.
+        assert!(check_secret(&"é".repeat(10)).is_err());
+    }
+}
