@@ -65,7 +65,7 @@ pub use orders::*;
 pub use principal::{
     Action, Actor, CustomerRole, KeyVia, LocationScope, Principal, PrincipalKind, StaffRole, restrict_order,
 };
-pub use procurement::LinkInput;
+pub use procurement::{CartReturn, CxmlAnswer, LinkInput, OciStart, PunchoutProduct};
 pub use public_tracking::*;
 pub use queries::*;
 pub use reorder::*;

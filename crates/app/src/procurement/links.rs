@@ -52,8 +52,6 @@ pub struct LinkInput {
 
 /// The principal a punchout buyer acts as: a buyer of the link's account, nothing more. Orders,
 /// prices and sessions are then seen through the account's own isolation rules.
-// Used by the punchout sessions (being built next).
-#[allow(dead_code)]
 pub(crate) fn punchout_principal(link: &ProcurementLink) -> Principal {
     Principal {
         id: format!("procurement:{}", link.id),
@@ -262,7 +260,6 @@ impl App {
 
     /// The active link these credentials open, or `None` — after the same work whichever part
     /// was wrong (unknown identity, inactive link, wrong secret), so a caller learns nothing.
-    #[allow(dead_code)]
     pub(crate) async fn authenticate_link(
         &self,
         protocol: Protocol,

@@ -1,6 +1,12 @@
 //! Procurement systems connected to accounts: the links (credentials per buying organisation),
-//! and the punchout sessions and orders that arrive through them.
+//! the punchout sessions they open (cXML and SAP OCI), and the orders they send (cXML
+//! `OrderRequest`).
 
 mod links;
+mod oci;
+mod orders;
+mod punchout;
 
 pub use links::LinkInput;
+pub use oci::OciStart;
+pub use punchout::{CartReturn, CxmlAnswer, PunchoutProduct};

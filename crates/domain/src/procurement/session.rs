@@ -75,6 +75,8 @@ pub enum SessionState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PunchoutSession {
     pub id: Uuid,
+    /// SHA-256 (hex) of the session's token; the token itself is never stored.
+    pub token_hash: String,
     pub link_id: ProcurementLinkId,
     pub account_id: AccountId,
     pub protocol: Protocol,
@@ -85,6 +87,9 @@ pub struct PunchoutSession {
     pub return_url: String,
     /// OCI `~TARGET`: the frame the cart form is posted into.
     pub return_target: Option<String>,
+    /// Fields the procurement system asked to get back with the cart (OCI `~OkCode`, `~CALLER`).
+    #[serde(default)]
+    pub return_fields: Vec<(String, String)>,
     /// Who is shopping, as the procurement system named them (email or user id), for the record.
     pub shopper: Option<String>,
     pub cart: Vec<CartLine>,
@@ -204,6 +209,7 @@ mod tests {
         let t0 = OffsetDateTime::UNIX_EPOCH;
         PunchoutSession {
             id: Uuid::nil(),
+            token_hash: String::new(),
             link_id: ProcurementLinkId(Uuid::nil()),
             account_id: AccountId(Uuid::nil()),
             protocol: Protocol::Cxml,
@@ -211,6 +217,7 @@ mod tests {
             buyer_cookie: Some("c00k1e".into()),
             return_url: "https://buyer.example/return".into(),
             return_target: None,
+            return_fields: vec![],
             shopper: None,
             cart: vec![],
             state: SessionState::Open,

@@ -1,3 +1,0 @@
-//! (in progress)
-
-pub const COVERED: &[&str] = &[];
