@@ -42,7 +42,6 @@ fn provider(name: &str) -> Option<Provider> {
 /// applied, also when nothing was (unknown numbers, repeats), so the provider stops re-sending.
 #[utoipa::path(post, path = "/api/v1/carriers/{provider}/webhook", tag = "shipments",
     params(("provider" = String, Path, description = "easypost, aftership or ups")),
-    request_body(content = String, content_type = "application/json"),
     responses((status = 200, body = CarrierWebhookOut), (status = 401, body = Problem), (status = 404, body = Problem),
         (status = 422, body = Problem)))]
 pub async fn carrier_webhook(

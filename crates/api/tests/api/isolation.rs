@@ -35,6 +35,8 @@ const PUBLIC: &[(&str, &str)] = &[
     // The payment provider's signed webhook (no credentials, a signature; tested on its own below).
     ("post", "/api/v1/payments/provider-webhook"),
     // -- /receivables --
+    // Carriers' signed webhooks (a signature, no credentials; refusals tested in `carriers`).
+    ("post", "/api/v1/carriers/{provider}/webhook"),
 ];
 
 // ---------------------------------------------------------------------------------------------
