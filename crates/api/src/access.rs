@@ -34,6 +34,14 @@ pub fn action(method: &Method, path: &str) -> Option<Action> {
         ("POST", "/api/v1/payments/provider-webhook") => Public,
         // Authenticated by each provider's own signature on the body, in the app.
         ("POST", "/api/v1/carriers/{provider}/webhook") => Public,
+        // -- procurement --
+        // A buyer's procurement system, authenticated by the cXML Sender's shared secret.
+        ("POST", "/api/v1/punchout/cxml/setup" | "/api/v1/punchout/cxml/order") => Public,
+        // Seller admins change links (checked in the app); an account's admins may read them.
+        ("GET", "/api/v1/accounts/{id}/procurement-links" | "/api/v1/procurement-links/{id}") => Integrations,
+        ("POST", "/api/v1/accounts/{id}/procurement-links") | ("PATCH", "/api/v1/procurement-links/{id}") => {
+            Integrations
+        }
         (
             "GET",
             "/api/v1/accounts/{id}/billing-profile"

@@ -17,7 +17,9 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use routes::{accounts, billing, carriers, catalog, governance, identity, orders, receivables, shipments, system};
+use routes::{
+    accounts, billing, carriers, catalog, governance, identity, orders, procurement, receivables, shipments, system,
+};
 use std::sync::Arc;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -296,6 +298,11 @@ fn api_router() -> OpenApiRouter<ApiState> {
         .routes(routes!(receivables::get_online))
         .routes(routes!(receivables::provider_webhook))
         .routes(routes!(carriers::carrier_webhook))
+        // -- procurement --
+        .routes(routes!(procurement::cxml_setup))
+        .routes(routes!(procurement::cxml_order))
+        .routes(routes!(procurement::create_link, procurement::list_links))
+        .routes(routes!(procurement::get_link, procurement::update_link))
         .routes(routes!(receivables::open_dispute, receivables::list_disputes))
         .routes(routes!(receivables::get_dispute))
         .routes(routes!(receivables::post_dispute_message))

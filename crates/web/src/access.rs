@@ -90,6 +90,10 @@ pub fn rule(method: &Method, path: &str) -> Option<Rule> {
         ("GET", "/shipments") => Rule::SignedIn(Any, OrderRead),
         // -- console search, customer 360, tracking, password reset, downloads --
         ("GET" | "POST", "/forgot-password" | "/reset-password" | "/track") => Rule::Public,
+        // -- punchout: the OCI call is authenticated by its USERNAME/PASSWORD, the session's
+        // pages by the token in their path (the app refuses an unknown or ended one as not found).
+        ("GET" | "POST", "/punchout/oci") | ("GET", "/punchout/{token}") => Rule::Public,
+        ("POST", "/punchout/{token}/cart" | "/punchout/{token}/return") => Rule::Public,
         ("POST", "/users/{id}/password-reset") => Rule::SignedIn(Any, UsersManage),
         ("GET", "/search" | "/console/accounts/{id}") => Rule::SignedIn(Staff, AccountRead),
         ("GET", "/orders.csv") => Rule::SignedIn(Any, OrderRead),

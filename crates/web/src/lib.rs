@@ -152,6 +152,12 @@ fn pages() -> Pages {
     .get("/invoices.csv", downloads::invoices_csv)
     .get("/console/accounts/{id}", customer::customer)
     .post("/track", track::lookup)
+    // -- punchout --
+    .get("/punchout/oci", punchout::oci_entry)
+    .post("/punchout/oci", punchout::oci_entry)
+    .get("/punchout/{token}", punchout::catalogue)
+    .post("/punchout/{token}/cart", punchout::set_line)
+    .post("/punchout/{token}/return", punchout::return_cart)
     // -- cases --
     .get("/cases", cases::list)
     .get("/cases/new", cases::new_form)

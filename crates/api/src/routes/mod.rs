@@ -11,6 +11,7 @@ pub mod fulfilment;
 pub mod governance;
 pub mod identity;
 pub mod orders;
+pub mod procurement;
 pub mod receivables;
 pub mod reorder;
 pub mod reports;

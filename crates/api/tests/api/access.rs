@@ -15,6 +15,9 @@ const PUBLIC: &[(&str, &str)] = &[
     ("post", "/api/v1/payments/provider-webhook"),
     // Authenticated by each provider's signature (refusals: carriers).
     ("post", "/api/v1/carriers/{provider}/webhook"),
+    // Authenticated by the cXML Sender's shared secret; answered in cXML (refusals: procurement).
+    ("post", "/api/v1/punchout/cxml/setup"),
+    ("post", "/api/v1/punchout/cxml/order"),
 ];
 
 async fn every_endpoint_requires_a_key(t: TestApp) {

@@ -37,6 +37,11 @@ const PUBLIC: &[(&str, &str)] = &[
     // -- /receivables --
     // Carriers' signed webhooks (a signature, no credentials; refusals tested in `carriers`).
     ("post", "/api/v1/carriers/{provider}/webhook"),
+    // -- procurement --
+    // A buyer's procurement system: the cXML Sender's shared secret (refusals: procurement).
+    ("post", "/api/v1/punchout/cxml/setup"),
+    ("post", "/api/v1/punchout/cxml/order"),
+    // -- /procurement --
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -86,6 +91,10 @@ enum Kind {
     BankImport,
     Receipt,
     // -- /receivables --
+    // -- procurement --
+    /// A buying organisation's link to its account (seen by the account; changed by seller admins).
+    Link,
+    // -- /procurement --
 }
 
 /// A record a request can target.
@@ -246,6 +255,11 @@ struct Fx {
     ep_a: Rec,
     ep_b: Rec,
     ep_seller: Rec,
+    // -- procurement --
+    /// A procurement link of A and one of B.
+    link_a: Rec,
+    link_b: Rec,
+    // -- /procurement --
     /// A webhook delivery to each of them.
     del_a: Rec,
     del_b: Rec,
@@ -328,6 +342,10 @@ impl Fx {
             ep_a: Rec::new("EpA", Endpoint, &id("ep_a"), Some(Acct::A)),
             ep_b: Rec::new("EpB", Endpoint, &id("ep_b"), Some(Acct::B)),
             ep_seller: Rec::new("EpSeller", Endpoint, &id("ep_seller"), None).seller_only(),
+            // -- procurement --
+            link_a: Rec::new("LinkA", Link, &id("link_a"), Some(Acct::A)),
+            link_b: Rec::new("LinkB", Link, &id("link_b"), Some(Acct::B)),
+            // -- /procurement --
             del_a: Rec::new("DelA", Delivery, &id("del_a"), Some(Acct::A)),
             del_b: Rec::new("DelB", Delivery, &id("del_b"), Some(Acct::B)),
             del_seller: Rec::new("DelSeller", Delivery, &id("del_seller"), None).seller_only(),
@@ -396,6 +414,10 @@ impl Fx {
             &self.ep_a,
             &self.ep_b,
             &self.ep_seller,
+            // -- procurement --
+            &self.link_a,
+            &self.link_b,
+            // -- /procurement --
             &self.del_a,
             &self.del_b,
             &self.del_seller,
@@ -477,6 +499,10 @@ const FIXTURE_IDS: &[&str] = &[
     "ep_a",
     "ep_b",
     "ep_seller",
+    // -- procurement --
+    "link_a",
+    "link_b",
+    // -- /procurement --
     "del_a",
     "del_b",
     "del_seller",
@@ -739,6 +765,20 @@ async fn fixture(t: &TestApp) -> Fx {
         ids.put(k, v);
     }
     // -- /notifications --
+    // -- procurement --
+    for (k, account) in [("link_a", &w.account), ("link_b", &w.other_account)] {
+        let link = t
+            .post(
+                &format!("/api/v1/accounts/{account}/procurement-links"),
+                json!({"cxml_identity": {"domain": "NetworkID", "identity": format!("AN-{k}")},
+                       "shared_secret": "matrix shared secret 0123"}),
+            )
+            .await
+            .ok()
+            .id();
+        ids.put(k, link);
+    }
+    // -- /procurement --
     // -- receivables --
     // After the fan-out above, so the notification fixtures stay as they were.
     for (k, v) in fixture_receivables(t, &w, &inv_a, &inv_b).await {
@@ -1660,6 +1700,18 @@ fn cases(method: &str, path: &str, fx: &Fx) -> Vec<Case> {
             &[&fx.ep_a, &fx.ep_b, &fx.ep_seller],
             json!({"since": "2999-01-01T00:00:00Z"}),
         ),
+        // -- procurement --
+        ("get", "/api/v1/accounts/{id}/procurement-links") => each(&accounts, Value::Null),
+        // A secret too short: a permitted request is refused (on `shared_secret`) once the
+        // account is known.
+        ("post", "/api/v1/accounts/{id}/procurement-links") => each(
+            &accounts,
+            json!({"oci_username": "MATRIX", "shared_secret": "short"}),
+        ),
+        ("get", "/api/v1/procurement-links/{id}") => each(&[&fx.link_a, &fx.link_b], Value::Null),
+        // Already active: a permitted request changes nothing.
+        ("patch", "/api/v1/procurement-links/{id}") => each(&[&fx.link_a, &fx.link_b], json!({"active": true})),
+        // -- /procurement --
         ("get", "/api/v1/deliveries") => vec![
             one("all", path.to_owned(), Value::Null, vec![]),
             one(
@@ -1937,6 +1989,16 @@ fn expect(who: &Who, method: &str, path: &str, case: &Case) -> Expect {
         return Expect::Forbidden;
     }
     // -- /receivables --
+    // -- procurement --
+    // Procurement links are changed by seller admins only, refused before any lookup.
+    let link_change = matches!(
+        (method, path),
+        ("post", "/api/v1/accounts/{id}/procurement-links") | ("patch", "/api/v1/procurement-links/{id}")
+    );
+    if link_change && !who.principal.is_seller_admin() {
+        return Expect::Forbidden;
+    }
+    // -- /procurement --
     for (rec, r) in &case.refs {
         if !sees(&who.reach, rec) {
             return match r {

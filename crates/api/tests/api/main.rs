@@ -20,6 +20,7 @@ mod large_order;
 mod migration;
 // -- notifications --
 mod notifications;
+mod procurement;
 // -- /notifications --
 mod protocol;
 mod receivables;

@@ -12,7 +12,9 @@ use crate::principal::{CustomerRole, LocationScope, Principal, PrincipalKind};
 use crate::{App, Ctx, Planned, Versioned};
 use aftercart_domain::account::Account;
 use aftercart_domain::ids::{AccountId, LocationId};
-use aftercart_domain::procurement::{CxmlIdentity, ProcurementLink, ProcurementLinkId, Protocol, check_secret};
+use aftercart_domain::procurement::{
+    CartEncoding, CxmlIdentity, ProcurementLink, ProcurementLinkId, Protocol, check_secret,
+};
 use aftercart_domain::{ErrorCode, Rejection};
 use aftercart_store::{Commit, KeyWrite, WriteMode};
 use serde_json::json;
@@ -47,6 +49,7 @@ pub struct LinkInput {
     pub shared_secret: Option<String>,
     pub order_response_url: Option<Option<String>>,
     pub default_ship_to: Option<Option<LocationId>>,
+    pub cart_encoding: Option<CartEncoding>,
     pub active: Option<bool>,
 }
 
@@ -176,6 +179,7 @@ impl App {
             secret_hash: String::new(),
             order_response_url: input.order_response_url.clone().flatten(),
             default_ship_to: input.default_ship_to.flatten(),
+            cart_encoding: input.cart_encoding.unwrap_or_default(),
             active: input.active.unwrap_or(true),
             created_at: now,
         };
@@ -219,6 +223,9 @@ impl App {
         }
         if let Some(s) = input.default_ship_to {
             l.default_ship_to = s;
+        }
+        if let Some(e) = input.cart_encoding {
+            l.cart_encoding = e;
         }
         if let Some(a) = input.active {
             l.active = a;

@@ -13,6 +13,8 @@ use aftercart_interchange::oci::{OciFunction, OciItem, cart_fields as oci_cart_f
 pub enum OciStart {
     /// Send the browser here (the session's start page).
     Redirect(String),
+    /// `FUNCTION=VALIDATE`: the product priced for this buyer goes straight back, no page shown.
+    Return(super::CartReturn),
     /// The credentials did not open a link (which part was wrong is not said).
     Unauthorized,
     /// The call itself is malformed: the field and why.
@@ -21,7 +23,7 @@ pub enum OciStart {
 
 impl App {
     /// The OCI inbound call (query or form fields) → a punchout session, or why not.
-    pub async fn oci_punchout_setup(&self, fields: &[(String, String)], base_url: &str) -> Result<OciStart> {
+    pub async fn oci_punchout_setup(&self, fields: &[(String, String)]) -> Result<OciStart> {
         let setup = match parse_setup(fields) {
             Ok(s) => s,
             Err(e) => {
@@ -74,11 +76,30 @@ impl App {
                 &start,
             )
             .await?;
-        Ok(OciStart::Redirect(format!(
-            "{}/punchout/{token}",
-            base_url.trim_end_matches('/')
-        )))
+        let start = self.punchout_start_url(&token);
+        Ok(match &setup.function {
+            OciFunction::Validate { .. } => OciStart::Return(self.punchout_return(&token).await?),
+            // DETAIL opens on the product; a background search on the search's results (SRM
+            // shows the page when it cannot take results without one).
+            OciFunction::Detail { product_id } => {
+                OciStart::Redirect(format!("{start}?sku={}", query_value(product_id)))
+            }
+            OciFunction::BackgroundSearch { search_string } => {
+                OciStart::Redirect(format!("{start}?q={}", query_value(search_string)))
+            }
+            OciFunction::Browse | OciFunction::Other(_) => OciStart::Redirect(start),
+        })
     }
+}
+
+/// A query-string value, percent-encoded (unreserved characters kept).
+fn query_value(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// The cart as OCI fields, with what the call asked to get back.

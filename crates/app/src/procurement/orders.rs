@@ -118,11 +118,12 @@ impl App {
             placed_at: None,
             lines,
         };
-        let dedup = format!("cxml_payload:{}:{}", link.id, env.payload_id);
+        // Scoped to the link: payload ids are unique per sender, not across buyers.
+        let dedup = format!("cxml_payload:{}", env.payload_id);
         let placed = self
             .run(&ctx, || async {
                 let mut p = self.plan_place_order(&ctx, &input).await?;
-                p.commit.dedup.push((p.value.value.id.0, dedup.clone()));
+                p.commit.dedup.push((link.id.0, dedup.clone()));
                 Ok(p)
             })
             .await;

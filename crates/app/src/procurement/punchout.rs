@@ -14,7 +14,9 @@ use aftercart_domain::account::Account;
 use aftercart_domain::ids::{AccountId, ProductId};
 use aftercart_domain::money::Money;
 use aftercart_domain::procurement::session::SESSION_MINUTES;
-use aftercart_domain::procurement::{CartLine, Operation, ProcurementLink, Protocol, PunchoutSession, SessionState};
+use aftercart_domain::procurement::{
+    CartEncoding, CartLine, Operation, ProcurementLink, Protocol, PunchoutSession, SessionState,
+};
 use aftercart_domain::product::Product;
 use aftercart_domain::{ErrorCode, Qty, Rejection};
 use aftercart_interchange::cxml::{
@@ -60,6 +62,59 @@ pub struct CartReturn {
     pub url: String,
     pub target: Option<String>,
     pub fields: Vec<(String, String)>,
+}
+
+impl CartReturn {
+    /// The page that posts the cart back as soon as it loads (a button without scripts).
+    pub fn html(&self) -> Result<String> {
+        cxml::auto_post_html_with_target(&self.url, self.target.as_deref(), &self.fields)
+            .map_err(|e| AppError::Corrupt(format!("the return URL: {e}")))
+    }
+
+    /// The page's own Content-Security-Policy: its one inline script by hash, and forms only to
+    /// the procurement system's return URL.
+    pub fn csp(&self) -> String {
+        let origin = origin_of(&self.url);
+        format!(
+            "default-src 'none'; script-src {}; form-action {origin}; frame-ancestors 'none'; base-uri 'none'",
+            cxml::auto_post_script_csp()
+        )
+    }
+}
+
+/// `scheme://host[:port]` of an http(s) URL (what `form-action` names). Anything that is not a
+/// plain origin (userinfo, characters a header could be split on) gives `'none'`: the page
+/// then shows its button, and the browser refuses the post rather than us widening the policy.
+fn origin_of(url: &str) -> String {
+    let url = url.trim();
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "'none'".into();
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']');
+    if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") || host.is_empty() || !host.chars().all(plain)
+    {
+        return "'none'".into();
+    }
+    format!("{}://{host}", scheme.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_of;
+
+    #[test]
+    fn the_return_page_allows_posts_to_the_return_origin_only() {
+        assert_eq!(
+            origin_of("https://buyer.example:8443/punchout/return?x=1"),
+            "https://buyer.example:8443"
+        );
+        assert_eq!(origin_of("http://127.0.0.1:9/hook"), "http://127.0.0.1:9");
+        assert_eq!(origin_of("HTTPS://srm.example"), "https://srm.example");
+        assert_eq!(origin_of("https://a@evil.example/"), "'none'");
+        assert_eq!(origin_of("https://x.example;script-src *"), "'none'");
+        assert_eq!(origin_of("javascript:alert(1)"), "'none'");
+    }
 }
 
 /// One product as a punchout buyer sees it: at the account's price.
@@ -118,9 +173,9 @@ impl App {
         self.authenticate_link(Protocol::Cxml, "", secret).await
     }
 
-    /// `PunchOutSetupRequest` in → `PunchOutSetupResponse` with the session's start page.
-    /// `base_url` is this server's public URL (`https://portal.example`).
-    pub async fn cxml_punchout_setup(&self, body: &[u8], base_url: &str) -> Result<CxmlAnswer> {
+    /// `PunchOutSetupRequest` in → `PunchOutSetupResponse` with the session's start page (on
+    /// the portal's public URL).
+    pub async fn cxml_punchout_setup(&self, body: &[u8]) -> Result<CxmlAnswer> {
         let req = match cxml::parse(body) {
             Ok(Document::PunchOutSetupRequest(r)) => r,
             Ok(other) => {
@@ -176,9 +231,14 @@ impl App {
             self.our_credential(),
             "Aftercart",
         );
-        let url = format!("{}/punchout/{token}", base_url.trim_end_matches('/'));
+        let url = self.punchout_start_url(&token);
         let xml = cxml::write_punchout_setup_response(&env, &url).map_err(|e| AppError::Corrupt(e.to_string()))?;
         Ok(CxmlAnswer { http_status: 200, xml })
+    }
+
+    /// The page a session starts on: the portal's public URL, the token in the path.
+    pub(crate) fn punchout_start_url(&self, token: &str) -> String {
+        format!("{}/punchout/{token}", self.notify.portal_url.trim_end_matches('/'))
     }
 
     /// Records a new session; returns it and its token (shown once, in the start URL).
@@ -246,6 +306,11 @@ impl App {
     /// The live session a token opens, and the context its buyer acts in. An unknown, expired
     /// or returned session is "not found" alike.
     pub async fn punchout_session(&self, token: &str) -> Result<(Versioned<PunchoutSession>, Ctx)> {
+        let (s, link) = self.live_session(token).await?;
+        Ok((s, Ctx::new(punchout_principal(&link))))
+    }
+
+    async fn live_session(&self, token: &str) -> Result<(Versioned<PunchoutSession>, ProcurementLink)> {
         let row = self
             .store
             .by_number(PunchoutSession::KIND, &token_hash(token))
@@ -264,16 +329,26 @@ impl App {
         if !link.active {
             return Err(AppError::not_found("punchout session"));
         }
-        Ok((s, Ctx::new(punchout_principal(&link))))
+        Ok((s, link))
     }
 
-    /// The catalogue at the account's prices, with what the cart holds.
-    pub async fn punchout_catalog(&self, token: &str) -> Result<(Versioned<PunchoutSession>, Vec<PunchoutProduct>)> {
+    /// The catalogue at the account's prices, with what the cart holds: one product (`sku`, as
+    /// OCI `DETAIL` asks), those whose SKU, name or category holds `q`, or all.
+    pub async fn punchout_catalog(
+        &self,
+        token: &str,
+        sku: Option<&str>,
+        q: Option<&str>,
+    ) -> Result<(Versioned<PunchoutSession>, Vec<PunchoutProduct>)> {
+        let sku = sku.map(str::trim).filter(|s| !s.is_empty());
+        let q = q.map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty());
         let (s, ctx) = self.punchout_session(token).await?;
         let account = self.load::<Account>(&ctx, s.value.account_id.0).await?.value;
+        // The catalogue belongs to no account, and a customer's lists are narrowed to their
+        // own account, so the seller's catalogue is read as the system; prices are the account's.
         let products = self
             .list_products(
-                &ctx,
+                &Ctx::system(),
                 &crate::ListFilter {
                     status: Some("active".into()),
                     limit: 500,
@@ -282,8 +357,18 @@ impl App {
             )
             .await?
             .items;
+        let wanted = |p: &Product| match (sku, &q) {
+            (Some(s), _) => p.sku == s,
+            (None, Some(q)) => {
+                p.sku.to_lowercase().contains(q)
+                    || p.name.to_lowercase().contains(q)
+                    || p.category.to_lowercase().contains(q)
+            }
+            (None, None) => true,
+        };
         let out = products
             .into_iter()
+            .filter(|p| wanted(&p.value))
             .map(|p| {
                 let in_cart = s
                     .value
@@ -341,7 +426,8 @@ impl App {
 
     /// Ends the session and gives the form that carries the cart back to the procurement system.
     pub async fn punchout_return(&self, token: &str) -> Result<CartReturn> {
-        let (mut s, ctx) = self.punchout_session(token).await?;
+        let (mut s, link) = self.live_session(token).await?;
+        let ctx = Ctx::new(punchout_principal(&link));
         let account = self.load::<Account>(&ctx, s.value.account_id.0).await?.value;
         let now = self.clock.now();
         let cart = s.value.return_cart(now)?.to_vec();
@@ -375,12 +461,22 @@ impl App {
                     supplier_order_id: None,
                     items,
                 };
-                let env = Envelope::new(cxml::payload_id(now, &s.value.id.to_string(), "aftercart"), now);
-                let mut env = env;
+                let mut env = Envelope::new(cxml::payload_id(now, &s.value.id.to_string(), "aftercart"), now);
+                // From us, to the buying organisation the link names (the cart answers its setup).
+                env.from = vec![self.our_credential()];
+                env.to = link
+                    .cxml
+                    .iter()
+                    .map(|c| Credential::new(c.domain.clone(), c.identity.clone()))
+                    .collect();
                 env.sender = vec![self.our_credential()];
                 env.user_agent = Some("Aftercart".into());
                 let xml = cxml::write_order_message(&env, &msg).map_err(|e| AppError::Corrupt(e.to_string()))?;
-                cxml::form_post_fields(&xml, Encoding::Urlencoded)
+                let encoding = match link.cart_encoding {
+                    CartEncoding::Urlencoded => Encoding::Urlencoded,
+                    CartEncoding::Base64 => Encoding::Base64,
+                };
+                cxml::form_post_fields(&xml, encoding)
             }
             Protocol::Oci => super::oci::cart_fields(&cart, &s.value.return_fields)?,
         };

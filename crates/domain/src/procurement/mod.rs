@@ -61,6 +61,34 @@ impl CxmlIdentity {
     }
 }
 
+/// How a cXML cart travels back in the buyer's browser: the `PunchOutOrderMessage` in the form
+/// field `cxml-urlencoded` (most systems) or `cxml-base64` (some, to survive their gateways'
+/// character handling). A setting of the link: the setup request does not say.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CartEncoding {
+    #[default]
+    Urlencoded,
+    Base64,
+}
+
+impl CartEncoding {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CartEncoding::Urlencoded => "urlencoded",
+            CartEncoding::Base64 => "base64",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CartEncoding> {
+        match s.trim() {
+            "urlencoded" | "cxml-urlencoded" => Some(CartEncoding::Urlencoded),
+            "base64" | "cxml-base64" => Some(CartEncoding::Base64),
+            _ => None,
+        }
+    }
+}
+
 /// Shared secrets shorter than this are refused: they are the only thing standing between the
 /// internet and an account's ordering.
 pub const MIN_SECRET_CHARS: usize = 16;
@@ -81,6 +109,9 @@ pub struct ProcurementLink {
     pub order_response_url: Option<String>,
     /// The ship-to used for punchout lines and orders that name no address the account knows.
     pub default_ship_to: Option<LocationId>,
+    /// cXML only: the form field the cart goes back in.
+    #[serde(default)]
+    pub cart_encoding: CartEncoding,
     pub active: bool,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -172,6 +203,7 @@ mod tests {
             oci_username: None,
             secret_hash: "x".into(),
             order_response_url: None,
+            cart_encoding: CartEncoding::Urlencoded,
             default_ship_to: None,
             active: true,
             created_at: OffsetDateTime::UNIX_EPOCH,

@@ -16,6 +16,7 @@ pub mod approvals;
 pub mod customer;
 pub mod downloads;
 pub mod password;
+pub mod punchout;
 pub mod search;
 pub mod spend;
 pub mod track;

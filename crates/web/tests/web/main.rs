@@ -13,6 +13,7 @@ mod lists;
 mod matrix;
 mod notifications;
 mod portal;
+mod punchout;
 mod supplier;
 // -- returns --
 mod returns;

@@ -238,6 +238,15 @@ const MATRIX: &[(&str, &str, Rec, &str, &str)] = &[
     // The guides are catalogue content: everyone signed in who sees the catalogue.
     ("GET", "/help/{id}", Product, "", "SOOOOOOOO"),
     ("POST", "/unsubscribe", Plain, "token=x.y", "NNNNNNNNN"),
+    // -- punchout --
+    // No sign-in: the OCI call's USERNAME/PASSWORD, then the session's token, are the key. A
+    // call without its fields says what is missing; a token that is not a session is not found.
+    ("GET", "/punchout/oci", Plain, "", "UUUUUUUUU"),
+    ("POST", "/punchout/oci", Plain, "", "UUUUUUUUU"),
+    ("GET", "/punchout/{token}", Plain, "", "NNNNNNNNN"),
+    ("POST", "/punchout/{token}/cart", Plain, "", "NNNNNNNNN"),
+    ("POST", "/punchout/{token}/return", Plain, "", "NNNNNNNNN"),
+    // -- /punchout --
     ("GET", "/admin/notifications", Plain, "", "SFFFOFOFF"),
     ("POST", "/admin/notifications", Plain, "", "SFFF-F-FF"),
     // A customer's account admin: their own company's endpoints; another's is not found.
