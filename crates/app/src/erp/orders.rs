@@ -96,11 +96,13 @@ impl App {
             let next = reader.next_row();
             let row = match next {
                 None => break,
-                Some(Err(e)) => return Err(AppError::Rejected(aftercart_domain::Rejection::new(
-                    aftercart_domain::ErrorCode::InvalidValue,
-                    "file",
-                    e,
-                ))),
+                Some(Err(e)) => {
+                    return Err(AppError::Rejected(aftercart_domain::Rejection::new(
+                        aftercart_domain::ErrorCode::InvalidValue,
+                        "file",
+                        e,
+                    )));
+                }
                 Some(Ok(r)) => r,
             };
             let no = match &row {
@@ -111,7 +113,6 @@ impl App {
                 continue;
             }
             last_row = no;
-            cp.summary.read += 1;
             let parsed = row.and_then(|raw| OrderLineRow::from_raw(&raw).map(|l| (raw, l)));
             let (raw, line) = match parsed {
                 Ok(x) => x,
@@ -129,8 +130,15 @@ impl App {
                 if batch_rows >= opts.batch_rows {
                     // The batch ends before this row's order: commit it, checkpointed at the
                     // row before this one.
-                    self.commit_batch(ctx, &mut cp, std::mem::take(&mut batch), &mut pending_rejects, no - 1, false)
-                        .await?;
+                    self.commit_batch(
+                        ctx,
+                        &mut cp,
+                        std::mem::take(&mut batch),
+                        &mut pending_rejects,
+                        no - 1,
+                        false,
+                    )
+                    .await?;
                     batch_rows = 0;
                     progress(no - 1);
                 }
@@ -194,7 +202,9 @@ impl App {
                     Outcome::Unchanged(n) => next.summary.unchanged += n,
                 }
             }
+            // Data rows are numbered from 1 with none skipped, so the rows read are the rows done.
             next.rows_done = rows_done;
+            next.summary.read = rows_done;
             let now = self.clock.now();
             commit.docs.push(next.write(now, done)?);
             match self.store.commit(commit).await {
@@ -223,7 +233,9 @@ impl App {
                 Err(CommitError::Store(e)) => return Err(AppError::Store(e)),
             }
         }
-        Err(AppError::Conflict("the import batch is being changed by others; run it again".into()))
+        Err(AppError::Conflict(
+            "the import batch is being changed by others; run it again".into(),
+        ))
     }
 
     /// One order: its rows checked against each other and the account, then placed, changed or
@@ -237,7 +249,10 @@ impl App {
     ) -> Result<Planned> {
         let (_, first) = &g.rows[0];
         let all = |column: &str, reason: &str| -> Vec<RowError> {
-            g.rows.iter().map(|(raw, _)| RowError::new(raw, column, reason)).collect()
+            g.rows
+                .iter()
+                .map(|(raw, _)| RowError::new(raw, column, reason))
+                .collect()
         };
         if !accounts.contains_key(&first.account) {
             let found = match self.store.by_number("account", &first.account).await? {
@@ -258,11 +273,19 @@ impl App {
                 continue;
             }
             let Some(ship_to) = ship_to(&account, &row.ship_to) else {
-                errs.push(RowError::new(raw, "ship_to", "is neither a location id nor a location name on the account"));
+                errs.push(RowError::new(
+                    raw,
+                    "ship_to",
+                    "is neither a location id nor a location name on the account",
+                ));
                 continue;
             };
             if !keys.insert((row.sku.clone(), row.ship_to.clone())) {
-                errs.push(RowError::new(raw, "sku", "the same sku and ship_to appear twice in this order"));
+                errs.push(RowError::new(
+                    raw,
+                    "sku",
+                    "the same sku and ship_to appear twice in this order",
+                ));
                 continue;
             }
             lines.push((raw, row, ship_to));
@@ -326,8 +349,8 @@ impl App {
             // The good lines are placed; the bad ones (if any) are rejected beside them.
             return Ok((Some((Outcome::Created(lines.len() as u64), number)), errs));
         };
-        let record: Record = serde_json::from_str(&existing.data)
-            .map_err(|e| AppError::Corrupt(format!("import record: {e}")))?;
+        let record: Record =
+            serde_json::from_str(&existing.data).map_err(|e| AppError::Corrupt(format!("import record: {e}")))?;
         if record.account != first.account {
             return Ok((None, all("account", "an imported order cannot move to another account")));
         }
@@ -432,7 +455,11 @@ fn ship_to(account: &Account, s: &str) -> Option<LocationId> {
 /// A refusal of the whole order by the app, as rejects of its rows: a field naming one line
 /// (`lines[2].sku`) rejects that line's row with the column; anything else every row. Store
 /// failures stop the import.
-fn rejected(e: AppError, lines: &[(&RawRow, &OrderLineRow, LocationId)], mut errs: Vec<RowError>) -> Result<Vec<RowError>> {
+fn rejected(
+    e: AppError,
+    lines: &[(&RawRow, &OrderLineRow, LocationId)],
+    mut errs: Vec<RowError>,
+) -> Result<Vec<RowError>> {
     let (field, reason) = match e {
         AppError::Rejected(r) => (r.field, r.message),
         AppError::NotFound { what, field } => (field.unwrap_or_default(), format!("{what} not found")),
@@ -454,7 +481,11 @@ fn rejected(e: AppError, lines: &[(&RawRow, &OrderLineRow, LocationId)], mut err
         // The order is refused as a whole: its other rows are rejected with the reason too.
         for (j, (raw, _, _)) in lines.iter().enumerate() {
             if j != i {
-                errs.push(RowError::new(raw, "", format!("its order was refused: row {} {col}: {reason}", lines[i].0.no)));
+                errs.push(RowError::new(
+                    raw,
+                    "",
+                    format!("its order was refused: row {} {col}: {reason}", lines[i].0.no),
+                ));
             }
         }
     } else {

@@ -218,7 +218,9 @@ fn json_row(no: u64, line: &str) -> Result<RawRow, RowError> {
 
 /// A CSV record written back as one CSV line (without the line end).
 fn requote(rec: &csv::StringRecord) -> String {
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
     if w.write_record(rec).is_err() {
         return String::new();
     }
@@ -229,7 +231,8 @@ fn requote(rec: &csv::StringRecord) -> String {
 /// The rejects file: `row,column,reason,original` with a header row.
 pub fn write_rejects<W: std::io::Write>(out: W, rejects: &[RowError]) -> Result<(), String> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(["row", "column", "reason", "original"]).map_err(|e| e.to_string())?;
+    w.write_record(["row", "column", "reason", "original"])
+        .map_err(|e| e.to_string())?;
     for r in rejects {
         w.write_record([r.row.to_string().as_str(), &r.column, &r.reason, &r.original])
             .map_err(|e| e.to_string())?;

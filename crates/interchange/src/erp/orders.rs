@@ -64,7 +64,11 @@ impl OrderLineRow {
             Ok(0) => return Err(RowError::new(raw, "quantity", "must be at least 1")),
             Ok(q) => q,
             Err(_) => {
-                return Err(RowError::new(raw, "quantity", "must be a whole number from 1 to 4294967295"));
+                return Err(RowError::new(
+                    raw,
+                    "quantity",
+                    "must be a whole number from 1 to 4294967295",
+                ));
             }
         };
         let requested_date = match raw.get("requested_date") {
@@ -105,9 +109,7 @@ impl OrderLineRow {
             self.quantity.to_string(),
             self.requested_date.map(|d| d.to_string()).unwrap_or_default(),
             self.po_number.clone().unwrap_or_default(),
-            self.placed_at
-                .and_then(|t| t.format(&Rfc3339).ok())
-                .unwrap_or_default(),
+            self.placed_at.and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default(),
         ]
     }
 }
