@@ -2,6 +2,7 @@
 
 mod bench;
 mod config;
+mod erp;
 mod integrations_config;
 mod notify_config;
 mod payments_config;
@@ -69,6 +70,10 @@ enum Command {
     Demo(Common),
     /// Load-test a running server over loopback (see BENCHMARKS.md).
     Bench(bench::BenchArgs),
+    /// Import an ERP file (CSV or JSON Lines) into the store; resumable (see README).
+    Import(erp::ImportArgs),
+    /// Write a sample ERP orders file and create the accounts and products it names.
+    ErpSample(erp::SampleArgs),
 }
 
 fn main() -> ExitCode {
@@ -84,8 +89,14 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
+    let result = match cli.command {
+        Command::Import(a) => rt.block_on(erp::import(a)),
+        Command::ErpSample(a) => rt.block_on(erp::sample(a)),
+        command => rt.block_on(run(Cli { command, ..cli })).map(|()| 0),
+    };
+    match result {
+        Ok(0) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
@@ -188,6 +199,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             serve(app, notify, &s, &key, &shown).await
         }
         Command::Bench(args) => bench::run(args).await,
+        Command::Import(_) | Command::ErpSample(_) => Err("handled in main".into()),
     }
 }
 

@@ -11,6 +11,7 @@ mod currency;
 pub mod cxml;
 pub mod edifact;
 pub mod einvoice_in;
+pub mod erp;
 pub mod oci;
 pub mod tracking;
 pub mod ubl;

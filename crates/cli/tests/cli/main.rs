@@ -4,6 +4,7 @@
 //! PostgreSQL behave as one (`multiprocess`).
 
 mod crash;
+mod erp;
 mod multiprocess;
 mod notify;
 

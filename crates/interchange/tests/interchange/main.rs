@@ -8,6 +8,7 @@ mod cxml;
 mod documents;
 mod edifact;
 mod einvoice_in;
+mod erp;
 mod oci;
 mod peppol;
 mod samples;
