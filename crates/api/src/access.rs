@@ -38,7 +38,12 @@ pub fn action(method: &Method, path: &str) -> Option<Action> {
         // A buyer's procurement system, authenticated by the cXML Sender's shared secret.
         ("POST", "/api/v1/punchout/cxml/setup" | "/api/v1/punchout/cxml/order") => Public,
         // Seller admins change links (checked in the app); an account's admins may read them.
-        ("GET", "/api/v1/accounts/{id}/procurement-links" | "/api/v1/procurement-links/{id}") => Integrations,
+        (
+            "GET",
+            "/api/v1/accounts/{id}/procurement-links"
+            | "/api/v1/procurement-links/{id}"
+            | "/api/v1/procurement-links/{id}/documents",
+        ) => Integrations,
         ("POST", "/api/v1/accounts/{id}/procurement-links") | ("PATCH", "/api/v1/procurement-links/{id}") => {
             Integrations
         }

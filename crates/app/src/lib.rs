@@ -66,7 +66,9 @@ pub use orders::*;
 pub use principal::{
     Action, Actor, CustomerRole, KeyVia, LocationScope, Principal, PrincipalKind, StaffRole, restrict_order,
 };
-pub use procurement::{CartReturn, CxmlAnswer, LinkInput, OciStart, PunchoutProduct};
+pub use procurement::{
+    CXML_QUEUE, CartReturn, CxmlAnswer, CxmlDocument, CxmlJob, CxmlTarget, LinkInput, OciStart, PunchoutProduct,
+};
 pub use public_tracking::*;
 pub use queries::*;
 pub use reorder::*;

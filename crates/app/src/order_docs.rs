@@ -191,6 +191,20 @@ impl StoredOrder {
             StoredOrder::Whole(o) => o.credit_hold.as_ref(),
         }
     }
+
+    pub(crate) fn channel(&self) -> aftercart_domain::order::Channel {
+        match self {
+            StoredOrder::Header(h) => h.channel,
+            StoredOrder::Whole(o) => o.channel,
+        }
+    }
+
+    /// Whether the order waits for an approval or a credit decision (not yet released).
+    pub(crate) fn held(&self) -> bool {
+        use aftercart_domain::receivables::credit::HoldState;
+        self.credit_hold().is_some_and(|h| h.state() == HoldState::Held)
+            || self.approval().is_some_and(|a| !a.is_approved())
+    }
 }
 
 impl Doc for StoredOrder {

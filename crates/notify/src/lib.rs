@@ -8,6 +8,7 @@
 //! the caller: it claims jobs from the app's outbox, sends them, and reports each attempt.
 
 pub mod backoff;
+pub mod cxml;
 mod error;
 mod message;
 pub mod nats;

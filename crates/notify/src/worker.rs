@@ -8,6 +8,7 @@ use crate::{
     Branding, Digest, EventStream, Fact, Guide, Help, Mailer, Milestone, Period, Recipient, SendError, SmsSender,
     Templates, WebhookSender, backoff,
 };
+use aftercart_app::CxmlJob;
 use aftercart_app::notify::{DigestJob, EmailJob, HelpJob, Message, NatsJob, SmsJob, WebhookJob, queues};
 use aftercart_app::{App, AppError};
 use aftercart_domain::notification::Cadence;
@@ -93,7 +94,8 @@ impl Worker {
 
     /// The queues this deployment sends from.
     pub fn queues(&self) -> Vec<&'static str> {
-        let mut q = vec![queues::WEBHOOK];
+        // cXML documents go out over the same guarded HTTP client as webhooks.
+        let mut q = vec![queues::WEBHOOK, queues::CXML];
         if self.ch.mailer.is_some() {
             q.extend([queues::EMAIL, queues::DIGEST, queues::HELP]);
         }
@@ -215,6 +217,10 @@ impl Worker {
                 Ok(p) => self.nats(&p).await,
                 Err(e) => parse_err(e),
             },
+            queues::CXML => match serde_json::from_str::<CxmlJob>(&job.payload) {
+                Ok(p) => self.cxml(&p).await,
+                Err(e) => parse_err(e),
+            },
             other => Attempt::Dead(format!("no worker sends the '{other}' queue")),
         }
     }
@@ -278,6 +284,29 @@ impl Worker {
             tracing::warn!(endpoint = %ep.id, error = %e, "could not record the endpoint's health");
         }
         attempt
+    }
+
+    async fn cxml(&self, p: &CxmlJob) -> Attempt {
+        let target = match self.app.cxml_target(p.link_id).await {
+            Ok(Some(t)) => t,
+            Ok(None) => {
+                return Attempt::Dead(
+                    "the procurement link is inactive or has no order_response_url; set it and replay".into(),
+                );
+            }
+            Err(e) => {
+                return Attempt::Failed {
+                    error: e.to_string(),
+                    retry_after: None,
+                };
+            }
+        };
+        match crate::cxml::post(&self.ch.webhooks, &target.url, &p.body, time::OffsetDateTime::now_utc()).await {
+            crate::cxml::Posted::Accepted { .. } => Attempt::Sent,
+            crate::cxml::Posted::Refused(why) => Attempt::Dead(format!("the procurement system refused it: {why}")),
+            crate::cxml::Posted::Blocked(why) => Attempt::Dead(format!("target refused: {why}")),
+            crate::cxml::Posted::Retry { error, retry_after } => Attempt::Failed { error, retry_after },
+        }
     }
 
     async fn email(&self, p: &EmailJob) -> Attempt {

@@ -95,6 +95,8 @@ pub struct ProcurementLinkIn {
     pub shared_secret: Secret,
     /// Where confirmations, ship notices and invoices are posted as cXML.
     pub order_response_url: Option<Url>,
+    /// The SharedSecret our outbound documents carry, when the buyer's system checks one. Never shown.
+    pub response_secret: Option<Secret>,
     /// The ship-to for lines whose address the account does not know.
     pub default_ship_to: Option<Uuid>,
     /// cXML carts go back as `urlencoded` (`cxml-urlencoded`, the default) or `base64` (`cxml-base64`).
@@ -115,6 +117,9 @@ pub struct ProcurementLinkPatchIn {
     pub order_response_url: Option<Option<Url>>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "nullable")]
+    pub response_secret: Option<Option<Secret>>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "nullable")]
     pub default_ship_to: Option<Option<Uuid>>,
     pub cart_encoding: Option<Code>,
     /// `false` refuses its sessions and orders at once (open sessions end).
@@ -130,6 +135,8 @@ pub struct ProcurementLinkOut {
     pub cxml_identity: Option<CxmlIdentityDto>,
     pub oci_username: Option<String>,
     pub order_response_url: Option<String>,
+    /// Whether outbound documents carry a shared secret (it is never shown).
+    pub has_response_secret: bool,
     pub default_ship_to: Option<Uuid>,
     /// `urlencoded` or `base64`.
     pub cart_encoding: String,
@@ -150,6 +157,7 @@ fn link_out(v: &Versioned<ProcurementLink>) -> ProcurementLinkOut {
         }),
         oci_username: l.oci_username.clone(),
         order_response_url: l.order_response_url.clone(),
+        has_response_secret: l.response_secret.is_some(),
         default_ship_to: l.default_ship_to.map(|s| s.0),
         cart_encoding: l.cart_encoding.as_str().into(),
         active: l.active,
@@ -224,6 +232,7 @@ pub async fn create_link(
                 .map(|u| http_url("order_response_url", u))
                 .transpose()?,
         ),
+        response_secret: Some(b.response_secret.as_ref().map(|s| s.to_string())),
         default_ship_to: Some(b.default_ship_to.map(LocationId)),
         cart_encoding: encoding(&b.cart_encoding)?,
         active: b.active,
@@ -287,6 +296,7 @@ pub async fn update_link(
             Some(None) => Some(None),
             Some(Some(u)) => Some(Some(http_url("order_response_url", u)?)),
         },
+        response_secret: b.response_secret.as_ref().map(|o| o.as_ref().map(|s| s.to_string())),
         default_ship_to: b.default_ship_to.map(|o| o.map(LocationId)),
         cart_encoding: encoding(&b.cart_encoding)?,
         active: b.active,
@@ -299,4 +309,54 @@ pub async fn update_link(
         )
         .await?;
     Ok(respond(StatusCode::OK, &link_out(&v), Some(v.version)))
+}
+
+/// One cXML document sent to a link's procurement system.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CxmlDocumentOut {
+    /// The delivery (replay it with `POST /api/v1/deliveries/{id}/replay`).
+    pub delivery_id: Uuid,
+    /// `ConfirmationRequest`, `ShipNoticeRequest`, `InvoiceDetailRequest` or `StatusUpdateRequest`.
+    pub document: String,
+    pub payload_id: String,
+    /// The order (SO-…) or invoice (INV-…) it is about.
+    pub reference: String,
+    /// `pending`, `done` or `dead`.
+    pub state: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: String,
+    /// The document as posted.
+    pub body: String,
+}
+
+/// The cXML documents posted (or waiting to be) to a link's `order_response_url`, newest first:
+/// confirmations, ship notices, invoices and status updates about its orders. Seller admins and
+/// the account's own admins.
+#[utoipa::path(get, path = "/api/v1/procurement-links/{id}/documents", tag = "procurement", params(("id" = Uuid, Path)),
+    responses((status = 200, body = PageDto<CxmlDocumentOut>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn link_documents(
+    State(st): State<ApiState>,
+    Caller(ctx): Caller,
+    PathParam(id): PathParam<Uuid>,
+) -> ApiResult<Response> {
+    let docs = st.app.cxml_documents(&ctx, ProcurementLinkId(id), 200).await?;
+    let body = PageDto {
+        items: docs
+            .into_iter()
+            .map(|d| CxmlDocumentOut {
+                delivery_id: d.delivery_id,
+                document: d.document,
+                payload_id: d.payload_id,
+                reference: d.reference,
+                state: d.state.as_str().to_owned(),
+                attempts: d.attempts,
+                last_error: d.last_error,
+                created_at: ts(d.created_at),
+                body: d.body,
+            })
+            .collect(),
+        next_cursor: None,
+    };
+    Ok(respond(StatusCode::OK, &body, None))
 }

@@ -1709,6 +1709,7 @@ fn cases(method: &str, path: &str, fx: &Fx) -> Vec<Case> {
             json!({"oci_username": "MATRIX", "shared_secret": "short"}),
         ),
         ("get", "/api/v1/procurement-links/{id}") => each(&[&fx.link_a, &fx.link_b], Value::Null),
+        ("get", "/api/v1/procurement-links/{id}/documents") => each(&[&fx.link_a, &fx.link_b], Value::Null),
         // Already active: a permitted request changes nothing.
         ("patch", "/api/v1/procurement-links/{id}") => each(&[&fx.link_a, &fx.link_b], json!({"active": true})),
         // -- /procurement --

@@ -4,7 +4,7 @@
 //! trip with three items and their long texts; credentials refused without saying which part
 //! was wrong; a link that orders only for its own account.
 
-use crate::harness::{TestApp, World};
+use crate::harness::{TestApp, World, usd};
 use aftercart_app::{AppError, OciStart};
 use aftercart_domain::Qty;
 use aftercart_domain::ids::ProductId;
@@ -239,6 +239,128 @@ async fn cxml_round_trip_to_an_order_with_two_ship_tos(t: TestApp) {
     assert_eq!(status, 200);
     assert!(response(&xml).status.text.contains("already received"), "{xml}");
     assert_eq!(account_orders(&t, &w.account).await.len(), 1);
+
+    // Out, through the outbox: what the seller does is told to the buyer's system as cXML,
+    // each document referencing the OrderRequest's orderID and payload id.
+    let oid = orders[0]["id"].as_str().unwrap().to_owned();
+    let link_id = link["id"].as_str().unwrap().to_owned();
+    t.post(
+        &format!("/api/v1/orders/{oid}/allocations"),
+        json!({"line": 1, "fulfilment_location_id": w.dallas, "quantity": 5}),
+    )
+    .await
+    .ok();
+    t.post(
+        &format!("/api/v1/orders/{oid}/backorders"),
+        json!({"line": 2, "quantity": 2, "expected_date": "2026-12-14", "reason": "mill delay"}),
+    )
+    .await
+    .ok();
+    t.post(
+        &format!("/api/v1/orders/{oid}/cancellations"),
+        json!({"line": 2, "quantity": 1, "reason": "buyer asked"}),
+    )
+    .await
+    .ok();
+    t.post(
+        "/api/v1/shipments",
+        json!({"order_id": oid, "from_location_id": w.dallas, "to_location_id": w.dock,
+               "lines": [{"line": 1, "quantity": 5}], "carrier": "UPS", "tracking_number": "1Z999AA10123456784",
+               "packing_slip": "PS-881"}),
+    )
+    .await
+    .ok();
+    t.post(
+        "/api/v1/invoices",
+        json!({"account_id": w.account, "currency": "USD", "issued_on": "2026-11-26",
+               "lines": [{"order_id": oid, "order_line": 1, "quantity": 5, "unit_price": usd("11.75")}]}),
+    )
+    .await
+    .ok();
+    t.app.fan_out_all().await.expect("fan-out");
+    let docs = t
+        .get(&format!("/api/v1/procurement-links/{link_id}/documents"))
+        .await
+        .ok()
+        .body["items"]
+        .as_array()
+        .cloned()
+        .unwrap();
+    let of = |kind: &str| -> Vec<Document> {
+        docs.iter()
+            .filter(|d| d["document"] == kind)
+            .map(|d| {
+                assert_eq!(d["state"], "pending", "{d}");
+                cxml::parse(d["body"].as_str().unwrap().as_bytes()).expect("our document parses")
+            })
+            .collect()
+    };
+    let confirmations: Vec<cxml::ConfirmationRequest> = of("ConfirmationRequest")
+        .into_iter()
+        .map(|d| match d {
+            Document::ConfirmationRequest(c) => c,
+            other => panic!("{:?}", other.kind()),
+        })
+        .collect();
+    // Placement accepted (new), then one detail (update) per step: allocation, backorder,
+    // cancellation — the newest says the whole story of each line.
+    assert_eq!(confirmations.len(), 4, "{docs:?}");
+    let accept = confirmations
+        .iter()
+        .find(|c| c.header.kind == cxml::ConfirmationType::Accept)
+        .unwrap();
+    assert_eq!(accept.header.operation, cxml::DocumentOperation::New);
+    assert_eq!(accept.order.order_id.as_deref(), Some("REQ-4471"));
+    assert_eq!(accept.order.payload_id.as_deref(), Some("1700000100.7@coupa.example"));
+    assert_eq!(accept.envelope.to[0].identity, IDENTITY);
+    // Newest first: the last detail has line 2 as 2 backordered (with the date) and 1 rejected.
+    let latest = &confirmations[0];
+    assert_eq!(latest.header.kind, cxml::ConfirmationType::Detail);
+    assert_eq!(latest.header.operation, cxml::DocumentOperation::Update);
+    let line = |n: u32| latest.items.iter().find(|i| i.line_number == n).unwrap();
+    let parts = |n: u32| -> Vec<(String, String, Option<String>)> {
+        line(n)
+            .statuses
+            .iter()
+            .map(|s| {
+                (
+                    s.kind.as_str().to_owned(),
+                    s.quantity.to_string(),
+                    s.delivery_date.as_ref().map(|d| d.at.date().to_string()),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(parts(1), vec![("accept".into(), "5".into(), None)]);
+    assert_eq!(
+        parts(2),
+        vec![
+            ("backordered".into(), "2".into(), Some("2026-12-14".into())),
+            ("reject".into(), "1".into(), None)
+        ]
+    );
+    let notices = of("ShipNoticeRequest");
+    let [Document::ShipNoticeRequest(notice)] = notices.as_slice() else {
+        panic!("one ship notice: {docs:?}")
+    };
+    assert_eq!(notice.header.shipment_id, "PS-881");
+    assert_eq!(notice.controls[0].shipment_ids[0].value, "1Z999AA10123456784");
+    assert_eq!(
+        notice.portions[0].order.payload_id.as_deref(),
+        Some("1700000100.7@coupa.example")
+    );
+    assert_eq!(notice.portions[0].items[0].line_number, 1);
+    assert_eq!(notice.portions[0].items[0].quantity.to_string(), "5");
+    let invoices = of("InvoiceDetailRequest");
+    let [Document::InvoiceDetailRequest(inv)] = invoices.as_slice() else {
+        panic!("one invoice: {docs:?}")
+    };
+    assert_eq!(inv.orders[0].order.order_id.as_deref(), Some("REQ-4471"));
+    assert_eq!(inv.orders[0].lines[0].quantity.to_string(), "5");
+    assert_eq!(
+        inv.summary.subtotal.as_ref().and_then(|a| a.value).unwrap().to_string(),
+        "58.75"
+    );
 }
 
 async fn bad_credentials_are_refused_alike(t: TestApp) {

@@ -142,6 +142,11 @@ impl Delivery {
                 p["to"].as_str().unwrap_or(""),
                 p["cadence"].as_str().unwrap_or("")
             ),
+            queues::CXML => format!(
+                "{} — {}",
+                p["document"].as_str().unwrap_or(""),
+                p["reference"].as_str().unwrap_or("")
+            ),
             _ => String::new(),
         };
         Delivery {

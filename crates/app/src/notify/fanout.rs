@@ -31,6 +31,7 @@ struct Cache {
     users: HashMap<AccountId, Vec<User>>,
     prefs: HashMap<Uuid, Preferences>,
     docs: HashMap<Uuid, Option<DocRow>>,
+    outbound: crate::procurement::OutboundCache,
 }
 
 impl App {
@@ -294,6 +295,19 @@ impl App {
                     commit.jobs.extend(self.help_jobs(e, told).await?);
                 }
             }
+        }
+        // Documents for the buyer's procurement system, about its punchout orders.
+        let due = now_ms(self.clock.now());
+        for (_, account, p) in self.cxml_jobs(&events, &cache.docs, &mut cache.outbound).await? {
+            commit.jobs.push(JobWrite {
+                id: Uuid::now_v7(),
+                queue: crate::procurement::CXML_QUEUE,
+                unique_key: None,
+                account_id: Some(account.0),
+                owner: Some(p.link_id.to_string()),
+                due_at: due,
+                payload: to_json(&p),
+            });
         }
         report.deliveries = commit.jobs.len();
         Ok((commit, report))

@@ -36,11 +36,13 @@ pub mod queues {
     pub const DIGEST: &str = "digest";
     /// Post-delivery help emails.
     pub const HELP: &str = "help";
+    /// cXML documents to procurement systems.
+    pub use crate::procurement::CXML_QUEUE as CXML;
     /// Every queue a delivery worker sends from (for logs and replay).
-    pub const DELIVERY: [&str; 6] = [EMAIL, SMS, WEBHOOK, NATS, DIGEST, HELP];
+    pub const DELIVERY: [&str; 7] = [EMAIL, SMS, WEBHOOK, NATS, DIGEST, HELP, CXML];
 
     pub fn parse(s: &str) -> Option<&'static str> {
-        [EVENTS, EMAIL, SMS, WEBHOOK, NATS, DIGEST, HELP]
+        [EVENTS, EMAIL, SMS, WEBHOOK, NATS, DIGEST, HELP, CXML]
             .into_iter()
             .find(|q| *q == s)
     }

@@ -48,6 +48,7 @@ pub struct LinkInput {
     pub oci_username: Option<String>,
     pub shared_secret: Option<String>,
     pub order_response_url: Option<Option<String>>,
+    pub response_secret: Option<Option<String>>,
     pub default_ship_to: Option<Option<LocationId>>,
     pub cart_encoding: Option<CartEncoding>,
     pub active: Option<bool>,
@@ -178,6 +179,7 @@ impl App {
             oci_username: input.oci_username.clone(),
             secret_hash: String::new(),
             order_response_url: input.order_response_url.clone().flatten(),
+            response_secret: input.response_secret.clone().flatten(),
             default_ship_to: input.default_ship_to.flatten(),
             cart_encoding: input.cart_encoding.unwrap_or_default(),
             active: input.active.unwrap_or(true),
@@ -220,6 +222,9 @@ impl App {
         }
         if let Some(u) = &input.order_response_url {
             l.order_response_url = u.clone();
+        }
+        if let Some(s) = &input.response_secret {
+            l.response_secret = s.clone();
         }
         if let Some(s) = input.default_ship_to {
             l.default_ship_to = s;

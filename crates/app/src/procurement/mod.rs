@@ -5,8 +5,11 @@
 mod links;
 mod oci;
 mod orders;
+mod outbound;
 mod punchout;
 
 pub use links::LinkInput;
 pub use oci::OciStart;
+pub use outbound::{CXML_QUEUE, CxmlDocument, CxmlJob, CxmlTarget};
+pub(crate) use outbound::{CxmlOrderRef, OutboundCache};
 pub use punchout::{CartReturn, CxmlAnswer, PunchoutProduct};

@@ -9,9 +9,10 @@
 //! know, and no default ship-to on the link, refuses the whole order with the line named —
 //! nothing is half-placed.
 
+use super::CxmlOrderRef;
 use super::links::punchout_principal;
 use super::punchout::CxmlAnswer;
-use crate::docs::{Doc, decode};
+use crate::docs::{Doc, decode, write};
 use crate::error::{AppError, Result};
 use crate::{App, Ctx, OrderLineInput, PlaceOrder, ProductRef};
 use aftercart_domain::Qty;
@@ -20,6 +21,7 @@ use aftercart_domain::ids::{LocationId, ProductId};
 use aftercart_domain::order::Channel;
 use aftercart_domain::product::Product;
 use aftercart_interchange::cxml::{self, Address, DeploymentMode, Document, OrderLine, OrderType};
+use aftercart_store::WriteMode;
 use uuid::Uuid;
 
 /// Why a line cannot be ordered: the element and the reason, for the `Response`'s text.
@@ -124,6 +126,16 @@ impl App {
             .run(&ctx, || async {
                 let mut p = self.plan_place_order(&ctx, &input).await?;
                 p.commit.dedup.push((link.id.0, dedup.clone()));
+                // What every document about this order must reference, kept with it.
+                let r = CxmlOrderRef {
+                    order_id: p.value.value.id,
+                    account_id: link.account_id,
+                    link_id: link.id,
+                    buyer_order_id: req.header.order_id.clone(),
+                    buyer_order_date: req.header.order_date.as_ref().map(|t| t.at),
+                    payload_id: env.payload_id.clone(),
+                };
+                p.commit.docs.push(write(&r, WriteMode::Insert)?);
                 Ok(p)
             })
             .await;

@@ -139,7 +139,7 @@ fn new_token() -> String {
 const UNCLASSIFIED: &str = "99999999";
 
 impl App {
-    fn our_credential(&self) -> Credential {
+    pub(crate) fn our_credential(&self) -> Credential {
         Credential::new("NetworkID", self.payments.seller_name.clone())
     }
 

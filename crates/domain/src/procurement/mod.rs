@@ -107,6 +107,11 @@ pub struct ProcurementLink {
     pub secret_hash: String,
     /// Where outbound cXML (confirmations, ship notices, invoices, status updates) is posted.
     pub order_response_url: Option<String>,
+    /// The shared secret our outbound documents carry in their Sender credential, when the
+    /// buyer's system asks for one. Unlike the inbound secret it must be sent, so it is kept
+    /// (like a webhook signing secret) and never shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_secret: Option<String>,
     /// The ship-to used for punchout lines and orders that name no address the account knows.
     pub default_ship_to: Option<LocationId>,
     /// cXML only: the form field the cart goes back in.
@@ -203,6 +208,7 @@ mod tests {
             oci_username: None,
             secret_hash: "x".into(),
             order_response_url: None,
+            response_secret: None,
             cart_encoding: CartEncoding::Urlencoded,
             default_ship_to: None,
             active: true,

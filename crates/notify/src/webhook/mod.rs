@@ -4,6 +4,6 @@ mod sender;
 mod signature;
 mod target;
 
-pub use sender::{Outcome, WebhookSender};
+pub use sender::{Answer, Outcome, WebhookSender};
 pub use signature::{Secret, SecretError, TOLERANCE, VerifyError, sign, verify};
 pub use target::{TargetError, TargetPolicy, is_forbidden};

@@ -123,16 +123,63 @@ impl WebhookSender {
     }
 }
 
+/// What a receiver answered to a plain POST: its status, the start of its body, and any
+/// Retry-After it asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+    pub retry_after: Option<Duration>,
+}
+
+impl WebhookSender {
+    /// One unsigned POST of `body` as `content_type` through the same guarded client (no
+    /// redirects, no private targets unless allowed, the same timeouts), for documents whose
+    /// receivers answer in the body — a cXML `Response`. Up to `limit` bytes of the answer are
+    /// read. Nothing sent (a blocked target) or no answer is an `Outcome` to act on.
+    pub async fn post_plain(
+        &self,
+        url: &str,
+        content_type: &str,
+        body: &[u8],
+        limit: usize,
+        now: OffsetDateTime,
+    ) -> Result<Answer, Outcome> {
+        let target = Url::parse(url).map_err(|_| Outcome::Blocked(TargetError::NotUrl(url.to_owned())))?;
+        self.policy.check_url(&target).map_err(Outcome::Blocked)?;
+        let mut response = self
+            .client
+            .post(target)
+            .header(CONTENT_TYPE, content_type)
+            .body(body.to_vec())
+            .send()
+            .await
+            .map_err(|e| failure(&e))?;
+        let status = response.status().as_u16();
+        let retry_after = retry_after::from_headers(response.headers(), now);
+        let body = read_up_to(&mut response, limit).await;
+        Ok(Answer {
+            status,
+            body,
+            retry_after,
+        })
+    }
+}
+
 /// The start of the body, read no further than needed.
 async fn read_prefix(response: &mut reqwest::Response) -> String {
+    read_up_to(response, MAX_ERROR_BODY).await
+}
+
+async fn read_up_to(response: &mut reqwest::Response, limit: usize) -> String {
     let mut buf = Vec::new();
-    while buf.len() < MAX_ERROR_BODY {
+    while buf.len() < limit {
         match response.chunk().await {
             Ok(Some(chunk)) => buf.extend_from_slice(&chunk),
             _ => break,
         }
     }
-    buf.truncate(MAX_ERROR_BODY);
+    buf.truncate(limit);
     String::from_utf8_lossy(&buf).trim().to_owned()
 }
 

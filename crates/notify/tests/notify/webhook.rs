@@ -342,3 +342,60 @@ async fn the_strict_sender_sends_nothing_to_the_loopback_receiver() {
     );
     assert!(receiver.requests().is_empty());
 }
+
+/// A cXML `Response` as a procurement system answers a posted document.
+fn cxml_response(code: u16, text: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE cXML SYSTEM "http://xml.cxml.org/schemas/cXML/1.2.063/cXML.dtd"><cXML payloadID="9@buyer" timestamp="2026-12-01T10:00:00-06:00"><Response><Status code="{code}" text="{text}">said the buyer</Status></Response></cXML>"#
+    )
+}
+
+const SHIP_NOTICE: &str = r#"<?xml version="1.0" encoding="UTF-8"?><cXML payloadID="1.a@aftercart" timestamp="2026-12-01T10:00:00+00:00"><Request><ShipNoticeRequest/></Request></cXML>"#;
+
+#[tokio::test]
+async fn a_cxml_document_is_posted_as_xml_and_the_cxml_status_decides() {
+    use aftercart_notify::cxml::{Posted, post};
+    let receiver = Receiver::start(&[]);
+    receiver
+        .script(json!([
+            { "status": 200, "headers": {"Content-Type": "text/xml"}, "body": cxml_response(200, "OK") },
+            { "status": 200, "headers": {"Content-Type": "text/xml"}, "body": cxml_response(406, "Not Acceptable") },
+            { "status": 503, "body": "maintenance" },
+            { "status": 500, "headers": {"Content-Type": "text/xml"}, "body": cxml_response(500, "Internal Server Error") },
+        ]))
+        .await;
+    let url = receiver.url("/cxml/inbound");
+    assert_eq!(
+        post(&sender(), &url, SHIP_NOTICE, now()).await,
+        Posted::Accepted { code: 200 }
+    );
+    match post(&sender(), &url, SHIP_NOTICE, now()).await {
+        Posted::Refused(why) => assert!(why.contains("406") && why.contains("said the buyer"), "{why}"),
+        other => panic!("a 406 in the Response is a refusal, got {other:?}"),
+    }
+    assert!(matches!(
+        post(&sender(), &url, SHIP_NOTICE, now()).await,
+        Posted::Retry { .. }
+    ));
+    assert!(matches!(
+        post(&sender(), &url, SHIP_NOTICE, now()).await,
+        Posted::Retry { .. }
+    ));
+    let requests = receiver.requests();
+    assert_eq!(requests.len(), 4);
+    for r in &requests {
+        assert_eq!(r["headers"]["content-type"], "text/xml; charset=UTF-8");
+        assert_eq!(r["body"], SHIP_NOTICE, "sent as these exact bytes");
+        assert!(r["headers"].get("webhook-signature").is_none(), "{r}");
+    }
+}
+
+#[tokio::test]
+async fn the_strict_sender_posts_no_cxml_to_the_loopback_receiver() {
+    use aftercart_notify::cxml::{Posted, post};
+    let receiver = Receiver::start(&[]);
+    let strict = WebhookSender::new(TargetPolicy { allow_private: false }).unwrap();
+    let got = post(&strict, &receiver.url("/cxml/inbound"), SHIP_NOTICE, now()).await;
+    assert!(matches!(got, Posted::Blocked(_)), "{got:?}");
+    assert!(receiver.requests().is_empty());
+}
