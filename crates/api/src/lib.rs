@@ -304,6 +304,7 @@ fn api_router() -> OpenApiRouter<ApiState> {
         .routes(routes!(procurement::create_link, procurement::list_links))
         .routes(routes!(procurement::get_link, procurement::update_link))
         .routes(routes!(procurement::link_documents))
+        .routes(routes!(routes::exports::export))
         .routes(routes!(receivables::open_dispute, receivables::list_disputes))
         .routes(routes!(receivables::get_dispute))
         .routes(routes!(receivables::post_dispute_message))

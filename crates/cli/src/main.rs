@@ -3,6 +3,7 @@
 mod bench;
 mod config;
 mod erp;
+mod export;
 mod integrations_config;
 mod notify_config;
 mod payments_config;
@@ -74,6 +75,8 @@ enum Command {
     Import(erp::ImportArgs),
     /// Write a sample ERP orders file and create the accounts and products it names.
     ErpSample(erp::SampleArgs),
+    /// Export what changed since a cursor (orders, shipments or invoices) as CSV or JSON Lines.
+    Export(export::ExportArgs),
 }
 
 fn main() -> ExitCode {
@@ -92,6 +95,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Import(a) => rt.block_on(erp::import(a)),
         Command::ErpSample(a) => rt.block_on(erp::sample(a)),
+        Command::Export(a) => rt.block_on(export::export(a)),
         command => rt.block_on(run(Cli { command, ..cli })).map(|()| 0),
     };
     match result {
@@ -199,7 +203,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             serve(app, notify, &s, &key, &shown).await
         }
         Command::Bench(args) => bench::run(args).await,
-        Command::Import(_) | Command::ErpSample(_) => Err("handled in main".into()),
+        Command::Import(_) | Command::ErpSample(_) | Command::Export(_) => Err("handled in main".into()),
     }
 }
 

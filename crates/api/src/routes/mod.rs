@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod billing;
 pub mod carriers;
+pub mod exports;
 // -- change requests --
 pub mod changes;
 // -- /change requests --

@@ -1710,6 +1710,12 @@ fn cases(method: &str, path: &str, fx: &Fx) -> Vec<Case> {
         ),
         ("get", "/api/v1/procurement-links/{id}") => each(&[&fx.link_a, &fx.link_b], Value::Null),
         ("get", "/api/v1/procurement-links/{id}/documents") => each(&[&fx.link_a, &fx.link_b], Value::Null),
+        ("get", "/api/v1/exports/{kind}") => vec![one(
+            "orders",
+            "/api/v1/exports/orders?format=jsonl".to_owned(),
+            Value::Null,
+            vec![],
+        )],
         // Already active: a permitted request changes nothing.
         ("patch", "/api/v1/procurement-links/{id}") => each(&[&fx.link_a, &fx.link_b], json!({"active": true})),
         // -- /procurement --
@@ -2047,6 +2053,8 @@ fn expect(who: &Who, method: &str, path: &str, case: &Case) -> Expect {
         // Help engagement is the seller's report across customers.
         "/api/v1/reports/help-engagement" => customer,
         // -- /notifications --
+        // An ERP export spans every account: the seller's alone.
+        "/api/v1/exports/{kind}" => customer,
         _ => false,
     };
     if app_refuses {

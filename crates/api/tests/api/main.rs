@@ -8,6 +8,7 @@ mod access;
 mod bad_input;
 mod capacity;
 mod carriers;
+mod exports;
 // -- change requests --
 mod changes;
 // -- /change requests --

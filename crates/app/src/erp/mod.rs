@@ -7,9 +7,13 @@
 //! same file skips what was committed and ends with the totals of one uninterrupted run.
 
 pub mod checkpoint;
+mod export;
 mod orders;
 
+pub use aftercart_interchange::erp::Format as ExportFormat;
+pub use aftercart_interchange::erp::export::ExportKind;
 pub use checkpoint::{Checkpoint, ImportSummary};
+pub use export::ExportPage;
 pub use orders::ImportOptions;
 
 use sha2::{Digest, Sha256};

@@ -50,6 +50,42 @@ fn import(db: &str, file: &std::path::Path, extra: &[&str]) -> (i32, Value) {
     (out.status.code().unwrap_or(-1), summary)
 }
 
+/// `aftercart export orders --since <cursor>` into a file: its rows (as column → value maps)
+/// and the summary line.
+fn export(db: &str, dir: &std::path::Path, since: u64, format: &str) -> (Vec<Value>, Value) {
+    let out_file = dir.join(format!("export-{since}.{format}"));
+    let out = bin()
+        .args(["export", "orders", "--db", db, "--format", format, "--page", "700"])
+        .args(["--since", &since.to_string(), "--out"])
+        .arg(&out_file)
+        .output()
+        .expect("run export");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary: Value = serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).expect("summary");
+    let text = std::fs::read_to_string(&out_file).expect("export file");
+    let rows = if format == "csv" {
+        let mut r = csv::Reader::from_reader(text.as_bytes());
+        let header = r.headers().expect("header").clone();
+        r.records()
+            .map(|x| {
+                let x = x.expect("row");
+                Value::Object(
+                    header
+                        .iter()
+                        .zip(x.iter())
+                        .map(|(k, v)| (k.to_owned(), Value::from(v)))
+                        .collect(),
+                )
+            })
+            .collect()
+    } else {
+        text.lines()
+            .map(|l| serde_json::from_str(l).expect("json line"))
+            .collect()
+    };
+    (rows, summary)
+}
+
 fn count(v: &Value, k: &str) -> u64 {
     v[k].as_u64().unwrap_or_else(|| panic!("{k} in {v}"))
 }
@@ -80,6 +116,17 @@ fn story(db: &str, dir: &std::path::Path) {
     );
     assert!(rows.iter().all(|(_, _, reason)| !reason.is_empty()));
 
+    // Everything exported: one row per order line, in pages of 700 events.
+    let (rows, e) = export(db, dir, 0, "csv");
+    assert_eq!(rows.len(), 9_997, "{e}");
+    assert_eq!(count(&e, "rows"), 9_997);
+    assert!(
+        rows.iter()
+            .all(|r| r["channel"] == "erp" && r["order_number"].as_str().is_some_and(|n| !n.is_empty()))
+    );
+    let cursor = count(&e, "cursor");
+    assert!(cursor > 0, "{e}");
+
     // The same file again: nothing created or updated.
     let (_, s) = import(db, &file, &[]);
     assert_eq!(
@@ -87,12 +134,17 @@ fn story(db: &str, dir: &std::path::Path) {
         (0, 0, 9_997),
         "{s}"
     );
+    // … so nothing changed since the cursor either.
+    let (rows, e) = export(db, dir, cursor, "jsonl");
+    assert!(rows.is_empty(), "{e}");
+    assert_eq!(count(&e, "cursor"), cursor);
 
     // One quantity changed: one row updated, the rest unchanged.
     let text = std::fs::read_to_string(&file).expect("read");
     let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
     let f: Vec<&str> = lines[2].split(',').collect();
     let q: u32 = f[5].parse().expect("qty");
+    let sku = f[4].to_owned();
     lines[2] = format!("{},{},{},{},{},{},,,", f[0], f[1], f[2], f[3], f[4], q + 5);
     let changed = dir.join("changed.csv");
     std::fs::write(&changed, lines.join("\n") + "\n").expect("write");
@@ -102,6 +154,17 @@ fn story(db: &str, dir: &std::path::Path) {
         (0, 1, 9_996),
         "{s}"
     );
+    // The incremental export has that one order alone, with the new quantity.
+    let (rows, e) = export(db, dir, cursor, "jsonl");
+    assert!(!rows.is_empty(), "{e}");
+    let number = rows[0]["order_number"].clone();
+    assert!(rows.iter().all(|r| r["order_number"] == number), "{rows:?}");
+    assert!(
+        rows.iter()
+            .any(|r| r["sku"] == sku.as_str() && r["quantity"].as_str() == Some(&*(q + 5).to_string())),
+        "{rows:?}"
+    );
+    assert!(count(&e, "cursor") > cursor);
 
     // A fresh file (new order refs) killed halfway, then re-run.
     let text = std::fs::read_to_string(&file).expect("read");
