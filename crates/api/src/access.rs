@@ -39,12 +39,15 @@ pub fn action(method: &Method, path: &str) -> Option<Action> {
         // -- procurement --
         // A buyer's procurement system, authenticated by the cXML Sender's shared secret.
         ("POST", "/api/v1/punchout/cxml/setup" | "/api/v1/punchout/cxml/order") => Public,
+        // An EDI trading partner, authenticated by its ISA sender id and the link's shared secret.
+        ("POST", "/api/v1/edi/x12") => Public,
         // Seller admins change links (checked in the app); an account's admins may read them.
         (
             "GET",
             "/api/v1/accounts/{id}/procurement-links"
             | "/api/v1/procurement-links/{id}"
-            | "/api/v1/procurement-links/{id}/documents",
+            | "/api/v1/procurement-links/{id}/documents"
+            | "/api/v1/procurement-links/{id}/x12-documents",
         ) => Integrations,
         ("POST", "/api/v1/accounts/{id}/procurement-links") | ("PATCH", "/api/v1/procurement-links/{id}") => {
             Integrations

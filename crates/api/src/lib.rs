@@ -304,6 +304,8 @@ fn api_router() -> OpenApiRouter<ApiState> {
         .routes(routes!(procurement::create_link, procurement::list_links))
         .routes(routes!(procurement::get_link, procurement::update_link))
         .routes(routes!(procurement::link_documents))
+        .routes(routes!(routes::edi::x12_in))
+        .routes(routes!(routes::edi::x12_documents))
         .routes(routes!(routes::exports::export))
         .routes(routes!(receivables::open_dispute, receivables::list_disputes))
         .routes(routes!(receivables::get_dispute))

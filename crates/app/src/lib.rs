@@ -68,6 +68,7 @@ pub use principal::{
 };
 pub use procurement::{
     CXML_QUEUE, CartReturn, CxmlAnswer, CxmlDocument, CxmlJob, CxmlTarget, LinkInput, OciStart, PunchoutProduct,
+    X12_QUEUE, X12Answer, X12Document, X12Job,
 };
 pub use public_tracking::*;
 pub use queries::*;

@@ -18,6 +18,7 @@ pub mod smtp;
 pub mod templates;
 pub mod webhook;
 pub mod worker;
+pub mod x12;
 
 pub use error::SendError;
 pub use message::{Branding, Content, Digest, Email, Fact, Guide, Help, Milestone, Period, Recipient};

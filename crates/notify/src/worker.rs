@@ -8,9 +8,9 @@ use crate::{
     Branding, Digest, EventStream, Fact, Guide, Help, Mailer, Milestone, Period, Recipient, SendError, SmsSender,
     Templates, WebhookSender, backoff,
 };
-use aftercart_app::CxmlJob;
 use aftercart_app::notify::{DigestJob, EmailJob, HelpJob, Message, NatsJob, SmsJob, WebhookJob, queues};
 use aftercart_app::{App, AppError};
+use aftercart_app::{CxmlJob, X12Job};
 use aftercart_domain::notification::Cadence;
 use aftercart_store::{JobOutcome, JobRow};
 use futures_util::StreamExt;
@@ -94,8 +94,8 @@ impl Worker {
 
     /// The queues this deployment sends from.
     pub fn queues(&self) -> Vec<&'static str> {
-        // cXML documents go out over the same guarded HTTP client as webhooks.
-        let mut q = vec![queues::WEBHOOK, queues::CXML];
+        // cXML documents and X12 interchanges go out over the same guarded HTTP client as webhooks.
+        let mut q = vec![queues::WEBHOOK, queues::CXML, queues::X12];
         if self.ch.mailer.is_some() {
             q.extend([queues::EMAIL, queues::DIGEST, queues::HELP]);
         }
@@ -221,6 +221,10 @@ impl Worker {
                 Ok(p) => self.cxml(&p).await,
                 Err(e) => parse_err(e),
             },
+            queues::X12 => match serde_json::from_str::<X12Job>(&job.payload) {
+                Ok(p) => self.x12(&p).await,
+                Err(e) => parse_err(e),
+            },
             other => Attempt::Dead(format!("no worker sends the '{other}' queue")),
         }
     }
@@ -304,6 +308,30 @@ impl Worker {
         match crate::cxml::post(&self.ch.webhooks, &target.url, &p.body, time::OffsetDateTime::now_utc()).await {
             crate::cxml::Posted::Accepted { .. } => Attempt::Sent,
             crate::cxml::Posted::Refused(why) => Attempt::Dead(format!("the procurement system refused it: {why}")),
+            crate::cxml::Posted::Blocked(why) => Attempt::Dead(format!("target refused: {why}")),
+            crate::cxml::Posted::Retry { error, retry_after } => Attempt::Failed { error, retry_after },
+        }
+    }
+
+    async fn x12(&self, p: &X12Job) -> Attempt {
+        let target = match self.app.x12_target(p.link_id).await {
+            Ok(Some(t)) => t,
+            Ok(None) => {
+                return Attempt::Dead(
+                    "the procurement link is inactive, has no X12 ids or no order_response_url; set it and replay"
+                        .into(),
+                );
+            }
+            Err(e) => {
+                return Attempt::Failed {
+                    error: e.to_string(),
+                    retry_after: None,
+                };
+            }
+        };
+        match crate::x12::post(&self.ch.webhooks, &target.url, &p.body, time::OffsetDateTime::now_utc()).await {
+            crate::cxml::Posted::Accepted { .. } => Attempt::Sent,
+            crate::cxml::Posted::Refused(why) => Attempt::Dead(format!("the trading partner refused it: {why}")),
             crate::cxml::Posted::Blocked(why) => Attempt::Dead(format!("target refused: {why}")),
             crate::cxml::Posted::Retry { error, retry_after } => Attempt::Failed { error, retry_after },
         }

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod billing;
 pub mod carriers;
+pub mod edi;
 pub mod exports;
 // -- change requests --
 pub mod changes;

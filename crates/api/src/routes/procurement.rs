@@ -12,7 +12,9 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Caller, Command, PathParam};
 use aftercart_app::{CxmlAnswer, LinkInput, Versioned};
 use aftercart_domain::ids::{AccountId, LocationId};
-use aftercart_domain::procurement::{CartEncoding, CxmlIdentity, ProcurementLink, ProcurementLinkId};
+use aftercart_domain::procurement::{
+    CartEncoding, CxmlIdentity, ProcurementLink, ProcurementLinkId, X12Identity, X12Release,
+};
 use aftercart_domain::{ErrorCode, Rejection};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -82,6 +84,22 @@ pub struct CxmlIdentityDto {
     pub identity: Ident,
 }
 
+/// A trading partner's X12 interchange ids.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct X12IdentityDto {
+    /// ISA05 of what the partner sends: `01` DUNS, `12` phone, `14`, `ZZ` mutually defined, …
+    pub qualifier: Code,
+    /// ISA06: the partner's id (at most 15 characters).
+    pub id: Ident,
+    /// ISA07 as the partner addresses us (default `ZZ`).
+    pub our_qualifier: Option<Code>,
+    /// ISA08 as the partner addresses us (default `AFTERCART`).
+    pub our_id: Option<Ident>,
+    /// `004010` or `005010` (default): the release of what we send.
+    pub release: Option<Code>,
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProcurementLinkIn {
@@ -91,6 +109,8 @@ pub struct ProcurementLinkIn {
     pub cxml_identity: Option<CxmlIdentityDto>,
     /// SAP OCI: the `USERNAME` the buyer's system sends.
     pub oci_username: Option<Ident>,
+    /// X12 EDI: the trading partner's interchange ids (850s in; 997, 855, 856, 810 out).
+    pub x12: Option<X12IdentityDto>,
     /// The cXML SharedSecret / OCI PASSWORD: at least 16 characters. Stored hashed; never shown.
     pub shared_secret: Secret,
     /// Where confirmations, ship notices and invoices are posted as cXML.
@@ -110,6 +130,7 @@ pub struct ProcurementLinkPatchIn {
     pub name: Option<Name>,
     pub cxml_identity: Option<CxmlIdentityDto>,
     pub oci_username: Option<Ident>,
+    pub x12: Option<X12IdentityDto>,
     /// A new secret (the old one stops working at once).
     pub shared_secret: Option<Secret>,
     /// `null` clears it.
@@ -134,6 +155,7 @@ pub struct ProcurementLinkOut {
     pub name: String,
     pub cxml_identity: Option<CxmlIdentityDto>,
     pub oci_username: Option<String>,
+    pub x12: Option<X12IdentityDto>,
     pub order_response_url: Option<String>,
     /// Whether outbound documents carry a shared secret (it is never shown).
     pub has_response_secret: bool,
@@ -156,6 +178,13 @@ fn link_out(v: &Versioned<ProcurementLink>) -> ProcurementLinkOut {
             identity: c.identity.clone().into(),
         }),
         oci_username: l.oci_username.clone(),
+        x12: l.x12.as_ref().map(|x| X12IdentityDto {
+            qualifier: x.qualifier.clone().into(),
+            id: x.id.clone().into(),
+            our_qualifier: Some(x.our_qualifier.clone().into()),
+            our_id: Some(x.our_id.clone().into()),
+            release: Some(x.release.as_str().into()),
+        }),
         order_response_url: l.order_response_url.clone(),
         has_response_secret: l.response_secret.is_some(),
         default_ship_to: l.default_ship_to.map(|s| s.0),
@@ -180,6 +209,22 @@ fn identity(d: &Option<CxmlIdentityDto>) -> ApiResult<Option<CxmlIdentity>> {
     Ok(Some(CxmlIdentity {
         domain: domain.into(),
         identity: id.into(),
+    }))
+}
+
+fn x12_ids(d: &Option<X12IdentityDto>) -> ApiResult<Option<X12Identity>> {
+    let Some(d) = d else { return Ok(None) };
+    let release = match &d.release {
+        None => X12Release::default(),
+        Some(r) => X12Release::parse(r)
+            .ok_or_else(|| Rejection::new(ErrorCode::InvalidValue, "x12_release", "use 004010 or 005010"))?,
+    };
+    Ok(Some(X12Identity {
+        qualifier: d.qualifier.trim().to_owned(),
+        id: d.id.trim().to_owned(),
+        our_qualifier: d.our_qualifier.as_deref().unwrap_or("ZZ").trim().to_owned(),
+        our_id: d.our_id.as_deref().unwrap_or("AFTERCART").trim().to_owned(),
+        release,
     }))
 }
 
@@ -225,6 +270,7 @@ pub async fn create_link(
         name: b.name.clone().map(Into::into),
         cxml: identity(&b.cxml_identity)?,
         oci_username: nonblank("oci_username", &b.oci_username)?,
+        x12: x12_ids(&b.x12)?,
         shared_secret: Some(b.shared_secret.to_string()),
         order_response_url: Some(
             b.order_response_url
@@ -290,6 +336,7 @@ pub async fn update_link(
         name: b.name.clone().map(Into::into),
         cxml: identity(&b.cxml_identity)?,
         oci_username: nonblank("oci_username", &b.oci_username)?,
+        x12: x12_ids(&b.x12)?,
         shared_secret: b.shared_secret.as_ref().map(|s| s.to_string()),
         order_response_url: match &b.order_response_url {
             None => None,

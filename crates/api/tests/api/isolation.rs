@@ -41,6 +41,8 @@ const PUBLIC: &[(&str, &str)] = &[
     // A buyer's procurement system: the cXML Sender's shared secret (refusals: procurement).
     ("post", "/api/v1/punchout/cxml/setup"),
     ("post", "/api/v1/punchout/cxml/order"),
+    // An EDI trading partner: its ISA sender id and the link's secret (refusals: x12).
+    ("post", "/api/v1/edi/x12"),
     // -- /procurement --
 ];
 
@@ -1710,6 +1712,7 @@ fn cases(method: &str, path: &str, fx: &Fx) -> Vec<Case> {
         ),
         ("get", "/api/v1/procurement-links/{id}") => each(&[&fx.link_a, &fx.link_b], Value::Null),
         ("get", "/api/v1/procurement-links/{id}/documents") => each(&[&fx.link_a, &fx.link_b], Value::Null),
+        ("get", "/api/v1/procurement-links/{id}/x12-documents") => each(&[&fx.link_a, &fx.link_b], Value::Null),
         ("get", "/api/v1/exports/{kind}") => vec![one(
             "orders",
             "/api/v1/exports/orders?format=jsonl".to_owned(),

@@ -31,6 +31,7 @@ mod rules;
 mod saved_lists;
 mod security;
 mod supplier;
+mod x12;
 // -- cases --
 mod cases;
 // -- /cases --

@@ -147,6 +147,12 @@ impl Delivery {
                 p["document"].as_str().unwrap_or(""),
                 p["reference"].as_str().unwrap_or("")
             ),
+            queues::X12 => format!(
+                "X12 {} #{} — {}",
+                p["set"].as_str().unwrap_or(""),
+                p["control_number"],
+                p["reference"].as_str().unwrap_or("")
+            ),
             _ => String::new(),
         };
         Delivery {

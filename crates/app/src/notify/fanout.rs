@@ -32,6 +32,7 @@ struct Cache {
     prefs: HashMap<Uuid, Preferences>,
     docs: HashMap<Uuid, Option<DocRow>>,
     outbound: crate::procurement::OutboundCache,
+    x12: crate::procurement::X12Cache,
 }
 
 impl App {
@@ -302,6 +303,18 @@ impl App {
             commit.jobs.push(JobWrite {
                 id: Uuid::now_v7(),
                 queue: crate::procurement::CXML_QUEUE,
+                unique_key: None,
+                account_id: Some(account.0),
+                owner: Some(p.link_id.to_string()),
+                due_at: due,
+                payload: to_json(&p),
+            });
+        }
+        // Interchanges for trading partners, about the orders their 850s placed.
+        for (account, p) in self.x12_jobs(&events, &cache.docs, &mut cache.x12).await? {
+            commit.jobs.push(JobWrite {
+                id: Uuid::now_v7(),
+                queue: crate::procurement::X12_QUEUE,
                 unique_key: None,
                 account_id: Some(account.0),
                 owner: Some(p.link_id.to_string()),

@@ -38,11 +38,13 @@ pub mod queues {
     pub const HELP: &str = "help";
     /// cXML documents to procurement systems.
     pub use crate::procurement::CXML_QUEUE as CXML;
+    /// X12 interchanges to trading partners.
+    pub use crate::procurement::X12_QUEUE as X12;
     /// Every queue a delivery worker sends from (for logs and replay).
-    pub const DELIVERY: [&str; 7] = [EMAIL, SMS, WEBHOOK, NATS, DIGEST, HELP, CXML];
+    pub const DELIVERY: [&str; 8] = [EMAIL, SMS, WEBHOOK, NATS, DIGEST, HELP, CXML, X12];
 
     pub fn parse(s: &str) -> Option<&'static str> {
-        [EVENTS, EMAIL, SMS, WEBHOOK, NATS, DIGEST, HELP, CXML]
+        [EVENTS, EMAIL, SMS, WEBHOOK, NATS, DIGEST, HELP, CXML, X12]
             .into_iter()
             .find(|q| *q == s)
     }

@@ -13,7 +13,7 @@ use crate::{App, Ctx, Planned, Versioned};
 use aftercart_domain::account::Account;
 use aftercart_domain::ids::{AccountId, LocationId};
 use aftercart_domain::procurement::{
-    CartEncoding, CxmlIdentity, ProcurementLink, ProcurementLinkId, Protocol, check_secret,
+    CartEncoding, CxmlIdentity, ProcurementLink, ProcurementLinkId, Protocol, X12Identity, check_secret,
 };
 use aftercart_domain::{ErrorCode, Rejection};
 use aftercart_store::{Commit, KeyWrite, WriteMode};
@@ -36,6 +36,7 @@ impl Doc for ProcurementLink {
 
 const KEY_CXML: &str = "procurement_cxml";
 const KEY_OCI: &str = "procurement_oci";
+const KEY_X12: &str = "procurement_x12";
 
 fn oci_key(user: &str) -> String {
     user.trim().to_lowercase()
@@ -46,6 +47,7 @@ pub struct LinkInput {
     pub name: Option<String>,
     pub cxml: Option<CxmlIdentity>,
     pub oci_username: Option<String>,
+    pub x12: Option<X12Identity>,
     pub shared_secret: Option<String>,
     pub order_response_url: Option<Option<String>>,
     pub response_secret: Option<Option<String>>,
@@ -110,6 +112,21 @@ impl App {
             )
             .into());
         }
+        if let Some(x) = &link.x12
+            && self
+                .store
+                .by_key(KEY_X12, &x.key())
+                .await?
+                .iter()
+                .any(|id| *id != link.id.0)
+        {
+            return Err(Rejection::new(
+                ErrorCode::InvalidValue,
+                "x12_id",
+                "another procurement link already uses this X12 sender id",
+            )
+            .into());
+        }
         Ok(())
     }
 
@@ -135,6 +152,13 @@ impl App {
                 doc_id: link.id.0,
             });
         }
+        if let Some(x) = &link.x12 {
+            keys.push(KeyWrite {
+                kind: KEY_X12,
+                key: x.key(),
+                doc_id: link.id.0,
+            });
+        }
         Ok(Commit {
             docs: vec![write(link, mode)?],
             keys,
@@ -148,7 +172,8 @@ impl App {
                 None,
                 json!({"name": link.name, "active": link.active,
                        "cxml_identity": link.cxml.as_ref().map(|c| &c.identity),
-                       "oci_username": link.oci_username}),
+                       "oci_username": link.oci_username,
+                       "x12_id": link.x12.as_ref().map(|x| &x.id)}),
             )],
             ..Default::default()
         })
@@ -177,6 +202,7 @@ impl App {
                 .unwrap_or_else(|| format!("{} procurement", acc.name)),
             cxml: input.cxml.clone(),
             oci_username: input.oci_username.clone(),
+            x12: input.x12.clone(),
             secret_hash: String::new(),
             order_response_url: input.order_response_url.clone().flatten(),
             response_secret: input.response_secret.clone().flatten(),
@@ -219,6 +245,9 @@ impl App {
         }
         if input.oci_username.is_some() {
             l.oci_username = input.oci_username.clone();
+        }
+        if input.x12.is_some() {
+            l.x12 = input.x12.clone();
         }
         if let Some(u) = &input.order_response_url {
             l.order_response_url = u.clone();
@@ -291,6 +320,25 @@ impl App {
         let hash = link.as_ref().map(|l| l.secret_hash.clone());
         let ok = verify_password(secret.to_owned(), hash).await;
         Ok(link.filter(|l| ok && l.active && l.speaks(protocol)))
+    }
+}
+
+impl App {
+    /// The active X12 link of the interchange sender `key` ([`x12_key`]) whose secret this is,
+    /// or `None`, after the same work whichever part was wrong.
+    ///
+    /// [`x12_key`]: aftercart_domain::procurement::x12_key
+    pub(crate) async fn authenticate_x12(&self, key: &str, secret: &str) -> Result<Option<ProcurementLink>> {
+        let ids = self.store.by_key(KEY_X12, key).await?;
+        let mut link = None;
+        if let [id] = ids.as_slice()
+            && let Some(row) = self.store.get(*id).await?
+        {
+            link = Some(decode::<ProcurementLink>(&row)?.value);
+        }
+        let hash = link.as_ref().map(|l| l.secret_hash.clone());
+        let ok = verify_password(secret.to_owned(), hash).await;
+        Ok(link.filter(|l| ok && l.active && l.x12.is_some()))
     }
 }
 

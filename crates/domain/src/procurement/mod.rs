@@ -61,6 +61,92 @@ impl CxmlIdentity {
     }
 }
 
+/// The X12 release a link's EDI documents are written in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum X12Release {
+    #[serde(rename = "004010")]
+    V4010,
+    #[default]
+    #[serde(rename = "005010")]
+    V5010,
+}
+
+impl X12Release {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            X12Release::V4010 => "004010",
+            X12Release::V5010 => "005010",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<X12Release> {
+        match s.trim() {
+            "004010" | "4010" => Some(X12Release::V4010),
+            "005010" | "5010" => Some(X12Release::V5010),
+            _ => None,
+        }
+    }
+}
+
+/// A trading partner's X12 interchange ids: theirs (ISA05/06 on what they send) and ours as they
+/// address us (ISA07/08), which partners assign per relationship.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct X12Identity {
+    /// ISA05: `01` DUNS, `12` phone, `14` DUNS+suffix, `ZZ` mutually defined, …
+    pub qualifier: String,
+    /// ISA06 (at most 15 characters).
+    pub id: String,
+    pub our_qualifier: String,
+    pub our_id: String,
+    #[serde(default)]
+    pub release: X12Release,
+}
+
+impl X12Identity {
+    /// The lookup key of the sender: ids are compared trimmed and without case, as translators
+    /// pad and upper-case them.
+    pub fn key(&self) -> String {
+        x12_key(&self.qualifier, &self.id)
+    }
+
+    fn check(&self) -> Result<(), Rejection> {
+        let field = |f: &'static str, v: &str, max: usize| -> Result<(), Rejection> {
+            let t = v.trim();
+            if t.is_empty() {
+                return Err(Rejection::new(ErrorCode::InvalidValue, f, "required"));
+            }
+            if t.chars().count() > max {
+                return Err(Rejection::new(
+                    ErrorCode::InvalidValue,
+                    f,
+                    format!("at most {max} characters"),
+                ));
+            }
+            if !t.chars().all(|c| c.is_ascii_alphanumeric() || " -._".contains(c)) {
+                return Err(Rejection::new(
+                    ErrorCode::InvalidValue,
+                    f,
+                    "letters, digits, space, '-', '.' and '_' only (X12 delimiters are refused)",
+                ));
+            }
+            Ok(())
+        };
+        field("x12_qualifier", &self.qualifier, 2)?;
+        field("x12_id", &self.id, 15)?;
+        field("x12_our_qualifier", &self.our_qualifier, 2)?;
+        field("x12_our_id", &self.our_id, 15)
+    }
+}
+
+/// The key an interchange sender (ISA05, ISA06) is looked up by.
+pub fn x12_key(qualifier: &str, id: &str) -> String {
+    format!(
+        "{}:{}",
+        qualifier.trim().to_ascii_uppercase(),
+        id.trim().to_ascii_uppercase()
+    )
+}
+
 /// How a cXML cart travels back in the buyer's browser: the `PunchOutOrderMessage` in the form
 /// field `cxml-urlencoded` (most systems) or `cxml-base64` (some, to survive their gateways'
 /// character handling). A setting of the link: the setup request does not say.
@@ -103,6 +189,9 @@ pub struct ProcurementLink {
     pub cxml: Option<CxmlIdentity>,
     /// OCI: the `USERNAME` the buyer's SAP system sends. `None` when cXML only.
     pub oci_username: Option<String>,
+    /// X12 EDI: the trading partner's interchange ids. `None` when the link does not trade EDI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x12: Option<X12Identity>,
     /// The secret's hash (the app's password hashing); never the secret.
     pub secret_hash: String,
     /// Where outbound cXML (confirmations, ship notices, invoices, status updates) is posted.
@@ -127,12 +216,15 @@ impl ProcurementLink {
 
     /// Checks the shape of a new or changed link (credentials are hashed by the caller).
     pub fn validate(&self) -> Result<(), Rejection> {
-        if self.cxml.is_none() && self.oci_username.is_none() {
+        if self.cxml.is_none() && self.oci_username.is_none() && self.x12.is_none() {
             return Err(Rejection::new(
                 ErrorCode::InvalidValue,
                 "cxml_identity",
-                "a link needs a cXML identity, an OCI user name, or both",
+                "a link needs a cXML identity, an OCI user name or X12 ids (or several)",
             ));
+        }
+        if let Some(x) = &self.x12 {
+            x.check()?;
         }
         if let Some(c) = &self.cxml {
             if c.domain.trim().is_empty() {
@@ -206,6 +298,7 @@ mod tests {
                 identity: "AN0001".into(),
             }),
             oci_username: None,
+            x12: None,
             secret_hash: "x".into(),
             order_response_url: None,
             response_secret: None,
@@ -246,6 +339,30 @@ mod tests {
         let mut l = link();
         l.cxml.as_mut().unwrap().domain = String::new();
         assert_eq!(l.validate().unwrap_err().field, "cxml_domain");
+    }
+
+    #[test]
+    fn x12_ids_are_checked_and_keyed_without_case_or_padding() {
+        let mut l = link();
+        l.cxml = None;
+        l.x12 = Some(X12Identity {
+            qualifier: "zz".into(),
+            id: "buyer01 ".into(),
+            our_qualifier: "ZZ".into(),
+            our_id: "SELLER".into(),
+            release: X12Release::V4010,
+        });
+        assert!(l.validate().is_ok());
+        assert_eq!(l.x12.as_ref().unwrap().key(), x12_key("ZZ", "BUYER01"));
+        l.x12.as_mut().unwrap().id = "A".repeat(16);
+        assert_eq!(l.validate().unwrap_err().field, "x12_id");
+        l.x12.as_mut().unwrap().id = "BUY*ER".into();
+        assert_eq!(l.validate().unwrap_err().field, "x12_id");
+        l.x12.as_mut().unwrap().id = "BUYER".into();
+        l.x12.as_mut().unwrap().our_qualifier = "ZZZ".into();
+        assert_eq!(l.validate().unwrap_err().field, "x12_our_qualifier");
+        assert_eq!(X12Release::parse("4010"), Some(X12Release::V4010));
+        assert_eq!(X12Release::parse("003050"), None);
     }
 
     #[test]

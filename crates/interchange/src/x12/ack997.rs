@@ -54,7 +54,7 @@ impl AckCode {
         }
     }
 
-    fn accepts(&self) -> bool {
+    pub fn accepts(&self) -> bool {
         matches!(self, AckCode::Accepted | AckCode::AcceptedWithErrors)
     }
 }
