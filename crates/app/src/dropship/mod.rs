@@ -77,6 +77,12 @@ impl App {
         Ok(self.settings_doc().await?.map(|(d, _)| d.settings).unwrap_or_default())
     }
 
+    /// The settings, for the seller's operations staff who change them.
+    pub async fn dropship_settings_as(&self, ctx: &Ctx) -> Result<DropshipSettings> {
+        require_operations(&ctx.principal, "the dropship settings")?;
+        self.dropship_settings().await
+    }
+
     async fn settings_doc(&self) -> Result<Option<(SettingsDoc, i64)>> {
         match self.store.by_number(SettingsDoc::KIND, SETTINGS_NUMBER).await? {
             Some(row) => {
