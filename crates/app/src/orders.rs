@@ -428,8 +428,13 @@ impl App {
                 "total": order.goods_total().to_string(),
             }),
         );
+        // -- dropship --
+        // A seller may have each order routed as it is placed: in the same commit, as the system.
+        let (routed, routed_keys) = self.route_at_placement(&mut order).await?;
+        keys.extend(routed_keys);
+        // -- /dropship --
         let draft = OrderDraft::placed(order);
-        let mut commit = draft.commit(std::iter::once(ev).chain(approval_events).collect())?;
+        let mut commit = draft.commit(std::iter::once(ev).chain(approval_events).chain(routed).collect())?;
         commit.keys = keys;
         commit
             .counters

@@ -24,6 +24,9 @@ use aftercart_domain::ids::AccountId;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+/// Who confirmed an allocation, as a customer reads it.
+pub const CONFIRMED_BY: &str = "our fulfilment team";
+
 /// What the seller chose for its network. One document, found by its fixed number.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DropshipSettings {

@@ -115,6 +115,18 @@ impl App {
         Ok((events, keys))
     }
 
+    /// When the seller chose `route_at_placement`: routes a new order's lines (one that waits
+    /// for approval or credit review is routed by hand once released). The allocations are the
+    /// system's, whoever placed the order.
+    pub(crate) async fn route_at_placement(&self, order: &mut Order) -> Result<(Vec<EventWrite>, Vec<KeyWrite>)> {
+        if order.require_released().is_err() || !self.dropship_settings().await?.route_at_placement {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let open: Vec<(u32, Qty)> = order.lines.iter().map(|l| (l.no, l.quantity)).collect();
+        let outcomes = self.route_lines(order, &open).await?;
+        self.apply_routes(&Ctx::system(), order, &outcomes).await
+    }
+
     /// Routes every line's unallocated quantity to a supplier by the rules. Lines no rule can
     /// place are left as they are (a warehouse may still take them) and reported with the
     /// reason. Seller operations, or the system.
