@@ -150,7 +150,6 @@ pub fn action(method: &Method, path: &str) -> Option<Action> {
         // Staff and suppliers (only their own row); the app refuses customers.
         ("GET", "/api/v1/suppliers/sla") => OrderRead,
         // -- /dropship --
-
         ("POST", "/api/v1/invoices" | "/api/v1/credit-memos") => BillingWrite,
         (
             "GET",

@@ -451,7 +451,15 @@ impl App {
             .load_ref::<FulfilmentLocation>(ctx, input.location.0, "fulfilment_location_id")
             .await?
             .value;
-        let (ev, key) = allocate_onto(ctx, &mut d.order, &loc, input.line, input.quantity, self.clock.now(), None)?;
+        let (ev, key) = allocate_onto(
+            ctx,
+            &mut d.order,
+            &loc,
+            input.line,
+            input.quantity,
+            self.clock.now(),
+            None,
+        )?;
         let mut commit = d.commit(vec![ev])?;
         commit.keys.push(key);
         Ok(Planned {

@@ -8,10 +8,10 @@ use crate::ApiState;
 use crate::dto::{Code, FreeText, Ident, MoneyDto, Name, PageDto, money_opt, ts};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Caller, Command, PathParam, QueryParams};
+use aftercart_app::Versioned;
 use aftercart_app::dropship::{
     DropshipSettings, RejectAnswer, RejectInput, RejectOutcome, RouteAnswer, RuleInput, SlaAnswer,
 };
-use aftercart_app::Versioned;
 use aftercart_domain::dropship::{Outcome, RoutingRule, StockRow, SupplierStock};
 use aftercart_domain::ids::{FulfilmentLocationId, OrderId, RoutingRuleId};
 use aftercart_domain::quantity::Qty;
@@ -479,10 +479,7 @@ pub async fn get_stock(
     Caller(ctx): Caller,
     PathParam(location): PathParam<Uuid>,
 ) -> ApiResult<Response> {
-    let s = st
-        .app
-        .supplier_stock(&ctx, FulfilmentLocationId(location))
-        .await?;
+    let s = st.app.supplier_stock(&ctx, FulfilmentLocationId(location)).await?;
     Ok(respond(StatusCode::OK, &stock_out(&s), None))
 }
 

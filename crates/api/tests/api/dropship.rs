@@ -93,7 +93,10 @@ async fn network(t: &TestApp) -> Net {
 /// Towels (category `janitorial`, line 2 of `TestApp::order`) go to Acme or Beta, same
 /// priority; Beta is cheaper, Acme reports stock.
 async fn towel_rules(t: &TestApp, n: &Net) {
-    for (name, supplier, cost) in [("Towels via Acme", &n.acme, "5.00"), ("Towels via Beta", &n.beta, "4.00")] {
+    for (name, supplier, cost) in [
+        ("Towels via Acme", &n.acme, "5.00"),
+        ("Towels via Beta", &n.beta, "4.00"),
+    ] {
         t.post(
             "/api/v1/routing-rules",
             json!({"name": name, "categories": ["Janitorial"], "countries": [], "supplier": supplier,
@@ -113,7 +116,7 @@ async fn towel_rules(t: &TestApp, n: &Net) {
     .ok();
 }
 
-fn line<'a>(order: &'a Value, no: u64) -> &'a Value {
+fn line(order: &Value, no: u64) -> &Value {
     order["lines"]
         .as_array()
         .and_then(|ls| ls.iter().find(|l| l["line"] == no))
@@ -150,12 +153,17 @@ async fn rules_are_validated_and_kept_as_documents(t: TestApp) {
         "nothing half-written"
     );
 
-    let r = rule(json!({"name": "Lamps", "skus": [" LMP-1 "], "countries": ["us"], "postcode_prefixes": ["787"],
-                         "supplier": n.acme, "priority": 5, "unit_cost": usd("12.50")}))
+    let r = rule(
+        json!({"name": "Lamps", "skus": [" LMP-1 "], "countries": ["us"], "postcode_prefixes": ["787"],
+                         "supplier": n.acme, "priority": 5, "unit_cost": usd("12.50")}),
+    )
     .await
     .ok();
     assert_eq!(r.status.as_u16(), 201);
-    assert_eq!((r.body["skus"][0].as_str(), r.body["countries"][0].as_str()), (Some("LMP-1"), Some("US")));
+    assert_eq!(
+        (r.body["skus"][0].as_str(), r.body["countries"][0].as_str()),
+        (Some("LMP-1"), Some("US"))
+    );
     let id = r.id();
     let path = format!("/api/v1/routing-rules/{id}");
     // Only operations (and admins) manage rules; suppliers and customers are refused.
@@ -177,12 +185,22 @@ async fn rules_are_validated_and_kept_as_documents(t: TestApp) {
     .await
     .ok();
     assert_eq!(
-        (&changed.body["priority"], &changed.body["unit_cost"], &changed.body["active"], &changed.body["version"]),
+        (
+            &changed.body["priority"],
+            &changed.body["unit_cost"],
+            &changed.body["active"],
+            &changed.body["version"]
+        ),
         (&json!(1), &Value::Null, &json!(false), &json!(2))
     );
-    t.request(Method::PATCH, &path, Some(&json!({"priority": 3})), &[("if-match", "\"v1\"")])
-        .await
-        .refused(412, "precondition_failed", "If-Match");
+    t.request(
+        Method::PATCH,
+        &path,
+        Some(&json!({"priority": 3})),
+        &[("if-match", "\"v1\"")],
+    )
+    .await
+    .refused(412, "precondition_failed", "If-Match");
     send(&t, &n.ops, Method::DELETE, &path, None).await.ok();
     t.get(&path).await.refused(404, "not_found", "");
     assert_eq!(t.get("/api/v1/routing-rules").await.ok().body["items"], json!([]));
@@ -197,13 +215,25 @@ async fn routing_then_rejections_then_backorder(t: TestApp) {
 
     // Customers and suppliers do not route.
     for who in [&n.buyer, &n.sue] {
-        send(&t, who, Method::POST, &format!("/api/v1/orders/{id}/route"), Some(json!({})))
-            .await
-            .refused(403, "forbidden", "");
-    }
-    let r = send(&t, &n.ops, Method::POST, &format!("/api/v1/orders/{id}/route"), Some(json!({})))
+        send(
+            &t,
+            who,
+            Method::POST,
+            &format!("/api/v1/orders/{id}/route"),
+            Some(json!({})),
+        )
         .await
-        .ok();
+        .refused(403, "forbidden", "");
+    }
+    let r = send(
+        &t,
+        &n.ops,
+        Method::POST,
+        &format!("/api/v1/orders/{id}/route"),
+        Some(json!({})),
+    )
+    .await
+    .ok();
     assert_ne!(r.etag(), before, "routing is a new version of the order");
     // Gloves (safety) match no rule; towels go to Acme: same priority, Acme reported enough stock
     // (Beta is cheaper but reported nothing).
@@ -230,18 +260,30 @@ async fn routing_then_rejections_then_backorder(t: TestApp) {
     assert_eq!(allocated[0]["data"]["fulfilment_location"], "Acme Dropship");
     assert!(allocated[0]["data"]["routing_rule"].is_string());
     // Routing again has nothing left to place on line 2.
-    let again = send(&t, &n.ops, Method::POST, &format!("/api/v1/orders/{id}/route"), Some(json!({})))
-        .await
-        .ok();
+    let again = send(
+        &t,
+        &n.ops,
+        Method::POST,
+        &format!("/api/v1/orders/{id}/route"),
+        Some(json!({})),
+    )
+    .await
+    .ok();
     assert_eq!(again.body["lines"].as_array().map(Vec::len), Some(1));
     assert_eq!(again.etag(), r.etag(), "nothing routed, nothing written");
 
     // The supplier's work list has the line.
     let path = format!("/api/v1/orders/{id}/supplier-rejection");
     // Refusals: another supplier's location, a line not routed to it, no reason, a customer.
-    send(&t, &n.bob, Method::POST, &path, Some(json!({"fulfilment_location_id": n.acme, "line": 2, "reason": "x"})))
-        .await
-        .refused(422, "out_of_scope", "fulfilment_location_id");
+    send(
+        &t,
+        &n.bob,
+        Method::POST,
+        &path,
+        Some(json!({"fulfilment_location_id": n.acme, "line": 2, "reason": "x"})),
+    )
+    .await
+    .refused(422, "out_of_scope", "fulfilment_location_id");
     send(&t, &n.bob, Method::POST, &path, Some(json!({"line": 2, "reason": "x"})))
         .await
         .refused(404, "not_found", "");
@@ -251,20 +293,36 @@ async fn routing_then_rejections_then_backorder(t: TestApp) {
     send(&t, &n.sue, Method::POST, &path, Some(json!({"line": 2, "reason": " "})))
         .await
         .refused(422, "invalid_value", "reason");
-    send(&t, &n.buyer, Method::POST, &path, Some(json!({"line": 2, "reason": "x"})))
-        .await
-        .refused(403, "forbidden", "");
+    send(
+        &t,
+        &n.buyer,
+        Method::POST,
+        &path,
+        Some(json!({"line": 2, "reason": "x"})),
+    )
+    .await
+    .refused(403, "forbidden", "");
     send(&t, &n.ops, Method::POST, &path, Some(json!({"line": 2, "reason": "x"})))
         .await
         .refused(422, "invalid_value", "fulfilment_location_id");
 
     // Acme rejects: the line goes to Beta, and Sue is not told where.
-    let rej = send(&t, &n.sue, Method::POST, &path, Some(json!({"line": 2, "reason": "out of stock until March"})))
-        .await
-        .ok();
+    let rej = send(
+        &t,
+        &n.sue,
+        Method::POST,
+        &path,
+        Some(json!({"line": 2, "reason": "out of stock until March"})),
+    )
+    .await
+    .ok();
     assert_eq!(rej.body["outcome"], "rerouted");
     assert_eq!(rej.body["released"], 4);
-    assert!(rej.body.get("supplier").is_none(), "a supplier never learns who took the line: {}", rej.body);
+    assert!(
+        rej.body.get("supplier").is_none(),
+        "a supplier never learns who took the line: {}",
+        rej.body
+    );
     let o = t.get(&format!("/api/v1/orders/{id}")).await.ok().body;
     let towels = line(&o, 2);
     assert_eq!(towels["allocations"].as_array().map(Vec::len), Some(1));
@@ -279,15 +337,33 @@ async fn routing_then_rejections_then_backorder(t: TestApp) {
         seen.body
     );
     // Routing never sends it back to Acme.
-    let again = send(&t, &n.ops, Method::POST, &format!("/api/v1/orders/{id}/route"), Some(json!({})))
-        .await
-        .ok();
-    assert!(again.body["lines"].as_array().expect("lines").iter().all(|l| l["line"] != 2));
+    let again = send(
+        &t,
+        &n.ops,
+        Method::POST,
+        &format!("/api/v1/orders/{id}/route"),
+        Some(json!({})),
+    )
+    .await
+    .ok();
+    assert!(
+        again.body["lines"]
+            .as_array()
+            .expect("lines")
+            .iter()
+            .all(|l| l["line"] != 2)
+    );
 
     // Beta rejects too: nobody is left, so the quantity is backordered with the reason.
-    let rej = send(&t, &n.bob, Method::POST, &path, Some(json!({"line": 2, "reason": "discontinued by the maker"})))
-        .await
-        .ok();
+    let rej = send(
+        &t,
+        &n.bob,
+        Method::POST,
+        &path,
+        Some(json!({"line": 2, "reason": "discontinued by the maker"})),
+    )
+    .await
+    .ok();
     assert_eq!(rej.body["outcome"], "backordered");
     assert_eq!(rej.body["reason"], "no supplier could fill: discontinued by the maker");
     let o = t.get(&format!("/api/v1/orders/{id}")).await.ok().body;
@@ -295,7 +371,10 @@ async fn routing_then_rejections_then_backorder(t: TestApp) {
     assert_eq!(towels["allocations"], json!([]));
     assert_eq!(towels["ledger"]["backordered"], 4);
     assert_eq!(towels["ledger"]["unallocated"], 0);
-    assert_eq!(towels["backorder"]["reason"], "no supplier could fill: discontinued by the maker");
+    assert_eq!(
+        towels["backorder"]["reason"],
+        "no supplier could fill: discontinued by the maker"
+    );
     // Who rejected what is on the timeline (for the seller).
     let tl = t.get(&format!("/api/v1/orders/{id}/timeline")).await.ok().body;
     let rejected: Vec<(String, String)> = tl["items"]
@@ -306,7 +385,11 @@ async fn routing_then_rejections_then_backorder(t: TestApp) {
         .map(|e| {
             (
                 e["data"]["fulfilment_location"].as_str().unwrap_or("").to_owned(),
-                e["actor"]["name"].as_str().or(e["actor_name"].as_str()).unwrap_or("").to_owned(),
+                e["actor"]["name"]
+                    .as_str()
+                    .or(e["actor_name"].as_str())
+                    .unwrap_or("")
+                    .to_owned(),
             )
         })
         .collect();
@@ -343,12 +426,30 @@ async fn stock_feeds_are_checked_whole_and_kept_to_their_supplier(t: TestApp) {
             "invalid_value",
             "rows[2].sku",
         ),
-        (json!([{"sku": "A", "available": 1, "lead_time_days": 400}]), "invalid_value", "rows[0].lead_time_days"),
-        (json!([{"sku": "A", "available": 1, "lead_time_days": -2}]), "invalid_value", "rows[0].lead_time_days"),
-        (json!([{"sku": "A", "available": "many", "lead_time_days": 1}]), "invalid_value", "rows[0].available"),
-        (json!([{"sku": " ", "available": 1, "lead_time_days": 1}]), "invalid_value", "rows[0].sku"),
+        (
+            json!([{"sku": "A", "available": 1, "lead_time_days": 400}]),
+            "invalid_value",
+            "rows[0].lead_time_days",
+        ),
+        (
+            json!([{"sku": "A", "available": 1, "lead_time_days": -2}]),
+            "invalid_value",
+            "rows[0].lead_time_days",
+        ),
+        (
+            json!([{"sku": "A", "available": "many", "lead_time_days": 1}]),
+            "invalid_value",
+            "rows[0].available",
+        ),
+        (
+            json!([{"sku": " ", "available": 1, "lead_time_days": 1}]),
+            "invalid_value",
+            "rows[0].sku",
+        ),
     ] {
-        send(&t, &n.sue, Method::PUT, &own, feed(rows)).await.refused(422, code, field);
+        send(&t, &n.sue, Method::PUT, &own, feed(rows))
+            .await
+            .refused(422, code, field);
     }
     let kept = send(&t, &n.sue, Method::GET, &own, None).await.ok();
     assert_eq!(kept.body["rows"], ok.body["rows"], "a refused feed changes nothing");
@@ -364,12 +465,24 @@ async fn stock_feeds_are_checked_whole_and_kept_to_their_supplier(t: TestApp) {
         .await
         .refused(403, "forbidden", "");
     // Staff feed on a supplier's behalf; a warehouse has no feed.
-    send(&t, &n.ops, Method::PUT, &format!("/api/v1/suppliers/{}/stock", n.beta), feed(rows.clone()))
-        .await
-        .ok();
-    send(&t, &n.ops, Method::PUT, &format!("/api/v1/suppliers/{}/stock", n.w.dallas), feed(rows))
-        .await
-        .refused(422, "invalid_value", "location");
+    send(
+        &t,
+        &n.ops,
+        Method::PUT,
+        &format!("/api/v1/suppliers/{}/stock", n.beta),
+        feed(rows.clone()),
+    )
+    .await
+    .ok();
+    send(
+        &t,
+        &n.ops,
+        Method::PUT,
+        &format!("/api/v1/suppliers/{}/stock", n.w.dallas),
+        feed(rows),
+    )
+    .await
+    .refused(422, "invalid_value", "location");
 
     // Routing reads the stock: Acme reported 0 gloves (short of 10), so a rule sending gloves
     // to Acme first still routes them to Beta, which reported nothing.
@@ -382,10 +495,7 @@ async fn stock_feeds_are_checked_whole_and_kept_to_their_supplier(t: TestApp) {
         .ok();
     }
     let id = t.order(&n.w, 10, 4).await.id();
-    let r = t
-        .post(&format!("/api/v1/orders/{id}/route"), json!({}))
-        .await
-        .ok();
+    let r = t.post(&format!("/api/v1/orders/{id}/route"), json!({})).await.ok();
     assert_eq!(r.body["lines"][0]["supplier"], n.beta.as_str(), "{}", r.body);
     // Now Beta reports too little as well: nobody can take the next order's gloves.
     send(
@@ -398,10 +508,7 @@ async fn stock_feeds_are_checked_whole_and_kept_to_their_supplier(t: TestApp) {
     .await
     .ok();
     let id = t.order(&n.w, 10, 4).await.id();
-    let r = t
-        .post(&format!("/api/v1/orders/{id}/route"), json!({}))
-        .await
-        .ok();
+    let r = t.post(&format!("/api/v1/orders/{id}/route"), json!({})).await.ok();
     assert_eq!(r.body["lines"][0]["code"], "insufficient_stock");
     assert_eq!(line(&r.body["order"], 1)["ledger"]["unallocated"], 10);
 }
@@ -435,9 +542,11 @@ async fn sla_is_derived_from_confirmations_and_shipments(t: TestApp) {
             &n.sue,
             Method::POST,
             "/api/v1/shipments",
-            Some(json!({"order_id": id, "from_location_id": n.acme, "to_location_id": n.w.store,
+            Some(
+                json!({"order_id": id, "from_location_id": n.acme, "to_location_id": n.w.store,
                         "lines": [{"line": 2, "quantity": 4}], "carrier": "UPS",
-                        "tracking_number": format!("1ZACME{i}"), "shipped_at": shipped})),
+                        "tracking_number": format!("1ZACME{i}"), "shipped_at": shipped}),
+            ),
         )
         .await
         .ok();
@@ -448,7 +557,12 @@ async fn sla_is_derived_from_confirmations_and_shipments(t: TestApp) {
     assert_eq!(rows.len(), 2, "every dropship supplier: {staff}");
     let acme = rows.iter().find(|r| r["supplier"] == n.acme.as_str()).expect("acme");
     assert_eq!(
-        (&acme["shipments"], &acme["with_confirmed_date"], &acme["on_time"], &acme["late"]),
+        (
+            &acme["shipments"],
+            &acme["with_confirmed_date"],
+            &acme["on_time"],
+            &acme["late"]
+        ),
         (&json!(3), &json!(2), &json!(1), &json!(1))
     );
     assert_eq!(acme["on_time_rate"], "0.500");
@@ -466,8 +580,18 @@ async fn sla_is_derived_from_confirmations_and_shipments(t: TestApp) {
     .ok();
     assert_eq!(t.get(q).await.ok().body["suppliers"][0]["on_time_rate"], "1.000");
     // A window before any shipment has none.
-    let empty = t.get("/api/v1/suppliers/sla?from=2026-10-01&to=2026-11-01").await.ok().body;
-    assert!(empty["suppliers"].as_array().expect("rows").iter().all(|r| r["shipments"] == 0));
+    let empty = t
+        .get("/api/v1/suppliers/sla?from=2026-10-01&to=2026-11-01")
+        .await
+        .ok()
+        .body;
+    assert!(
+        empty["suppliers"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .all(|r| r["shipments"] == 0)
+    );
     // A supplier sees only its own row; customers are refused; a bad window is named.
     let own = send(&t, &n.sue, Method::GET, q, None).await.ok().body;
     assert_eq!(own["suppliers"].as_array().map(Vec::len), Some(1));
@@ -502,8 +626,10 @@ async fn the_customer_sees_one_order_not_the_supplier(t: TestApp) {
         &n.sue,
         Method::POST,
         "/api/v1/shipments",
-        Some(json!({"order_id": id, "from_location_id": n.acme, "to_location_id": n.w.store,
-                    "lines": [{"line": 2, "quantity": 2}], "carrier": "UPS", "tracking_number": "1Z999AA10123456784"})),
+        Some(
+            json!({"order_id": id, "from_location_id": n.acme, "to_location_id": n.w.store,
+                    "lines": [{"line": 2, "quantity": 2}], "carrier": "UPS", "tracking_number": "1Z999AA10123456784"}),
+        ),
     )
     .await
     .ok()
@@ -532,7 +658,12 @@ async fn the_customer_sees_one_order_not_the_supplier(t: TestApp) {
         .to_string();
     assert!(status.contains("our fulfilment partner"), "{status}");
     // The seller's staff see who ships.
-    let staff = t.get(&format!("/api/v1/orders/{id}/status")).await.ok().body.to_string();
+    let staff = t
+        .get(&format!("/api/v1/orders/{id}/status"))
+        .await
+        .ok()
+        .body
+        .to_string();
     assert!(staff.contains("Acme Dropship"), "{staff}");
     // A seller that wants its customers to see the supplier says so.
     send(
@@ -554,7 +685,10 @@ async fn the_customer_sees_one_order_not_the_supplier(t: TestApp) {
     .await
     .ok();
     assert_eq!(s.body["show_supplier_names"], true);
-    assert_eq!(t.get("/api/v1/dropship-settings").await.ok().body["show_supplier_names"], true);
+    assert_eq!(
+        t.get("/api/v1/dropship-settings").await.ok().body["show_supplier_names"],
+        true
+    );
     let shown = send(&t, &n.buyer, Method::GET, &format!("/api/v1/orders/{id}/status"), None)
         .await
         .ok()
@@ -586,7 +720,11 @@ async fn orders_can_be_routed_as_they_are_placed(t: TestApp) {
         .iter()
         .filter_map(|e| e["kind"].as_str())
         .collect();
-    assert_eq!(kinds, ["order.placed", "line.allocated"], "one commit: placed, then routed");
+    assert_eq!(
+        kinds,
+        ["order.placed", "line.allocated"],
+        "one commit: placed, then routed"
+    );
     // Acme sees it at once.
     let seen = send(&t, &n.sue, Method::GET, &format!("/api/v1/orders/{id}"), None)
         .await

@@ -103,7 +103,10 @@ impl App {
             let mut changed = false;
             if let Some(o) = data.as_object_mut() {
                 for f in NAME_FIELDS {
-                    if o.get(*f).and_then(|v| v.as_str()).is_some_and(|s| d.is_supplier_name(s)) {
+                    if o.get(*f)
+                        .and_then(|v| v.as_str())
+                        .is_some_and(|s| d.is_supplier_name(s))
+                    {
                         o.insert((*f).into(), NEUTRAL.into());
                         changed = true;
                     }

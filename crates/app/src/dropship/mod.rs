@@ -12,7 +12,7 @@ mod rules;
 mod sla;
 mod stock;
 
-pub use route::{RejectInput, RejectOutcome, RejectAnswer, RouteAnswer};
+pub use route::{RejectAnswer, RejectInput, RejectOutcome, RouteAnswer};
 pub use rules::RuleInput;
 pub use sla::{SlaAnswer, SlaRow};
 
@@ -69,7 +69,9 @@ pub(crate) fn require_operations(p: &Principal, what: &str) -> Result<()> {
     if p.is_seller() && p.may(Action::OrderFulfil) {
         Ok(())
     } else {
-        Err(AppError::Forbidden(format!("{what} is for the seller's operations staff")))
+        Err(AppError::Forbidden(format!(
+            "{what} is for the seller's operations staff"
+        )))
     }
 }
 

@@ -76,7 +76,13 @@ impl App {
         Ok(())
     }
 
-    fn rule_commit(ctx: &Ctx, rule: &RoutingRule, mode: WriteMode, kind: &str, now: time::OffsetDateTime) -> Result<Commit> {
+    fn rule_commit(
+        ctx: &Ctx,
+        rule: &RoutingRule,
+        mode: WriteMode,
+        kind: &str,
+        now: time::OffsetDateTime,
+    ) -> Result<Commit> {
         Ok(Commit {
             docs: vec![write(rule, mode)?],
             events: vec![event(
@@ -94,7 +100,11 @@ impl App {
         })
     }
 
-    pub async fn plan_create_routing_rule(&self, ctx: &Ctx, input: &RuleInput) -> Result<Planned<Versioned<RoutingRule>>> {
+    pub async fn plan_create_routing_rule(
+        &self,
+        ctx: &Ctx,
+        input: &RuleInput,
+    ) -> Result<Planned<Versioned<RoutingRule>>> {
         require_operations(&ctx.principal, "managing routing rules")?;
         let name = input
             .name
@@ -123,7 +133,10 @@ impl App {
         self.check_supplier(ctx, rule.supplier).await?;
         let commit = Self::rule_commit(ctx, &rule, WriteMode::Insert, "routing_rule.created", now)?;
         Ok(Planned {
-            value: Versioned { value: rule, version: 1 },
+            value: Versioned {
+                value: rule,
+                version: 1,
+            },
             commit,
         })
     }
@@ -177,7 +190,11 @@ impl App {
 
     /// Deletes a rule: it becomes a tombstone nobody sees and routing ignores; its history stays
     /// on its timeline.
-    pub async fn plan_delete_routing_rule(&self, ctx: &Ctx, id: RoutingRuleId) -> Result<Planned<Versioned<RoutingRule>>> {
+    pub async fn plan_delete_routing_rule(
+        &self,
+        ctx: &Ctx,
+        id: RoutingRuleId,
+    ) -> Result<Planned<Versioned<RoutingRule>>> {
         require_operations(&ctx.principal, "managing routing rules")?;
         let mut v = self.load::<RoutingRule>(ctx, id.0).await?;
         check_version(ctx, v.version)?;

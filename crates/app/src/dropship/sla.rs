@@ -54,7 +54,9 @@ impl App {
         for s in suppliers {
             let (facts, truncated) = self.shipment_facts(s.id, from, to).await?;
             let sla = on_time_rates(&facts).into_iter().next();
-            let (with_date, on_time, without) = sla.as_ref().map_or((0, 0, 0), |x| (x.with_date, x.on_time, x.without_date));
+            let (with_date, on_time, without) = sla
+                .as_ref()
+                .map_or((0, 0, 0), |x| (x.with_date, x.on_time, x.without_date));
             rows.push(SlaRow {
                 supplier: s.id,
                 name: s.name,

@@ -47,7 +47,11 @@ pub struct RoutingRule {
     pub created_by: String,
     /// Set when the rule is deleted: documents are kept, so a deleted rule is a tombstone no one
     /// sees and routing ignores.
-    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deleted_at: Option<OffsetDateTime>,
 }
 
@@ -104,7 +108,11 @@ impl RoutingRule {
             ));
         }
         if self.unit_cost.is_some_and(|c| c.is_negative()) {
-            return Err(Rejection::new(ErrorCode::InvalidValue, "unit_cost", "cannot be negative"));
+            return Err(Rejection::new(
+                ErrorCode::InvalidValue,
+                "unit_cost",
+                "cannot be negative",
+            ));
         }
         Ok(())
     }
@@ -195,8 +203,15 @@ impl Unrouted {
 /// What routing decided for one line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    Routed { line: u32, chosen: Candidate, quantity: Qty },
-    Unrouted { line: u32, why: Unrouted },
+    Routed {
+        line: u32,
+        chosen: Candidate,
+        quantity: Qty,
+    },
+    Unrouted {
+        line: u32,
+        why: Unrouted,
+    },
 }
 
 impl Outcome {
@@ -240,7 +255,14 @@ pub fn candidates(line: &RouteLine, rules: &[RoutingRule], stock: &StockMap) -> 
     out
 }
 
-type Key = (u32, u8, bool, Option<(String, i64)>, FulfilmentLocationId, RoutingRuleId);
+type Key = (
+    u32,
+    u8,
+    bool,
+    Option<(String, i64)>,
+    FulfilmentLocationId,
+    RoutingRuleId,
+);
 
 fn sort_key(c: &Candidate, qty: Qty) -> Key {
     (
@@ -387,7 +409,13 @@ mod tests {
 
     #[test]
     fn the_table() {
-        type Case = (&'static str, Vec<RoutingRule>, Vec<RouteLine>, StockMap, Vec<Result<u128, &'static str>>);
+        type Case = (
+            &'static str,
+            Vec<RoutingRule>,
+            Vec<RouteLine>,
+            StockMap,
+            Vec<Result<u128, &'static str>>,
+        );
         let cases: Vec<Case> = vec![
             (
                 "no rule at all",
@@ -398,7 +426,14 @@ mod tests {
             ),
             (
                 "a rule for another sku matches nothing",
-                vec![rule(1, R { skus: &["LMP-2"], supplier: 1, ..ANY })],
+                vec![rule(
+                    1,
+                    R {
+                        skus: &["LMP-2"],
+                        supplier: 1,
+                        ..ANY
+                    },
+                )],
                 vec![line(1, "LMP-1", 2)],
                 stock(&[]),
                 vec![Err("no_rule_matches")],
@@ -422,14 +457,29 @@ mod tests {
             ),
             (
                 "one criterion failing (postcode) fails the rule",
-                vec![rule(1, R { skus: &["LMP-1"], postcodes: &["9"], supplier: 1, ..ANY })],
+                vec![rule(
+                    1,
+                    R {
+                        skus: &["LMP-1"],
+                        postcodes: &["9"],
+                        supplier: 1,
+                        ..ANY
+                    },
+                )],
                 vec![line(1, "LMP-1", 2)],
                 stock(&[]),
                 vec![Err("no_rule_matches")],
             ),
             (
                 "country mismatch",
-                vec![rule(1, R { countries: &["DE"], supplier: 1, ..ANY })],
+                vec![rule(
+                    1,
+                    R {
+                        countries: &["DE"],
+                        supplier: 1,
+                        ..ANY
+                    },
+                )],
                 vec![line(1, "LMP-1", 2)],
                 stock(&[]),
                 vec![Err("no_rule_matches")],
@@ -437,8 +487,24 @@ mod tests {
             (
                 "priority beats stock and cost",
                 vec![
-                    rule(1, R { supplier: 1, priority: 1, cost: Some(900), ..ANY }),
-                    rule(2, R { supplier: 2, priority: 2, cost: Some(100), ..ANY }),
+                    rule(
+                        1,
+                        R {
+                            supplier: 1,
+                            priority: 1,
+                            cost: Some(900),
+                            ..ANY
+                        },
+                    ),
+                    rule(
+                        2,
+                        R {
+                            supplier: 2,
+                            priority: 2,
+                            cost: Some(100),
+                            ..ANY
+                        },
+                    ),
                 ],
                 vec![line(1, "LMP-1", 2)],
                 stock(&[(2, "LMP-1", 50)]),
@@ -447,8 +513,22 @@ mod tests {
             (
                 "same priority: enough stock beats cheaper with none reported",
                 vec![
-                    rule(1, R { supplier: 1, cost: Some(100), ..ANY }),
-                    rule(2, R { supplier: 2, cost: Some(900), ..ANY }),
+                    rule(
+                        1,
+                        R {
+                            supplier: 1,
+                            cost: Some(100),
+                            ..ANY
+                        },
+                    ),
+                    rule(
+                        2,
+                        R {
+                            supplier: 2,
+                            cost: Some(900),
+                            ..ANY
+                        },
+                    ),
                 ],
                 vec![line(1, "LMP-1", 2)],
                 stock(&[(2, "LMP-1", 2)]),
@@ -457,9 +537,30 @@ mod tests {
             (
                 "same priority and stock: the cheaper one",
                 vec![
-                    rule(1, R { supplier: 1, cost: Some(500), ..ANY }),
-                    rule(2, R { supplier: 2, cost: Some(450), ..ANY }),
-                    rule(3, R { supplier: 3, cost: None, ..ANY }),
+                    rule(
+                        1,
+                        R {
+                            supplier: 1,
+                            cost: Some(500),
+                            ..ANY
+                        },
+                    ),
+                    rule(
+                        2,
+                        R {
+                            supplier: 2,
+                            cost: Some(450),
+                            ..ANY
+                        },
+                    ),
+                    rule(
+                        3,
+                        R {
+                            supplier: 3,
+                            cost: None,
+                            ..ANY
+                        },
+                    ),
                 ],
                 vec![line(1, "LMP-1", 2)],
                 stock(&[(1, "LMP-1", 9), (2, "LMP-1", 9), (3, "LMP-1", 9)]),
@@ -468,8 +569,22 @@ mod tests {
             (
                 "a full tie goes to the lower supplier id, every time",
                 vec![
-                    rule(2, R { supplier: 7, cost: Some(500), ..ANY }),
-                    rule(1, R { supplier: 4, cost: Some(500), ..ANY }),
+                    rule(
+                        2,
+                        R {
+                            supplier: 7,
+                            cost: Some(500),
+                            ..ANY
+                        },
+                    ),
+                    rule(
+                        1,
+                        R {
+                            supplier: 4,
+                            cost: Some(500),
+                            ..ANY
+                        },
+                    ),
                 ],
                 vec![line(1, "LMP-1", 2)],
                 stock(&[]),
@@ -478,8 +593,22 @@ mod tests {
             (
                 "reported short is never chosen; not reported is",
                 vec![
-                    rule(1, R { supplier: 1, priority: 1, ..ANY }),
-                    rule(2, R { supplier: 2, priority: 5, ..ANY }),
+                    rule(
+                        1,
+                        R {
+                            supplier: 1,
+                            priority: 1,
+                            ..ANY
+                        },
+                    ),
+                    rule(
+                        2,
+                        R {
+                            supplier: 2,
+                            priority: 5,
+                            ..ANY
+                        },
+                    ),
                 ],
                 vec![line(1, "LMP-1", 10)],
                 stock(&[(1, "LMP-1", 3)]),
@@ -495,8 +624,22 @@ mod tests {
             (
                 "stock taken by an earlier line is gone for the next",
                 vec![
-                    rule(1, R { supplier: 1, priority: 1, ..ANY }),
-                    rule(2, R { supplier: 2, priority: 2, ..ANY }),
+                    rule(
+                        1,
+                        R {
+                            supplier: 1,
+                            priority: 1,
+                            ..ANY
+                        },
+                    ),
+                    rule(
+                        2,
+                        R {
+                            supplier: 2,
+                            priority: 2,
+                            ..ANY
+                        },
+                    ),
                 ],
                 vec![line(1, "LMP-1", 6), line(2, "LMP-1", 6)],
                 stock(&[(1, "LMP-1", 10), (2, "LMP-1", 10)]),
@@ -505,8 +648,22 @@ mod tests {
             (
                 "a supplier that rejected the line is passed over",
                 vec![
-                    rule(1, R { supplier: 1, priority: 1, ..ANY }),
-                    rule(2, R { supplier: 2, priority: 2, ..ANY }),
+                    rule(
+                        1,
+                        R {
+                            supplier: 1,
+                            priority: 1,
+                            ..ANY
+                        },
+                    ),
+                    rule(
+                        2,
+                        R {
+                            supplier: 2,
+                            priority: 2,
+                            ..ANY
+                        },
+                    ),
                 ],
                 vec![RouteLine {
                     rejected_by: vec![sup(1)],
@@ -544,9 +701,32 @@ mod tests {
     #[test]
     fn a_supplier_named_by_two_rules_is_one_candidate_with_its_best_rule() {
         let rules = [
-            rule(1, R { supplier: 1, priority: 9, cost: Some(100), ..ANY }),
-            rule(2, R { supplier: 1, priority: 3, cost: Some(700), ..ANY }),
-            rule(3, R { supplier: 2, priority: 5, ..ANY }),
+            rule(
+                1,
+                R {
+                    supplier: 1,
+                    priority: 9,
+                    cost: Some(100),
+                    ..ANY
+                },
+            ),
+            rule(
+                2,
+                R {
+                    supplier: 1,
+                    priority: 3,
+                    cost: Some(700),
+                    ..ANY
+                },
+            ),
+            rule(
+                3,
+                R {
+                    supplier: 2,
+                    priority: 5,
+                    ..ANY
+                },
+            ),
         ];
         let c = candidates(&line(1, "LMP-1", 1), &rules, &StockMap::new());
         assert_eq!(c.len(), 2);
@@ -554,7 +734,10 @@ mod tests {
         let out = route(&[line(1, "LMP-1", 4)], &rules, &StockMap::new());
         match &out[0] {
             Outcome::Routed { chosen, quantity, .. } => {
-                assert_eq!((chosen.supplier, chosen.unit_cost, *quantity), (sup(1), Some(usd(700)), Qty::new(4)));
+                assert_eq!(
+                    (chosen.supplier, chosen.unit_cost, *quantity),
+                    (sup(1), Some(usd(700)), Qty::new(4))
+                );
             }
             o => panic!("not routed: {o:?}"),
         }
@@ -562,7 +745,14 @@ mod tests {
 
     #[test]
     fn postcode_prefixes_ignore_spaces_and_case() {
-        let r = rule(1, R { postcodes: &["sw1a"], supplier: 1, ..ANY });
+        let r = rule(
+            1,
+            R {
+                postcodes: &["sw1a"],
+                supplier: 1,
+                ..ANY
+            },
+        );
         let l = RouteLine {
             postcode: "SW1A 1AA".into(),
             ..line(1, "X", 1)
@@ -576,14 +766,43 @@ mod tests {
 
     #[test]
     fn rules_are_checked_and_normalised() {
-        let mut r = rule(1, R { countries: &[" de "], skus: &[" A-1 "], supplier: 1, ..ANY });
+        let mut r = rule(
+            1,
+            R {
+                countries: &[" de "],
+                skus: &[" A-1 "],
+                supplier: 1,
+                ..ANY
+            },
+        );
         r.normalise_and_check().unwrap();
         assert_eq!((r.countries[0].as_str(), r.skus[0].as_str()), ("DE", "A-1"));
-        let mut bad = rule(1, R { countries: &["DEU"], supplier: 1, ..ANY });
+        let mut bad = rule(
+            1,
+            R {
+                countries: &["DEU"],
+                supplier: 1,
+                ..ANY
+            },
+        );
         assert_eq!(bad.normalise_and_check().unwrap_err().field, "countries[0]");
-        let mut bad = rule(1, R { skus: &["A", "  "], supplier: 1, ..ANY });
+        let mut bad = rule(
+            1,
+            R {
+                skus: &["A", "  "],
+                supplier: 1,
+                ..ANY
+            },
+        );
         assert_eq!(bad.normalise_and_check().unwrap_err().field, "skus[1]");
-        let mut bad = rule(1, R { cost: Some(-1), supplier: 1, ..ANY });
+        let mut bad = rule(
+            1,
+            R {
+                cost: Some(-1),
+                supplier: 1,
+                ..ANY
+            },
+        );
         assert_eq!(bad.normalise_and_check().unwrap_err().field, "unit_cost");
         let mut bad = rule(1, R { supplier: 1, ..ANY });
         bad.name = " ".into();

@@ -38,7 +38,8 @@ impl SupplierSla {
         if self.with_date == 0 {
             return None;
         }
-        let per_mille = (u64::from(self.on_time) * 1000 * 2 + u64::from(self.with_date)) / (u64::from(self.with_date) * 2);
+        let per_mille =
+            (u64::from(self.on_time) * 1000 * 2 + u64::from(self.with_date)) / (u64::from(self.with_date) * 2);
         Some(format!("{}.{:03}", per_mille / 1000, per_mille % 1000))
     }
 }
@@ -90,7 +91,10 @@ mod tests {
             f(2, date!(2026 - 11 - 25), None),
         ]);
         assert_eq!(out.len(), 2);
-        assert_eq!((out[0].with_date, out[0].on_time, out[0].late(), out[0].without_date), (3, 2, 1, 1));
+        assert_eq!(
+            (out[0].with_date, out[0].on_time, out[0].late(), out[0].without_date),
+            (3, 2, 1, 1)
+        );
         assert_eq!(out[0].rate().as_deref(), Some("0.667"));
         assert_eq!(out[1].rate(), None, "no confirmed date: no rate, not 0 or 1");
     }

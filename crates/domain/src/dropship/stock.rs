@@ -49,7 +49,10 @@ impl SupplierStock {
             return Err(Rejection::new(
                 ErrorCode::InvalidValue,
                 "rows",
-                format!("a feed holds at most {MAX_ROWS} rows; send {} rows in one feed", rows.len()),
+                format!(
+                    "a feed holds at most {MAX_ROWS} rows; send {} rows in one feed",
+                    rows.len()
+                ),
             ));
         }
         for (i, r) in rows.iter().enumerate() {
@@ -110,7 +113,10 @@ mod tests {
         let e = SupplierStock::check_rows(&[row("A", 1, 2), row(" ", 1, 2)]).unwrap_err();
         assert_eq!(e.field, "rows[1].sku");
         let e = SupplierStock::check_rows(&[row("A", 1, 2), row("B", 1, 2), row("A ", 3, 2)]).unwrap_err();
-        assert_eq!((e.field.as_str(), e.message.as_str()), ("rows[2].sku", "A is already on row 0"));
+        assert_eq!(
+            (e.field.as_str(), e.message.as_str()),
+            ("rows[2].sku", "A is already on row 0")
+        );
         let e = SupplierStock::check_rows(&[row("A", 1, 366)]).unwrap_err();
         assert_eq!(e.field, "rows[0].lead_time_days");
     }

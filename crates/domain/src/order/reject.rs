@@ -94,11 +94,16 @@ mod tests {
         o.allocate(1, &a, Qty::new(4)).unwrap();
         o.allocate(1, &b, Qty::new(1)).unwrap();
         let at = datetime!(2026-11-20 10:00 UTC);
-        let released = o.reject_allocation(1, a.id, "out of stock until March", "Sue", at).unwrap();
+        let released = o
+            .reject_allocation(1, a.id, "out of stock until March", "Sue", at)
+            .unwrap();
         assert_eq!(released, Qty::new(4));
         let l = o.line(1).unwrap();
         assert_eq!(o.ledger(l).unallocated, l.quantity.saturating_sub(Qty::new(1)));
-        assert!(l.allocations.iter().all(|x| x.location != a.id), "the line leaves the supplier");
+        assert!(
+            l.allocations.iter().all(|x| x.location != a.id),
+            "the line leaves the supplier"
+        );
         assert_eq!(l.rejected_by(), vec![a.id]);
         assert_eq!(l.supplier_rejections[0].reason, "out of stock until March");
         o.check_balanced().unwrap();

@@ -48,7 +48,13 @@ async fn page(st: &WebState, v: &Viewer, id: OrderId, e: Errors, line: Option<u3
         .filter(|l| l.order_id == id && !l.open.is_zero())
         .map(|l| LineOption {
             line: l.line,
-            label: format!("Line {}: {} × {} ({})", l.line, format::qty(l.open), l.description, l.sku),
+            label: format!(
+                "Line {}: {} × {} ({})",
+                l.line,
+                format::qty(l.open),
+                l.description,
+                l.sku
+            ),
             selected: line == Some(l.line),
         })
         .collect();

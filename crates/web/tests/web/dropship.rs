@@ -107,7 +107,10 @@ async fn the_order_page_never_names_the_supplier(t: TestWeb) {
     let sue = t.sign_in(SUPPLIER).await;
     let reject = format!("/supplier/orders/{}/reject", order.id.0);
     let form = t.get(&reject, &sue).await.ok();
-    assert_eq!(form.attrs("select#line option[value='1']", "value"), vec!["1".to_owned()]);
+    assert_eq!(
+        form.attrs("select#line option[value='1']", "value"),
+        vec!["1".to_owned()]
+    );
     let refused = t.post(&reject, &sue, &[("line", "1"), ("reason", " ")]).await;
     assert_eq!(refused.status.as_u16(), 422);
     assert!(refused.field_error("reason").is_some(), "the reason is asked for");
@@ -124,7 +127,10 @@ async fn the_order_page_never_names_the_supplier(t: TestWeb) {
     );
     assert_eq!(l.rejected_by(), vec![acme.id]);
     let page = t.get(&path, &buyer).await.ok();
-    assert!(!page.body.contains(&acme.name), "still no supplier name after the rejection");
+    assert!(
+        !page.body.contains(&acme.name),
+        "still no supplier name after the rejection"
+    );
     // The backorder says why, as every backorder does (without saying who could not fill it).
     assert!(page.body.contains("no supplier could fill: out of stock until March"));
     // The seller's staff see who ships it.
