@@ -22,6 +22,9 @@ pub const NEUTRAL: &str = "our fulfilment partner";
 /// Events only the seller (and the supplier concerned) read.
 const SELLER_ONLY: &[&str] = &["line.supplier_rejected"];
 
+/// Event data fields that are the seller's alone (which of its rules routed a line).
+const SELLER_FIELDS: &[&str] = &["routing_rule"];
+
 /// Event data fields that may hold a fulfilment location's name.
 const NAME_FIELDS: &[&str] = &["fulfilment_location", "from"];
 
@@ -102,6 +105,9 @@ impl App {
             };
             let mut changed = false;
             if let Some(o) = data.as_object_mut() {
+                for f in SELLER_FIELDS {
+                    changed |= o.remove(*f).is_some();
+                }
                 for f in NAME_FIELDS {
                     if o.get(*f)
                         .and_then(|v| v.as_str())
