@@ -610,6 +610,23 @@ async fn sla_is_derived_from_confirmations_and_shipments(t: TestApp) {
 async fn the_customer_sees_one_order_not_the_supplier(t: TestApp) {
     let n = network(&t).await;
     towel_rules(&t, &n).await;
+    // The customer's admin takes every event on its own webhook endpoint.
+    let admin = enrol(
+        &t,
+        json!({"email": "alex@northwind.example", "name": "Alex Admin", "type": "customer", "account_id": n.w.account,
+               "roles": ["account_admin"], "scope": {"kind": "all"}}),
+    )
+    .await;
+    let endpoint = send(
+        &t,
+        &admin,
+        Method::POST,
+        "/api/v1/webhook-endpoints",
+        Some(json!({"url": "https://hooks.example.com/northwind", "event_types": ["*"]})),
+    )
+    .await
+    .ok()
+    .id();
     let id = t.order(&n.w, 10, 4).await.id();
     t.post(&format!("/api/v1/orders/{id}/route"), json!({})).await.ok();
     send(
@@ -649,6 +666,44 @@ async fn the_customer_sees_one_order_not_the_supplier(t: TestApp) {
         let text = r.body.to_string();
         for secret in ["Acme Dropship", "Beta Dropship", "Sue Supplier", "ACME", "routing_rule"] {
             assert!(!text.contains(secret), "{path} names {secret} to the customer: {text}");
+        }
+    }
+    // Nor do the bell, the event feed and the customer's webhooks.
+    t.app.fan_out_all().await.expect("fan-out");
+    let bell = send(&t, &n.buyer, Method::GET, "/api/v1/notifications", None)
+        .await
+        .ok()
+        .body
+        .to_string();
+    assert!(bell.contains("has shipped"), "{bell}");
+    let feed = send(&t, &admin, Method::GET, "/api/v1/events?after=0&limit=500", None)
+        .await
+        .ok()
+        .body
+        .to_string();
+    assert!(
+        feed.contains("line.allocated") && feed.contains("shipment.created"),
+        "{feed}"
+    );
+    let hooks: Vec<String> = t
+        .app
+        .claim_deliveries(aftercart_app::notify::queues::WEBHOOK, 500)
+        .await
+        .expect("deliveries")
+        .into_iter()
+        .map(|j| j.payload)
+        .filter(|p| p.contains(&endpoint))
+        .collect();
+    assert!(hooks.iter().any(|h| h.contains("shipment.created")), "{hooks:?}");
+    for (what, text) in [("bell", &bell), ("event feed", &feed)]
+        .into_iter()
+        .chain(hooks.iter().map(|h| ("webhook", h)))
+    {
+        for secret in ["Acme Dropship", "Sue Supplier", "routing_rule"] {
+            assert!(
+                !text.contains(secret),
+                "the {what} names {secret} to the customer: {text}"
+            );
         }
     }
     let status = send(&t, &n.buyer, Method::GET, &format!("/api/v1/orders/{id}/status"), None)

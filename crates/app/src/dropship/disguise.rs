@@ -58,7 +58,15 @@ impl Disguise {
 impl App {
     /// `Some` when `ctx` is a customer and the seller has not chosen to show supplier names.
     pub(crate) async fn disguise_for(&self, ctx: &Ctx) -> Result<Option<Disguise>> {
-        if ctx.principal.own_account().is_none() || self.dropship_settings().await?.show_supplier_names {
+        if ctx.principal.own_account().is_none() {
+            return Ok(None);
+        }
+        self.customer_disguise().await
+    }
+
+    /// What every customer is kept from, whoever asks (`None`: the seller shows the names).
+    pub(crate) async fn customer_disguise(&self) -> Result<Option<Disguise>> {
+        if self.dropship_settings().await?.show_supplier_names {
             return Ok(None);
         }
         let ids = self.store.by_key("fulfilment_location", "all").await?;
@@ -75,10 +83,15 @@ impl App {
 
     /// A timeline as `ctx` may read it: for a customer, suppliers' refusals left out and
     /// suppliers' names (in the data, and as the actor) replaced.
-    pub(crate) async fn disguise_events(&self, ctx: &Ctx, mut rows: Vec<EventRow>) -> Result<Vec<EventRow>> {
-        let Some(d) = self.disguise_for(ctx).await? else {
-            return Ok(rows);
-        };
+    pub(crate) async fn disguise_events(&self, ctx: &Ctx, rows: Vec<EventRow>) -> Result<Vec<EventRow>> {
+        match self.disguise_for(ctx).await? {
+            Some(d) => self.disguise_rows(&d, rows).await,
+            None => Ok(rows),
+        }
+    }
+
+    /// `rows` as a customer may read them under `d`.
+    pub(crate) async fn disguise_rows(&self, d: &Disguise, mut rows: Vec<EventRow>) -> Result<Vec<EventRow>> {
         rows.retain(|e| !SELLER_ONLY.contains(&e.kind.as_str()));
         let mut actors: Vec<Uuid> = rows
             .iter()
