@@ -464,6 +464,32 @@ async fn stock_feeds_are_checked_whole_and_kept_to_their_supplier(t: TestApp) {
     send(&t, &n.buyer, Method::PUT, &own, feed(rows.clone()))
         .await
         .refused(403, "forbidden", "");
+    // Two first feeds at once (the supplier and staff for it) both land: one document.
+    let beta_stock = format!("/api/v1/suppliers/{}/stock", n.beta);
+    let (a, b) = tokio::join!(
+        send(
+            &t,
+            &n.bob,
+            Method::PUT,
+            &beta_stock,
+            feed(json!([{"sku": "Y", "available": 2, "lead_time_days": 1}]))
+        ),
+        send(
+            &t,
+            &n.ops,
+            Method::PUT,
+            &beta_stock,
+            feed(json!([{"sku": "Z", "available": 3, "lead_time_days": 1}]))
+        ),
+    );
+    a.ok();
+    b.ok();
+    let rows = send(&t, &n.bob, Method::GET, &beta_stock, None).await.ok().body["rows"].clone();
+    assert_eq!(
+        rows.as_array().map(Vec::len),
+        Some(1),
+        "the last feed wins whole: {rows}"
+    );
     // Staff feed on a supplier's behalf; a warehouse has no feed.
     send(
         &t,

@@ -27,7 +27,7 @@ use uuid::Uuid;
 /// Who confirmed an allocation, as a customer reads it.
 pub const CONFIRMED_BY: &str = "our fulfilment team";
 
-/// What the seller chose for its network. One document, found by its fixed number.
+/// What the seller chose for its network. One document, under a fixed id.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DropshipSettings {
     /// Customers see the supplier's name where a line ships from (off: "our fulfilment partner").
@@ -45,7 +45,9 @@ pub(crate) struct SettingsDoc {
     pub settings: DropshipSettings,
 }
 
-const SETTINGS_NUMBER: &str = "dropship";
+/// The one settings document's id: a fixed id, so two first writes racing meet as a version
+/// conflict (the loser re-plans as an update).
+const SETTINGS_ID: Uuid = Uuid::from_u128(0x6472_6f70_7368_6970_5f73_6574_7469_6e67);
 
 impl Doc for SettingsDoc {
     const KIND: &'static str = "dropship_settings";
@@ -55,9 +57,6 @@ impl Doc for SettingsDoc {
     }
     fn account(&self) -> Option<AccountId> {
         None
-    }
-    fn number(&self) -> Option<String> {
-        Some(SETTINGS_NUMBER.into())
     }
     fn visible_to(&self, p: &Principal) -> bool {
         p.is_seller()
@@ -89,7 +88,7 @@ impl App {
     }
 
     async fn settings_doc(&self) -> Result<Option<(SettingsDoc, i64)>> {
-        match self.store.by_number(SettingsDoc::KIND, SETTINGS_NUMBER).await? {
+        match self.store.get(SETTINGS_ID).await? {
             Some(row) => {
                 let v = decode::<SettingsDoc>(&row)?;
                 Ok(Some((v.value, v.version)))
@@ -114,7 +113,7 @@ impl App {
             ),
             None => (
                 SettingsDoc {
-                    id: Uuid::now_v7(),
+                    id: SETTINGS_ID,
                     settings: settings.clone(),
                 },
                 aftercart_store::WriteMode::Insert,

@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
-/// A supplier's feed, stored under its own id and found by the supplier's id as its number.
+/// A supplier's feed, stored under an id derived from the supplier's: two first feeds racing
+/// meet as a version conflict on one id (and the loser re-plans as an update), never as two
+/// documents.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct StockDoc {
     pub id: Uuid,
@@ -31,9 +33,6 @@ impl Doc for StockDoc {
     fn account(&self) -> Option<AccountId> {
         None
     }
-    fn number(&self) -> Option<String> {
-        Some(self.stock.location.0.to_string())
-    }
     fn at(&self) -> time::OffsetDateTime {
         self.stock.updated_at
     }
@@ -41,6 +40,13 @@ impl Doc for StockDoc {
     fn visible_to(&self, p: &Principal) -> bool {
         p.is_seller() || p.supplier_location() == Some(self.stock.location)
     }
+}
+
+/// Marks the ids of stock documents, so one never equals its supplier's own id.
+const STOCK_ID_SALT: u128 = 0x7375_7070_6c69_6572_5f73_746f_636b_0001;
+
+fn stock_doc_id(location: FulfilmentLocationId) -> Uuid {
+    Uuid::from_u128(location.0.as_u128() ^ STOCK_ID_SALT)
 }
 
 impl App {
@@ -71,7 +77,7 @@ impl App {
     }
 
     async fn stock_doc(&self, location: FulfilmentLocationId) -> Result<Option<Versioned<StockDoc>>> {
-        match self.store.by_number(StockDoc::KIND, &location.0.to_string()).await? {
+        match self.store.get(stock_doc_id(location)).await? {
             Some(row) => Ok(Some(decode::<StockDoc>(&row)?)),
             None => Ok(None),
         }
@@ -109,7 +115,7 @@ impl App {
             ),
             None => (
                 StockDoc {
-                    id: Uuid::now_v7(),
+                    id: stock_doc_id(location),
                     stock: stock.clone(),
                 },
                 WriteMode::Insert,
