@@ -139,7 +139,20 @@ pub fn action(method: &Method, path: &str) -> Option<Action> {
         // A location's promise to ship what is allocated to it: the first step of shipping, so
         // the suppliers' `ShipmentCreate` (the app also requires `OrderFulfil` of seller staff).
         ("POST", "/api/v1/orders/{id}/supplier-confirmation") => ShipmentCreate,
-
+        // -- dropship --
+        // Rules hold the seller's costs and routing is allocation: operations (and admins).
+        ("GET" | "POST", "/api/v1/routing-rules")
+        | ("GET" | "PATCH" | "DELETE", "/api/v1/routing-rules/{id}")
+        | ("POST", "/api/v1/orders/{id}/route")
+        | ("GET" | "PUT", "/api/v1/dropship-settings") => OrderFulfil,
+        // A supplier's own refusal and stock, like its confirmation (the app keeps it to its own
+        // location and requires `OrderFulfil` of seller staff).
+        ("POST", "/api/v1/orders/{id}/supplier-rejection") | ("GET" | "PUT", "/api/v1/suppliers/{location}/stock") => {
+            ShipmentCreate
+        }
+        // Staff and suppliers (only their own row); the app refuses customers.
+        ("GET", "/api/v1/suppliers/sla") => OrderRead,
+        // -- /dropship --
         ("POST", "/api/v1/invoices" | "/api/v1/credit-memos") => BillingWrite,
         (
             "GET",

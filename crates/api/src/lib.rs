@@ -279,6 +279,19 @@ fn api_router() -> OpenApiRouter<ApiState> {
         .routes(routes!(shipments::ingest_tracking))
         // -- supplier portal and shipments --
         .routes(routes!(routes::supplier::confirm))
+        // -- dropship --
+        .routes(routes!(routes::dropship::create_rule, routes::dropship::list_rules))
+        .routes(routes!(
+            routes::dropship::get_rule,
+            routes::dropship::update_rule,
+            routes::dropship::delete_rule
+        ))
+        .routes(routes!(routes::dropship::route_order))
+        .routes(routes!(routes::dropship::reject))
+        .routes(routes!(routes::dropship::feed_stock, routes::dropship::get_stock))
+        .routes(routes!(routes::dropship::sla))
+        .routes(routes!(routes::dropship::get_settings, routes::dropship::set_settings))
+        // -- /dropship --
         .routes(routes!(billing::create_invoice, billing::list_invoices))
         .routes(routes!(billing::get_invoice))
         .routes(routes!(billing::match_invoice))

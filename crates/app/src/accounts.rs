@@ -456,18 +456,30 @@ impl App {
         ctx: &Ctx,
         id: FulfilmentLocationId,
     ) -> Result<Versioned<FulfilmentLocation>> {
-        self.load(ctx, id.0).await
+        let mut v = self.load(ctx, id.0).await?;
+        // -- dropship --
+        if let Some(d) = self.disguise_for(ctx).await? {
+            d.location(&mut v.value);
+        }
+        // -- /dropship --
+        Ok(v)
     }
 
     /// All fulfilment locations (a seller has a handful; they name the "from" of every shipment).
     pub async fn fulfilment_locations(&self, ctx: &Ctx) -> Result<Vec<FulfilmentLocation>> {
         let ids = self.store.by_key("fulfilment_location", "all").await?;
-        Ok(self
+        let mut all: Vec<FulfilmentLocation> = self
             .load_many::<FulfilmentLocation>(ctx, &ids)
             .await?
             .into_iter()
             .map(|v| v.value)
-            .collect())
+            .collect();
+        // -- dropship --
+        if let Some(d) = self.disguise_for(ctx).await? {
+            all.iter_mut().for_each(|l| d.location(l));
+        }
+        // -- /dropship --
+        Ok(all)
     }
 }
 

@@ -273,6 +273,17 @@ impl App {
         if let Some(lines) = ctx.principal.visible_lines(&v.value) {
             crate::principal::restrict_order(&mut v.value, &lines);
         }
+        // -- dropship --
+        // Who confirmed an allocation is the seller's or its supplier's person: a customer
+        // reads that it was confirmed, and by when it ships, not by whom.
+        if ctx.principal.own_account().is_some() {
+            for a in v.value.lines.iter_mut().flat_map(|l| l.allocations.iter_mut()) {
+                if let Some(c) = a.confirmation.as_mut() {
+                    c.by = crate::dropship::CONFIRMED_BY.into();
+                }
+            }
+        }
+        // -- /dropship --
         v
     }
 }

@@ -8,6 +8,7 @@
 pub mod clock;
 pub mod demo;
 mod docs;
+pub mod dropship;
 pub mod erp;
 mod error;
 mod governance;

@@ -159,6 +159,32 @@ pub(crate) struct Shipped {
     pub keys: Vec<KeyWrite>,
 }
 
+/// One allocation applied to an order in memory: its `line.allocated` event and the key that
+/// lets a supplier list the orders routed to it. The one path for a manual allocation and for
+/// routing (which names its `rule`), so both leave the same facts.
+pub(crate) fn allocate_onto(
+    ctx: &Ctx,
+    order: &mut Order,
+    loc: &FulfilmentLocation,
+    line: u32,
+    quantity: Qty,
+    now: OffsetDateTime,
+    rule: Option<Uuid>,
+) -> Result<(EventWrite, KeyWrite)> {
+    order.allocate(line, loc, quantity)?;
+    let mut data = json!({"line": line, "quantity": quantity.get(), "fulfilment_location": loc.name});
+    if let (Some(r), Some(o)) = (rule, data.as_object_mut()) {
+        o.insert("routing_rule".into(), json!(r));
+    }
+    let ev = order_event(&ctx.principal.actor(), now, order, "line.allocated", None, data);
+    let key = KeyWrite {
+        kind: "order_fulfilment",
+        key: loc.id.0.to_string(),
+        doc_id: order.id.0,
+    };
+    Ok((ev, key))
+}
+
 pub(crate) fn ship_onto(
     ctx: &Ctx,
     order: &mut Order,
@@ -192,6 +218,8 @@ pub(crate) fn ship_onto(
     let data = json!({
         "shipment_id": id.0,
         "from": from.name,
+        // Notifications to the customer leave a dropship supplier unnamed (one order, not the network).
+        "from_dropship": from.kind == aftercart_domain::account::FulfilmentKind::DropshipSupplier,
         "lines": s.lines.iter().map(|l| json!({"line": l.line, "quantity": l.quantity.get()})).collect::<Vec<_>>(),
         "carrier": s.carrier,
         "tracking_number": s.tracking_number,
@@ -400,8 +428,13 @@ impl App {
                 "total": order.goods_total().to_string(),
             }),
         );
+        // -- dropship --
+        // A seller may have each order routed as it is placed: in the same commit, as the system.
+        let (routed, routed_keys) = self.route_at_placement(&mut order).await?;
+        keys.extend(routed_keys);
+        // -- /dropship --
         let draft = OrderDraft::placed(order);
-        let mut commit = draft.commit(std::iter::once(ev).chain(approval_events).collect())?;
+        let mut commit = draft.commit(std::iter::once(ev).chain(approval_events).chain(routed).collect())?;
         commit.keys = keys;
         commit
             .counters
@@ -418,22 +451,17 @@ impl App {
             .load_ref::<FulfilmentLocation>(ctx, input.location.0, "fulfilment_location_id")
             .await?
             .value;
-        d.order.allocate(input.line, &loc, input.quantity)?;
-        let ev = order_event(
-            &ctx.principal.actor(),
+        let (ev, key) = allocate_onto(
+            ctx,
+            &mut d.order,
+            &loc,
+            input.line,
+            input.quantity,
             self.clock.now(),
-            &d.order,
-            "line.allocated",
             None,
-            json!({"line": input.line, "quantity": input.quantity.get(), "fulfilment_location": loc.name}),
-        );
+        )?;
         let mut commit = d.commit(vec![ev])?;
-        // Lets a supplier list the orders routed to it.
-        commit.keys.push(KeyWrite {
-            kind: "order_fulfilment",
-            key: loc.id.0.to_string(),
-            doc_id: d.order.id.0,
-        });
+        commit.keys.push(key);
         Ok(Planned {
             value: d.into_versioned(),
             commit,

@@ -352,7 +352,13 @@ impl App {
         if !missing.is_empty() {
             fulfilment.extend(self.fulfilment_names(ctx, &missing).await?);
         }
-        Ok(Names { locations, fulfilment })
+        let mut names = Names { locations, fulfilment };
+        // -- dropship --
+        if let Some(d) = self.disguise_for(ctx).await? {
+            d.names(&mut names);
+        }
+        // -- /dropship --
+        Ok(names)
     }
 
     /// Location names of an account. The account's row is read on every call, so a renamed
@@ -475,7 +481,8 @@ impl App {
             TimelineOf::Order(id) => {
                 let order = self.load_order(ctx, id).await?.value;
                 if let Some(lines) = ctx.principal.visible_lines(&order) {
-                    return self.restricted_timeline(ctx, &order, &lines, after, limit).await;
+                    let rows = self.restricted_timeline(ctx, &order, &lines, after, limit).await?;
+                    return self.disguise_events(ctx, rows).await;
                 }
                 EventFilter::Subject(id.0)
             }
@@ -500,7 +507,8 @@ impl App {
                 EventFilter::Account(id.0)
             }
         };
-        Ok(self.store.events(filter, after, limit.clamp(1, 500)).await?)
+        let rows = self.store.events(filter, after, limit.clamp(1, 500)).await?;
+        self.disguise_events(ctx, rows).await
     }
 
     /// The newest `limit` events of a timeline, newest first (pages show the latest activity;
@@ -539,7 +547,8 @@ impl App {
             TimelineOf::Invoice(id) => EventFilter::Subject(id.0),
             TimelineOf::Account(id) => EventFilter::Account(id.0),
         };
-        Ok(self.store.latest_events(filter, limit).await?)
+        let rows = self.store.latest_events(filter, limit).await?;
+        self.disguise_events(ctx, rows).await
     }
 
     /// An order's timeline for someone who sees only some of its lines (a location-scoped buyer,

@@ -1279,6 +1279,7 @@ mod tests {
             allocations: Vec::new(),
             shipments: Vec::new(),
             returns: Vec::new(),
+            supplier_rejections: Vec::new(),
         }
     }
 

@@ -599,6 +599,7 @@ mod tests {
             allocations: Vec::new(),
             shipments: Vec::new(),
             returns: Vec::new(),
+            supplier_rejections: Vec::new(),
         }
     }
 

@@ -55,4 +55,6 @@ id_type!(
     BankImportId,
     /// A bank receipt that could not be applied with confidence: the unapplied-cash queue.
     UnappliedReceiptId,
+    /// A seller's rule sending matching order lines to a dropship supplier.
+    RoutingRuleId,
 );

@@ -8,6 +8,7 @@
 pub mod account;
 pub mod approval;
 pub mod budget;
+pub mod dropship;
 pub mod error;
 pub mod ids;
 pub mod invoice;

@@ -87,6 +87,9 @@ pub fn rule(method: &Method, path: &str) -> Option<Rule> {
             Rule::SignedIn(Supplier, ShipmentCreate)
         }
         ("GET" | "POST", "/supplier/shipments/{id}/tracking") => Rule::SignedIn(Supplier, TrackingIngest),
+        // -- dropship --
+        ("GET" | "POST", "/supplier/orders/{id}/reject") => Rule::SignedIn(Supplier, ShipmentCreate),
+        // -- /dropship --
         ("GET", "/shipments") => Rule::SignedIn(Any, OrderRead),
         // -- console search, customer 360, tracking, password reset, downloads --
         ("GET" | "POST", "/forgot-password" | "/reset-password" | "/track") => Rule::Public,

@@ -137,6 +137,10 @@ fn pages() -> Pages {
     .post("/supplier/orders/{id}/confirm", supplier::confirm)
     .get("/supplier/orders/{id}/ship", supplier::ship_form)
     .post("/supplier/orders/{id}/ship", supplier::ship)
+    // -- dropship --
+    .get("/supplier/orders/{id}/reject", supplier_reject::reject_form)
+    .post("/supplier/orders/{id}/reject", supplier_reject::reject)
+    // -- /dropship --
     .get("/supplier/shipments/{id}/tracking", supplier::tracking_form)
     .post("/supplier/shipments/{id}/tracking", supplier::tracking)
     .get("/shipments", shipments::by_location)

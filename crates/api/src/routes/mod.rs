@@ -9,6 +9,9 @@ pub mod exports;
 pub mod changes;
 // -- /change requests --
 pub mod catalog;
+// -- dropship --
+pub mod dropship;
+// -- /dropship --
 pub mod fulfilment;
 pub mod governance;
 pub mod identity;

@@ -283,6 +283,15 @@ struct Fx {
     bank_import: Rec,
     receipt: Rec,
     // -- /receivables --
+    // -- dropship --
+    /// A routing rule matching no SKU (so routing in the matrix changes nothing), and a rule
+    /// id that exists nowhere (deleting it can change nothing either).
+    rule: Rec,
+    no_rule: Rec,
+    /// The supplier's own location as a stock feed's target, and Dallas as another's.
+    stock_own: Rec,
+    stock_other: Rec,
+    // -- /dropship --
 }
 
 impl Fx {
@@ -364,6 +373,12 @@ impl Fx {
             bank_import: Rec::new("BankImport", BankImport, &id("bank_import"), None).seller_only(),
             receipt: Rec::new("Receipt", Receipt, &id("receipt"), None).seller_only(),
             // -- /receivables --
+            // -- dropship --
+            rule: Rec::new("Rule", Reference, &id("rule"), None).seller_only(),
+            no_rule: Rec::new("NoRule", Reference, &uuid::Uuid::nil().to_string(), None).private(),
+            stock_own: Rec::new("StockOwn", Reference, &id("supplier"), None).to(&[], true),
+            stock_other: Rec::new("StockDallas", Reference, &w.dallas, None).to(&[], false),
+            // -- /dropship --
             w,
         }
     }
@@ -455,6 +470,9 @@ impl Fx {
 /// The ids `fixture` records besides the World's.
 const FIXTURE_IDS: &[&str] = &[
     "supplier",
+    // -- dropship --
+    "rule",
+    // -- /dropship --
     "a1",
     "a2",
     "b1",
@@ -719,6 +737,16 @@ async fn fixture(t: &TestApp) -> Fx {
         .await
         .ok()
         .id();
+    // -- dropship --
+    let rule = t
+        .post(
+            "/api/v1/routing-rules",
+            json!({"name": "Nothing", "skus": ["NO-SUCH-SKU"], "supplier": supplier}),
+        )
+        .await
+        .ok()
+        .id();
+    // -- /dropship --
 
     // -- returns --
     let ret_a = fixture_return(t, &s1, &a1).await;
@@ -829,6 +857,9 @@ async fn fixture(t: &TestApp) -> Fx {
         ("exc_s2", exc_s2),
         ("exc_b", exc_b),
         // -- /exceptions --
+        // -- dropship --
+        ("rule", rule),
+        // -- /dropship --
     ] {
         ids.put(k, v);
     }
@@ -1569,6 +1600,36 @@ fn cases(method: &str, path: &str, fx: &Fx) -> Vec<Case> {
         // -- supplier portal and shipments --
         // Line 99 exists on no order: a permitted confirmation is refused after the order loads.
         ("post", "/api/v1/orders/{id}/supplier-confirmation") => each(&orders, json!({"lines": [{"line": 99}]})),
+        // -- dropship --
+        // Bodies refused after the records load (an empty name, line 99, an empty SKU); the
+        // fixture's rule matches no SKU, so routing allocates nothing.
+        ("get", "/api/v1/routing-rules" | "/api/v1/suppliers/sla" | "/api/v1/dropship-settings") => plain(Value::Null),
+        ("post", "/api/v1/routing-rules") => plain(json!({"name": "", "supplier": fx.supplier})),
+        ("get", "/api/v1/routing-rules/{id}") => each(&[&fx.rule], Value::Null),
+        ("patch", "/api/v1/routing-rules/{id}") => each(&[&fx.rule], json!({"name": ""})),
+        ("delete", "/api/v1/routing-rules/{id}") => each(&[&fx.no_rule], Value::Null),
+        ("post", "/api/v1/orders/{id}/route") => each(&orders, json!({})),
+        ("post", "/api/v1/orders/{id}/supplier-rejection") => {
+            each(&orders, json!({"line": 99, "reason": "cannot fill"}))
+        }
+        ("put", "/api/v1/dropship-settings") => plain(json!({"show_supplier_names": false, "route_at_placement": false})),
+        ("get" | "put", "/api/v1/suppliers/{location}/stock") => [&fx.stock_own, &fx.stock_other]
+            .iter()
+            .map(|r| {
+                let body = if method == "put" {
+                    json!({"rows": [{"sku": "", "available": 1, "lead_time_days": 1}]})
+                } else {
+                    Value::Null
+                };
+                one(
+                    r.label,
+                    path.replace("{location}", &r.id),
+                    body,
+                    vec![((*r).clone(), Ref::Path)],
+                )
+            })
+            .collect(),
+        // -- /dropship --
 
         // -- returns --
         ("get", "/api/v1/returns") => list(),
@@ -2058,6 +2119,10 @@ fn expect(who: &Who, method: &str, path: &str, case: &Case) -> Expect {
         // -- /notifications --
         // An ERP export spans every account: the seller's alone.
         "/api/v1/exports/{kind}" => customer,
+        // -- dropship --
+        // Supplier performance is the seller's (a supplier reads its own row).
+        "/api/v1/suppliers/sla" => customer,
+        // -- /dropship --
         _ => false,
     };
     if app_refuses {

@@ -8,6 +8,9 @@ mod access;
 mod bad_input;
 mod capacity;
 mod carriers;
+// -- dropship --
+mod dropship;
+// -- /dropship --
 mod exports;
 // -- change requests --
 mod changes;

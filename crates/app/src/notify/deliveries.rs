@@ -498,13 +498,14 @@ impl App {
         let customer = !matches!(ctx.principal.kind, PrincipalKind::Staff(_) | PrincipalKind::System);
         let rows = self.store.events(filter, after.max(0), limit.clamp(1, 500)).await?;
         let last = rows.last().map_or(after, |e| e.seq);
-        Ok((
-            rows.iter()
-                .filter(|e| !customer || !(e.kind.starts_with("case.note") || e.kind.starts_with("exception.")))
-                .map(|e| event_json(e, None))
-                .collect(),
-            last,
-        ))
+        let rows: Vec<EventRow> = rows
+            .into_iter()
+            .filter(|e| !customer || !(e.kind.starts_with("case.note") || e.kind.starts_with("exception.")))
+            .collect();
+        // -- dropship --
+        let rows = self.disguise_events(ctx, rows).await?;
+        // -- /dropship --
+        Ok((rows.iter().map(|e| event_json(e, None)).collect(), last))
     }
 
     /// Retention: finished outbox rows after an hour (they only named events already fanned

@@ -133,6 +133,14 @@ impl App {
             events: events.len(),
             ..FanOut::default()
         };
+        // -- dropship --
+        // A customer's own endpoints read events as the customer's timeline shows them.
+        let disguise = if endpoints.iter().any(|ep| ep.account_id.is_some()) {
+            self.customer_disguise().await?
+        } else {
+            None
+        };
+        // -- /dropship --
         for e in &events {
             // Exceptions are kept off the account's timeline (most are the seller's alone); the
             // ones a customer is shown still reach them as a milestone.
@@ -153,6 +161,16 @@ impl App {
             };
             let message = milestone.as_ref().map(|(m, _)| Message::of(m, &self.notify.portal_url));
             let body = event_json(e, message.as_ref()).to_string();
+            // -- dropship --
+            let customer_body = match &disguise {
+                Some(d) => self
+                    .disguise_rows(d, vec![e.clone()])
+                    .await?
+                    .first()
+                    .map(|c| event_json(c, message.as_ref()).to_string()),
+                None => Some(body.clone()),
+            };
+            // -- /dropship --
             let due = now_ms(self.clock.now());
             let job = |queue, owner: Option<String>, account: Option<Uuid>, payload: String| JobWrite {
                 id: Uuid::now_v7(),
@@ -175,11 +193,17 @@ impl App {
                 .iter()
                 .filter(|ep| ep.may_receive(e) && ep.subscribes(&e.kind))
             {
+                let body = match (ep.account_id, &customer_body) {
+                    (None, _) => body.clone(),
+                    (Some(_), Some(b)) => b.clone(),
+                    // Seller-only (a supplier's rejection): not for a customer's endpoint.
+                    (Some(_), None) => continue,
+                };
                 let p = WebhookJob {
                     endpoint_id: ep.id,
                     message_id: format!("evt_{}", e.id.simple()),
                     event_type: e.kind.clone(),
-                    body: body.clone(),
+                    body,
                 };
                 commit.jobs.push(job(
                     queues::WEBHOOK,

@@ -105,10 +105,13 @@ pub fn milestone_of(e: &EventRow, number: &str) -> Option<(Milestone, About)> {
             order(
                 MilestoneKind::Shipped,
                 format!("{number} has shipped"),
-                format!(
-                    "{lines} {plural} of {number} left {} with {carrier}.",
-                    s(&d, "from").unwrap_or("the warehouse")
-                ),
+                match d.get("from_dropship").and_then(Value::as_bool) {
+                    Some(true) => format!("{lines} {plural} of {number} shipped with {carrier}."),
+                    _ => format!(
+                        "{lines} {plural} of {number} left {} with {carrier}.",
+                        s(&d, "from").unwrap_or("the warehouse")
+                    ),
+                },
                 facts,
             )
         }

@@ -32,6 +32,22 @@ pub struct Line {
     /// warehouse: it moves from `delivered` to `returned` in the ledger.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub returns: Vec<LineReturn>,
+    /// Dropship suppliers that refused (part of) this line, oldest first: routing never sends
+    /// the line back to them. Seller-side facts: customers are never shown them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supplier_rejections: Vec<SupplierRejection>,
+}
+
+/// A supplier refusing what was allocated to it of a line, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupplierRejection {
+    pub location: FulfilmentLocationId,
+    /// What the refusal released back to the line's unallocated quantity.
+    pub quantity: Qty,
+    pub reason: String,
+    pub by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
 }
 
 /// Delivered units of a line received back at the seller's warehouse under a return.
@@ -60,6 +76,14 @@ impl Line {
 
     pub fn backordered(&self) -> Qty {
         self.backorder.as_ref().map_or(Qty::ZERO, |b| b.quantity)
+    }
+
+    /// The suppliers that have rejected this line.
+    pub fn rejected_by(&self) -> Vec<FulfilmentLocationId> {
+        let mut v: Vec<FulfilmentLocationId> = self.supplier_rejections.iter().map(|r| r.location).collect();
+        v.sort();
+        v.dedup();
+        v
     }
 
     /// Delivered units received back under returns.

@@ -5,13 +5,14 @@ mod change;
 mod confirm;
 mod ledger;
 mod line;
+mod reject;
 mod returns;
 mod shipment;
 
 pub use change::{Change, ChangeNames, ChangeResult, Pending};
 pub use confirm::{ConfirmLine, Confirmed};
 pub use ledger::LineLedger;
-pub use line::{Allocation, Backorder, BackorderChange, Confirmation, Line, LineReturn};
+pub use line::{Allocation, Backorder, BackorderChange, Confirmation, Line, LineReturn, SupplierRejection};
 pub use shipment::{Receipt, ReceiptLine, Shipment, ShipmentLine};
 
 use crate::account::{Account, FulfilmentLocation};
@@ -621,6 +622,7 @@ pub(crate) fn new_line(account: &Account, no: u32, nl: NewLine, field: &dyn Fn(&
         allocations: Vec::new(),
         shipments: Vec::new(),
         returns: Vec::new(),
+        supplier_rejections: Vec::new(),
     })
 }
 

@@ -133,6 +133,11 @@ fn order3(f: &Fx) -> Order {
     Order::place(&f.account, new_order(f, lines)).unwrap()
 }
 
+/// [`order3`] of the fixture, for tests of the order's other modules.
+pub(crate) fn sample_order() -> Order {
+    order3(&fx())
+}
+
 fn shipment(n: u128, from: &FulfilmentLocation, to: LocationId, lines: &[(u32, u32)]) -> NewShipment {
     NewShipment {
         id: id(n),

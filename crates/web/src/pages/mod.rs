@@ -9,6 +9,9 @@ pub mod orders;
 // -- supplier portal and shipments --
 pub mod shipments;
 pub mod supplier;
+// -- dropship --
+pub mod supplier_reject;
+// -- /dropship --
 // -- company administration --
 pub mod admin;
 // -- approvals and spend --

@@ -290,6 +290,7 @@ pub async fn work(State(st): State<WebState>, v: Viewer, RawQuery(raw): RawQuery
         "shipped" => "The shipment is recorded with its tracking number; the customer can see it now.",
         "tracked" => "The tracking update is recorded.",
         "repeat" => "That tracking update was already recorded; nothing changed.",
+        "rejected" => "The line is handed back: it goes to another supplier and will not come back to you.",
         _ => "",
     };
     work_page(&st, &v, Errors::default(), None, notice).await

@@ -8,6 +8,9 @@ mod admin;
 mod approvals;
 mod browser;
 mod console;
+// -- dropship --
+mod dropship;
+// -- /dropship --
 mod identity;
 mod lists;
 mod matrix;

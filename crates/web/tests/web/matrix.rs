@@ -141,6 +141,10 @@ const MATRIX: &[(&str, &str, Rec, &str, &str)] = &[
     ("POST", "/supplier/orders/{id}/confirm", OrderRouted, "", "SFFFFFFF-"),
     ("GET", "/supplier/orders/{id}/ship", OrderRouted, "", "SFFFFFFFO"),
     ("POST", "/supplier/orders/{id}/ship", OrderRouted, "", "SFFFFFFF-"),
+    // -- dropship --
+    ("GET", "/supplier/orders/{id}/reject", OrderRouted, "", "SFFFFFFFO"),
+    ("POST", "/supplier/orders/{id}/reject", OrderRouted, "", "SFFFFFFF-"),
+    // -- /dropship --
     (
         "GET",
         "/supplier/shipments/{id}/tracking",
