@@ -2,7 +2,7 @@
 //! runs in process on the store the URL names (no server needed), with a progress bar on a
 //! terminal, a summary on stderr (and as one JSON line on stdout) and a rejects file.
 
-use aftercart_app::erp::{ImportOptions, file_sha256};
+use aftercart_app::erp::{CatalogKind, ImportOptions, file_sha256};
 use aftercart_app::{App, Ctx, NewAccount, NewLocation, NewProduct, SystemClock};
 use aftercart_domain::account::{LocationKind, PaymentTerms};
 use aftercart_domain::money::{Currency, Money};
@@ -13,7 +13,8 @@ use std::sync::Arc;
 
 #[derive(clap::Args)]
 pub struct ImportArgs {
-    /// What the file holds (only `orders`: one row per order line, for now).
+    /// What the file holds: `orders` (one row per order line), `products` (one per SKU) or
+    /// `prices` (one contract price per account and SKU).
     kind: String,
     /// The file: CSV with a header row, or JSON Lines (`.jsonl` / `.ndjson`).
     file: String,
@@ -35,9 +36,16 @@ pub struct ImportArgs {
 pub const EXIT_REJECTS: u8 = 2;
 
 pub async fn import(a: ImportArgs) -> Result<u8, String> {
-    if a.kind != "orders" {
-        return Err(format!("import {}: unknown kind; the kinds are: orders", a.kind));
-    }
+    let catalog = match a.kind.as_str() {
+        "orders" => None,
+        "products" => Some(CatalogKind::Products),
+        "prices" => Some(CatalogKind::Prices),
+        other => {
+            return Err(format!(
+                "import {other}: unknown kind; the kinds are: orders, products, prices"
+            ));
+        }
+    };
     if !(1..=100_000).contains(&a.batch) {
         return Err("--batch must be from 1 to 100000".into());
     }
@@ -53,7 +61,7 @@ pub async fn import(a: ImportArgs) -> Result<u8, String> {
     store.migrate().await.map_err(|e| format!("migrating {}: {e}", a.db))?;
     let app = App::new(store, Arc::new(SystemClock));
     let ctx = Ctx::system();
-    let cp = app.import_checkpoint("orders", &sha).await.map_err(|e| e.to_string())?;
+    let cp = app.import_checkpoint(&a.kind, &sha).await.map_err(|e| e.to_string())?;
     if cp.rows_done > 0 {
         eprintln!("resuming an interrupted import of this file after row {}", cp.rows_done);
     }
@@ -78,10 +86,11 @@ pub async fn import(a: ImportArgs) -> Result<u8, String> {
     let t = std::time::Instant::now();
     let progress = |n: u64| bar.set_position(n);
     let opts = ImportOptions { batch_rows: a.batch };
-    let (summary, rejects) = app
-        .import_orders(&ctx, &mut reader, cp, &opts, &progress)
-        .await
-        .map_err(|e| format!("import stopped (re-run the same command to continue): {e}"))?;
+    let done = match catalog {
+        None => app.import_orders(&ctx, &mut reader, cp, &opts, &progress).await,
+        Some(kind) => app.import_catalog(&ctx, kind, &mut reader, cp, &opts, &progress).await,
+    };
+    let (summary, rejects) = done.map_err(|e| format!("import stopped (re-run the same command to continue): {e}"))?;
     bar.finish_and_clear();
     let secs = t.elapsed().as_secs_f64();
     let path = a.rejects.clone().unwrap_or_else(|| format!("{}.rejects.csv", a.file));

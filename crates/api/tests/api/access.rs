@@ -18,6 +18,9 @@ const PUBLIC: &[(&str, &str)] = &[
     // Authenticated by the cXML Sender's shared secret; answered in cXML (refusals: procurement).
     ("post", "/api/v1/punchout/cxml/setup"),
     ("post", "/api/v1/punchout/cxml/order"),
+    // Authenticated by the ISA sender id and the link's shared secret; answered in X12 or text
+    // (refusals: x12).
+    ("post", "/api/v1/edi/x12"),
 ];
 
 async fn every_endpoint_requires_a_key(t: TestApp) {

@@ -6,12 +6,14 @@
 //! SHA-256, the rows done, the running totals and the rejects), so a killed import re-run on the
 //! same file skips what was committed and ends with the totals of one uninterrupted run.
 
+mod catalog;
 pub mod checkpoint;
 mod export;
 mod orders;
 
 pub use aftercart_interchange::erp::Format as ExportFormat;
 pub use aftercart_interchange::erp::export::ExportKind;
+pub use catalog::CatalogKind;
 pub use checkpoint::{Checkpoint, ImportSummary};
 pub use export::ExportPage;
 pub use orders::ImportOptions;

@@ -1,7 +1,8 @@
 //! `aftercart import orders` on the real binary, on SQLite and on PostgreSQL: a 10,000-line file
 //! with 3 bad rows (each named by row, column and reason; the 9,997 others applied), the same
 //! file twice (nothing changes), a changed row (one update), and an import SIGKILLed halfway and
-//! re-run (it resumes and ends with the totals of one uninterrupted run).
+//! re-run (it resumes and ends with the totals of one uninterrupted run); then products and
+//! contract prices imported twice and changed, bad rows named, and an order priced by them.
 
 use super::{bin, temp_dir};
 use serde_json::Value;
@@ -198,6 +199,99 @@ fn story(db: &str, dir: &std::path::Path) {
         t.elapsed()
     );
     eprintln!("resumed after row {} of 10000", count(&s, "resumed_after"));
+    catalog_story(db, dir);
+}
+
+fn import_kind(db: &str, kind: &str, file: &std::path::Path) -> (i32, Value) {
+    let out = bin()
+        .args(["import", kind, "--db", db])
+        .arg(file)
+        .output()
+        .expect("run import");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let summary = serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("summary ({e}): {stdout} / {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code().unwrap_or(-1), summary)
+}
+
+fn totals(s: &Value) -> (u64, u64, u64, u64) {
+    (
+        count(s, "created"),
+        count(s, "updated"),
+        count(s, "unchanged"),
+        count(s, "rejected"),
+    )
+}
+
+/// Products and contract prices, each imported twice and then changed; the prices then apply
+/// to an imported order. Runs after `story` (its sample made ERP-1…10 and ERP-SKU-1…50).
+fn catalog_story(db: &str, dir: &std::path::Path) {
+    let products = dir.join("products.csv");
+    std::fs::write(
+        &products,
+        "sku,name,category,list_price,currency\n\
+         ERP-SKU-1,Renamed by the ERP,Sample,4.25,USD\n\
+         ERP-SKU-2,ERP sample product 2,Sample,5.25,USD\n\
+         NEW-SKU-1,Brand new,Fresh,12.00,\n\
+         NEW-SKU-2,Brand new too,Fresh,abc,USD\n\
+         NEW-SKU-1,Twice in one file,Fresh,1.00,USD\n\
+         NEW-SKU-3,Third,,0.50,USD\n",
+    )
+    .expect("write");
+    let (code, s) = import_kind(db, "products", &products);
+    assert_eq!(code, 2, "{s}");
+    assert_eq!(totals(&s), (2, 1, 1, 2), "{s}");
+    let rejects = std::fs::read_to_string(dir.join("products.csv.rejects.csv")).expect("rejects file");
+    assert!(rejects.contains("4,list_price,"), "{rejects}");
+    assert!(rejects.contains("5,sku,appeared earlier"), "{rejects}");
+    let (_, s) = import_kind(db, "products", &products);
+    assert_eq!(totals(&s), (0, 0, 4, 2), "the same file again changes nothing: {s}");
+
+    let prices = dir.join("prices.csv");
+    let write_prices = |first: &str| {
+        std::fs::write(
+            &prices,
+            format!(
+                "account,sku,unit_price\nERP-1,NEW-SKU-1,{first}\nERP-1,ERP-SKU-3,1.00\nERP-2,NEW-SKU-1,9.00\n\
+                 NOPE,NEW-SKU-1,1.00\nERP-1,NO-SUCH-SKU,1.00\nERP-1,new-sku-1,2.00\n"
+            ),
+        )
+        .expect("write")
+    };
+    write_prices("9.50");
+    let (code, s) = import_kind(db, "prices", &prices);
+    assert_eq!(code, 2, "{s}");
+    assert_eq!(totals(&s), (3, 0, 0, 3), "{s}");
+    let rejects = std::fs::read_to_string(dir.join("prices.csv.rejects.csv")).expect("rejects file");
+    for want in ["4,account,no account", "5,sku,no product", "6,sku,appeared earlier"] {
+        assert!(rejects.contains(want), "{want} in {rejects}");
+    }
+    let (_, s) = import_kind(db, "prices", &prices);
+    assert_eq!(totals(&s), (0, 0, 3, 3), "{s}");
+    write_prices("9.25");
+    let (_, s) = import_kind(db, "prices", &prices);
+    assert_eq!(totals(&s), (0, 1, 2, 3), "{s}");
+
+    // An order imported now is priced at the imported contract price.
+    let (_, before) = export(db, dir, 0, "jsonl");
+    let cursor = count(&before, "cursor");
+    let order = dir.join("catalog-order.csv");
+    std::fs::write(
+        &order,
+        "order_ref,account,ship_to,sku,quantity\nCAT-1,ERP-1,Head office,NEW-SKU-1,2\nCAT-1,ERP-1,Head office,NEW-SKU-3,1\n",
+    )
+    .expect("write");
+    let (code, s) = import(db, &order, &[]);
+    assert_eq!((code, count(&s, "created")), (0, 2), "{s}");
+    let (rows, _) = export(db, dir, cursor, "jsonl");
+    let price = |sku: &str| {
+        rows.iter()
+            .find(|r| r["sku"] == sku)
+            .map(|r| r["unit_price"].clone())
+            .unwrap_or_else(|| panic!("{sku} in {rows:?}"))
+    };
+    assert_eq!(price("NEW-SKU-1"), "9.25", "the contract price");
+    assert_eq!(price("NEW-SKU-3"), "0.50", "the list price: no contract price");
 }
 
 #[test]

@@ -114,21 +114,21 @@ impl OrderLineRow {
     }
 }
 
-fn required<'a>(raw: &'a RawRow, column: &str) -> Result<&'a str, RowError> {
+pub(super) fn required<'a>(raw: &'a RawRow, column: &str) -> Result<&'a str, RowError> {
     raw.get(column).ok_or_else(|| RowError::new(raw, column, "is required"))
 }
 
-fn text(raw: &RawRow, column: &str, max: usize) -> Result<String, RowError> {
+pub(super) fn text(raw: &RawRow, column: &str, max: usize) -> Result<String, RowError> {
     let v = required(raw, column)?;
     check(raw, column, v, max)?;
     Ok(v.to_owned())
 }
 
-fn identifier(raw: &RawRow, column: &str) -> Result<String, RowError> {
+pub(super) fn identifier(raw: &RawRow, column: &str) -> Result<String, RowError> {
     text(raw, column, MAX_ID)
 }
 
-fn optional_id(raw: &RawRow, column: &str) -> Result<Option<String>, RowError> {
+pub(super) fn optional_id(raw: &RawRow, column: &str) -> Result<Option<String>, RowError> {
     match raw.get(column) {
         None => Ok(None),
         Some(v) => {
@@ -138,7 +138,7 @@ fn optional_id(raw: &RawRow, column: &str) -> Result<Option<String>, RowError> {
     }
 }
 
-fn check(raw: &RawRow, column: &str, v: &str, max: usize) -> Result<(), RowError> {
+pub(super) fn check(raw: &RawRow, column: &str, v: &str, max: usize) -> Result<(), RowError> {
     if v.chars().count() > max {
         return Err(RowError::new(raw, column, format!("must be at most {max} characters")));
     }
