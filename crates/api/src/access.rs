@@ -36,6 +36,8 @@ pub fn action(method: &Method, path: &str) -> Option<Action> {
         ("POST", "/api/v1/carriers/{provider}/webhook") => Public,
         // ERP exports span every account: seller admins (checked again in the app).
         ("GET", "/api/v1/exports/{kind}") => Integrations,
+        // ERP imports likewise (seller admins and the system, checked again in the app).
+        ("POST", "/api/v1/imports/{kind}") => Integrations,
         // -- procurement --
         // A buyer's procurement system, authenticated by the cXML Sender's shared secret.
         ("POST", "/api/v1/punchout/cxml/setup" | "/api/v1/punchout/cxml/order") => Public,

@@ -320,6 +320,7 @@ fn api_router() -> OpenApiRouter<ApiState> {
         .routes(routes!(routes::edi::x12_in))
         .routes(routes!(routes::edi::x12_documents))
         .routes(routes!(routes::exports::export))
+        .routes(routes!(routes::imports::import))
         .routes(routes!(receivables::open_dispute, receivables::list_disputes))
         .routes(routes!(receivables::get_dispute))
         .routes(routes!(receivables::post_dispute_message))

@@ -5,6 +5,7 @@ pub mod billing;
 pub mod carriers;
 pub mod edi;
 pub mod exports;
+pub mod imports;
 // -- change requests --
 pub mod changes;
 // -- /change requests --

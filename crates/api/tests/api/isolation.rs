@@ -1780,6 +1780,8 @@ fn cases(method: &str, path: &str, fx: &Fx) -> Vec<Case> {
             Value::Null,
             vec![],
         )],
+        // No file: a permitted request is refused on `body` (an empty file).
+        ("post", "/api/v1/imports/{kind}") => vec![one("orders", "/api/v1/imports/orders".to_owned(), Value::Null, vec![])],
         // Already active: a permitted request changes nothing.
         ("patch", "/api/v1/procurement-links/{id}") => each(&[&fx.link_a, &fx.link_b], json!({"active": true})),
         // -- /procurement --
@@ -2118,7 +2120,7 @@ fn expect(who: &Who, method: &str, path: &str, case: &Case) -> Expect {
         "/api/v1/reports/help-engagement" => customer,
         // -- /notifications --
         // An ERP export spans every account: the seller's alone.
-        "/api/v1/exports/{kind}" => customer,
+        "/api/v1/exports/{kind}" | "/api/v1/imports/{kind}" => customer,
         // -- dropship --
         // Supplier performance is the seller's (a supplier reads its own row).
         "/api/v1/suppliers/sla" => customer,

@@ -12,6 +12,7 @@ mod carriers;
 mod dropship;
 // -- /dropship --
 mod exports;
+mod imports;
 // -- change requests --
 mod changes;
 // -- /change requests --

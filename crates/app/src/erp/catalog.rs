@@ -9,7 +9,6 @@ use super::{ImportOptions, ImportSummary};
 use crate::accounts::NewProduct;
 use crate::docs::{Doc, decode, event, write};
 use crate::error::{AppError, Result};
-use crate::principal::Action;
 use crate::{App, Ctx};
 use aftercart_domain::account::Account;
 use aftercart_domain::ids::ProductId;
@@ -62,9 +61,7 @@ impl App {
         opts: &ImportOptions,
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<(ImportSummary, Vec<RowError>)> {
-        if !ctx.principal.may(Action::Integrations) {
-            return Err(AppError::Forbidden("your role does not allow imports".into()));
-        }
+        super::require_importer(ctx)?;
         let skip = cp.rows_done;
         let mut seen: HashSet<String> = HashSet::new();
         let mut batch: Vec<Row> = Vec::new();

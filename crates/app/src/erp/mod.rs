@@ -12,12 +12,15 @@ mod export;
 mod orders;
 
 pub use aftercart_interchange::erp::Format as ExportFormat;
+pub use aftercart_interchange::erp::RowReader;
 pub use aftercart_interchange::erp::export::ExportKind;
 pub use catalog::CatalogKind;
 pub use checkpoint::{Checkpoint, ImportSummary};
 pub use export::ExportPage;
 pub use orders::ImportOptions;
 
+use crate::error::{AppError, Result};
+use crate::{Action, Ctx, PrincipalKind};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -31,6 +34,17 @@ pub(crate) fn derived_id(name: &str) -> Uuid {
     b[6] = (b[6] & 0x0f) | 0x80;
     b[8] = (b[8] & 0x3f) | 0x80;
     Uuid::from_bytes(b)
+}
+
+/// Imports span every account (and create products): the seller's admins and the system only.
+pub fn require_importer(ctx: &Ctx) -> Result<()> {
+    if matches!(ctx.principal.kind, PrincipalKind::Staff(_) | PrincipalKind::System)
+        && ctx.principal.may(Action::Integrations)
+    {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("imports are for the seller's admins".into()))
+    }
 }
 
 /// The SHA-256 of a file's bytes, hex: what a checkpoint is keyed by.

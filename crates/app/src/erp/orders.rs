@@ -7,7 +7,6 @@ use super::{ImportSummary, derived_id};
 use crate::changes::{ChangeInput, RequestChanges};
 use crate::error::{AppError, Result};
 use crate::orders::{OrderLineInput, PlaceOrder, ProductRef};
-use crate::principal::Action;
 use crate::{App, Ctx};
 use aftercart_domain::account::Account;
 use aftercart_domain::ids::{LocationId, OrderId};
@@ -83,9 +82,7 @@ impl App {
         opts: &ImportOptions,
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<(ImportSummary, Vec<RowError>)> {
-        if !ctx.principal.may(Action::Integrations) {
-            return Err(AppError::Forbidden("your role does not allow imports".into()));
-        }
+        super::require_importer(ctx)?;
         let skip = cp.rows_done;
         let mut seen: HashSet<String> = HashSet::new();
         let mut batch: Vec<Group> = Vec::new();
