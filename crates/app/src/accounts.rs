@@ -64,7 +64,7 @@ fn required(value: &str, field: &str) -> Result<()> {
     Ok(())
 }
 
-fn location(n: &NewLocation) -> Location {
+pub(crate) fn location(n: &NewLocation) -> Location {
     Location {
         id: LocationId(Uuid::now_v7()),
         kind: n.kind,
@@ -77,7 +77,7 @@ fn location(n: &NewLocation) -> Location {
 }
 
 /// The search keys of an account's name (see [`crate::search`]).
-fn name_keys(a: &Account) -> Vec<aftercart_store::KeyWrite> {
+pub(crate) fn name_keys(a: &Account) -> Vec<aftercart_store::KeyWrite> {
     crate::search::name_words(&a.name)
         .into_iter()
         .map(|w| aftercart_store::KeyWrite {

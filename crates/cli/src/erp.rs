@@ -2,7 +2,7 @@
 //! runs in process on the store the URL names (no server needed), with a progress bar on a
 //! terminal, a summary on stderr (and as one JSON line on stdout) and a rejects file.
 
-use aftercart_app::erp::{CatalogKind, ImportOptions, file_sha256};
+use aftercart_app::erp::{ImportKind, ImportOptions, file_sha256};
 use aftercart_app::{App, Ctx, NewAccount, NewLocation, NewProduct, SystemClock};
 use aftercart_domain::account::{LocationKind, PaymentTerms};
 use aftercart_domain::money::{Currency, Money};
@@ -13,8 +13,9 @@ use std::sync::Arc;
 
 #[derive(clap::Args)]
 pub struct ImportArgs {
-    /// What the file holds: `orders` (one row per order line), `products` (one per SKU) or
-    /// `prices` (one contract price per account and SKU).
+    /// What the file holds: `accounts` (one row per account number), `locations` (one per
+    /// account and location name), `products` (one per SKU), `prices` (one contract price per
+    /// account and SKU) or `orders` (one row per order line).
     kind: String,
     /// The file: CSV with a header row, or JSON Lines (`.jsonl` / `.ndjson`).
     file: String,
@@ -36,15 +37,12 @@ pub struct ImportArgs {
 pub const EXIT_REJECTS: u8 = 2;
 
 pub async fn import(a: ImportArgs) -> Result<u8, String> {
-    let catalog = match a.kind.as_str() {
-        "orders" => None,
-        "products" => Some(CatalogKind::Products),
-        "prices" => Some(CatalogKind::Prices),
-        other => {
-            return Err(format!(
-                "import {other}: unknown kind; the kinds are: orders, products, prices"
-            ));
-        }
+    let Some(kind) = ImportKind::parse(&a.kind) else {
+        return Err(format!(
+            "import {}: unknown kind; the kinds are: {}",
+            a.kind,
+            ImportKind::names()
+        ));
     };
     if !(1..=100_000).contains(&a.batch) {
         return Err("--batch must be from 1 to 100000".into());
@@ -86,10 +84,7 @@ pub async fn import(a: ImportArgs) -> Result<u8, String> {
     let t = std::time::Instant::now();
     let progress = |n: u64| bar.set_position(n);
     let opts = ImportOptions { batch_rows: a.batch };
-    let done = match catalog {
-        None => app.import_orders(&ctx, &mut reader, cp, &opts, &progress).await,
-        Some(kind) => app.import_catalog(&ctx, kind, &mut reader, cp, &opts, &progress).await,
-    };
+    let done = app.import(&ctx, kind, &mut reader, cp, &opts, &progress).await;
     let (summary, rejects) = done.map_err(|e| format!("import stopped (re-run the same command to continue): {e}"))?;
     bar.finish_and_clear();
     let secs = t.elapsed().as_secs_f64();

@@ -7,7 +7,7 @@ use crate::ApiState;
 use crate::dto::Code;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Caller, PathParam, QueryParams};
-use aftercart_app::erp::{CatalogKind, ExportFormat, ImportOptions, RowReader, file_sha256, require_importer};
+use aftercart_app::erp::{ExportFormat, ImportKind, ImportOptions, RowReader, file_sha256, require_importer};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::Response;
@@ -55,7 +55,7 @@ pub struct ImportOut {
 /// are rejected (200 with `rejected` > 0). An import cut off midway is continued by posting the
 /// same file again. Seller admins only.
 #[utoipa::path(post, path = "/api/v1/imports/{kind}", tag = "integrations",
-    params(("kind" = String, Path, description = "orders, products or prices"), ImportParams),
+    params(("kind" = String, Path, description = "accounts, locations, products, prices or orders"), ImportParams),
     request_body(content = String, description = "The file: CSV with a header row, or JSON Lines",
         content_type = "text/csv"),
     responses((status = 200, body = ImportOut), (status = 403, body = Problem), (status = 404, body = Problem),
@@ -69,11 +69,8 @@ pub async fn import(
 ) -> ApiResult<Response> {
     // Who may import is settled before anything about the request is judged.
     require_importer(&ctx)?;
-    let catalog = match kind.as_str() {
-        "orders" => None,
-        "products" => Some(CatalogKind::Products),
-        "prices" => Some(CatalogKind::Prices),
-        _ => return Err(ApiError::not_found("import kind")),
+    let Some(import_kind) = ImportKind::parse(&kind) else {
+        return Err(ApiError::not_found("import kind"));
     };
     let content_type = req
         .headers()
@@ -106,10 +103,7 @@ pub async fn import(
         batch_rows: batch as usize,
     };
     let progress = |_: u64| {};
-    let (summary, rejects) = match catalog {
-        None => app.import_orders(&ctx, &mut reader, cp, &opts, &progress).await?,
-        Some(k) => app.import_catalog(&ctx, k, &mut reader, cp, &opts, &progress).await?,
-    };
+    let (summary, rejects) = app.import(&ctx, import_kind, &mut reader, cp, &opts, &progress).await?;
     let out = ImportOut {
         kind,
         read: summary.read,

@@ -86,6 +86,85 @@ async fn products_prices_and_orders_by_file(t: TestApp) {
     assert_eq!(order["lines"][0]["ship_to"], w.dock.as_str());
 }
 
+/// A new customer onboarded from files: its account, then its locations, then an order to one of
+/// them. The same files again change nothing; a changed row updates; a currency cannot change.
+async fn accounts_and_locations_by_file(t: TestApp) {
+    // The world's catalogue (GLV-NIT-M) for the order at the end.
+    t.world().await;
+    let accounts = "number,name,currency,payment_terms_days,credit_limit\n\
+                    ERP-NEW-1,Fjord Clinics,USD,45,25000.00\n\
+                    ERP-NEW-2,Bad Terms Ltd,USD,forever,0\n";
+    let r = post_file(&t, "/api/v1/imports/accounts", "text/csv", accounts)
+        .await
+        .ok();
+    assert_eq!(totals(&r.body), (1, 0, 0, 1), "{}", r.body);
+    assert_eq!(r.body["rejects"][0]["column"], "payment_terms_days");
+    let again = post_file(&t, "/api/v1/imports/accounts", "text/csv", accounts)
+        .await
+        .ok();
+    assert_eq!(totals(&again.body), (0, 0, 1, 1), "{}", again.body);
+
+    let locations = "account,name,kind,address,city,postcode,country\n\
+                     ERP-NEW-1,Oslo dock,ship_to,Kaigata 1,Oslo,0150,NO\n\
+                     ERP-NEW-1,Finance,bill_to,,Oslo,,NO\n\
+                     ERP-NOPE,Dock,ship_to,,,,\n";
+    let r = post_file(&t, "/api/v1/imports/locations", "text/csv", locations)
+        .await
+        .ok();
+    assert_eq!(totals(&r.body), (2, 0, 0, 1), "{}", r.body);
+    assert_eq!(r.body["rejects"][0]["column"], "account");
+
+    // A changed row updates: the dock moved, the account renamed with a higher limit.
+    let moved = "account,name,kind,address,city,postcode,country\n\
+                 ERP-NEW-1,OSLO DOCK,ship_to,Kaigata 9,Oslo,0151,NO\n\
+                 ERP-NEW-1,Finance,bill_to,,Oslo,,NO\n";
+    let r = post_file(&t, "/api/v1/imports/locations", "text/csv", moved).await.ok();
+    assert_eq!(totals(&r.body), (0, 1, 1, 0), "{}", r.body);
+    let renamed = "number,name,currency,payment_terms_days,credit_limit\n\
+                   ERP-NEW-1,Fjord Clinics AS,USD,30,30000.00\n";
+    let r = post_file(&t, "/api/v1/imports/accounts", "text/csv", renamed)
+        .await
+        .ok();
+    assert_eq!(totals(&r.body), (0, 1, 0, 0), "{}", r.body);
+    let euro = "number,name,currency\nERP-NEW-1,Fjord Clinics AS,EUR\n";
+    let r = post_file(&t, "/api/v1/imports/accounts", "text/csv", euro).await.ok();
+    assert_eq!(totals(&r.body), (0, 0, 0, 1), "{}", r.body);
+    assert_eq!(r.body["rejects"][0]["column"], "currency");
+
+    let list = t.get("/api/v1/accounts?limit=100").await.ok().body;
+    let id = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["number"] == "ERP-NEW-1")
+        .map(|a| a["id"].as_str().unwrap().to_owned())
+        .expect("the imported account");
+    let account = t.get(&format!("/api/v1/accounts/{id}")).await.ok().body;
+    assert_eq!(account["name"], "Fjord Clinics AS");
+    assert_eq!(account["currency"], "USD");
+    assert_eq!(account["payment_terms_days"], 30);
+    assert_eq!(account["credit_limit"]["amount"], "30000.00");
+    let locs = account["locations"].as_array().unwrap();
+    assert_eq!(locs.len(), 2, "{account}");
+    let dock = locs.iter().find(|l| l["kind"] == "ship_to").expect("the dock");
+    assert_eq!(
+        (dock["name"].as_str(), dock["address"].as_str()),
+        (Some("OSLO DOCK"), Some("Kaigata 9"))
+    );
+
+    let orders = "order_ref,account,ship_to,sku,quantity\nFJ-1,ERP-NEW-1,Oslo dock,GLV-NIT-M,3\n";
+    let r = post_file(&t, "/api/v1/imports/orders", "text/csv", orders).await.ok();
+    assert_eq!(totals(&r.body), (1, 0, 0, 0), "{}", r.body);
+    let placed = t
+        .get(&format!("/api/v1/orders?limit=10&account_id={id}"))
+        .await
+        .ok()
+        .body;
+    let order_id = placed["items"][0]["id"].as_str().expect("the order").to_owned();
+    let order = t.get(&format!("/api/v1/orders/{order_id}")).await.ok().body;
+    assert_eq!(order["lines"][0]["ship_to"], dock["id"], "{order}");
+}
+
 async fn bad_import_requests_are_refused_on_their_field(t: TestApp) {
     post_file(&t, "/api/v1/imports/orders", "text/csv", "")
         .await
@@ -113,5 +192,6 @@ async fn bad_import_requests_are_refused_on_their_field(t: TestApp) {
 
 both_stores!(
     products_prices_and_orders_by_file,
+    accounts_and_locations_by_file,
     bad_import_requests_are_refused_on_their_field,
 );

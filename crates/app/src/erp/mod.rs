@@ -6,22 +6,24 @@
 //! SHA-256, the rows done, the running totals and the rejects), so a killed import re-run on the
 //! same file skips what was committed and ends with the totals of one uninterrupted run.
 
-mod catalog;
 pub mod checkpoint;
 mod export;
+mod master;
 mod orders;
 
 pub use aftercart_interchange::erp::Format as ExportFormat;
 pub use aftercart_interchange::erp::RowReader;
 pub use aftercart_interchange::erp::export::ExportKind;
-pub use catalog::CatalogKind;
 pub use checkpoint::{Checkpoint, ImportSummary};
 pub use export::ExportPage;
+pub use master::MasterKind;
 pub use orders::ImportOptions;
 
 use crate::error::{AppError, Result};
-use crate::{Action, Ctx, PrincipalKind};
+use crate::{Action, App, Ctx, PrincipalKind};
+use aftercart_interchange::erp::RowError;
 use sha2::{Digest, Sha256};
+use std::io::BufRead;
 use uuid::Uuid;
 
 /// A stable document id for `name` (kind and external id): the first 16 bytes of its SHA-256,
@@ -34,6 +36,62 @@ pub(crate) fn derived_id(name: &str) -> Uuid {
     b[6] = (b[6] & 0x0f) | 0x80;
     b[8] = (b[8] & 0x3f) | 0x80;
     Uuid::from_bytes(b)
+}
+
+/// What an import file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportKind {
+    /// One row per order line, grouped into orders by `order_ref`.
+    Orders,
+    /// One row per record: products, prices, accounts, locations.
+    Master(MasterKind),
+}
+
+impl ImportKind {
+    /// Every kind, in the order a new seller would import them.
+    pub const ALL: [ImportKind; 5] = [
+        ImportKind::Master(MasterKind::Accounts),
+        ImportKind::Master(MasterKind::Locations),
+        ImportKind::Master(MasterKind::Products),
+        ImportKind::Master(MasterKind::Prices),
+        ImportKind::Orders,
+    ];
+
+    pub fn parse(s: &str) -> Option<ImportKind> {
+        ImportKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportKind::Orders => "orders",
+            ImportKind::Master(m) => m.as_str(),
+        }
+    }
+
+    /// `accounts, locations, …` for messages naming the kinds.
+    pub fn names() -> String {
+        ImportKind::ALL.map(ImportKind::as_str).join(", ")
+    }
+}
+
+impl App {
+    /// Imports a file of `kind` from `reader`, continuing from `cp` (see
+    /// [`App::import_checkpoint`]); `progress` is told the data rows read so far. Returns the
+    /// totals over the whole file and the rejects (row, column, reason, original row).
+    pub async fn import<R: BufRead>(
+        &self,
+        ctx: &Ctx,
+        kind: ImportKind,
+        reader: &mut RowReader<R>,
+        cp: Checkpoint,
+        opts: &ImportOptions,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> Result<(ImportSummary, Vec<RowError>)> {
+        match kind {
+            ImportKind::Orders => self.import_orders(ctx, reader, cp, opts, progress).await,
+            ImportKind::Master(m) => self.import_master(ctx, m, reader, cp, opts, progress).await,
+        }
+    }
 }
 
 /// Imports span every account (and create products): the seller's admins and the system only.

@@ -200,6 +200,7 @@ fn story(db: &str, dir: &std::path::Path) {
     );
     eprintln!("resumed after row {} of 10000", count(&s, "resumed_after"));
     catalog_story(db, dir);
+    parties_story(db, dir);
 }
 
 fn import_kind(db: &str, kind: &str, file: &std::path::Path) -> (i32, Value) {
@@ -292,6 +293,84 @@ fn catalog_story(db: &str, dir: &std::path::Path) {
     };
     assert_eq!(price("NEW-SKU-1"), "9.25", "the contract price");
     assert_eq!(price("NEW-SKU-3"), "0.50", "the list price: no contract price");
+}
+
+/// Accounts and their locations from files: imported twice (nothing changes), then changed, with
+/// a bad row of each; an order imported to the new location.
+fn parties_story(db: &str, dir: &std::path::Path) {
+    let accounts = dir.join("accounts.jsonl");
+    std::fs::write(
+        &accounts,
+        "{\"number\":\"ERP-ACME\",\"name\":\"Acme Dental\",\"currency\":\"USD\",\"payment_terms_days\":30}\n\
+         {\"number\":\"ERP-1\",\"name\":\"ERP sample account 1\",\"currency\":\"EUR\"}\n\
+         {\"number\":\"ERP-BAD\",\"name\":\"\",\"currency\":\"USD\"}\n",
+    )
+    .expect("write");
+    let (code, s) = import_kind(db, "accounts", &accounts);
+    assert_eq!(code, 2, "{s}");
+    assert_eq!(totals(&s), (1, 0, 0, 2), "{s}");
+    let rejects = std::fs::read_to_string(dir.join("accounts.jsonl.rejects.csv")).expect("rejects file");
+    assert!(
+        rejects.contains("2,currency,an account's currency cannot change"),
+        "{rejects}"
+    );
+    assert!(rejects.contains("3,name,is required"), "{rejects}");
+    let (_, s) = import_kind(db, "accounts", &accounts);
+    assert_eq!(totals(&s), (0, 0, 1, 2), "the same file again changes nothing: {s}");
+
+    let locations = dir.join("locations.csv");
+    let write_locations = |street: &str| {
+        std::fs::write(
+            &locations,
+            format!(
+                "account,name,kind,address,city,postcode,country\n\
+                 ERP-ACME,Main surgery,both,{street},Leeds,LS1 4AP,GB\n\
+                 ERP-ACME,Annex,,2 Side St,Leeds,LS2,GB\n\
+                 ERP-ACME,Annex,,3 Side St,Leeds,LS2,GB\n\
+                 ERP-ACME,Store,depot,,,,\n"
+            ),
+        )
+        .expect("write")
+    };
+    write_locations("1 Park Row");
+    let (code, s) = import_kind(db, "locations", &locations);
+    assert_eq!(code, 2, "{s}");
+    assert_eq!(totals(&s), (2, 0, 0, 2), "{s}");
+    let (_, s) = import_kind(db, "locations", &locations);
+    assert_eq!(totals(&s), (0, 0, 2, 2), "{s}");
+    write_locations("9 Park Row");
+    let (_, s) = import_kind(db, "locations", &locations);
+    assert_eq!(totals(&s), (0, 1, 1, 2), "{s}");
+
+    let (_, before) = export(db, dir, 0, "jsonl");
+    let cursor = count(&before, "cursor");
+    let order = dir.join("acme-order.csv");
+    std::fs::write(
+        &order,
+        "order_ref,account,ship_to,sku,quantity\nACME-1,ERP-ACME,Annex,NEW-SKU-3,5\n\
+         ACME-1,ERP-ACME,Main surgery,NEW-SKU-3,1\nACME-2,ERP-ACME,Store,NEW-SKU-3,1\n",
+    )
+    .expect("write");
+    let (code, s) = import(db, &order, &[]);
+    assert_eq!((code, count(&s, "created"), count(&s, "rejected")), (2, 2, 1), "{s}");
+    let (rows, _) = export(db, dir, cursor, "jsonl");
+    let to: Vec<_> = rows
+        .iter()
+        .filter(|r| r["account"] == "ERP-ACME")
+        .map(|r| (r["quantity"].clone(), r["ship_to"].clone()))
+        .collect();
+    assert_eq!(to.len(), 2, "{rows:?}");
+    assert_ne!(to[0].1, to[1].1, "two imported locations: {to:?}");
+    let out = bin()
+        .args(["import", "suppliers", "--db", db])
+        .arg(&order)
+        .output()
+        .expect("run import");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("the kinds are: accounts, locations"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -29,7 +29,7 @@ pub struct PriceRow {
     pub unit_price: String,
 }
 
-fn amount(raw: &RawRow, column: &str, currency: Currency) -> Result<Money, RowError> {
+pub(super) fn amount(raw: &RawRow, column: &str, currency: Currency) -> Result<Money, RowError> {
     let v = required(raw, column)?;
     let m = Money::parse(v, currency, column).map_err(|e| RowError::new(raw, column, e.message))?;
     if m.is_negative() {

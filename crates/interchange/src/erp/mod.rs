@@ -6,6 +6,7 @@
 pub mod catalog;
 pub mod export;
 pub mod orders;
+pub mod parties;
 
 use std::io::BufRead;
 
