@@ -1,9 +1,14 @@
 //! ERP bulk rows (CSV and JSON Lines): never panic; every row the reader hands over is numbered
-//! in order; an order line that passes its column checks has a whole quantity above zero, and a
-//! reject names a column.
+//! in order; every kind's row checks (orders, products, prices, accounts, locations, shipments,
+//! invoices, payments) either pass with quantities above zero or reject naming the row.
 #![no_main]
 
+use aftercart_interchange::erp::catalog::{PriceRow, ProductRow};
+use aftercart_interchange::erp::invoices::InvoiceLineRow;
 use aftercart_interchange::erp::orders::OrderLineRow;
+use aftercart_interchange::erp::parties::{AccountRow, LocationRow};
+use aftercart_interchange::erp::payments::PaymentRow;
+use aftercart_interchange::erp::shipments::ShipmentLineRow;
 use aftercart_interchange::erp::{Format, RowReader};
 use libfuzzer_sys::fuzz_target;
 
@@ -25,6 +30,24 @@ fuzz_target!(|data: &[u8]| {
                 match OrderLineRow::from_raw(&raw) {
                     Ok(line) => assert!(line.quantity >= 1),
                     Err(e) => assert_eq!(e.row, raw.no, "a reject names its row"),
+                }
+                match ShipmentLineRow::from_raw(&raw) {
+                    Ok(line) => assert!(line.quantity >= 1),
+                    Err(e) => assert_eq!(e.row, raw.no, "a reject names its row"),
+                }
+                match InvoiceLineRow::from_raw(&raw) {
+                    Ok(line) => assert!(line.quantity >= 1 && line.tax_rate_bp.is_none_or(|r| r <= 10_000)),
+                    Err(e) => assert_eq!(e.row, raw.no, "a reject names its row"),
+                }
+                let rejects = [
+                    ProductRow::from_raw(&raw).err(),
+                    PriceRow::from_raw(&raw).err(),
+                    AccountRow::from_raw(&raw).err(),
+                    LocationRow::from_raw(&raw).err(),
+                    PaymentRow::from_raw(&raw).err(),
+                ];
+                for e in rejects.into_iter().flatten() {
+                    assert_eq!(e.row, raw.no, "a reject names its row");
                 }
             }
             Err(e) => {

@@ -49,14 +49,36 @@ pub struct ImportOut {
     pub rejects: Vec<RejectOut>,
 }
 
-/// Imports an ERP file: `orders` (one row per order line), `products` (one per SKU) or `prices`
-/// (one contract price per account and SKU). Idempotent by the rows' external ids: the same
-/// file twice changes nothing; a changed row updates. Good rows are applied even when others
-/// are rejected (200 with `rejected` > 0). An import cut off midway is continued by posting the
-/// same file again. Seller admins only.
+/// The file posted to an import: text, at most the request size limit.
+pub struct ImportFile;
+
+impl utoipa::PartialSchema for ImportFile {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .max_length(Some(crate::extract::MAX_BODY_BYTES))
+            .description(Some("CSV with a header row, or JSON Lines; at most 2 MiB."))
+            .build()
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ImportFile {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("ImportFile")
+    }
+}
+
+/// Imports an ERP file of one kind: `accounts`, `locations`, `products`, `prices`, `orders`,
+/// `shipments`, `invoices` or `payments` (README, "Integrations: ERP import and export").
+/// Idempotent by the rows' external ids: the same file twice changes nothing; a changed row
+/// updates where the record may change. Good rows are applied even when others are rejected
+/// (200 with `rejected` > 0). An import cut off midway is continued by posting the same file
+/// again. Seller admins only.
 #[utoipa::path(post, path = "/api/v1/imports/{kind}", tag = "integrations",
-    params(("kind" = String, Path, description = "accounts, locations, products, prices or orders"), ImportParams),
-    request_body(content = String, description = "The file: CSV with a header row, or JSON Lines",
+    params(("kind" = String, Path, description = "accounts, locations, products, prices, orders, shipments, invoices or payments"), ImportParams),
+    request_body(content = ImportFile, description = "The file: CSV with a header row, or JSON Lines",
         content_type = "text/csv"),
     responses((status = 200, body = ImportOut), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 413, body = Problem), (status = 422, body = Problem)))]

@@ -8,6 +8,7 @@
 
 pub mod checkpoint;
 mod export;
+mod ledger;
 mod master;
 mod orders;
 
@@ -16,6 +17,7 @@ pub use aftercart_interchange::erp::RowReader;
 pub use aftercart_interchange::erp::export::ExportKind;
 pub use checkpoint::{Checkpoint, ImportSummary};
 pub use export::ExportPage;
+pub use ledger::LedgerKind;
 pub use master::MasterKind;
 pub use orders::ImportOptions;
 
@@ -45,16 +47,21 @@ pub enum ImportKind {
     Orders,
     /// One row per record: products, prices, accounts, locations.
     Master(MasterKind),
+    /// Rows grouped into one document each by its external id: shipments, invoices, payments.
+    Ledger(LedgerKind),
 }
 
 impl ImportKind {
     /// Every kind, in the order a new seller would import them.
-    pub const ALL: [ImportKind; 5] = [
+    pub const ALL: [ImportKind; 8] = [
         ImportKind::Master(MasterKind::Accounts),
         ImportKind::Master(MasterKind::Locations),
         ImportKind::Master(MasterKind::Products),
         ImportKind::Master(MasterKind::Prices),
         ImportKind::Orders,
+        ImportKind::Ledger(LedgerKind::Shipments),
+        ImportKind::Ledger(LedgerKind::Invoices),
+        ImportKind::Ledger(LedgerKind::Payments),
     ];
 
     pub fn parse(s: &str) -> Option<ImportKind> {
@@ -65,6 +72,7 @@ impl ImportKind {
         match self {
             ImportKind::Orders => "orders",
             ImportKind::Master(m) => m.as_str(),
+            ImportKind::Ledger(l) => l.as_str(),
         }
     }
 
@@ -90,6 +98,7 @@ impl App {
         match kind {
             ImportKind::Orders => self.import_orders(ctx, reader, cp, opts, progress).await,
             ImportKind::Master(m) => self.import_master(ctx, m, reader, cp, opts, progress).await,
+            ImportKind::Ledger(l) => self.import_ledger(ctx, l, reader, cp, opts, progress).await,
         }
     }
 }

@@ -438,7 +438,7 @@ impl App {
 
 /// The location `s` names on the account: its id, or else its name (case aside) when exactly
 /// one location has it.
-fn ship_to(account: &Account, s: &str) -> Option<LocationId> {
+pub(crate) fn ship_to(account: &Account, s: &str) -> Option<LocationId> {
     if let Ok(id) = Uuid::parse_str(s) {
         return account.location(LocationId(id)).map(|l| l.id);
     }
@@ -507,7 +507,7 @@ fn record_write(r: &Record, at: time::OffsetDateTime, mode: WriteMode) -> Result
 }
 
 /// One command's writes added to the batch's commit.
-fn merge(into: &mut Commit, c: Commit) {
+pub(crate) fn merge(into: &mut Commit, c: Commit) {
     into.docs.extend(c.docs);
     into.keys.extend(c.keys);
     into.events.extend(c.events);

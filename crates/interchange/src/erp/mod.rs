@@ -5,8 +5,11 @@
 
 pub mod catalog;
 pub mod export;
+pub mod invoices;
 pub mod orders;
 pub mod parties;
+pub mod payments;
+pub mod shipments;
 
 use std::io::BufRead;
 
