@@ -252,6 +252,7 @@ impl App {
                     requested_date: l.requested_date,
                     po_number: l.po_number.clone(),
                     cost_centre: l.cost_centre.clone(),
+                    project: l.project.clone(),
                 })),
             });
         }

@@ -34,6 +34,8 @@ pub struct OrderLineInput {
     pub requested_date: Option<Date>,
     pub po_number: Option<String>,
     pub cost_centre: Option<String>,
+    /// The buyer's project (from a procurement system's accounting); none for most orders.
+    pub project: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -391,6 +393,7 @@ impl App {
                     requested_date: l.requested_date,
                     po_number: l.po_number.clone(),
                     cost_centre: l.cost_centre.clone(),
+                    project: l.project.clone(),
                 })
                 .collect(),
         };

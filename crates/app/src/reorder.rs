@@ -844,6 +844,7 @@ impl App {
                     requested_date: None,
                     po_number: None,
                     cost_centre: l.cost_centre.clone(),
+                    project: None,
                 })
                 .collect(),
         };

@@ -1274,6 +1274,7 @@ mod tests {
             requested_date: None,
             po_number: None,
             cost_centre: cc.map(Into::into),
+            project: None,
             cancelled: Qty::new(cancelled),
             backorder: None,
             allocations: Vec::new(),

@@ -594,6 +594,7 @@ mod tests {
             requested_date: None,
             po_number: None,
             cost_centre: cost_centre.map(Into::into),
+            project: None,
             cancelled: Qty::new(cancelled),
             backorder: None,
             allocations: Vec::new(),

@@ -679,6 +679,7 @@ mod tests {
             requested_date: None,
             po_number: None,
             cost_centre: None,
+            project: None,
         };
         let mut o = Order::place(
             &account,

@@ -143,6 +143,7 @@ fn place(
                 requested_date,
                 po_number: None,
                 cost_centre: None,
+                project: None,
             })
             .collect(),
     };

@@ -91,6 +91,7 @@ impl ChangeRequestIn {
                     requested_date: date(requested_date, &f("requested_date"))?,
                     po_number: opt(po_number),
                     cost_centre: opt(cost_centre),
+                    project: None,
                 }),
             });
         }

@@ -34,6 +34,9 @@ pub struct OrderLineIn {
     pub requested_date: Option<Code>,
     pub po_number: Option<Ident>,
     pub cost_centre: Option<Ident>,
+    /// The buyer's project the line is charged to.
+    #[serde(default)]
+    pub project: Option<Ident>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -81,6 +84,7 @@ impl OrderIn {
                 requested_date: date(&l.requested_date, &f("requested_date"))?,
                 po_number: opt(&l.po_number),
                 cost_centre: opt(&l.cost_centre),
+                project: opt(&l.project),
             });
         }
         Ok(PlaceOrder {
@@ -177,6 +181,7 @@ pub struct OrderLineOut {
     pub requested_date: Option<String>,
     pub po_number: Option<String>,
     pub cost_centre: Option<String>,
+    pub project: Option<String>,
     pub ledger: LedgerOut,
     pub backorder: Option<BackorderOut>,
     pub allocations: Vec<AllocationOut>,
@@ -242,6 +247,7 @@ impl OrderOut {
                     requested_date: l.requested_date.map(d),
                     po_number: l.po_number.clone(),
                     cost_centre: l.cost_centre.clone(),
+                    project: l.project.clone(),
                     ledger: (&o.ledger(l)).into(),
                     backorder: l
                         .backorder

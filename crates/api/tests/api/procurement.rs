@@ -83,7 +83,7 @@ fn response(xml: &str) -> cxml::Response {
 }
 
 /// An `OrderRequest` for the returned cart: each line to its own ship-to, the second with a
-/// cost centre in its Distribution.
+/// cost centre and a project in its Distribution.
 fn order_request(payload: &str, secret: &str, cart: &cxml::PunchOutOrderMessage, first_ship_to: &str) -> String {
     let mut items = String::new();
     for (i, it) in cart.items.iter().enumerate() {
@@ -95,7 +95,7 @@ fn order_request(payload: &str, secret: &str, cart: &cxml::PunchOutOrderMessage,
             r#"<ShipTo><Address><Name xml:lang="en">Round Rock store</Name><PostalAddress><Street>1 Main</Street><City>Round Rock</City><Country isoCountryCode="US">United States</Country></PostalAddress></Address></ShipTo>"#.to_owned()
         };
         let dist = if i == 1 {
-            r#"<Distribution><Accounting name="DistributionCharge"><AccountingSegment id="CC-77"><Name xml:lang="en">Cost Center</Name><Description xml:lang="en">ER</Description></AccountingSegment></Accounting><Charge><Money currency="USD">1</Money></Charge></Distribution>"#
+            r#"<Distribution><Accounting name="DistributionCharge"><AccountingSegment id="CC-77"><Name xml:lang="en">Cost Center</Name><Description xml:lang="en">ER</Description></AccountingSegment><AccountingSegment id="PRJ-2027-09"><Name xml:lang="en">Project</Name><Description xml:lang="en">Clinic refit</Description></AccountingSegment></Accounting><Charge><Money currency="USD">1</Money></Charge></Distribution>"#
         } else {
             ""
         };
@@ -233,6 +233,11 @@ async fn cxml_round_trip_to_an_order_with_two_ship_tos(t: TestApp) {
         "the second line goes to the store, by its name"
     );
     assert_eq!(lines[1]["cost_centre"], "CC-77");
+    assert_eq!(lines[1]["project"], "PRJ-2027-09", "the project from the Distribution");
+    assert_eq!(
+        lines[0]["project"], "Clinic refit",
+        "without a Distribution, the header's Project Extrinsic"
+    );
 
     // The same payload again (the buyer's system got no answer): received, nothing re-ordered.
     let (status, xml) = post_xml(&t, "/api/v1/punchout/cxml/order", &body).await;

@@ -114,6 +114,7 @@ pub(super) async fn load(app: &App, account: AccountId, usd: Currency) -> Result
                 requested_date: None,
                 po_number: None,
                 cost_centre: Some(cc.into()),
+                project: None,
             });
         }
         let o = app.run(&buyer, || app.plan_place_order(&buyer, &input)).await?;

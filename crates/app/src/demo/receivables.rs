@@ -324,6 +324,7 @@ pub(super) async fn receivables(app: &App, world: &World, mismatched: &[String])
                 requested_date: Some(today + Duration::days(7)),
                 po_number: None,
                 cost_centre: Some("HK Housekeeping".into()),
+                project: None,
             };
             let order = PlaceOrder {
                 account_id: harbor.id,

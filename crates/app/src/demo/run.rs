@@ -410,6 +410,7 @@ impl Demo<'_> {
                     requested_date: l.requested,
                     po_number: l.po.clone(),
                     cost_centre: l.cost_centre.clone(),
+                    project: None,
                 })
                 .collect(),
         };

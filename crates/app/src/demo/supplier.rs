@@ -35,6 +35,7 @@ pub(super) async fn supplier_work(app: &App, account: AccountId) -> Result<()> {
         requested_date: Some(today + Duration::days(days)),
         po_number: None,
         cost_centre: None,
+        project: None,
     };
     let place = |po: &str, lines: Vec<OrderLineInput>| PlaceOrder {
         account_id: account,

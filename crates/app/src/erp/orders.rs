@@ -322,6 +322,7 @@ impl App {
                         requested_date: r.requested_date,
                         po_number: None,
                         cost_centre: None,
+                        project: None,
                     })
                     .collect(),
             };
@@ -383,6 +384,7 @@ impl App {
                         requested_date: r.requested_date,
                         po_number: None,
                         cost_centre: None,
+                        project: None,
                     }));
                     changed_rows += 1;
                 }

@@ -216,6 +216,20 @@ impl App {
                     .map(str::to_owned)
             })
             .filter(|c| !c.trim().is_empty());
+        // The project likewise: an accounting segment of kind Project, or an Extrinsic.
+        let project = l
+            .distributions
+            .iter()
+            .find_map(|d| d.project().map(|s| s.id.clone()))
+            .or_else(|| {
+                ["Project", "ProjectCode", "Project ID", "WBS"]
+                    .iter()
+                    .find_map(|n| {
+                        cxml::extrinsic(&l.extrinsics, n).or_else(|| cxml::extrinsic(&req.header.extrinsics, n))
+                    })
+                    .map(str::to_owned)
+            })
+            .filter(|c| !c.trim().is_empty());
         Ok(Ok(OrderLineInput {
             product,
             quantity: Qty::new(q),
@@ -223,6 +237,7 @@ impl App {
             requested_date: l.requested_delivery_date.as_ref().map(|t| t.at.date()),
             po_number: None,
             cost_centre,
+            project,
         }))
     }
 }

@@ -218,6 +218,7 @@ fn order_input(w: &SeedWorld, i: u64, number: i64, now: time::OffsetDateTime) ->
                 requested_date: Some(requested),
                 po_number: None,
                 cost_centre: Some(format!("CC-{}", 100 + j % 3)),
+                project: None,
             })
             .collect(),
     }

@@ -20,6 +20,9 @@ pub struct Line {
     pub requested_date: Option<Date>,
     pub po_number: Option<String>,
     pub cost_centre: Option<String>,
+    /// The buyer's project the line is charged to (a procurement system's accounting segment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
     pub cancelled: Qty,
     pub backorder: Option<Backorder>,
     /// Cumulative quantity assigned to each fulfilment location (shipped or not).

@@ -68,6 +68,7 @@ pub struct NewLine {
     pub requested_date: Option<Date>,
     pub po_number: Option<String>,
     pub cost_centre: Option<String>,
+    pub project: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -617,6 +618,7 @@ pub(crate) fn new_line(account: &Account, no: u32, nl: NewLine, field: &dyn Fn(&
         requested_date: nl.requested_date,
         po_number: nl.po_number,
         cost_centre: nl.cost_centre,
+        project: nl.project,
         cancelled: Qty::ZERO,
         backorder: None,
         allocations: Vec::new(),

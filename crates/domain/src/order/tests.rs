@@ -107,6 +107,7 @@ fn nl(product: &Product, qty: u32, ship_to: LocationId) -> NewLine {
         requested_date: None,
         po_number: None,
         cost_centre: None,
+        project: None,
     }
 }
 

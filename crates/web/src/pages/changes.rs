@@ -340,6 +340,7 @@ fn read(order: &Order, fields: &[(String, String)], e: &mut Errors, v: &Viewer) 
                     requested_date: None,
                     po_number: None,
                     cost_centre: None,
+                    project: None,
                 }),
                 "add_sku".to_owned(),
             ));

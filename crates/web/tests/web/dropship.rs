@@ -60,6 +60,7 @@ async fn the_order_page_never_names_the_supplier(t: TestWeb) {
             requested_date: None,
             po_number: None,
             cost_centre: None,
+            project: None,
         }],
     };
     let order = app

@@ -389,6 +389,7 @@ async fn approver_sees_what_waits_and_everyone_sees_who_approved(t: TestWeb) {
             requested_date: None,
             po_number: None,
             cost_centre: None,
+            project: None,
         }],
     };
     let placed = t
@@ -516,6 +517,7 @@ async fn a_delegate_sees_what_waits_for_the_approver_they_stand_in_for(t: TestWe
             requested_date: None,
             po_number: None,
             cost_centre: None,
+            project: None,
         }],
     };
     let placed = t

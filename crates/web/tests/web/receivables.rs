@@ -392,6 +392,7 @@ async fn finance_ops_release_a_credit_hold_from_the_console(t: TestWeb) {
             requested_date: None,
             po_number: None,
             cost_centre: None,
+            project: None,
         }],
     };
     let placed = t

@@ -175,11 +175,17 @@ impl App {
                 Ok(r) => r.no,
                 Err(e) => e.row,
             };
+            let parsed = row.and_then(|raw| kind.parse(&raw).map(|p| (raw, p)));
             if no <= skip {
+                // Committed by an interrupted run; its documents' ids still count as seen, so a
+                // resumed run refuses a non-adjacent repeat as an uninterrupted one would.
+                if let Ok((_, p)) = &parsed {
+                    seen.insert(p.key().to_owned());
+                }
                 continue;
             }
             last_row = no;
-            let (raw, parsed) = match row.and_then(|raw| kind.parse(&raw).map(|p| (raw, p))) {
+            let (raw, parsed) = match parsed {
                 Ok(x) => x,
                 Err(e) => {
                     batch.pending.push(e);

@@ -406,6 +406,7 @@ impl App {
             requested_date: requested,
             po_number: None,
             cost_centre: None,
+            project: None,
         }))
     }
 }

@@ -50,6 +50,7 @@ pub(super) async fn buyer_changes_an_order_partly_picked(b: &mut Browser, f: &Fi
             requested_date: None,
             po_number: None,
             cost_centre: None,
+            project: None,
         }],
     };
     let order = app

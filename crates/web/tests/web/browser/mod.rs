@@ -185,11 +185,16 @@ impl Portal {
             t.elapsed().as_secs_f64(),
             summary.orders
         );
-        let web = router(WebState {
-            app: app.clone(),
-            // Plain http://127.0.0.1: the session cookie without `Secure`.
-            dev_cookies: true,
-        });
+        // As `aftercart serve` serves the pages: with the security headers (CSP, no-referrer),
+        // under which the browser's own form posts carry `Origin: null`.
+        let web = aftercart_api::with_security_headers(
+            router(WebState {
+                app: app.clone(),
+                // Plain http://127.0.0.1: the session cookie without `Secure`.
+                dev_cookies: true,
+            }),
+            aftercart_api::PAGE_CSP,
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let server = tokio::spawn(async move {
