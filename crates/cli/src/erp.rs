@@ -15,7 +15,8 @@ use std::sync::Arc;
 pub struct ImportArgs {
     /// What the file holds: `accounts` (one row per account number), `locations` (one per
     /// account and location name), `products` (one per SKU), `prices` (one contract price per
-    /// account and SKU), `orders` (one row per order line), `shipments` (one row per shipped
+    /// account and SKU), `orders` (one row per order line), `allocations` (one per line and
+    /// fulfilment location), `shipments` (one row per shipped
     /// line), `invoices` (one row per invoice line) or `payments` (one row per amount applied).
     kind: String,
     /// The file: CSV with a header row, or JSON Lines (`.jsonl` / `.ndjson`).

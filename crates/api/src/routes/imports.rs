@@ -71,13 +71,13 @@ impl utoipa::ToSchema for ImportFile {
 }
 
 /// Imports an ERP file of one kind: `accounts`, `locations`, `products`, `prices`, `orders`,
-/// `shipments`, `invoices` or `payments` (README, "Integrations: ERP import and export").
+/// `allocations`, `shipments`, `invoices` or `payments` (README, "Integrations: ERP import and export").
 /// Idempotent by the rows' external ids: the same file twice changes nothing; a changed row
 /// updates where the record may change. Good rows are applied even when others are rejected
 /// (200 with `rejected` > 0). An import cut off midway is continued by posting the same file
 /// again. Seller admins only.
 #[utoipa::path(post, path = "/api/v1/imports/{kind}", tag = "integrations",
-    params(("kind" = String, Path, description = "accounts, locations, products, prices, orders, shipments, invoices or payments"), ImportParams),
+    params(("kind" = String, Path, description = "accounts, locations, products, prices, orders, allocations, shipments, invoices or payments"), ImportParams),
     request_body(content = ImportFile, description = "The file: CSV with a header row, or JSON Lines",
         content_type = "text/csv"),
     responses((status = 200, body = ImportOut), (status = 403, body = Problem), (status = 404, body = Problem),

@@ -360,6 +360,62 @@ async fn shipments_by_file(t: TestApp) {
     assert_eq!(pay["amount"]["amount"], "210.00", "{pay}");
 }
 
+/// Allocations as totals per line and location: below what is allocated the difference is
+/// allocated, equal is unchanged, above or beyond the line a reject; bad rows do not hold back
+/// their order's good ones.
+async fn allocations_by_file(t: TestApp) {
+    t.world().await;
+    let orders = "order_ref,account,ship_to,sku,quantity\nERP-A1,C-1001,Main St receiving dock,GLV-NIT-M,10\n";
+    let r = post_file(&t, "/api/v1/imports/orders", "text/csv", orders).await.ok();
+    assert_eq!(totals(&r.body), (1, 0, 0, 0), "{}", r.body);
+    let allocations = "order,sku,from,quantity\n\
+                       ERP-A1,GLV-NIT-M,DAL,6\n\
+                       ERP-A1,TWL-C-12,DAL,1\n\
+                       ERP-A1,GLV-NIT-M,NOPE,1\n\
+                       ERP-A1,GLV-NIT-M,RNO,4\n\
+                       NO-SUCH-ORDER,GLV-NIT-M,DAL,1\n";
+    let r = post_file(&t, "/api/v1/imports/allocations", "text/csv", allocations)
+        .await
+        .ok();
+    assert_eq!(totals(&r.body), (2, 0, 0, 3), "{}", r.body);
+    let columns: Vec<(u64, &str)> = r.body["rejects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["row"].as_u64().unwrap(), x["column"].as_str().unwrap()))
+        .collect();
+    assert_eq!(columns, [(2, "sku"), (3, "from"), (5, "order")], "{}", r.body);
+    let again = post_file(&t, "/api/v1/imports/allocations", "text/csv", allocations)
+        .await
+        .ok();
+    assert_eq!(totals(&again.body), (0, 0, 2, 3), "{}", again.body);
+    // More than the line has left, and less than is allocated: both refused, nothing moves.
+    let changed = "order,sku,from,quantity\nERP-A1,GLV-NIT-M,DAL,7\nERP-A1,GLV-NIT-M,RNO,3\n";
+    let r = post_file(&t, "/api/v1/imports/allocations", "text/csv", changed)
+        .await
+        .ok();
+    assert_eq!(totals(&r.body), (0, 0, 0, 2), "{}", r.body);
+    assert!(
+        r.body["rejects"][1]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("does not take allocations back"),
+        "{}",
+        r.body
+    );
+    let list = t.get("/api/v1/orders?limit=100").await.ok().body;
+    let id = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["number"] == "ERP-A1")
+        .map(|o| o["id"].as_str().unwrap().to_owned())
+        .expect("the order");
+    let order = t.get(&format!("/api/v1/orders/{id}")).await.ok().body;
+    assert_eq!(order["lines"][0]["ledger"]["allocated"], 10, "{order}");
+    assert_eq!(order["lines"][0]["ledger"]["unallocated"], 0, "{order}");
+}
+
 /// A reader whose source fails after `ok` bytes, as a connection dropping mid-file would.
 struct CutOff {
     data: Vec<u8>,
@@ -473,6 +529,7 @@ both_stores!(
     products_prices_and_orders_by_file,
     accounts_and_locations_by_file,
     shipments_by_file,
+    allocations_by_file,
     a_cut_off_ledger_import_resumes,
     bad_import_requests_are_refused_on_their_field,
 );

@@ -53,12 +53,13 @@ pub enum ImportKind {
 
 impl ImportKind {
     /// Every kind, in the order a new seller would import them.
-    pub const ALL: [ImportKind; 8] = [
+    pub const ALL: [ImportKind; 9] = [
         ImportKind::Master(MasterKind::Accounts),
         ImportKind::Master(MasterKind::Locations),
         ImportKind::Master(MasterKind::Products),
         ImportKind::Master(MasterKind::Prices),
         ImportKind::Orders,
+        ImportKind::Ledger(LedgerKind::Allocations),
         ImportKind::Ledger(LedgerKind::Shipments),
         ImportKind::Ledger(LedgerKind::Invoices),
         ImportKind::Ledger(LedgerKind::Payments),

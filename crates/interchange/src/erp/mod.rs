@@ -3,6 +3,7 @@
 //! (`orders::OrderLineRow`); a bad row becomes a [`RowError`] naming its row, column and reason,
 //! and reading goes on — the app applies the good rows and writes the bad ones to a rejects file.
 
+pub mod allocations;
 pub mod catalog;
 pub mod export;
 pub mod invoices;

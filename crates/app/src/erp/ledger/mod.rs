@@ -1,12 +1,14 @@
 //! The ledger kinds, where several rows make one document known by its external id:
-//! `shipments` (by `shipment_ref`), `invoices` (by `invoice_number`) and `payments` (by
-//! `payment_ref`). Rows of one document are adjacent. Each document is planned with the app's
-//! own command functions into the batch's commit; a batch ends before a document that touches
-//! an order or invoice an earlier one in the batch touched, since both would plan from the same
-//! stored version. A document that exists is compared with what was imported: the same rows are
-//! unchanged, other rows a reject — what left, was invoiced or was paid is corrected in Aftercart
-//! (a credit memo, a reversal), never overwritten by a file.
+//! `allocations` (by order), `shipments` (by `shipment_ref`), `invoices` (by `invoice_number`)
+//! and `payments` (by `payment_ref`). Rows of one document are adjacent. Each document is
+//! planned with the app's own command functions into the batch's commit; a batch ends before a
+//! document that touches an order or invoice an earlier one in the batch touched, since both
+//! would plan from the same stored version. A shipment, invoice or payment that exists is
+//! compared with what was imported: the same rows are unchanged, other rows a reject — what
+//! left, was invoiced or was paid is corrected in Aftercart (a credit memo, a reversal), never
+//! overwritten by a file. Allocations are totals, compared with what is allocated now.
 
+mod allocations;
 mod invoices;
 mod payments;
 mod shipments;
@@ -16,6 +18,7 @@ use super::{ImportOptions, ImportSummary};
 use crate::error::{AppError, Result};
 use crate::{App, Ctx};
 use aftercart_domain::account::{Account, FulfilmentLocation};
+use aftercart_interchange::erp::allocations::AllocationRow;
 use aftercart_interchange::erp::invoices::InvoiceLineRow;
 use aftercart_interchange::erp::payments::PaymentRow;
 use aftercart_interchange::erp::shipments::ShipmentLineRow;
@@ -27,6 +30,7 @@ use std::io::BufRead;
 /// Which ledger file is being imported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LedgerKind {
+    Allocations,
     Shipments,
     Invoices,
     Payments,
@@ -35,6 +39,7 @@ pub enum LedgerKind {
 impl LedgerKind {
     pub fn as_str(self) -> &'static str {
         match self {
+            LedgerKind::Allocations => "allocations",
             LedgerKind::Shipments => "shipments",
             LedgerKind::Invoices => "invoices",
             LedgerKind::Payments => "payments",
@@ -43,6 +48,7 @@ impl LedgerKind {
 
     fn parse(self, raw: &RawRow) -> std::result::Result<Row, RowError> {
         Ok(match self {
+            LedgerKind::Allocations => Row::Allocation(AllocationRow::from_raw(raw)?),
             LedgerKind::Shipments => Row::Shipment(ShipmentLineRow::from_raw(raw)?),
             LedgerKind::Invoices => Row::Invoice(InvoiceLineRow::from_raw(raw)?),
             LedgerKind::Payments => Row::Payment(PaymentRow::from_raw(raw)?),
@@ -51,6 +57,7 @@ impl LedgerKind {
 
     fn key_column(self) -> &'static str {
         match self {
+            LedgerKind::Allocations => "order",
             LedgerKind::Shipments => "shipment_ref",
             LedgerKind::Invoices => "invoice_number",
             LedgerKind::Payments => "payment_ref",
@@ -59,6 +66,7 @@ impl LedgerKind {
 }
 
 enum Row {
+    Allocation(AllocationRow),
     Shipment(ShipmentLineRow),
     Invoice(InvoiceLineRow),
     Payment(PaymentRow),
@@ -68,6 +76,7 @@ impl Row {
     /// The document's external id.
     fn key(&self) -> &str {
         match self {
+            Row::Allocation(r) => &r.order,
             Row::Shipment(r) => &r.shipment_ref,
             Row::Invoice(r) => &r.invoice_number,
             Row::Payment(r) => &r.payment_ref,
@@ -78,6 +87,7 @@ impl Row {
     /// bookkeeping) or an invoice (payments).
     fn touches(&self) -> Option<String> {
         match self {
+            Row::Allocation(r) => Some(format!("order:{}", r.order)),
             Row::Shipment(r) => Some(format!("order:{}", r.order)),
             Row::Invoice(r) => Some(format!("order:{}", r.order)),
             Row::Payment(r) => r.invoice.as_ref().map(|i| format!("invoice:{i}")),
@@ -123,6 +133,13 @@ enum Outcome {
     Created(u64),
     Unchanged(u64),
     Refused(Vec<RowError>),
+    /// Rows judged one by one (allocations): some applied, some not.
+    Rows {
+        created: u64,
+        updated: u64,
+        unchanged: u64,
+        rejects: Vec<RowError>,
+    },
 }
 
 /// What a batch reads once: the fulfilment locations by code, and accounts by number.
@@ -279,6 +296,7 @@ impl App {
             let mut commit = Commit::default();
             for g in groups {
                 let outcome = match g.rows[0].1 {
+                    Row::Allocation(_) => self.plan_allocations(ctx, look, g, &mut commit).await?,
                     Row::Shipment(_) => self.plan_shipment(ctx, look, g, &mut commit).await?,
                     Row::Invoice(_) => self.plan_invoice(ctx, look, g, &mut commit).await?,
                     Row::Payment(_) => self.plan_payment(ctx, look, g, &mut commit).await?,
@@ -287,6 +305,17 @@ impl App {
                     Outcome::Created(n) => next.summary.created += n,
                     Outcome::Unchanged(n) => next.summary.unchanged += n,
                     Outcome::Refused(errs) => errs.into_iter().for_each(|e| next.reject(e)),
+                    Outcome::Rows {
+                        created,
+                        updated,
+                        unchanged,
+                        rejects,
+                    } => {
+                        next.summary.created += created;
+                        next.summary.updated += updated;
+                        next.summary.unchanged += unchanged;
+                        rejects.into_iter().for_each(|e| next.reject(e));
+                    }
                 }
             }
             next.rows_done = rows_done;
