@@ -2,7 +2,7 @@
 //! character rule; the JSON wire types agree with the rule; accepted text is kept byte for byte.
 #![no_main]
 
-use aftercart_api::dto::{Code, Email, FreeText, Ident, LongText, Name, Secret, Url};
+use aftercart_api::dto::{Code, Email, FileText, FreeText, Ident, LongText, Name, Secret, Url};
 use aftercart_domain::text::{TextKind, check};
 use libfuzzer_sys::fuzz_target;
 
@@ -35,5 +35,6 @@ fuzz_target!(|data: &[u8]| {
         TextKind::Text => wire::<FreeText>(&s, fits),
         TextKind::LongText => wire::<LongText>(&s, fits),
         TextKind::Secret => wire::<Secret>(&s, fits),
+        TextKind::File => wire::<FileText>(&s, fits),
     }
 });
