@@ -18,7 +18,9 @@ fuzz_target!(|data: &[u8]| {
         Some((_, rest)) => (Format::JsonLines, rest),
         None => return,
     };
-    let Ok(mut reader) = RowReader::new(format, body) else { return };
+    let Ok(mut reader) = RowReader::new(format, body) else {
+        return;
+    };
     let mut last = 0;
     for _ in 0..10_000 {
         let Some(next) = reader.next_row() else { break };
