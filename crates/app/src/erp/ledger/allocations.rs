@@ -56,37 +56,10 @@ impl App {
                 rejects.push(RowError::new(raw, "from", "no fulfilment location has this code"));
                 continue;
             };
-            let wanted = match &r.ship_to {
-                None => None,
-                Some(s) => match crate::erp::orders::ship_to(&account, s) {
-                    Some(id) => Some(id),
-                    None => {
-                        rejects.push(RowError::new(
-                            raw,
-                            "ship_to",
-                            "is neither a location id nor a location name on the order's account",
-                        ));
-                        continue;
-                    }
-                },
-            };
-            let mut matching = d
-                .order
-                .lines
-                .iter()
-                .filter(|l| l.sku.eq_ignore_ascii_case(&r.sku) && wanted.is_none_or(|w| l.ship_to == w));
-            let line = match (matching.next(), matching.next()) {
-                (Some(l), None) => l,
-                (None, _) => {
-                    rejects.push(RowError::new(raw, "sku", "the order has no line for this sku"));
-                    continue;
-                }
-                (Some(_), Some(_)) => {
-                    rejects.push(RowError::new(
-                        raw,
-                        "ship_to",
-                        "the order has this sku for several ship-tos: name the line's ship_to",
-                    ));
+            let line = match super::find_line(&d.order, Some(&account), &r.sku, r.ship_to.as_deref()) {
+                Ok(l) => l,
+                Err((column, reason)) => {
+                    rejects.push(RowError::new(raw, column, reason));
                     continue;
                 }
             };

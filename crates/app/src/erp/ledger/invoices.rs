@@ -169,39 +169,9 @@ impl App {
                     "the order is another account's",
                 )));
             }
-            let wanted = match &r.ship_to {
-                None => None,
-                Some(s) => match crate::erp::orders::ship_to(&account, s) {
-                    Some(id) => Some(id),
-                    None => {
-                        return Ok(Outcome::Refused(g.refuse(
-                            Some(i),
-                            "ship_to",
-                            "is neither a location id nor a location name on the account",
-                        )));
-                    }
-                },
-            };
-            let mut matching = order
-                .lines
-                .iter()
-                .filter(|l| l.sku.eq_ignore_ascii_case(&r.sku) && wanted.is_none_or(|w| l.ship_to == w));
-            let line = match (matching.next(), matching.next()) {
-                (Some(l), None) => l.no,
-                (None, _) => {
-                    return Ok(Outcome::Refused(g.refuse(
-                        Some(i),
-                        "sku",
-                        "the order has no line for this sku",
-                    )));
-                }
-                (Some(_), Some(_)) => {
-                    return Ok(Outcome::Refused(g.refuse(
-                        Some(i),
-                        "ship_to",
-                        "the order has this sku for several ship-tos: name the line's ship_to",
-                    )));
-                }
+            let line = match super::find_line(order, Some(&account), &r.sku, r.ship_to.as_deref()) {
+                Ok(l) => l.no,
+                Err((column, reason)) => return Ok(Outcome::Refused(g.refuse(Some(i), column, reason))),
             };
             let unit_price = match money(i, "unit_price", &r.unit_price) {
                 Ok(m) => m,

@@ -385,6 +385,40 @@ fn record_write<T: serde::Serialize>(
     })
 }
 
+/// The line of `order` a row names: by SKU, and by ship-to (a location id or name on the
+/// order's `account`) when the row gives one. Otherwise the column and reason of the reject.
+fn find_line<'o>(
+    order: &'o aftercart_domain::order::Order,
+    account: Option<&Account>,
+    sku: &str,
+    ship_to: Option<&str>,
+) -> std::result::Result<&'o aftercart_domain::order::Line, (&'static str, &'static str)> {
+    let wanted = match ship_to {
+        None => None,
+        Some(s) => match account.and_then(|a| crate::erp::orders::ship_to(a, s)) {
+            Some(id) => Some(id),
+            None => {
+                return Err((
+                    "ship_to",
+                    "is neither a location id nor a location name on the order's account",
+                ));
+            }
+        },
+    };
+    let mut matching = order
+        .lines
+        .iter()
+        .filter(|l| l.sku.eq_ignore_ascii_case(sku) && wanted.is_none_or(|w| l.ship_to == w));
+    match (matching.next(), matching.next()) {
+        (Some(l), None) => Ok(l),
+        (None, _) => Err(("sku", "the order has no line for this sku")),
+        (Some(_), Some(_)) => Err((
+            "ship_to",
+            "the order has this sku for several ship-tos: name the line's ship_to",
+        )),
+    }
+}
+
 /// The stored record of a document imported before, if any.
 async fn stored_record<T: serde::de::DeserializeOwned>(app: &App, name: &str) -> Result<Option<T>> {
     match app.store.get(super::derived_id(name)).await? {

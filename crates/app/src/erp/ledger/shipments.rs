@@ -119,45 +119,12 @@ impl App {
         let mut lines: Vec<(u32, Qty)> = Vec::new();
         let mut to: Option<LocationId> = None;
         for (i, (_, r)) in rs.iter().enumerate() {
-            let wanted = match &r.ship_to {
-                None => None,
-                Some(s) => {
-                    if account.is_none() {
-                        account = Some(self.account(&Ctx::system(), d.order.account_id).await?.value);
-                    }
-                    match account.as_ref().and_then(|a| crate::erp::orders::ship_to(a, s)) {
-                        Some(id) => Some(id),
-                        None => {
-                            return Ok(Outcome::Refused(g.refuse(
-                                Some(i),
-                                "ship_to",
-                                "is neither a location id nor a location name on the order's account",
-                            )));
-                        }
-                    }
-                }
-            };
-            let mut matching = d
-                .order
-                .lines
-                .iter()
-                .filter(|l| l.sku.eq_ignore_ascii_case(&r.sku) && wanted.is_none_or(|w| l.ship_to == w));
-            let line = match (matching.next(), matching.next()) {
-                (Some(l), None) => l,
-                (None, _) => {
-                    return Ok(Outcome::Refused(g.refuse(
-                        Some(i),
-                        "sku",
-                        "the order has no line for this sku",
-                    )));
-                }
-                (Some(_), Some(_)) => {
-                    return Ok(Outcome::Refused(g.refuse(
-                        Some(i),
-                        "ship_to",
-                        "the order has this sku for several ship-tos: name the line's ship_to",
-                    )));
-                }
+            if r.ship_to.is_some() && account.is_none() {
+                account = Some(self.account(&Ctx::system(), d.order.account_id).await?.value);
+            }
+            let line = match super::find_line(&d.order, account.as_ref(), &r.sku, r.ship_to.as_deref()) {
+                Ok(l) => l,
+                Err((column, reason)) => return Ok(Outcome::Refused(g.refuse(Some(i), column, reason))),
             };
             if lines.iter().any(|(no, _)| *no == line.no) {
                 return Ok(Outcome::Refused(g.refuse(
